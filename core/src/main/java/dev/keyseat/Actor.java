@@ -1,0 +1,66 @@
+package dev.keyseat;
+
+import java.util.Objects;
+
+/**
+ * Who is calling the management API. A user's role is looked up in the store for every call and
+ * never trusted from the caller; the operator is the platform provider's staff.
+ *
+ * @param kind user or operator
+ * @param id the user id, or the operator's name
+ */
+public record Actor(Kind kind, String id) {
+
+  /** The two kinds of caller. */
+  public enum Kind {
+    /** A user of a customer account. */
+    USER,
+    /** The platform provider's staff: creates accounts, contracts and cancels licenses. */
+    OPERATOR
+  }
+
+  /** @throws InvalidRequestException if kind or id is missing */
+  public Actor {
+    if (kind == null) {
+      throw InvalidRequestException.of("actor.kind", "must not be null");
+    }
+    if (kind == Kind.USER) {
+      id = new UserId(id).value();
+    } else if (id == null || id.isBlank() || id.length() > 200) {
+      throw InvalidRequestException.of("actor.id", "must be 1-200 characters");
+    }
+  }
+
+  /** A user of a customer account. */
+  public static Actor user(String userId) {
+    return new Actor(Kind.USER, userId);
+  }
+
+  /** A user of a customer account. */
+  public static Actor user(UserId userId) {
+    return new Actor(Kind.USER, Objects.requireNonNull(userId, "userId").value());
+  }
+
+  /** The platform operator, named for the audit log. */
+  public static Actor operator(String name) {
+    return new Actor(Kind.OPERATOR, name);
+  }
+
+  /** @return whether this is the platform operator */
+  public boolean isOperator() {
+    return kind == Kind.OPERATOR;
+  }
+
+  /** @return the user id; only for {@link Kind#USER} */
+  public UserId userId() {
+    if (kind != Kind.USER) {
+      throw new IllegalStateException("the operator has no user id");
+    }
+    return new UserId(id);
+  }
+
+  @Override
+  public String toString() {
+    return (kind == Kind.USER ? "user:" : "operator:") + id;
+  }
+}

@@ -1,0 +1,189 @@
+package dev.keyseat;
+
+import dev.keyseat.internal.KeyFormat;
+import dev.keyseat.internal.KeyHasher;
+import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.KeyStore;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The entry point: one Keyseat per store, holding the management API and the validators.
+ *
+ * <pre>{@code
+ * Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build();
+ * KeyManager keys = keyseat.manager();
+ * KeyValidator validator = keyseat.storeValidator();
+ * }</pre>
+ */
+public final class Keyseat {
+  private final KeyStore store;
+  private final Clock clock;
+  private final KeyFormat format;
+  private final KeyHasher hasher;
+  private final KeyManager manager;
+  private final List<Consumer<List<ChangeEvent>>> commitListeners = new CopyOnWriteArrayList<>();
+
+  private Keyseat(Builder b) {
+    this.store = b.store;
+    this.clock = b.clock;
+    this.format = new KeyFormat(b.prefix, b.random);
+    this.hasher = new KeyHasher(b.pepper);
+    this.manager = new DefaultKeyManager(store, clock, format, hasher, b.vault, b.maxOverlap, this::committed);
+  }
+
+  /**
+   * @param store where accounts, devices and keys live
+   * @return a builder with secure defaults: prefix {@code ks}, plain SHA-256, no secret vault,
+   *     regeneration overlap of at most 7 days, the system clock
+   */
+  public static Builder builder(KeyStore store) {
+    return new Builder(store);
+  }
+
+  /** @return the management API */
+  public KeyManager manager() {
+    return manager;
+  }
+
+  /**
+   * A validator that asks the store on every call: simple and exact, but one store lookup and one
+   * usage write per validation. Gateways should use the cached validator.
+   *
+   * @return a validator answering from the store
+   */
+  public KeyValidator storeValidator() {
+    return new StoreValidator(store, format, hasher, clock);
+  }
+
+  /** @return the store */
+  public KeyStore store() {
+    return store;
+  }
+
+  /** @return the clock */
+  public Clock clock() {
+    return clock;
+  }
+
+  KeyFormat format() {
+    return format;
+  }
+
+  KeyHasher hasher() {
+    return hasher;
+  }
+
+  /** Registers a listener told of the key changes of every management call after it commits. */
+  void onCommit(Consumer<List<ChangeEvent>> listener) {
+    commitListeners.add(listener);
+  }
+
+  void removeCommitListener(Consumer<List<ChangeEvent>> listener) {
+    commitListeners.remove(listener);
+  }
+
+  private void committed(List<ChangeEvent> events) {
+    for (Consumer<List<ChangeEvent>> l : commitListeners) {
+      l.accept(events);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Keyseat[store=" + store + ", prefix=" + format.prefix() + ", peppered=" + hasher.peppered() + "]";
+  }
+
+  /** Configures a {@link Keyseat}. Every setter validates its argument at once. */
+  public static final class Builder {
+    private final KeyStore store;
+    private Clock clock = Clock.systemUTC();
+    private String prefix = KeyFormat.DEFAULT_PREFIX;
+    private byte @Nullable [] pepper;
+    private @Nullable SecretVault vault;
+    private Duration maxOverlap = Duration.ofDays(7);
+    private SecureRandom random = new SecureRandom();
+
+    private Builder(KeyStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+    }
+
+    /**
+     * @param clock the time source for creation times, expiry and overlaps
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * @param prefix key prefix, 1–10 lowercase letters or digits starting with a letter (default
+     *     {@code ks}); lets secret scanners recognise leaked keys
+     * @return this builder
+     * @throws IllegalArgumentException if the prefix has another shape
+     */
+    public Builder keyPrefix(String prefix) {
+      new KeyFormat(prefix, random);
+      this.prefix = prefix;
+      return this;
+    }
+
+    /**
+     * @param pepper host-held HMAC key of at least 16 bytes: the store then keeps HMAC-SHA256
+     *     instead of SHA-256, so a stolen database alone cannot confirm guesses
+     * @return this builder
+     */
+    public Builder pepper(byte[] pepper) {
+      Objects.requireNonNull(pepper, "pepper");
+      if (pepper.length < 16) {
+        throw new IllegalArgumentException("pepper must have at least 16 bytes, had " + pepper.length);
+      }
+      this.pepper = pepper.clone();
+      return this;
+    }
+
+    /**
+     * @param vault seals secrets at rest so that administrators can copy a key again later;
+     *     without one a secret is shown once
+     * @return this builder
+     */
+    public Builder secretVault(SecretVault vault) {
+      this.vault = Objects.requireNonNull(vault, "vault");
+      return this;
+    }
+
+    /**
+     * @param max the longest overlap a regeneration may grant the old secret (default 7 days)
+     * @return this builder
+     */
+    public Builder maxRegenerationOverlap(Duration max) {
+      Objects.requireNonNull(max, "max");
+      if (max.isNegative() || max.compareTo(Duration.ofDays(30)) > 0) {
+        throw new IllegalArgumentException("maximum overlap must be between 0 and 30 days, was " + max);
+      }
+      this.maxOverlap = max;
+      return this;
+    }
+
+    /**
+     * @param random entropy source for secrets and key ids (default a new {@link SecureRandom})
+     * @return this builder
+     */
+    public Builder secureRandom(SecureRandom random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /** @return a Keyseat over the store */
+    public Keyseat build() {
+      return new Keyseat(this);
+    }
+  }
+}

@@ -1,0 +1,24 @@
+package dev.keyseat;
+
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
+
+/**
+ * Command: associate a device with an account.
+ *
+ * @param serial serial number, 1–64 of {@code [A-Za-z0-9_-]}, unique platform-wide
+ * @param name display name, 1–200 characters
+ * @param model model, up to 200 characters (may be empty)
+ */
+public record NewDevice(
+    @NotNull @Pattern(regexp = Constraints.SERIAL, message = Constraints.SERIAL_MESSAGE) String serial,
+    @NotBlank @Size(max = 200) String name,
+    @NotNull @Size(max = 200) String model) {
+
+  /** A device without a model. */
+  public NewDevice(String serial, String name) {
+    this(serial, name, "");
+  }
+}

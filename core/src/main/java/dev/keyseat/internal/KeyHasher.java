@@ -1,0 +1,86 @@
+package dev.keyseat.internal;
+
+import dev.keyseat.spi.KeyHash;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * SHA-256 of a whole key, or HMAC-SHA256 under a host-supplied pepper. Thread-safe: each thread
+ * keeps its own digest and buffers.
+ */
+public final class KeyHasher {
+  private final byte[] pepper;
+  private final ThreadLocal<State> state;
+
+  private static final class State {
+    final MessageDigest sha;
+    final Mac mac;
+    final byte[] input = new byte[64];
+
+    State(byte[] pepper) {
+      try {
+        if (pepper == null) {
+          sha = MessageDigest.getInstance("SHA-256");
+          mac = null;
+        } else {
+          sha = null;
+          mac = Mac.getInstance("HmacSHA256");
+          mac.init(new SecretKeySpec(pepper, "HmacSHA256"));
+        }
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("SHA-256 / HmacSHA256 unavailable in this JVM", e);
+      }
+    }
+  }
+
+  /** @param pepper HMAC key of at least 16 bytes, or null for plain SHA-256 */
+  public KeyHasher(byte[] pepper) {
+    if (pepper != null && pepper.length < 16) {
+      throw new IllegalArgumentException("pepper must have at least 16 bytes");
+    }
+    this.pepper = pepper == null ? null : pepper.clone();
+    this.state = ThreadLocal.withInitial(() -> new State(this.pepper));
+  }
+
+  /** @return whether a pepper is used */
+  public boolean peppered() {
+    return pepper != null;
+  }
+
+  /**
+   * Hashes an ASCII key of at most 64 characters into {@code out[0..32)} without allocating.
+   *
+   * @param key a well-formed key
+   * @param out at least 32 bytes
+   */
+  public void hashInto(CharSequence key, byte[] out) {
+    State s = state.get();
+    int n = key.length();
+    if (n > s.input.length) {
+      throw new IllegalArgumentException("key too long to hash");
+    }
+    for (int i = 0; i < n; i++) {
+      s.input[i] = (byte) key.charAt(i);
+    }
+    try {
+      if (s.sha != null) {
+        s.sha.update(s.input, 0, n);
+        s.sha.digest(out, 0, KeyHash.LENGTH);
+      } else {
+        s.mac.update(s.input, 0, n);
+        s.mac.doFinal(out, 0);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** @return the hash of a well-formed key */
+  public KeyHash hash(CharSequence key) {
+    byte[] out = new byte[KeyHash.LENGTH];
+    hashInto(key, out);
+    return KeyHash.of(out);
+  }
+}

@@ -1,0 +1,2 @@
+/** Key format, checksum and hashing. Not exported: no compatibility promise. */
+package dev.keyseat.internal;

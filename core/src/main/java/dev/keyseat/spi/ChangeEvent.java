@@ -1,0 +1,41 @@
+package dev.keyseat.spi;
+
+import dev.keyseat.AccountId;
+import dev.keyseat.KeyId;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One entry of the store's change feed: a key changed, so validators on every node must forget
+ * what they cached for {@link #hashes()}.
+ *
+ * @param sequence position in the feed, assigned by the store, strictly increasing in commit order
+ *     (0 before it is stored)
+ * @param type what happened
+ * @param accountId the account
+ * @param keyId the key
+ * @param hashes every hash of the key affected (current and previous)
+ * @param at when it happened
+ */
+public record ChangeEvent(long sequence, Type type, AccountId accountId, KeyId keyId, List<KeyHash> hashes, Instant at) {
+
+  /** Kinds of key change. */
+  public enum Type {
+    CREATED, REGENERATED, EDITED, SUSPENDED, RESUMED, DELETED
+  }
+
+  /** Checks required components. */
+  public ChangeEvent {
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(accountId, "accountId");
+    Objects.requireNonNull(keyId, "keyId");
+    hashes = List.copyOf(hashes);
+    Objects.requireNonNull(at, "at");
+  }
+
+  /** @return a copy carrying the sequence number the store assigned */
+  public ChangeEvent withSequence(long seq) {
+    return new ChangeEvent(seq, type, accountId, keyId, hashes, at);
+  }
+}

@@ -1,0 +1,74 @@
+package dev.keyseat.spi;
+
+import dev.keyseat.AccountId;
+import dev.keyseat.StoreUnavailableException;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Storage behind Keyseat: a transactional repository that enforces nothing but atomicity,
+ * isolation and the uniqueness of device serials, key ids, key hashes and one key per device. All
+ * rules live in {@code KeyManager}. A new store proves itself by passing the contract suite in
+ * {@code keyseat-testkit}.
+ *
+ * <p>Implementations are thread-safe. Failures to reach the storage surface as
+ * {@link StoreUnavailableException}; exceptions thrown by the work pass through unchanged after
+ * rollback.
+ */
+public interface KeyStore {
+
+  /**
+   * Runs {@code work} atomically and serialized with every other writer of the account, on every
+   * node sharing the storage. Either all of its writes become visible together at commit, or none
+   * does (when {@code work} throws). The account need not exist yet: {@link
+   * AccountTransaction#account()} is then empty and the work may insert it.
+   *
+   * @param accountId the account whose writers are serialized
+   * @param work the work; it may be run more than once when the store retries a serialization
+   *     failure, so it must not have effects outside the transaction
+   * @param <T> result type
+   * @return what the work returned
+   * @throws StoreUnavailableException if the storage fails
+   */
+  <T> T inAccount(AccountId accountId, AccountWork<T> work);
+
+  /**
+   * Runs read-only {@code work} on a consistent snapshot of the account without taking the
+   * writers' lock. Write methods of the transaction throw {@link UnsupportedOperationException}.
+   *
+   * @param accountId the account
+   * @param work the work
+   * @param <T> result type
+   * @return what the work returned
+   */
+  <T> T readAccount(AccountId accountId, AccountWork<T> work);
+
+  /**
+   * The validation path's loader: read-only, no lock, one indexed lookup.
+   *
+   * @param hash hash of a presented key
+   * @return the key whose current or previous hash equals {@code hash}
+   */
+  Optional<StoredKey> findKeyByHash(KeyHash hash);
+
+  /**
+   * Reads the change feed.
+   *
+   * @param afterSequence return events with a greater sequence (0 for the beginning)
+   * @param max at most this many events
+   * @return events in increasing sequence order
+   */
+  List<ChangeEvent> changesSince(long afterSequence, int max);
+
+  /** @return the greatest sequence in the change feed, 0 if empty */
+  long latestChangeSequence();
+
+  /**
+   * Adds usage coalesced in memory: greatest last-used time, summed counts. Deltas for unknown
+   * keys are ignored.
+   *
+   * @param batch usage per key
+   */
+  void recordUsage(Collection<UsageDelta> batch);
+}

@@ -1,0 +1,118 @@
+package dev.keyseat.spi;
+
+import dev.keyseat.AccountId;
+import dev.keyseat.KeyId;
+import java.time.Instant;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A key as a store keeps it: hashes, never the plaintext secret.
+ *
+ * @param id public key id
+ * @param accountId the account
+ * @param deviceSerial the bound device
+ * @param hash hash of the current secret
+ * @param hint non-secret hint of the current secret
+ * @param label free-text label
+ * @param createdAt when the key was created
+ * @param regeneratedAt when the secret was last regenerated, or null
+ * @param expiresAt expiry, or null for never
+ * @param suspended whether the key is suspended
+ * @param previousHash hash of the secret before the last regeneration, or null
+ * @param previousValidUntil until when the previous secret still validates (overlap); at or before
+ *     the regeneration time when there is no overlap; null when there is no previous secret
+ * @param sealedSecret the secret sealed by the host's {@code SecretVault}, or null
+ */
+public record StoredKey(
+    KeyId id,
+    AccountId accountId,
+    String deviceSerial,
+    KeyHash hash,
+    String hint,
+    String label,
+    Instant createdAt,
+    @Nullable Instant regeneratedAt,
+    @Nullable Instant expiresAt,
+    boolean suspended,
+    @Nullable KeyHash previousHash,
+    @Nullable Instant previousValidUntil,
+    byte @Nullable [] sealedSecret) {
+
+  /** Checks required components and that a previous hash comes with its validity. */
+  public StoredKey {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(accountId, "accountId");
+    Objects.requireNonNull(deviceSerial, "deviceSerial");
+    Objects.requireNonNull(hash, "hash");
+    Objects.requireNonNull(hint, "hint");
+    Objects.requireNonNull(label, "label");
+    Objects.requireNonNull(createdAt, "createdAt");
+    if ((previousHash == null) != (previousValidUntil == null)) {
+      throw new IllegalArgumentException("previousHash and previousValidUntil go together");
+    }
+    sealedSecret = sealedSecret == null ? null : sealedSecret.clone();
+  }
+
+  @Override
+  public byte @Nullable [] sealedSecret() {
+    return sealedSecret == null ? null : sealedSecret.clone();
+  }
+
+  /** @return a copy bound to another device */
+  public StoredKey withDevice(String serial) {
+    return new StoredKey(id, accountId, serial, hash, hint, label, createdAt, regeneratedAt, expiresAt,
+        suspended, previousHash, previousValidUntil, sealedSecret);
+  }
+
+  /** @return a copy with another label */
+  public StoredKey withLabel(String newLabel) {
+    return new StoredKey(id, accountId, deviceSerial, hash, hint, newLabel, createdAt, regeneratedAt,
+        expiresAt, suspended, previousHash, previousValidUntil, sealedSecret);
+  }
+
+  /** @return a copy with another expiry (null for never) */
+  public StoredKey withExpiresAt(@Nullable Instant expiry) {
+    return new StoredKey(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt,
+        expiry, suspended, previousHash, previousValidUntil, sealedSecret);
+  }
+
+  /** @return a copy suspended or resumed */
+  public StoredKey withSuspended(boolean value) {
+    return new StoredKey(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt,
+        expiresAt, value, previousHash, previousValidUntil, sealedSecret);
+  }
+
+  /**
+   * @return a copy with a new secret; the current hash becomes the previous one, valid until
+   *     {@code oldValidUntil}
+   */
+  public StoredKey regenerated(KeyHash newHash, String newHint, byte @Nullable [] newSealed,
+      Instant at, Instant oldValidUntil) {
+    return new StoredKey(id, accountId, deviceSerial, newHash, newHint, label, createdAt, at, expiresAt,
+        suspended, hash, oldValidUntil, newSealed);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof StoredKey k
+        && id.equals(k.id) && accountId.equals(k.accountId) && deviceSerial.equals(k.deviceSerial)
+        && hash.equals(k.hash) && hint.equals(k.hint) && label.equals(k.label)
+        && createdAt.equals(k.createdAt) && Objects.equals(regeneratedAt, k.regeneratedAt)
+        && Objects.equals(expiresAt, k.expiresAt) && suspended == k.suspended
+        && Objects.equals(previousHash, k.previousHash)
+        && Objects.equals(previousValidUntil, k.previousValidUntil)
+        && java.util.Arrays.equals(sealedSecret, k.sealedSecret);
+  }
+
+  @Override
+  public int hashCode() {
+    return id.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "StoredKey[id=" + id + ", account=" + accountId + ", device=" + deviceSerial + ", hint=" + hint
+        + ", suspended=" + suspended + ", expiresAt=" + expiresAt + "]";
+  }
+}
