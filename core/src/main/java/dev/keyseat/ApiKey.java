@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 /**
  * One row of the "API Keys" table: a key, the device it is bound to, and what an administrator may
  * see of it. It never holds the secret; {@link #hint()} is a non-secret reminder such as
- * {@code ks_…x7Qa}.
+ * {@code ks_...x7Qa}.
  *
  * @param id public key id
  * @param accountId the account

@@ -305,7 +305,7 @@ final class DefaultKeyManager implements KeyManager {
           throw new IllegalStateException("store refused a fresh key for device " + serial);
         }
         t.change(ChangeEvent.Type.CREATED, key);
-        t.audit(null, id, serial, "created");
+        t.audit(id, serial, "created");
         issued.add(new IssuedKey(t.view(key, devices.get(serial)), Secret.of(secret)));
       }
       return issued;
@@ -325,7 +325,7 @@ final class DefaultKeyManager implements KeyManager {
             + "; regenerate the key to get a new secret");
       }
       Secret secret = Secret.of(vault.open(keyId, sealed));
-      t.audit(null, keyId, key.deviceSerial(), "secret revealed");
+      t.audit(keyId, key.deviceSerial(), "secret revealed");
       return secret;
     });
   }
@@ -349,7 +349,7 @@ final class DefaultKeyManager implements KeyManager {
         affected.add(old.previousHash());
       }
       t.change(ChangeEvent.Type.REGENERATED, key, affected);
-      t.audit(null, keyId, key.deviceSerial(),
+      t.audit(keyId, key.deviceSerial(),
           overlap.isZero() ? "regenerated; old secret revoked" : "regenerated; old secret valid for " + overlap);
       return new IssuedKey(t.view(key, t.device(key.deviceSerial())), Secret.of(secret));
     });
@@ -396,7 +396,7 @@ final class DefaultKeyManager implements KeyManager {
       }
       t.updateKey(key);
       t.change(type, key);
-      t.audit(null, keyId, key.deviceSerial(), changes.isEmpty() ? "unchanged" : String.join(", ", changes));
+      t.audit(keyId, key.deviceSerial(), changes.isEmpty() ? "unchanged" : String.join(", ", changes));
       return t.view(key, t.device(key.deviceSerial()));
     });
   }

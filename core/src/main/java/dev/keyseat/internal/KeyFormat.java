@@ -111,9 +111,9 @@ public final class KeyFormat {
     return checksum == crc32(key, bodyEnd, p);
   }
 
-  /** @return a non-secret reminder of the key: prefix, an ellipsis and its last four characters */
+  /** @return a non-secret reminder of the key: prefix, "..." and its last four characters */
   public String hint(String key) {
-    return prefix + "_…" + key.substring(key.length() - 4);
+    return prefix + "_..." + key.substring(key.length() - 4);
   }
 
   /** CRC32 (as java.util.zip.CRC32) of the ASCII characters [0, end) skipping the one at {@code skip}. */

@@ -1,0 +1,541 @@
+package dev.keyseat.inmemory;
+
+import dev.keyseat.Account;
+import dev.keyseat.AccountId;
+import dev.keyseat.AuditEntry;
+import dev.keyseat.Device;
+import dev.keyseat.KeyId;
+import dev.keyseat.Member;
+import dev.keyseat.UserId;
+import dev.keyseat.spi.AccountTransaction;
+import dev.keyseat.spi.AccountWork;
+import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.KeyUsage;
+import dev.keyseat.spi.StoredKey;
+import dev.keyseat.spi.UsageDelta;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A {@link KeyStore} in the JVM's heap. Writers of one account are serialized by a per-account
+ * lock; each transaction works on copies of the maps it changes and publishes them at commit, so
+ * a failing work leaves no trace and readers never see half a transaction. Device serials and key
+ * hashes are unique across accounts. Thread-safe.
+ */
+public final class InMemoryKeyStore implements KeyStore {
+  private static final Comparator<StoredKey> KEY_ORDER =
+      Comparator.comparing(StoredKey::createdAt).thenComparing(k -> k.id().value());
+
+  private final ConcurrentHashMap<AccountId, Holder> accounts = new ConcurrentHashMap<>();
+  /** Serial → owning account, reserved when a transaction inserts the device. */
+  private final ConcurrentHashMap<String, AccountId> serialOwners = new ConcurrentHashMap<>();
+  /** Every current and previous hash in use → key id, reserved when a transaction writes it. */
+  private final ConcurrentHashMap<KeyHash, KeyId> hashOwners = new ConcurrentHashMap<>();
+  /** Committed keys by current and previous hash: the validation path's index. */
+  private final ConcurrentHashMap<KeyHash, StoredKey> byHash = new ConcurrentHashMap<>();
+  /** Usage of committed keys; absent for keys that do not exist. */
+  private final ConcurrentHashMap<KeyId, KeyUsage> usage = new ConcurrentHashMap<>();
+  private final Object feedLock = new Object();
+  private final ArrayList<ChangeEvent> feed = new ArrayList<>();
+
+  /** Creates an empty store. */
+  public InMemoryKeyStore() {}
+
+  /** Committed state of one account: immutable maps replaced whole at commit. */
+  private record State(
+      @Nullable Account account,
+      Map<UserId, Member> members,
+      Map<String, Device> devices,
+      Map<KeyId, StoredKey> keys) {
+    static final State EMPTY = new State(null, Map.of(), Map.of(), Map.of());
+  }
+
+  private static final class Holder {
+    final ReentrantLock lock = new ReentrantLock();
+    volatile State state = State.EMPTY;
+    /** Guarded by itself; sequence = index + 1. */
+    final ArrayList<AuditEntry> audit = new ArrayList<>();
+  }
+
+  private Holder holder(AccountId id) {
+    return accounts.computeIfAbsent(Objects.requireNonNull(id, "accountId"), k -> new Holder());
+  }
+
+  @Override
+  public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
+    Holder h = holder(accountId);
+    h.lock.lock();
+    try {
+      Tx tx = new Tx(accountId, h, true);
+      T result;
+      try {
+        result = work.run(tx);
+      } catch (RuntimeException | Error e) {
+        tx.rollback();
+        throw e;
+      } finally {
+        tx.open = false;
+      }
+      tx.commit();
+      return result;
+    } finally {
+      h.lock.unlock();
+    }
+  }
+
+  @Override
+  public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
+    Tx tx = new Tx(accountId, holder(accountId), false);
+    try {
+      return work.run(tx);
+    } finally {
+      tx.open = false;
+    }
+  }
+
+  @Override
+  public Optional<StoredKey> findKeyByHash(KeyHash hash) {
+    return Optional.ofNullable(byHash.get(Objects.requireNonNull(hash, "hash")));
+  }
+
+  @Override
+  public List<ChangeEvent> changesSince(long afterSequence, int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be positive");
+    }
+    synchronized (feedLock) {
+      // sequence n sits at index n - 1
+      int from = (int) Math.min(Math.max(afterSequence, 0), feed.size());
+      int to = (int) Math.min((long) from + max, feed.size());
+      return List.copyOf(feed.subList(from, to));
+    }
+  }
+
+  @Override
+  public long latestChangeSequence() {
+    synchronized (feedLock) {
+      return feed.size();
+    }
+  }
+
+  @Override
+  public void recordUsage(Collection<UsageDelta> batch) {
+    for (UsageDelta d : batch) {
+      usage.computeIfPresent(d.keyId(), (id, u) -> new KeyUsage(
+          u.lastUsedAt() == null || d.lastUsedAt().isAfter(u.lastUsedAt()) ? d.lastUsedAt() : u.lastUsedAt(),
+          u.useCount() + d.count()));
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "InMemoryKeyStore[accounts=" + accounts.size() + "]";
+  }
+
+  /** A transaction: copy-on-first-write maps over the committed state, published at commit. */
+  private final class Tx implements AccountTransaction {
+    final AccountId accountId;
+    final Holder holder;
+    final boolean writable;
+    final State base;
+    boolean open = true;
+    @Nullable Account account;
+    Map<UserId, Member> members;
+    Map<String, Device> devices;
+    Map<KeyId, StoredKey> keys;
+    boolean membersCopied;
+    boolean devicesCopied;
+    boolean keysCopied;
+    boolean accountChanged;
+    final List<String> reservedSerials = new ArrayList<>();
+    final List<KeyHash> reservedHashes = new ArrayList<>();
+    final List<AuditEntry> auditAppended = new ArrayList<>();
+    final List<ChangeEvent> changesAppended = new ArrayList<>();
+
+    Tx(AccountId accountId, Holder holder, boolean writable) {
+      this.accountId = accountId;
+      this.holder = holder;
+      this.writable = writable;
+      this.base = holder.state;
+      this.account = base.account();
+      this.members = base.members();
+      this.devices = base.devices();
+      this.keys = base.keys();
+    }
+
+    private void writing() {
+      if (!open) {
+        throw new IllegalStateException("transaction is over");
+      }
+      if (!writable) {
+        throw new UnsupportedOperationException("read-only transaction");
+      }
+    }
+
+    private void reading() {
+      if (!open) {
+        throw new IllegalStateException("transaction is over");
+      }
+    }
+
+    private Map<UserId, Member> membersW() {
+      if (!membersCopied) {
+        members = new TreeMap<>(Comparator.comparing(UserId::value));
+        members.putAll(base.members());
+        membersCopied = true;
+      }
+      return members;
+    }
+
+    private Map<String, Device> devicesW() {
+      if (!devicesCopied) {
+        devices = new TreeMap<>(base.devices());
+        devicesCopied = true;
+      }
+      return devices;
+    }
+
+    private Map<KeyId, StoredKey> keysW() {
+      if (!keysCopied) {
+        keys = new HashMap<>(base.keys());
+        keysCopied = true;
+      }
+      return keys;
+    }
+
+    // accounts
+
+    @Override
+    public Optional<Account> account() {
+      reading();
+      return Optional.ofNullable(account);
+    }
+
+    @Override
+    public boolean insertAccount(Account a) {
+      writing();
+      requireOwn(a.id());
+      if (account != null) {
+        return false;
+      }
+      account = a;
+      accountChanged = true;
+      return true;
+    }
+
+    @Override
+    public void updateAccount(Account a) {
+      writing();
+      requireOwn(a.id());
+      if (account == null) {
+        throw new IllegalStateException("account " + accountId + " does not exist");
+      }
+      account = a;
+      accountChanged = true;
+    }
+
+    private void requireOwn(AccountId id) {
+      if (!accountId.equals(id)) {
+        throw new IllegalArgumentException(id + " is not this transaction's account " + accountId);
+      }
+    }
+
+    private void requireAccount() {
+      if (account == null) {
+        throw new IllegalStateException("account " + accountId + " does not exist");
+      }
+    }
+
+    // members
+
+    @Override
+    public List<Member> members() {
+      reading();
+      return members.values().stream().sorted(Comparator.comparing(m -> m.userId().value())).toList();
+    }
+
+    @Override
+    public Optional<Member> member(UserId userId) {
+      reading();
+      return Optional.ofNullable(members.get(userId));
+    }
+
+    @Override
+    public void putMember(Member member) {
+      writing();
+      requireAccount();
+      requireOwn(member.accountId());
+      membersW().put(member.userId(), member);
+    }
+
+    @Override
+    public void removeMember(UserId userId) {
+      writing();
+      membersW().remove(userId);
+    }
+
+    // devices
+
+    @Override
+    public List<Device> devices() {
+      reading();
+      return devices.values().stream().sorted(Comparator.comparing(Device::serial)).toList();
+    }
+
+    @Override
+    public Optional<Device> device(String serial) {
+      reading();
+      return Optional.ofNullable(devices.get(serial));
+    }
+
+    @Override
+    public boolean insertDevice(Device device) {
+      writing();
+      requireAccount();
+      requireOwn(device.accountId());
+      if (devices.containsKey(device.serial())) {
+        return false;
+      }
+      AccountId owner = serialOwners.putIfAbsent(device.serial(), accountId);
+      if (owner != null && !(owner.equals(accountId) && base.devices().containsKey(device.serial()))) {
+        return false;
+      }
+      if (owner == null) {
+        reservedSerials.add(device.serial());
+      }
+      devicesW().put(device.serial(), device);
+      return true;
+    }
+
+    @Override
+    public void updateDevice(Device device) {
+      writing();
+      requireOwn(device.accountId());
+      if (!devices.containsKey(device.serial())) {
+        throw new IllegalStateException("device " + device.serial() + " is not in account " + accountId);
+      }
+      devicesW().put(device.serial(), device);
+    }
+
+    @Override
+    public void deleteDevice(String serial) {
+      writing();
+      if (keys.values().stream().anyMatch(k -> k.deviceSerial().equals(serial))) {
+        throw new IllegalStateException("device " + serial + " still has a key");
+      }
+      devicesW().remove(serial);
+    }
+
+    // keys
+
+    @Override
+    public List<StoredKey> keys() {
+      reading();
+      return keys.values().stream().sorted(KEY_ORDER).toList();
+    }
+
+    @Override
+    public int keyCount() {
+      reading();
+      return keys.size();
+    }
+
+    @Override
+    public Optional<StoredKey> key(KeyId id) {
+      reading();
+      return Optional.ofNullable(keys.get(id));
+    }
+
+    @Override
+    public Optional<StoredKey> keyForDevice(String serial) {
+      reading();
+      return keys.values().stream().filter(k -> k.deviceSerial().equals(serial)).findFirst();
+    }
+
+    @Override
+    public boolean insertKey(StoredKey key) {
+      writing();
+      requireAccount();
+      requireOwn(key.accountId());
+      if (keys.containsKey(key.id()) || !devices.containsKey(key.deviceSerial())
+          || keyForDevice(key.deviceSerial()).isPresent() || !reserveHashes(key, null)) {
+        return false;
+      }
+      keysW().put(key.id(), key);
+      return true;
+    }
+
+    @Override
+    public boolean updateKey(StoredKey key) {
+      writing();
+      requireOwn(key.accountId());
+      StoredKey old = keys.get(key.id());
+      if (old == null) {
+        throw new IllegalStateException("key " + key.id() + " is not in account " + accountId);
+      }
+      if (!devices.containsKey(key.deviceSerial())) {
+        return false;
+      }
+      Optional<StoredKey> other = keyForDevice(key.deviceSerial());
+      if (other.isPresent() && !other.get().id().equals(key.id())) {
+        return false;
+      }
+      if (!reserveHashes(key, old)) {
+        return false;
+      }
+      keysW().put(key.id(), key);
+      return true;
+    }
+
+    /** Reserves the key's hashes that {@code old} did not already hold; false if one is taken. */
+    private boolean reserveHashes(StoredKey key, @Nullable StoredKey old) {
+      List<KeyHash> taken = new ArrayList<>(2);
+      for (KeyHash h : hashesOf(key)) {
+        if (old != null && hashesOf(old).contains(h)) {
+          continue;
+        }
+        KeyId owner = hashOwners.putIfAbsent(h, key.id());
+        if (owner != null && !owner.equals(key.id())) {
+          taken.forEach(hashOwners::remove);
+          return false;
+        }
+        if (owner == null) {
+          taken.add(h);
+        }
+      }
+      reservedHashes.addAll(taken);
+      return true;
+    }
+
+    @Override
+    public void deleteKey(KeyId id) {
+      writing();
+      if (keys.containsKey(id)) {
+        keysW().remove(id);
+      }
+    }
+
+    @Override
+    public KeyUsage usage(KeyId id) {
+      reading();
+      return usage.getOrDefault(id, KeyUsage.NONE);
+    }
+
+    // audit and change feed
+
+    @Override
+    public void appendAudit(AuditEntry entry) {
+      writing();
+      requireAccount();
+      requireOwn(entry.accountId());
+      auditAppended.add(entry);
+    }
+
+    @Override
+    public List<AuditEntry> audit(long beforeSequence, int limit) {
+      reading();
+      synchronized (holder.audit) {
+        List<AuditEntry> page = new ArrayList<>(Math.min(limit, holder.audit.size()));
+        int from = (int) Math.min(holder.audit.size(), Math.max(0, beforeSequence - 1));
+        for (int i = from - 1; i >= 0 && page.size() < limit; i--) {
+          page.add(holder.audit.get(i));
+        }
+        return page;
+      }
+    }
+
+    @Override
+    public void appendChange(ChangeEvent event) {
+      writing();
+      requireOwn(event.accountId());
+      changesAppended.add(event);
+    }
+
+    // commit and rollback
+
+    void rollback() {
+      for (String serial : reservedSerials) {
+        serialOwners.remove(serial, accountId);
+      }
+      for (KeyHash h : reservedHashes) {
+        hashOwners.remove(h);
+      }
+    }
+
+    void commit() {
+      if (!accountChanged && !membersCopied && !devicesCopied && !keysCopied
+          && auditAppended.isEmpty() && changesAppended.isEmpty()) {
+        return;
+      }
+      Map<KeyId, StoredKey> before = base.keys();
+      holder.state = new State(account,
+          membersCopied ? Map.copyOf(members) : base.members(),
+          devicesCopied ? Map.copyOf(devices) : base.devices(),
+          keysCopied ? Map.copyOf(keys) : base.keys());
+      if (devicesCopied) {
+        for (String serial : base.devices().keySet()) {
+          if (!devices.containsKey(serial)) {
+            serialOwners.remove(serial, accountId);
+          }
+        }
+      }
+      if (keysCopied) {
+        publishKeys(before, keys);
+      }
+      if (!auditAppended.isEmpty()) {
+        synchronized (holder.audit) {
+          for (AuditEntry e : auditAppended) {
+            holder.audit.add(e.withSequence(holder.audit.size() + 1L));
+          }
+        }
+      }
+      if (!changesAppended.isEmpty()) {
+        synchronized (feedLock) {
+          for (ChangeEvent e : changesAppended) {
+            feed.add(e.withSequence(feed.size() + 1L));
+          }
+        }
+      }
+    }
+
+    private void publishKeys(Map<KeyId, StoredKey> before, Map<KeyId, StoredKey> after) {
+      for (StoredKey old : before.values()) {
+        StoredKey now = after.get(old.id());
+        List<KeyHash> keep = now == null ? List.of() : hashesOf(now);
+        for (KeyHash h : hashesOf(old)) {
+          if (!keep.contains(h)) {
+            byHash.remove(h);
+            hashOwners.remove(h, old.id());
+          }
+        }
+        if (now == null) {
+          usage.remove(old.id());
+        }
+      }
+      for (StoredKey now : after.values()) {
+        if (before.get(now.id()) != now) {
+          for (KeyHash h : hashesOf(now)) {
+            byHash.put(h, now);
+          }
+          usage.putIfAbsent(now.id(), KeyUsage.NONE);
+        }
+      }
+    }
+  }
+
+  private static List<KeyHash> hashesOf(StoredKey key) {
+    return key.previousHash() == null ? List.of(key.hash()) : List.of(key.hash(), key.previousHash());
+  }
+}
