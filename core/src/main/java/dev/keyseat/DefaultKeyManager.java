@@ -126,7 +126,7 @@ final class DefaultKeyManager implements KeyManager {
 
   @Override
   public LicenseUsage licenseUsage(Actor actor, AccountId accountId) {
-    return read(actor, accountId, Action.CONTRACT_LICENSES, t -> {
+    return read(actor, accountId, Action.READ_LICENSES, t -> {
       if (!actor.isOperator()) {
         t.requireRole(Role.ADMIN, Role.MANAGER, Role.VIEWER);
       }
@@ -185,7 +185,7 @@ final class DefaultKeyManager implements KeyManager {
 
   @Override
   public List<Member> members(Actor actor, AccountId accountId) {
-    return read(actor, accountId, Action.ADD_MEMBER, t -> {
+    return read(actor, accountId, Action.LIST_MEMBERS, t -> {
       t.requireRole(Role.ADMIN, Role.MANAGER, Role.VIEWER);
       return t.tx.members();
     });
@@ -235,7 +235,7 @@ final class DefaultKeyManager implements KeyManager {
 
   @Override
   public List<Device> devices(Actor actor, AccountId accountId) {
-    return read(actor, accountId, Action.ASSOCIATE_DEVICE, t -> {
+    return read(actor, accountId, Action.LIST_DEVICES, t -> {
       t.requireRole(Role.ADMIN, Role.MANAGER, Role.VIEWER);
       return t.tx.devices();
     });
@@ -497,10 +497,14 @@ final class DefaultKeyManager implements KeyManager {
   private static String describe(Action action) {
     return switch (action) {
       case CREATE_ACCOUNT -> "create accounts";
-      case CONTRACT_LICENSES -> "read or contract licenses";
+      case CONTRACT_LICENSES -> "contract licenses";
       case CANCEL_LICENSES -> "cancel licenses";
+      case READ_LICENSES -> "read license usage";
+      case LIST_MEMBERS -> "list members";
       case ADD_MEMBER, CHANGE_ROLE, REMOVE_MEMBER -> "manage members";
-      case ASSOCIATE_DEVICE, RENAME_DEVICE, DISSOCIATE_DEVICE -> "manage devices";
+      case LIST_DEVICES -> "list devices";
+      case ASSOCIATE_DEVICE, RENAME_DEVICE -> "associate or rename devices";
+      case DISSOCIATE_DEVICE -> "dissociate devices";
       case LIST_KEYS, CREATE_KEYS, REVEAL_KEY, REGENERATE_KEY, EDIT_KEY, SUSPEND_KEY, DELETE_KEY -> "manage keys";
       case READ_AUDIT -> "read the audit log";
     };
