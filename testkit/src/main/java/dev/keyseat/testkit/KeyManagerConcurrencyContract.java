@@ -149,7 +149,7 @@ public abstract class KeyManagerConcurrencyContract {
     LongAdder created = new LongAdder();
     LongAdder deleted = new LongAdder();
     LongAdder regenerated = new LongAdder();
-    Map<Class<?>, AtomicInteger> refusals = new ConcurrentHashMap<>();
+    Map<String, AtomicInteger> refusals = new ConcurrentHashMap<>();
 
     Future<Integer> observer = pool.submit(() -> {
       await(start);
@@ -196,7 +196,7 @@ public abstract class KeyManagerConcurrencyContract {
             }
           } catch (RuntimeException e) {
             if (EXPECTED_REFUSALS.contains(e.getClass())) {
-              refusals.computeIfAbsent(e.getClass(), c -> new AtomicInteger()).incrementAndGet();
+              refusals.computeIfAbsent(e.getClass().getSimpleName(), c -> new AtomicInteger()).incrementAndGet();
             } else {
               problems.add("unexpected " + stackTrace(e));
             }

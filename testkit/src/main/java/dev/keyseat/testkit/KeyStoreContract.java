@@ -241,8 +241,10 @@ public abstract class KeyStoreContract {
     // what the failed work reserved is free again
     createAccount(GLOBEX, 5);
     store.inAccount(GLOBEX, tx -> {
-      assertThat(tx.insertDevice(device(GLOBEX, "SN-0003"))).isTrue();
-      assertThat(tx.insertKey(key(2, GLOBEX, "SN-0003", hash(2)))).isTrue();
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0003"))).as("serial SN-0003").isTrue();
+      assertThat(tx.insertKey(key(2, GLOBEX, "SN-0003", hash(2)))).as("key id 2 and hash 2").isTrue();
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0004"))).isTrue();
+      assertThat(tx.insertKey(key(3, GLOBEX, "SN-0004", hash(3)))).as("hash 3").isTrue();
       return null;
     });
   }
@@ -639,7 +641,8 @@ public abstract class KeyStoreContract {
     givenAccountWithDevices(ACME, 5, "SN-0001");
     StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
     clock.advance(Duration.ofMinutes(1));
-    StoredKey regenerated = k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plus(Duration.ofHours(1)));
+    StoredKey regenerated =
+        k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plus(Duration.ofHours(1)));
 
     updateKey(regenerated);
 
@@ -724,7 +727,8 @@ public abstract class KeyStoreContract {
     clock.advance(Duration.ofSeconds(1));
     ChangeEvent e3 = change(ChangeEvent.Type.CREATED, g3);
     clock.advance(Duration.ofSeconds(1));
-    ChangeEvent e4 = new ChangeEvent(0, ChangeEvent.Type.REGENERATED, ACME, a1.id(), List.of(hash(1), hash(4)), clock.instant());
+    ChangeEvent e4 = new ChangeEvent(0, ChangeEvent.Type.REGENERATED, ACME, a1.id(), List.of(hash(1), hash(4)),
+        clock.instant());
     ChangeEvent e5 = new ChangeEvent(0, ChangeEvent.Type.DELETED, ACME, a2.id(), List.of(hash(2)), clock.instant());
 
     appendChanges(ACME, e1, e2);
@@ -743,7 +747,7 @@ public abstract class KeyStoreContract {
     givenAccountWithDevices(ACME, 5);
     List<ChangeEvent> written = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {
-      written.add(new ChangeEvent(0, ChangeEvent.Type.EDITED, ACME, keyId(i), List.of(hash(i)), clock.instant()));
+      written.add(editedEvent(ACME, i));
     }
     appendChanges(ACME, written.get(0), written.get(1), written.get(2));
     appendChanges(ACME, written.get(3), written.get(4));
@@ -767,9 +771,9 @@ public abstract class KeyStoreContract {
   @Test
   void eventsOfRolledBackTransactionsAreNotInTheFeed() {
     givenAccountWithDevices(ACME, 5);
-    ChangeEvent kept1 = new ChangeEvent(0, ChangeEvent.Type.EDITED, ACME, keyId(1), List.of(hash(1)), clock.instant());
-    ChangeEvent lost = new ChangeEvent(0, ChangeEvent.Type.EDITED, ACME, keyId(2), List.of(hash(2)), clock.instant());
-    ChangeEvent kept2 = new ChangeEvent(0, ChangeEvent.Type.EDITED, ACME, keyId(3), List.of(hash(3)), clock.instant());
+    ChangeEvent kept1 = editedEvent(ACME, 1);
+    ChangeEvent lost = editedEvent(ACME, 2);
+    ChangeEvent kept2 = editedEvent(ACME, 3);
 
     appendChanges(ACME, kept1);
     RuntimeException boom = new RuntimeException("boom");
@@ -789,8 +793,8 @@ public abstract class KeyStoreContract {
   void aReaderNeverMissesAnEventCommittedAfterItReadTheFeed() throws Exception {
     createAccount(ACME, 1);
     createAccount(GLOBEX, 1);
-    ChangeEvent early = new ChangeEvent(0, ChangeEvent.Type.EDITED, ACME, keyId(1), List.of(hash(1)), clock.instant());
-    ChangeEvent late = new ChangeEvent(0, ChangeEvent.Type.EDITED, GLOBEX, keyId(2), List.of(hash(2)), clock.instant());
+    ChangeEvent early = editedEvent(ACME, 1);
+    ChangeEvent late = editedEvent(GLOBEX, 2);
     long cursor;
     long latest;
     // acme's transaction writes its event first but commits last
@@ -852,8 +856,8 @@ public abstract class KeyStoreContract {
         for (int i = 0; i < commits; i++) {
           int n = base + 2 * i;
           store.inAccount(account, tx -> {
-            tx.appendChange(new ChangeEvent(0, ChangeEvent.Type.EDITED, account, keyId(n), List.of(hash(n)), clock.instant()));
-            tx.appendChange(new ChangeEvent(0, ChangeEvent.Type.EDITED, account, keyId(n + 1), List.of(hash(n + 1)), clock.instant()));
+            tx.appendChange(editedEvent(account, n));
+            tx.appendChange(editedEvent(account, n + 1));
             return null;
           });
         }
@@ -914,7 +918,8 @@ public abstract class KeyStoreContract {
     givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
     StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
 
-    store.recordUsage(List.of(new UsageDelta(keyId(2), clock.instant(), 5), new UsageDelta(k1.id(), clock.instant(), 1)));
+    store.recordUsage(List.of(
+        new UsageDelta(keyId(2), clock.instant(), 5), new UsageDelta(k1.id(), clock.instant(), 1)));
 
     assertThat(usage(ACME, k1.id())).isEqualTo(new KeyUsage(clock.instant(), 1));
     // a key created later with that id starts unused
@@ -943,7 +948,8 @@ public abstract class KeyStoreContract {
     StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
     store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 9)));
 
-    updateKey(k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant()).withDevice("SN-0002").withLabel("x"));
+    updateKey(k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant())
+        .withDevice("SN-0002").withLabel("x"));
 
     assertThat(usage(ACME, k.id())).isEqualTo(new KeyUsage(clock.instant(), 9));
   }
@@ -1004,7 +1010,8 @@ public abstract class KeyStoreContract {
         .containsExactly(member(ACME, "alice", Role.ADMIN), member(ACME, "bob", Role.MANAGER));
     Optional<Member> carol = store.readAccount(ACME, tx -> tx.member(UserId.of("carol")));
     assertThat(carol).isEmpty();
-    assertThat(store.readAccount(GLOBEX, AccountTransaction::members)).containsExactly(member(GLOBEX, "bob", Role.ADMIN));
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::members))
+        .containsExactly(member(GLOBEX, "bob", Role.ADMIN));
   }
 
   @Test
@@ -1287,6 +1294,11 @@ public abstract class KeyStoreContract {
 
   private ChangeEvent change(ChangeEvent.Type type, StoredKey k) {
     return new ChangeEvent(0, type, k.accountId(), k.id(), List.of(k.hash()), clock.instant());
+  }
+
+  /** @return an EDITED event of key {@code n} with hash {@code n}, not yet stored */
+  private ChangeEvent editedEvent(AccountId id, int n) {
+    return new ChangeEvent(0, ChangeEvent.Type.EDITED, id, keyId(n), List.of(hash(n)), clock.instant());
   }
 
   private Void appendChanges(AccountId id, ChangeEvent... events) {
