@@ -19,10 +19,12 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -31,8 +33,8 @@ import org.jspecify.annotations.Nullable;
 /**
  * A {@link KeyStore} in the JVM's heap. Writers of one account are serialized by a per-account
  * lock; each transaction works on copies of the maps it changes and publishes them at commit, so
- * a failing work leaves no trace and readers never see half a transaction. Device serials and key
- * hashes are unique across accounts. Thread-safe.
+ * a failing work leaves no trace and readers never see half a transaction. Device serials, key ids
+ * and key hashes are unique across accounts. Thread-safe.
  */
 public final class InMemoryKeyStore implements KeyStore {
   private static final Comparator<StoredKey> KEY_ORDER =
@@ -41,6 +43,8 @@ public final class InMemoryKeyStore implements KeyStore {
   private final ConcurrentHashMap<AccountId, Holder> accounts = new ConcurrentHashMap<>();
   /** Serial → owning account, reserved when a transaction inserts the device. */
   private final ConcurrentHashMap<String, AccountId> serialOwners = new ConcurrentHashMap<>();
+  /** Key id → owning account, reserved when a transaction inserts the key: ids are unique platform-wide. */
+  private final ConcurrentHashMap<KeyId, AccountId> keyOwners = new ConcurrentHashMap<>();
   /** Every current and previous hash in use → key id, reserved when a transaction writes it. */
   private final ConcurrentHashMap<KeyHash, KeyId> hashOwners = new ConcurrentHashMap<>();
   /** Committed keys by current and previous hash: the validation path's index. */
@@ -82,7 +86,8 @@ public final class InMemoryKeyStore implements KeyStore {
       T result;
       try {
         result = work.run(tx);
-      } catch (RuntimeException | Error e) {
+      } catch (Throwable e) {
+        // Throwable, not only unchecked ones: a checked exception thrown sneakily must roll back too
         tx.rollback();
         throw e;
       } finally {
@@ -160,6 +165,7 @@ public final class InMemoryKeyStore implements KeyStore {
     boolean keysCopied;
     boolean accountChanged;
     final List<String> reservedSerials = new ArrayList<>();
+    final List<KeyId> reservedKeyIds = new ArrayList<>();
     final List<KeyHash> reservedHashes = new ArrayList<>();
     final List<AuditEntry> auditAppended = new ArrayList<>();
     final List<ChangeEvent> changesAppended = new ArrayList<>();
@@ -309,7 +315,8 @@ public final class InMemoryKeyStore implements KeyStore {
         return false;
       }
       AccountId owner = serialOwners.putIfAbsent(device.serial(), accountId);
-      if (owner != null && !(owner.equals(accountId) && base.devices().containsKey(device.serial()))) {
+      // owned by this account but not listed: deleted earlier in this transaction, so free for it
+      if (owner != null && !owner.equals(accountId)) {
         return false;
       }
       if (owner == null) {
@@ -370,8 +377,22 @@ public final class InMemoryKeyStore implements KeyStore {
       requireAccount();
       requireOwn(key.accountId());
       if (keys.containsKey(key.id()) || !devices.containsKey(key.deviceSerial())
-          || keyForDevice(key.deviceSerial()).isPresent() || !reserveHashes(key, null)) {
+          || keyForDevice(key.deviceSerial()).isPresent()) {
         return false;
+      }
+      AccountId owner = keyOwners.putIfAbsent(key.id(), accountId);
+      // owned by this account but not listed: deleted earlier in this transaction, so free for it
+      if (owner != null && !owner.equals(accountId)) {
+        return false;
+      }
+      if (!reserveHashes(key, null)) {
+        if (owner == null) {
+          keyOwners.remove(key.id(), accountId);
+        }
+        return false;
+      }
+      if (owner == null) {
+        reservedKeyIds.add(key.id());
       }
       keysW().put(key.id(), key);
       return true;
@@ -469,6 +490,9 @@ public final class InMemoryKeyStore implements KeyStore {
       for (String serial : reservedSerials) {
         serialOwners.remove(serial, accountId);
       }
+      for (KeyId id : reservedKeyIds) {
+        keyOwners.remove(id, accountId);
+      }
       for (KeyHash h : reservedHashes) {
         hashOwners.remove(h);
       }
@@ -491,8 +515,15 @@ public final class InMemoryKeyStore implements KeyStore {
           }
         }
       }
+      // reserved here but gone by commit: inserted and deleted (or replaced) in this transaction
+      for (String serial : reservedSerials) {
+        if (!devices.containsKey(serial)) {
+          serialOwners.remove(serial, accountId);
+        }
+      }
       if (keysCopied) {
         publishKeys(before, keys);
+        releaseUnused();
       }
       if (!auditAppended.isEmpty()) {
         synchronized (holder.audit) {
@@ -510,6 +541,24 @@ public final class InMemoryKeyStore implements KeyStore {
       }
     }
 
+    /** Releases ids and hashes this transaction reserved that no committed key holds. */
+    private void releaseUnused() {
+      for (KeyId id : reservedKeyIds) {
+        if (!keys.containsKey(id)) {
+          keyOwners.remove(id, accountId);
+        }
+      }
+      if (!reservedHashes.isEmpty()) {
+        Set<KeyHash> held = new HashSet<>();
+        keys.values().forEach(k -> held.addAll(hashesOf(k)));
+        for (KeyHash h : reservedHashes) {
+          if (!held.contains(h)) {
+            hashOwners.remove(h);
+          }
+        }
+      }
+    }
+
     private void publishKeys(Map<KeyId, StoredKey> before, Map<KeyId, StoredKey> after) {
       for (StoredKey old : before.values()) {
         StoredKey now = after.get(old.id());
@@ -522,6 +571,7 @@ public final class InMemoryKeyStore implements KeyStore {
         }
         if (now == null) {
           usage.remove(old.id());
+          keyOwners.remove(old.id(), accountId);
         }
       }
       for (StoredKey now : after.values()) {

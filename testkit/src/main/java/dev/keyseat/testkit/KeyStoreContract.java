@@ -1,0 +1,1399 @@
+package dev.keyseat.testkit;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.keyseat.Account;
+import dev.keyseat.AccountId;
+import dev.keyseat.AuditEntry;
+import dev.keyseat.AuditEntry.Action;
+import dev.keyseat.AuditEntry.Outcome;
+import dev.keyseat.Device;
+import dev.keyseat.KeyId;
+import dev.keyseat.Member;
+import dev.keyseat.Role;
+import dev.keyseat.UserId;
+import dev.keyseat.spi.AccountTransaction;
+import dev.keyseat.spi.AccountWork;
+import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.KeyUsage;
+import dev.keyseat.spi.StoredKey;
+import dev.keyseat.spi.UsageDelta;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The behaviour every {@link KeyStore} must have, stated at the SPI level: atomicity, per-account
+ * serialization, uniqueness, lookup by hash, the change feed, usage recording and the read models.
+ * Every store shipped with Keyseat passes it unchanged; a new store proves itself the same way.
+ *
+ * <p>To test a store, extend this class in the store's test sources and return a fresh, empty
+ * store from {@link #createStore()}:
+ *
+ * <pre>{@code
+ * class MyKeyStoreContractTest extends KeyStoreContract {
+ *   @Override
+ *   protected KeyStore createStore() {
+ *     truncateAllTables(dataSource);   // or build a new store
+ *     return MyKeyStore.builder(dataSource).build();
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>{@link #createStore()} is called before every test and must return a store that holds no
+ * account, no key and no change-feed event (a JDBC store truncates its tables; sequences may keep
+ * counting). A subclass may add its own {@code @AfterEach} to release resources. To run the suite
+ * against several databases, nest one subclass per database with JUnit's {@code @Nested}.
+ *
+ * <p>What the suite assumes and checks:
+ *
+ * <ul>
+ *   <li>Instants are whole seconds (from a {@link MutableClock}), so a store that keeps
+ *       microseconds round-trips them exactly; every value read back must equal the value
+ *       written.
+ *   <li>Device serials, key ids and key hashes (current and previous) are unique across all
+ *       accounts; a conditional write that would break this returns {@code false} and changes
+ *       nothing, and the rest of the transaction goes on.
+ *   <li>Serials, ids and hashes held only by a transaction that rolled back, or dropped by a
+ *       committed one, are free again afterwards.
+ *   <li>Audit and change-feed sequences are assigned by the store. They must increase, but need
+ *       not be contiguous and need not start at 1.
+ *   <li>Members are ordered by user id and devices by serial; the suite uses ids of one shape
+ *       (same case, fixed width), so any collation that agrees with {@link String#compareTo} on
+ *       them passes.
+ *   <li>Concurrency tests use real threads, latches and bounded waits, never sleeps. A store that
+ *       blocks where it must not fails with a message naming the wait, after {@link #timeout()}.
+ *       Slower stores may lower {@link #operationsPerThread()}.
+ * </ul>
+ *
+ * <p>Tests never retry: a store that retries serialization failures inside {@link
+ * KeyStore#inAccount} must do so itself, and the work the suite hands it has no effects outside the
+ * transaction other than counting down latches.
+ */
+public abstract class KeyStoreContract {
+  /** An account most tests use. */
+  protected static final AccountId ACME = AccountId.of("acme");
+  /** A second account, for cross-account rules. */
+  protected static final AccountId GLOBEX = AccountId.of("globex");
+
+  /** The store under test, fresh for every test. */
+  protected KeyStore store;
+  /** The time source for every instant the suite writes; whole seconds. */
+  protected MutableClock clock;
+  private ExecutorService pool;
+
+  /**
+   * Returns the store under test. Called before every test.
+   *
+   * @return a store holding no account, no key and no change-feed event
+   */
+  protected abstract KeyStore createStore();
+
+  /**
+   * How many transactions each of the concurrency tests' eight threads runs. Lower it for stores
+   * whose transactions are slow; it must stay at least 10.
+   *
+   * @return transactions per thread, 200 by default
+   */
+  protected int operationsPerThread() {
+    return 200;
+  }
+
+  /**
+   * The bound on every wait of the suite: a latch, a thread, a blocked reader. Reached only when a
+   * store blocks where it must not, or deadlocks.
+   *
+   * @return the bound, 30 seconds by default
+   */
+  protected Duration timeout() {
+    return Duration.ofSeconds(30);
+  }
+
+  @BeforeEach
+  final void setUpContract() {
+    clock = new MutableClock();
+    pool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "keystore-contract");
+      t.setDaemon(true);
+      return t;
+    });
+    store = Objects.requireNonNull(createStore(), "createStore() returned null");
+  }
+
+  @AfterEach
+  final void tearDownContract() throws InterruptedException {
+    pool.shutdownNow();
+    pool.awaitTermination(timeout().toMillis(), MILLISECONDS);
+  }
+
+  // ==================================================================== atomicity
+
+  @Test
+  void workThrowingARuntimeExceptionLeavesNoTraceAndTheExceptionPassesThroughUnchanged() {
+    assertFailingWorkLeavesNoTrace(new IllegalStateException("boom"));
+  }
+
+  @Test
+  void workThrowingAnErrorLeavesNoTraceAndTheErrorPassesThroughUnchanged() {
+    assertFailingWorkLeavesNoTrace(new AssertionError("boom"));
+  }
+
+  @Test
+  void workThrowingACheckedExceptionSneakilyLeavesNoTraceAndTheExceptionPassesThroughUnchanged() {
+    assertFailingWorkLeavesNoTrace(new IOException("boom"));
+  }
+
+  private void assertFailingWorkLeavesNoTrace(Throwable failure) {
+    StoredKey key = key(1, ACME, "SN-0001", hash(1));
+    Throwable thrown = catchThrowable(() -> store.inAccount(ACME, tx -> {
+      assertThat(tx.insertAccount(account(ACME, 5))).isTrue();
+      tx.putMember(member(ACME, "alice", Role.ADMIN));
+      assertThat(tx.insertDevice(device(ACME, "SN-0001"))).isTrue();
+      assertThat(tx.insertKey(key)).isTrue();
+      tx.appendAudit(audit(ACME, "created"));
+      tx.appendChange(change(ChangeEvent.Type.CREATED, key));
+      throw sneaky(failure);
+    }));
+
+    assertThat(thrown).isSameAs(failure);
+    assertAccountIsEmpty(ACME);
+    assertThat(store.findKeyByHash(hash(1))).isEmpty();
+    assertThat(store.changesSince(0, 100)).isEmpty();
+    assertThat(store.latestChangeSequence()).isZero();
+
+    // the serial, the key id and the hash were released: another account can take all three
+    createAccount(GLOBEX, 5);
+    StoredKey again = key(1, GLOBEX, "SN-0001", hash(1));
+    store.inAccount(GLOBEX, tx -> {
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0001"))).as("serial free after rollback").isTrue();
+      assertThat(tx.insertKey(again)).as("key id and hash free after rollback").isTrue();
+      return null;
+    });
+    assertThat(store.findKeyByHash(hash(1))).contains(again);
+  }
+
+  @Test
+  void failingWorkOnAnExistingAccountRestoresEveryRowItTouched() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    store.inAccount(ACME, tx -> {
+      tx.putMember(member(ACME, "alice", Role.ADMIN));
+      tx.putMember(member(ACME, "bob", Role.VIEWER));
+      tx.appendAudit(audit(ACME, "before"));
+      tx.appendChange(change(ChangeEvent.Type.CREATED, k1));
+      return null;
+    });
+    Snapshot before = snapshot(ACME);
+    long latest = store.latestChangeSequence();
+
+    RuntimeException boom = new RuntimeException("boom");
+    Throwable thrown = catchThrowable(() -> store.inAccount(ACME, tx -> {
+      tx.updateAccount(account(ACME, 9));
+      tx.putMember(member(ACME, "bob", Role.MANAGER));
+      tx.removeMember(UserId.of("alice"));
+      tx.putMember(member(ACME, "carol", Role.VIEWER));
+      tx.updateDevice(device(ACME, "SN-0002").withName("renamed"));
+      tx.deleteKey(k1.id());
+      tx.deleteDevice("SN-0001");
+      assertThat(tx.insertDevice(device(ACME, "SN-0003"))).isTrue();
+      StoredKey k2 = key(2, ACME, "SN-0002", hash(2));
+      assertThat(tx.insertKey(k2)).isTrue();
+      assertThat(tx.updateKey(k2.regenerated(hash(3), "hint", null, clock.instant(), clock.instant()))).isTrue();
+      tx.appendAudit(audit(ACME, "lost"));
+      tx.appendChange(change(ChangeEvent.Type.DELETED, k1));
+      throw boom;
+    }));
+
+    assertThat(thrown).isSameAs(boom);
+    assertThat(snapshot(ACME)).isEqualTo(before);
+    assertThat(store.latestChangeSequence()).isEqualTo(latest);
+    assertThat(store.findKeyByHash(hash(1))).contains(k1);
+    assertThat(store.findKeyByHash(hash(2))).isEmpty();
+    assertThat(store.findKeyByHash(hash(3))).isEmpty();
+    // what the failed work reserved is free again
+    createAccount(GLOBEX, 5);
+    store.inAccount(GLOBEX, tx -> {
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0003"))).as("serial SN-0003").isTrue();
+      assertThat(tx.insertKey(key(2, GLOBEX, "SN-0003", hash(2)))).as("key id 2 and hash 2").isTrue();
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0004"))).isTrue();
+      assertThat(tx.insertKey(key(3, GLOBEX, "SN-0004", hash(3)))).as("hash 3").isTrue();
+      return null;
+    });
+  }
+
+  @Test
+  void inAccountReturnsWhatTheWorkReturns() {
+    String written = store.inAccount(ACME, tx -> "result");
+    Integer read = store.readAccount(ACME, tx -> 42);
+    assertThat(written).isEqualTo("result");
+    assertThat(read).isEqualTo(42);
+  }
+
+  @Test
+  void writesAreVisibleToLaterReadsOfTheSameTransaction() {
+    StoredKey k = key(1, ACME, "SN-0001", hash(1));
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.account()).isEmpty();
+      Account a = account(ACME, 3);
+      assertThat(tx.insertAccount(a)).isTrue();
+      assertThat(tx.account()).contains(a);
+      tx.putMember(member(ACME, "alice", Role.ADMIN));
+      assertThat(tx.member(UserId.of("alice"))).contains(member(ACME, "alice", Role.ADMIN));
+      assertThat(tx.insertDevice(device(ACME, "SN-0001"))).isTrue();
+      assertThat(tx.device("SN-0001")).contains(device(ACME, "SN-0001"));
+      assertThat(tx.insertKey(k)).isTrue();
+      assertThat(tx.key(k.id())).contains(k);
+      assertThat(tx.keyForDevice("SN-0001")).contains(k);
+      assertThat(tx.keys()).containsExactly(k);
+      assertThat(tx.keyCount()).isEqualTo(1);
+      tx.deleteKey(k.id());
+      assertThat(tx.key(k.id())).isEmpty();
+      assertThat(tx.keyForDevice("SN-0001")).isEmpty();
+      assertThat(tx.keyCount()).isZero();
+      tx.deleteDevice("SN-0001");
+      assertThat(tx.device("SN-0001")).isEmpty();
+      tx.removeMember(UserId.of("alice"));
+      assertThat(tx.members()).isEmpty();
+      return null;
+    });
+  }
+
+  @Test
+  void whatOneTransactionInsertsAndDeletesLeavesItsSerialIdAndHashesFree() {
+    givenAccountWithDevices(ACME, 5);
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.insertDevice(device(ACME, "SN-0001"))).isTrue();
+      StoredKey k = key(1, ACME, "SN-0001", hash(1));
+      assertThat(tx.insertKey(k)).isTrue();
+      StoredKey once = k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant());
+      assertThat(tx.updateKey(once)).isTrue();
+      // hash(1) is dropped by this second regeneration, within the same transaction
+      assertThat(tx.updateKey(once.regenerated(hash(3), "h3", null, clock.instant(), clock.instant()))).isTrue();
+      assertThat(tx.insertDevice(device(ACME, "SN-0002"))).isTrue();
+      StoredKey gone = key(4, ACME, "SN-0002", hash(4));
+      assertThat(tx.insertKey(gone)).isTrue();
+      tx.deleteKey(gone.id());
+      tx.deleteDevice("SN-0002");
+      return null;
+    });
+
+    assertThat(store.findKeyByHash(hash(1))).isEmpty();
+    assertThat(store.findKeyByHash(hash(4))).isEmpty();
+    assertThat(store.findKeyByHash(hash(3))).isPresent();
+    createAccount(GLOBEX, 5);
+    store.inAccount(GLOBEX, tx -> {
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0002"))).as("serial SN-0002").isTrue();
+      assertThat(tx.insertKey(key(4, GLOBEX, "SN-0002", hash(1)))).as("key id 4 and hash 1").isTrue();
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0003"))).isTrue();
+      assertThat(tx.insertKey(key(5, GLOBEX, "SN-0003", hash(4)))).as("hash 4").isTrue();
+      return null;
+    });
+  }
+
+  // ==================================================================== isolation and serialization
+
+  @Test
+  void writersOfOneAccountAreSerializedSoNoReadModifyWriteIsLost() throws Exception {
+    createAccount(ACME, 0);
+    int threads = 8;
+    int increments = operationsPerThread();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> writers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      writers.add(pool.submit(() -> {
+        await(start, "the start signal");
+        for (int i = 0; i < increments; i++) {
+          store.inAccount(ACME, tx -> {
+            Account a = tx.account().orElseThrow();
+            tx.updateAccount(a.withContractedLicenses(a.contractedLicenses() + 1));
+            return null;
+          });
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> w : writers) {
+      get(w, "a writer of " + increments + " increments");
+    }
+
+    assertThat(licenses(ACME))
+        .isEqualTo(threads * increments);
+  }
+
+  @Test
+  void aWriterOfAnotherAccountDoesNotWaitForAnOpenTransaction() throws Exception {
+    createAccount(ACME, 1);
+    createAccount(GLOBEX, 1);
+    try (OpenTransaction acme = new OpenTransaction(ACME, tx -> tx.updateAccount(account(ACME, 2)))) {
+      Integer licenses = get(pool.submit(() -> store.inAccount(GLOBEX, tx -> {
+        tx.updateAccount(account(GLOBEX, 7));
+        return tx.account().orElseThrow().contractedLicenses();
+      })), "a writer of globex while a transaction of acme is open");
+      assertThat(licenses).isEqualTo(7);
+      assertThat(licenses(GLOBEX)).isEqualTo(7);
+      acme.commit();
+    }
+    assertThat(licenses(ACME)).isEqualTo(2);
+  }
+
+  @Test
+  void uncommittedWritesAreInvisibleToReadersLookupsAndTheFeedUntilCommit() throws Exception {
+    givenAccountWithDevices(ACME, 3, "SN-0001");
+    StoredKey k = key(1, ACME, "SN-0001", hash(1));
+    try (OpenTransaction acme = new OpenTransaction(ACME, tx -> {
+      tx.updateAccount(account(ACME, 4));
+      tx.insertDevice(device(ACME, "SN-0002"));
+      tx.insertKey(k);
+      tx.appendAudit(audit(ACME, "created"));
+      tx.appendChange(change(ChangeEvent.Type.CREATED, k));
+    })) {
+      Snapshot during = get(pool.submit(() -> snapshot(ACME)), "readAccount while a writer is open");
+      assertThat(during.account().orElseThrow().contractedLicenses()).isEqualTo(3);
+      assertThat(during.devices()).extracting(Device::serial).containsExactly("SN-0001");
+      assertThat(during.keys()).isEmpty();
+      assertThat(during.audit()).isEmpty();
+      assertThat(get(pool.submit(() -> store.findKeyByHash(hash(1))), "findKeyByHash")).isEmpty();
+      assertThat(get(pool.submit(() -> store.changesSince(0, 10)), "changesSince")).isEmpty();
+      assertThat(get(pool.submit(() -> store.latestChangeSequence()), "latestChangeSequence")).isZero();
+      acme.commit();
+    }
+
+    Snapshot after = snapshot(ACME);
+    assertThat(after.account().orElseThrow().contractedLicenses()).isEqualTo(4);
+    assertThat(after.devices()).extracting(Device::serial).containsExactly("SN-0001", "SN-0002");
+    assertThat(after.keys()).containsExactly(k);
+    assertThat(after.audit()).hasSize(1);
+    assertThat(store.findKeyByHash(hash(1))).contains(k);
+    assertThat(store.changesSince(0, 10)).extracting(ChangeEvent::keyId).containsExactly(k.id());
+  }
+
+  // ==================================================================== uniqueness
+
+  @Test
+  void aSerialIsUniqueAcrossAccountsAndARefusedInsertChangesNothing() {
+    givenAccountWithDevices(ACME, 1, "SN-0001");
+    createAccount(GLOBEX, 1);
+    store.inAccount(GLOBEX, tx -> {
+      assertThat(tx.insertDevice(new Device("SN-0001", GLOBEX, "other", "m", clock.instant()))).isFalse();
+      assertThat(tx.device("SN-0001")).isEmpty();
+      assertThat(tx.devices()).isEmpty();
+      // the transaction goes on after a refused insert
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0002"))).isTrue();
+      return null;
+    });
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.insertDevice(device(ACME, "SN-0001").withName("again"))).as("same account").isFalse();
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::devices)).containsExactly(device(ACME, "SN-0001"));
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::devices)).containsExactly(device(GLOBEX, "SN-0002"));
+  }
+
+  @Test
+  void aDeletedDeviceFreesItsSerialForAnyAccount() {
+    givenAccountWithDevices(ACME, 1, "SN-0001");
+    createAccount(GLOBEX, 1);
+    store.inAccount(ACME, tx -> {
+      tx.deleteDevice("SN-0001");
+      return null;
+    });
+
+    store.inAccount(GLOBEX, tx -> {
+      assertThat(tx.insertDevice(device(GLOBEX, "SN-0001"))).isTrue();
+      return null;
+    });
+    assertThat(store.readAccount(ACME, AccountTransaction::devices)).isEmpty();
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::devices)).containsExactly(device(GLOBEX, "SN-0001"));
+  }
+
+  @Test
+  void racingInsertsOfOneSerialIntoTwoAccountsAdmitExactlyOne() throws Exception {
+    createAccount(ACME, 1);
+    createAccount(GLOBEX, 1);
+    int rounds = Math.max(10, operationsPerThread() / 10);
+    for (int round = 0; round < rounds; round++) {
+      String serial = serial(round);
+      List<Boolean> won = race(
+          () -> store.inAccount(ACME, tx -> tx.insertDevice(device(ACME, serial))),
+          () -> store.inAccount(GLOBEX, tx -> tx.insertDevice(device(GLOBEX, serial))));
+      assertThat(won).as("round %d", round).containsExactlyInAnyOrder(true, false);
+      boolean acmeHasIt = store.readAccount(ACME, tx -> tx.device(serial).isPresent());
+      boolean globexHasIt = store.readAccount(GLOBEX, tx -> tx.device(serial).isPresent());
+      assertThat(List.of(acmeHasIt, globexHasIt)).as("round %d", round).isEqualTo(won);
+    }
+  }
+
+  @Test
+  void aDeviceHasAtMostOneKey() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
+
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.insertKey(key(2, ACME, "SN-0001", hash(2)))).isFalse();
+      assertThat(tx.keys()).containsExactly(first);
+      return null;
+    });
+
+    assertThat(keyForDevice(ACME, "SN-0001")).contains(first);
+    assertThat(store.readAccount(ACME, AccountTransaction::keyCount)).isEqualTo(1);
+    assertThat(store.findKeyByHash(hash(2))).isEmpty();
+  }
+
+  @Test
+  void aDeletedKeyFreesItsDeviceForANewKey() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey second = key(2, ACME, "SN-0001", hash(2));
+
+    store.inAccount(ACME, tx -> {
+      tx.deleteKey(first.id());
+      assertThat(tx.insertKey(second)).isTrue();
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::keys)).containsExactly(second);
+  }
+
+  @Test
+  void aKeyHashIsUniqueAcrossAccountsIncludingPreviousHashes() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    givenAccountWithDevices(GLOBEX, 5, "SN-0002", "SN-0003");
+    StoredKey acme = key(1, ACME, "SN-0001", hash(1));
+    StoredKey regenerated = acme.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plusSeconds(60));
+    insertKey(acme);
+    updateKey(regenerated);
+
+    store.inAccount(GLOBEX, tx -> {
+      assertThat(tx.insertKey(key(2, GLOBEX, "SN-0002", hash(2)))).as("current hash of another key").isFalse();
+      assertThat(tx.insertKey(key(3, GLOBEX, "SN-0002", hash(1)))).as("previous hash of another key").isFalse();
+      assertThat(tx.keys()).isEmpty();
+      assertThat(tx.keyForDevice("SN-0002")).isEmpty();
+      return null;
+    });
+
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::keyCount)).isZero();
+    assertThat(store.findKeyByHash(hash(1))).contains(regenerated);
+    assertThat(store.findKeyByHash(hash(2))).contains(regenerated);
+  }
+
+  @Test
+  void racingInsertsOfOneHashIntoTwoAccountsAdmitExactlyOne() throws Exception {
+    int rounds = Math.max(10, operationsPerThread() / 10);
+    createAccount(ACME, rounds);
+    createAccount(GLOBEX, rounds);
+    for (int round = 0; round < rounds; round++) {
+      String serial = serial(round);
+      store.inAccount(ACME, tx -> tx.insertDevice(device(ACME, "A" + serial)));
+      store.inAccount(GLOBEX, tx -> tx.insertDevice(device(GLOBEX, "G" + serial)));
+      StoredKey a = key(2 * round, ACME, "A" + serial, hash(round));
+      StoredKey g = key(2 * round + 1, GLOBEX, "G" + serial, hash(round));
+      List<Boolean> won = race(
+          () -> store.inAccount(ACME, tx -> tx.insertKey(a)),
+          () -> store.inAccount(GLOBEX, tx -> tx.insertKey(g)));
+      assertThat(won).as("round %d", round).containsExactlyInAnyOrder(true, false);
+      assertThat(store.findKeyByHash(hash(round))).as("round %d", round).contains(won.get(0) ? a : g);
+    }
+  }
+
+  @Test
+  void aKeyIdIsUniqueAcrossAccounts() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
+
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.insertKey(key(1, ACME, "SN-0002", hash(2)))).as("same account").isFalse();
+      return null;
+    });
+    store.inAccount(GLOBEX, tx -> {
+      assertThat(tx.insertKey(key(1, GLOBEX, "SN-0003", hash(3)))).as("another account").isFalse();
+      assertThat(tx.keys()).isEmpty();
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::keys)).containsExactly(first);
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::keys)).isEmpty();
+    assertThat(store.findKeyByHash(hash(2))).isEmpty();
+    assertThat(store.findKeyByHash(hash(3))).isEmpty();
+  }
+
+  @Test
+  void updateKeyRefusesADeviceThatHasAnotherKeyAndChangesNothing() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
+
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.updateKey(k2.withDevice("SN-0001").withLabel("moved"))).isFalse();
+      assertThat(tx.key(k2.id())).contains(k2);
+      return null;
+    });
+
+    assertThat(keyForDevice(ACME, "SN-0001")).contains(k1);
+    assertThat(keyForDevice(ACME, "SN-0002")).contains(k2);
+  }
+
+  @Test
+  void updateKeyRefusesAHashTakenByAnotherKeyOfAnyAccountAndChangesNothing() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    StoredKey k3 = insertKey(key(3, GLOBEX, "SN-0003", hash(3)));
+
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.updateKey(k2.regenerated(hash(1), "h", null, clock.instant(), clock.instant())))
+          .as("hash of a key of this account").isFalse();
+      assertThat(tx.updateKey(k2.regenerated(hash(3), "h", null, clock.instant(), clock.instant())))
+          .as("hash of a key of another account").isFalse();
+      assertThat(tx.key(k2.id())).contains(k2);
+      return null;
+    });
+
+    assertThat(store.findKeyByHash(hash(1))).contains(k1);
+    assertThat(store.findKeyByHash(hash(2))).contains(k2);
+    assertThat(store.findKeyByHash(hash(3))).contains(k3);
+  }
+
+  @Test
+  void updateKeyMovesAKeyToAFreeDeviceOfTheAccount() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey moved = k.withDevice("SN-0002").withLabel("moved");
+
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.updateKey(moved)).isTrue();
+      return null;
+    });
+
+    assertThat(keyForDevice(ACME, "SN-0001")).isEmpty();
+    assertThat(keyForDevice(ACME, "SN-0002")).contains(moved);
+    assertThat(storedKey(ACME, k.id())).contains(moved);
+    assertThat(store.findKeyByHash(hash(1))).contains(moved);
+    // the old device's key slot is free
+    insertKey(key(2, ACME, "SN-0001", hash(2)));
+  }
+
+  // ==================================================================== lookup by hash
+
+  @Test
+  void aStoredKeyReadsBackEqualThroughEveryRead() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    Instant created = clock.instant();
+    clock.advance(Duration.ofSeconds(30));
+    StoredKey k = new StoredKey(keyId(1), ACME, "SN-0001", hash(2), "ks_...Ab9z", "front door",
+        created, clock.instant(), created.plus(Duration.ofDays(90)), true, hash(1),
+        clock.instant().plus(Duration.ofDays(1)), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13});
+
+    insertKey(k);
+
+    assertThat(store.findKeyByHash(hash(2))).contains(k);
+    assertThat(store.findKeyByHash(hash(1))).contains(k);
+    assertThat(storedKey(ACME, k.id())).contains(k);
+    assertThat(keyForDevice(ACME, "SN-0001")).contains(k);
+    assertThat(store.readAccount(ACME, AccountTransaction::keys)).containsExactly(k);
+  }
+
+  @Test
+  void findKeyByHashFindsACommittedKeyOfAnyAccountByItsCurrentHash() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    givenAccountWithDevices(GLOBEX, 5, "SN-0002");
+    StoredKey a = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey g = insertKey(key(2, GLOBEX, "SN-0002", hash(2)));
+
+    assertThat(store.findKeyByHash(hash(1))).contains(a);
+    assertThat(store.findKeyByHash(hash(2))).contains(g);
+    assertThat(store.findKeyByHash(hash(3))).isEmpty();
+  }
+
+  @Test
+  void aRegeneratedKeyIsFoundByItsCurrentAndItsPreviousHash() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    clock.advance(Duration.ofMinutes(1));
+    StoredKey regenerated =
+        k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plus(Duration.ofHours(1)));
+
+    updateKey(regenerated);
+
+    assertThat(store.findKeyByHash(hash(2))).contains(regenerated);
+    assertThat(store.findKeyByHash(hash(1))).contains(regenerated);
+  }
+
+  @Test
+  void regeneratingAgainDropsTheOldestHash() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey once = k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant());
+    updateKey(once);
+    clock.advance(Duration.ofMinutes(1));
+    StoredKey twice = once.regenerated(hash(3), "h3", null, clock.instant(), clock.instant());
+
+    updateKey(twice);
+
+    assertThat(store.findKeyByHash(hash(1))).isEmpty();
+    assertThat(store.findKeyByHash(hash(2))).contains(twice);
+    assertThat(store.findKeyByHash(hash(3))).contains(twice);
+  }
+
+  @Test
+  void findKeyByHashReturnsTheLatestCommittedVersion() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey edited = k.withLabel("edited").withSuspended(true).withExpiresAt(clock.instant().plusSeconds(3600));
+
+    updateKey(edited);
+
+    assertThat(store.findKeyByHash(hash(1))).contains(edited);
+  }
+
+  @Test
+  void aDeletedKeyIsFoundByNoneOfItsHashes() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    updateKey(k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plusSeconds(60)));
+
+    store.inAccount(ACME, tx -> {
+      tx.deleteKey(k.id());
+      return null;
+    });
+
+    assertThat(store.findKeyByHash(hash(1))).isEmpty();
+    assertThat(store.findKeyByHash(hash(2))).isEmpty();
+    assertThat(storedKey(ACME, k.id())).isEmpty();
+    assertThat(store.readAccount(ACME, AccountTransaction::keyCount)).isZero();
+  }
+
+  @Test
+  void deletingAnAbsentKeyChangesNothing() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+
+    store.inAccount(ACME, tx -> {
+      tx.deleteKey(keyId(99));
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::keys)).containsExactly(k);
+  }
+
+  // ==================================================================== change feed
+
+  @Test
+  void anEmptyFeedHasSequenceZeroAndNoEvents() {
+    assertThat(store.latestChangeSequence()).isZero();
+    assertThat(store.changesSince(0, 10)).isEmpty();
+  }
+
+  @Test
+  void theFeedReturnsEventsAsWrittenInCommitOrderWithIncreasingSequences() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    StoredKey a1 = key(1, ACME, "SN-0001", hash(1));
+    StoredKey a2 = key(2, ACME, "SN-0002", hash(2));
+    StoredKey g3 = key(3, GLOBEX, "SN-0003", hash(3));
+    ChangeEvent e1 = change(ChangeEvent.Type.CREATED, a1);
+    ChangeEvent e2 = change(ChangeEvent.Type.CREATED, a2);
+    clock.advance(Duration.ofSeconds(1));
+    ChangeEvent e3 = change(ChangeEvent.Type.CREATED, g3);
+    clock.advance(Duration.ofSeconds(1));
+    ChangeEvent e4 = new ChangeEvent(0, ChangeEvent.Type.REGENERATED, ACME, a1.id(), List.of(hash(1), hash(4)),
+        clock.instant());
+    ChangeEvent e5 = new ChangeEvent(0, ChangeEvent.Type.DELETED, ACME, a2.id(), List.of(hash(2)), clock.instant());
+
+    appendChanges(ACME, e1, e2);
+    appendChanges(GLOBEX, e3);
+    appendChanges(ACME, e4, e5);
+
+    List<ChangeEvent> feed = store.changesSince(0, 100);
+    assertThat(feed).extracting(e -> e.withSequence(0)).containsExactly(e1, e2, e3, e4, e5);
+    assertStrictlyIncreasing(feed);
+    assertThat(feed.get(0).sequence()).isPositive();
+    assertThat(store.latestChangeSequence()).isEqualTo(feed.get(4).sequence());
+  }
+
+  @Test
+  void theFeedPagesWithAfterSequenceAndMax() {
+    givenAccountWithDevices(ACME, 5);
+    List<ChangeEvent> written = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      written.add(editedEvent(ACME, i));
+    }
+    appendChanges(ACME, written.get(0), written.get(1), written.get(2));
+    appendChanges(ACME, written.get(3), written.get(4));
+
+    List<ChangeEvent> page1 = store.changesSince(0, 2);
+    List<ChangeEvent> page2 = store.changesSince(page1.get(1).sequence(), 2);
+    List<ChangeEvent> page3 = store.changesSince(page2.get(1).sequence(), 2);
+    List<ChangeEvent> page4 = store.changesSince(page3.get(0).sequence(), 2);
+
+    assertThat(page1).extracting(ChangeEvent::keyId).containsExactly(keyId(1), keyId(2));
+    assertThat(page2).extracting(ChangeEvent::keyId).containsExactly(keyId(3), keyId(4));
+    assertThat(page3).extracting(ChangeEvent::keyId).containsExactly(keyId(5));
+    assertThat(page4).isEmpty();
+    assertThat(store.latestChangeSequence()).isEqualTo(page3.get(0).sequence());
+    assertThat(store.changesSince(store.latestChangeSequence(), 10)).isEmpty();
+    // a cursor in the middle of a transaction's events resumes after it
+    assertThat(store.changesSince(page1.get(0).sequence(), 10)).extracting(ChangeEvent::keyId)
+        .containsExactly(keyId(2), keyId(3), keyId(4), keyId(5));
+  }
+
+  @Test
+  void eventsOfRolledBackTransactionsAreNotInTheFeed() {
+    givenAccountWithDevices(ACME, 5);
+    ChangeEvent kept1 = editedEvent(ACME, 1);
+    ChangeEvent lost = editedEvent(ACME, 2);
+    ChangeEvent kept2 = editedEvent(ACME, 3);
+
+    appendChanges(ACME, kept1);
+    RuntimeException boom = new RuntimeException("boom");
+    assertThat(catchThrowable(() -> store.inAccount(ACME, tx -> {
+      tx.appendChange(lost);
+      throw boom;
+    }))).isSameAs(boom);
+    appendChanges(ACME, kept2);
+
+    List<ChangeEvent> feed = store.changesSince(0, 100);
+    assertThat(feed).extracting(ChangeEvent::keyId).containsExactly(keyId(1), keyId(3));
+    assertStrictlyIncreasing(feed);
+    assertThat(store.latestChangeSequence()).isEqualTo(feed.get(1).sequence());
+  }
+
+  @Test
+  void aReaderNeverMissesAnEventCommittedAfterItReadTheFeed() throws Exception {
+    createAccount(ACME, 1);
+    createAccount(GLOBEX, 1);
+    ChangeEvent early = editedEvent(ACME, 1);
+    ChangeEvent late = editedEvent(GLOBEX, 2);
+    long cursor;
+    long latest;
+    // acme's transaction writes its event first but commits last
+    try (OpenTransaction acme = new OpenTransaction(ACME, tx -> tx.appendChange(early))) {
+      get(pool.submit(() -> appendChanges(GLOBEX, late)), "a writer of globex while a transaction of acme is open");
+      List<ChangeEvent> seen = store.changesSince(0, 100);
+      assertThat(seen).extracting(ChangeEvent::keyId).doesNotContain(keyId(1));
+      cursor = seen.isEmpty() ? 0 : seen.get(seen.size() - 1).sequence();
+      latest = store.latestChangeSequence();
+      acme.commit();
+    }
+
+    assertThat(store.changesSince(cursor, 100)).as("events after the last one seen")
+        .extracting(ChangeEvent::keyId).contains(keyId(1));
+    assertThat(store.changesSince(latest, 100)).as("events after latestChangeSequence() read while it was open")
+        .extracting(ChangeEvent::keyId).contains(keyId(1));
+    List<ChangeEvent> feed = store.changesSince(0, 100);
+    assertThat(feed).extracting(ChangeEvent::keyId).containsExactlyInAnyOrder(keyId(1), keyId(2));
+    assertStrictlyIncreasing(feed);
+  }
+
+  @Test
+  void aPollerFollowingTheFeedDuringConcurrentCommitsSeesEveryEventOnce() throws Exception {
+    int threads = 8;
+    int commits = operationsPerThread();
+    List<AccountId> accounts = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      accounts.add(AccountId.of("acct-" + t));
+      createAccount(accounts.get(t), 1);
+    }
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicBoolean writing = new AtomicBoolean(true);
+    List<ChangeEvent> polled = Collections.synchronizedList(new ArrayList<>());
+    Future<Integer> poller = pool.submit(() -> {
+      await(start, "the start signal");
+      long cursor = 0;
+      int polls = 0;
+      boolean last = false;
+      while (!last) {
+        last = !writing.get();
+        List<ChangeEvent> page;
+        do {
+          page = store.changesSince(cursor, 50);
+          polled.addAll(page);
+          if (!page.isEmpty()) {
+            cursor = page.get(page.size() - 1).sequence();
+          }
+          polls++;
+        } while (page.size() == 50);
+      }
+      return polls;
+    });
+    List<Future<?>> writers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      AccountId account = accounts.get(t);
+      int base = t * commits * 2;
+      writers.add(pool.submit(() -> {
+        await(start, "the start signal");
+        for (int i = 0; i < commits; i++) {
+          int n = base + 2 * i;
+          store.inAccount(account, tx -> {
+            tx.appendChange(editedEvent(account, n));
+            tx.appendChange(editedEvent(account, n + 1));
+            return null;
+          });
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    try {
+      for (Future<?> w : writers) {
+        get(w, "a writer of " + commits + " transactions");
+      }
+    } finally {
+      writing.set(false);
+    }
+    assertThat(get(poller, "the poller")).isPositive();
+
+    List<ChangeEvent> feed = store.changesSince(0, Integer.MAX_VALUE);
+    assertThat(feed).hasSize(threads * commits * 2);
+    assertStrictlyIncreasing(feed);
+    assertThat(polled).as("what the poller saw while transactions committed").containsExactlyElementsOf(feed);
+    for (AccountId account : accounts) {
+      List<Integer> mine = feed.stream().filter(e -> e.accountId().equals(account))
+          .map(e -> Integer.parseInt(e.keyId().value().substring(4))).toList();
+      assertThat(mine).as("events of %s in commit order", account).isSorted();
+    }
+  }
+
+  // ==================================================================== usage
+
+  @Test
+  void aNewKeyHasNoUsage() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+
+    assertThat(usage(ACME, k.id())).isEqualTo(KeyUsage.NONE);
+  }
+
+  @Test
+  void usageKeepsTheGreatestLastUsedTimeAndSumsCountsAcrossBatches() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    Instant t0 = clock.instant();
+    Instant t1 = t0.plusSeconds(10);
+    Instant t2 = t0.plusSeconds(20);
+
+    store.recordUsage(List.of(new UsageDelta(k1.id(), t2, 3), new UsageDelta(k2.id(), t0, 1)));
+    store.recordUsage(List.of(new UsageDelta(k1.id(), t1, 4)));
+    store.recordUsage(List.of());
+    store.recordUsage(List.of(new UsageDelta(k2.id(), t1, 6)));
+
+    assertThat(usage(ACME, k1.id())).isEqualTo(new KeyUsage(t2, 7));
+    assertThat(usage(ACME, k2.id())).isEqualTo(new KeyUsage(t1, 7));
+  }
+
+  @Test
+  void usageForUnknownKeysIsIgnored() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
+
+    store.recordUsage(List.of(
+        new UsageDelta(keyId(2), clock.instant(), 5), new UsageDelta(k1.id(), clock.instant(), 1)));
+
+    assertThat(usage(ACME, k1.id())).isEqualTo(new KeyUsage(clock.instant(), 1));
+    // a key created later with that id starts unused
+    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    assertThat(usage(ACME, k2.id())).isEqualTo(KeyUsage.NONE);
+  }
+
+  @Test
+  void deletingAKeyDeletesItsUsageAndLaterUsageForItIsIgnored() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 9)));
+
+    store.inAccount(ACME, tx -> {
+      tx.deleteKey(k.id());
+      return null;
+    });
+    store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant().plusSeconds(1), 2)));
+
+    assertThat(usage(ACME, k.id())).isEqualTo(KeyUsage.NONE);
+  }
+
+  @Test
+  void updatingAKeyKeepsItsUsage() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 9)));
+
+    updateKey(k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant())
+        .withDevice("SN-0002").withLabel("x"));
+
+    assertThat(usage(ACME, k.id())).isEqualTo(new KeyUsage(clock.instant(), 9));
+  }
+
+  @Test
+  void concurrentUsageBatchesAreAllCounted() throws Exception {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    int threads = 8;
+    int batches = operationsPerThread();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<?>> flushers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      flushers.add(pool.submit(() -> {
+        await(start, "the start signal");
+        for (int i = 0; i < batches; i++) {
+          store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant().plusSeconds(thread * batches + i), 1)));
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> f : flushers) {
+      get(f, "a usage flusher");
+    }
+
+    assertThat(usage(ACME, k.id()))
+        .isEqualTo(new KeyUsage(clock.instant().plusSeconds(threads * batches - 1L), (long) threads * batches));
+  }
+
+  // ==================================================================== read models
+
+  @Test
+  void membersAreOrderedByUserIdAndPutMemberReplacesARole() {
+    createAccount(ACME, 1);
+    createAccount(GLOBEX, 1);
+    store.inAccount(ACME, tx -> {
+      tx.putMember(member(ACME, "carol", Role.VIEWER));
+      tx.putMember(member(ACME, "alice", Role.ADMIN));
+      tx.putMember(member(ACME, "bob", Role.VIEWER));
+      assertThat(tx.members()).extracting(m -> m.userId().value()).containsExactly("alice", "bob", "carol");
+      return null;
+    });
+    store.inAccount(GLOBEX, tx -> {
+      tx.putMember(member(GLOBEX, "bob", Role.ADMIN));
+      return null;
+    });
+
+    store.inAccount(ACME, tx -> {
+      tx.putMember(member(ACME, "bob", Role.MANAGER));
+      tx.removeMember(UserId.of("carol"));
+      tx.removeMember(UserId.of("nobody"));
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::members))
+        .containsExactly(member(ACME, "alice", Role.ADMIN), member(ACME, "bob", Role.MANAGER));
+    Optional<Member> carol = store.readAccount(ACME, tx -> tx.member(UserId.of("carol")));
+    assertThat(carol).isEmpty();
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::members))
+        .containsExactly(member(GLOBEX, "bob", Role.ADMIN));
+  }
+
+  @Test
+  void devicesAreOrderedBySerialAndUpdateDeviceReplacesOne() {
+    createAccount(ACME, 1);
+    store.inAccount(ACME, tx -> {
+      for (String serial : List.of("SN-0300", "SN-0010", "SN-0200", "SN-0001")) {
+        assertThat(tx.insertDevice(device(ACME, serial))).isTrue();
+      }
+      assertThat(tx.devices()).extracting(Device::serial).containsExactly("SN-0001", "SN-0010", "SN-0200", "SN-0300");
+      return null;
+    });
+    Device renamed = device(ACME, "SN-0200").withName("Kitchen");
+
+    store.inAccount(ACME, tx -> {
+      tx.updateDevice(renamed);
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::devices)).containsExactly(
+        device(ACME, "SN-0001"), device(ACME, "SN-0010"), renamed, device(ACME, "SN-0300"));
+    Optional<Device> read = store.readAccount(ACME, tx -> tx.device("SN-0200"));
+    assertThat(read).contains(renamed);
+  }
+
+  @Test
+  void keysAreOrderedByCreationTimeThenId() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002", "SN-0003", "SN-0004");
+    Instant t0 = clock.instant();
+    Instant t1 = t0.plusSeconds(1);
+    StoredKey late = key(1, ACME, "SN-0001", hash(1), t1);
+    StoredKey earlyB = key(3, ACME, "SN-0002", hash(3), t0);
+    StoredKey earlyA = key(2, ACME, "SN-0003", hash(2), t0);
+    StoredKey latest = key(4, ACME, "SN-0004", hash(4), t1.plusSeconds(1));
+
+    store.inAccount(ACME, tx -> {
+      for (StoredKey k : List.of(latest, late, earlyB, earlyA)) {
+        assertThat(tx.insertKey(k)).isTrue();
+      }
+      assertThat(tx.keys()).containsExactly(earlyA, earlyB, late, latest);
+      return null;
+    });
+    updateKey(earlyA.withLabel("edited"));
+
+    assertThat(store.readAccount(ACME, AccountTransaction::keys)).extracting(StoredKey::id)
+        .containsExactly(earlyA.id(), earlyB.id(), late.id(), latest.id());
+    assertThat(store.readAccount(ACME, AccountTransaction::keyCount)).isEqualTo(4);
+  }
+
+  @Test
+  void auditIsNewestFirstWithStoreAssignedSequencesAndPagesBeforeASequence() {
+    createAccount(ACME, 1);
+    createAccount(GLOBEX, 1);
+    List<AuditEntry> written = new ArrayList<>();
+    for (int i = 1; i <= 5; i++) {
+      written.add(new AuditEntry(0, ACME, clock.instant(), "user:alice", Action.CREATE_KEYS,
+          i % 2 == 0 ? null : keyId(i), i % 2 == 0 ? null : serial(i), i == 3 ? Outcome.REFUSED : Outcome.SUCCESS,
+          "entry " + i));
+    }
+    store.inAccount(ACME, tx -> {
+      written.subList(0, 3).forEach(tx::appendAudit);
+      return null;
+    });
+    store.inAccount(GLOBEX, tx -> {
+      tx.appendAudit(audit(GLOBEX, "globex entry"));
+      return null;
+    });
+    store.inAccount(ACME, tx -> {
+      written.subList(3, 5).forEach(tx::appendAudit);
+      return null;
+    });
+
+    List<AuditEntry> all = store.readAccount(ACME, tx -> tx.audit(Long.MAX_VALUE, 100));
+    assertThat(all).extracting(e -> e.withSequence(0))
+        .containsExactly(written.get(4), written.get(3), written.get(2), written.get(1), written.get(0));
+    assertThat(all.get(4).sequence()).isPositive();
+    for (int i = 1; i < all.size(); i++) {
+      assertThat(all.get(i).sequence()).as("sequence decreases down the page").isLessThan(all.get(i - 1).sequence());
+    }
+
+    List<AuditEntry> page1 = store.readAccount(ACME, tx -> tx.audit(Long.MAX_VALUE, 2));
+    List<AuditEntry> page2 = store.readAccount(ACME, tx -> tx.audit(page1.get(1).sequence(), 2));
+    List<AuditEntry> page3 = store.readAccount(ACME, tx -> tx.audit(page2.get(1).sequence(), 2));
+    List<AuditEntry> page4 = store.readAccount(ACME, tx -> tx.audit(page3.get(0).sequence(), 2));
+    assertThat(page1).containsExactly(all.get(0), all.get(1));
+    assertThat(page2).containsExactly(all.get(2), all.get(3));
+    assertThat(page3).containsExactly(all.get(4));
+    assertThat(page4).isEmpty();
+    List<AuditEntry> globex = store.readAccount(GLOBEX, tx -> tx.audit(Long.MAX_VALUE, 100));
+    assertThat(globex).extracting(AuditEntry::detail).containsExactly("globex entry");
+  }
+
+  @Test
+  void anAccountReadsBackAsInsertedAndAsUpdated() {
+    Account created = account(ACME, 3);
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.insertAccount(created)).isTrue();
+      return null;
+    });
+    assertThat(store.readAccount(ACME, AccountTransaction::account)).contains(created);
+
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.insertAccount(new Account(ACME, "other", 99, clock.instant()))).isFalse();
+      assertThat(tx.account()).contains(created);
+      return null;
+    });
+    Account updated = created.withContractedLicenses(8);
+    store.inAccount(ACME, tx -> {
+      tx.updateAccount(updated);
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::account)).contains(updated);
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::account)).isEmpty();
+  }
+
+  // ==================================================================== readAccount
+
+  @Test
+  void readAccountOfAnUnknownAccountSeesNothing() {
+    assertAccountIsEmpty(ACME);
+  }
+
+  @Test
+  void readAccountSeesCommittedStateAndPassesResultsAndExceptionsThrough() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    IllegalArgumentException boom = new IllegalArgumentException("boom");
+
+    assertThat(store.readAccount(ACME, AccountTransaction::keys)).containsExactly(k);
+    assertThat(catchThrowable(() -> store.readAccount(ACME, tx -> {
+      throw boom;
+    }))).isSameAs(boom);
+  }
+
+  @Test
+  void readAccountRefusesEveryWriteWithUnsupportedOperationException() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    store.inAccount(ACME, tx -> {
+      tx.putMember(member(ACME, "alice", Role.ADMIN));
+      return null;
+    });
+    Snapshot before = snapshot(ACME);
+    long latest = store.latestChangeSequence();
+    List<Consumer<AccountTransaction>> writes = List.of(
+        tx -> tx.insertAccount(account(ACME, 1)),
+        tx -> tx.updateAccount(account(ACME, 9)),
+        tx -> tx.putMember(member(ACME, "bob", Role.ADMIN)),
+        tx -> tx.removeMember(UserId.of("alice")),
+        tx -> tx.insertDevice(device(ACME, "SN-0002")),
+        tx -> tx.updateDevice(device(ACME, "SN-0001").withName("renamed")),
+        tx -> tx.deleteDevice("SN-0001"),
+        tx -> tx.insertKey(key(2, ACME, "SN-0001", hash(2))),
+        tx -> tx.updateKey(k.withLabel("edited")),
+        tx -> tx.deleteKey(k.id()),
+        tx -> tx.appendAudit(audit(ACME, "read-only")),
+        tx -> tx.appendChange(change(ChangeEvent.Type.DELETED, k)));
+
+    for (int i = 0; i < writes.size(); i++) {
+      Consumer<AccountTransaction> write = writes.get(i);
+      assertThatThrownBy(() -> store.readAccount(ACME, tx -> {
+        write.accept(tx);
+        return null;
+      })).as("write #%d", i).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    assertThat(snapshot(ACME)).isEqualTo(before);
+    assertThat(store.latestChangeSequence()).isEqualTo(latest);
+    assertThat(store.findKeyByHash(hash(1))).contains(k);
+  }
+
+  // ==================================================================== helpers
+
+  /** Everything an account's transaction can read. */
+  private record Snapshot(Optional<Account> account, List<Member> members, List<Device> devices,
+      List<StoredKey> keys, List<AuditEntry> audit) {}
+
+  private Snapshot snapshot(AccountId id) {
+    return store.readAccount(id, tx -> new Snapshot(tx.account(), tx.members(), tx.devices(), tx.keys(),
+        tx.audit(Long.MAX_VALUE, 1000)));
+  }
+
+  private void assertAccountIsEmpty(AccountId id) {
+    assertThat(snapshot(id)).isEqualTo(new Snapshot(Optional.empty(), List.of(), List.of(), List.of(), List.of()));
+    assertThat(store.readAccount(id, AccountTransaction::keyCount)).isZero();
+  }
+
+  private Optional<StoredKey> storedKey(AccountId account, KeyId id) {
+    return store.readAccount(account, tx -> tx.key(id));
+  }
+
+  private Optional<StoredKey> keyForDevice(AccountId account, String serial) {
+    return store.readAccount(account, tx -> tx.keyForDevice(serial));
+  }
+
+  private int licenses(AccountId account) {
+    return store.readAccount(account, tx -> tx.account().orElseThrow().contractedLicenses());
+  }
+
+  private KeyUsage usage(AccountId account, KeyId id) {
+    return store.readAccount(account, tx -> tx.usage(id));
+  }
+
+  private Account account(AccountId id, int licenses) {
+    return new Account(id, "Account " + id, licenses, clock.instant());
+  }
+
+  private void createAccount(AccountId id, int licenses) {
+    Account a = account(id, licenses);
+    store.inAccount(id, tx -> {
+      assertThat(tx.insertAccount(a)).as("insert account %s", id).isTrue();
+      return null;
+    });
+  }
+
+  private void givenAccountWithDevices(AccountId id, int licenses, String... serials) {
+    createAccount(id, licenses);
+    store.inAccount(id, tx -> {
+      for (String serial : serials) {
+        assertThat(tx.insertDevice(device(id, serial))).as("insert device %s", serial).isTrue();
+      }
+      return null;
+    });
+  }
+
+  private static Member member(AccountId id, String user, Role role) {
+    return new Member(id, UserId.of(user), role);
+  }
+
+  private Device device(AccountId id, String serial) {
+    return new Device(serial, id, "Device " + serial, "Indoor Air Monitor", clock.instant());
+  }
+
+  private static String serial(int n) {
+    return String.format("SN-%04d", n);
+  }
+
+  /** @return a valid key id; ids of one width, so they sort by {@code n} */
+  protected static KeyId keyId(int n) {
+    return KeyId.of(String.format("key_%08d", n));
+  }
+
+  /** @return a distinct, well-spread hash for every {@code n} */
+  protected static KeyHash hash(int n) {
+    try {
+      return KeyHash.of(MessageDigest.getInstance("SHA-256").digest(("keystore-contract-" + n).getBytes(UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private StoredKey key(int n, AccountId account, String serial, KeyHash hash) {
+    return key(n, account, serial, hash, clock.instant());
+  }
+
+  private static StoredKey key(int n, AccountId account, String serial, KeyHash hash, Instant createdAt) {
+    return new StoredKey(keyId(n), account, serial, hash, "ks_..." + n, "", createdAt, null, null, false, null,
+        null, null);
+  }
+
+  private StoredKey insertKey(StoredKey k) {
+    store.inAccount(k.accountId(), tx -> {
+      assertThat(tx.insertKey(k)).as("insert key %s", k.id()).isTrue();
+      return null;
+    });
+    return k;
+  }
+
+  private void updateKey(StoredKey k) {
+    store.inAccount(k.accountId(), tx -> {
+      assertThat(tx.updateKey(k)).as("update key %s", k.id()).isTrue();
+      return null;
+    });
+  }
+
+  private AuditEntry audit(AccountId id, String detail) {
+    return new AuditEntry(0, id, clock.instant(), "user:alice", Action.EDIT_KEY, null, null, Outcome.SUCCESS, detail);
+  }
+
+  private ChangeEvent change(ChangeEvent.Type type, StoredKey k) {
+    return new ChangeEvent(0, type, k.accountId(), k.id(), List.of(k.hash()), clock.instant());
+  }
+
+  /** @return an EDITED event of key {@code n} with hash {@code n}, not yet stored */
+  private ChangeEvent editedEvent(AccountId id, int n) {
+    return new ChangeEvent(0, ChangeEvent.Type.EDITED, id, keyId(n), List.of(hash(n)), clock.instant());
+  }
+
+  private Void appendChanges(AccountId id, ChangeEvent... events) {
+    return store.inAccount(id, tx -> {
+      for (ChangeEvent e : events) {
+        tx.appendChange(e);
+      }
+      return null;
+    });
+  }
+
+  private static void assertStrictlyIncreasing(List<ChangeEvent> feed) {
+    Set<Long> seen = new HashSet<>();
+    for (int i = 0; i < feed.size(); i++) {
+      assertThat(seen.add(feed.get(i).sequence())).as("sequence %d unique", feed.get(i).sequence()).isTrue();
+      if (i > 0) {
+        assertThat(feed.get(i).sequence()).as("sequence at %d", i).isGreaterThan(feed.get(i - 1).sequence());
+      }
+    }
+  }
+
+  /** Runs both at once, as far as threads allow; returns their results in argument order. */
+  private List<Boolean> race(Callable<Boolean> first, Callable<Boolean> second) throws Exception {
+    CyclicBarrier barrier = new CyclicBarrier(2);
+    Future<Boolean> a = pool.submit(() -> {
+      barrier.await(timeout().toMillis(), MILLISECONDS);
+      return first.call();
+    });
+    Future<Boolean> b = pool.submit(() -> {
+      barrier.await(timeout().toMillis(), MILLISECONDS);
+      return second.call();
+    });
+    return List.of(get(a, "the first racer"), get(b, "the second racer"));
+  }
+
+  private <T> T get(Future<T> future, String what) throws Exception {
+    try {
+      return future.get(timeout().toMillis(), MILLISECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new AssertionError(what + " did not finish within " + timeout(), e);
+    } catch (ExecutionException e) {
+      throw sneaky(e.getCause());
+    }
+  }
+
+  private void await(CountDownLatch latch, String what) {
+    try {
+      if (!latch.await(timeout().toMillis(), MILLISECONDS)) {
+        throw new AssertionError("waited " + timeout() + " for " + what);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted waiting for " + what, e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> RuntimeException sneaky(Throwable t) throws E {
+    throw (E) t;
+  }
+
+  /**
+   * A writer that runs {@code writes} in a transaction of the account on another thread and keeps
+   * it open until {@link #commit()}; {@link #close()} lets it commit if the test failed first.
+   */
+  private final class OpenTransaction implements AutoCloseable {
+    private final CountDownLatch inside = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    private final Future<?> done;
+
+    OpenTransaction(AccountId id, Consumer<AccountTransaction> writes) throws Exception {
+      AccountWork<Void> work = tx -> {
+        writes.accept(tx);
+        inside.countDown();
+        await(release, "the test to release the open transaction of " + id);
+        return null;
+      };
+      done = pool.submit(() -> store.inAccount(id, work));
+      if (!inside.await(timeout().toMillis(), MILLISECONDS)) {
+        if (done.isDone()) {
+          get(done, "the open transaction");
+        }
+        throw new AssertionError("the transaction of " + id + " did not start within " + timeout());
+      }
+    }
+
+    void commit() throws Exception {
+      release.countDown();
+      get(done, "the released transaction");
+    }
+
+    @Override
+    public void close() {
+      release.countDown();
+    }
+  }
+}
