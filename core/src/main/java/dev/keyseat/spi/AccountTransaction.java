@@ -13,6 +13,7 @@ import java.util.Optional;
  * One account's transaction: reads see the account as of the transaction, writes become visible
  * together at commit. Valid only inside {@link AccountWork#run}. Conditional writes return
  * {@code false} instead of throwing when a uniqueness rule would be broken, and then change nothing.
+ * Orderings "by serial" and "by user id" are {@link String#compareTo} orders.
  */
 public interface AccountTransaction {
 
@@ -105,7 +106,8 @@ public interface AccountTransaction {
   /**
    * @param beforeSequence entries with a smaller sequence ({@link Long#MAX_VALUE} for the newest)
    * @param limit at most this many
-   * @return audit entries of this account, newest first
+   * @return committed audit entries of this account, newest first (entries appended in this
+   *     transaction need not be included)
    */
   List<AuditEntry> audit(long beforeSequence, int limit);
 

@@ -8,8 +8,8 @@ import java.util.Optional;
 
 /**
  * Storage behind Keyseat: a transactional repository that enforces nothing but atomicity,
- * isolation and the uniqueness of device serials, key ids, key hashes and one key per device. All
- * rules live in {@code KeyManager}. A new store proves itself by passing the contract suite in
+ * isolation and uniqueness — of device serials, key ids and key hashes (current and previous)
+ * across all accounts, and of one key per device. All rules live in {@code KeyManager}. A new store proves itself by passing the contract suite in
  * {@code keyseat-testkit}.
  *
  * <p>Implementations are thread-safe. Failures to reach the storage surface as
