@@ -11,6 +11,7 @@ import dev.keyseat.NewKeys;
 import dev.keyseat.Role;
 import dev.keyseat.UserId;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The portal's seed data: one account with 5 licenses, three demo users (one per role) and six air
@@ -79,7 +80,7 @@ public final class DemoAccount {
   }
 
   /** @return the demo user with this id, if any */
-  static java.util.Optional<DemoUser> user(String id) {
+  static Optional<DemoUser> user(String id) {
     return USERS.stream().filter(u -> u.id().equals(id)).findFirst();
   }
 }
