@@ -47,6 +47,7 @@ import dev.keyseat.spi.StoredKey;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -222,7 +223,11 @@ public abstract class KeyManagerContract {
 
   /** @return a key of the default format with a correct checksum that was never issued */
   protected static String wellFormedUnissuedKey() {
-    String body = "NeverIssued0123456789abcdef";
+    return wellFormedKey("NeverIssued0123456789abcdef");
+  }
+
+  /** @return the key of the default format with this 27-character body and its checksum */
+  protected static String wellFormedKey(String body) {
     CRC32 crc = new CRC32();
     crc.update(("ks" + body).getBytes(StandardCharsets.US_ASCII));
     long v = crc.getValue();
@@ -517,6 +522,28 @@ public abstract class KeyManagerContract {
       assertThat(e.deviceSerials()).containsExactly("AQ-2", "AQ-4");
       assertThat(e.getMessage()).contains("AQ-2", "AQ-4");
       assertThat(keys.keys(ADMIN, ACME)).extracting(ApiKey::deviceSerial).containsExactlyInAnyOrder("AQ-2", "AQ-4");
+    }
+
+    @Test
+    void aBatchThatFailsHalfwayInTheStoreLeavesNoTrace() {
+      // Every draw of this "random" source is 0: every key gets id key_000... and the same secret,
+      // so the store refuses the second key of a batch after accepting the first.
+      SecureRandom stuck = new SecureRandom() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public int nextInt(int bound) {
+          return 0;
+        }
+      };
+      use(Keyseat.builder(store).clock(clock).secureRandom(stuck).build());
+      String onlySecret = wellFormedKey("0".repeat(27));
+      refusedUnaudited(RuntimeException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2")));
+      assertThat(status(onlySecret)).as("the first key of the failed batch").isEqualTo(Status.UNKNOWN);
+      assertThat(keys.keys(ADMIN, ACME)).isEmpty();
+      IssuedKey one = createKey("AQ-3");
+      assertThat(one.secret().reveal()).isEqualTo(onlySecret);
+      assertThat(status(onlySecret)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -1696,6 +1723,22 @@ public abstract class KeyManagerContract {
           () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ 1", "x")))))
           .containsExactly("command.serial");
       assertThat(audit(ACME).get(0).deviceSerial()).isNull();
+    }
+
+    @Test
+    void aKeyPastedIntoASerialFieldIsRefusedWithoutBeingEchoed() {
+      String secret = createKey("AQ-1").secret().reveal();
+      List<InvalidRequestException> refusals = List.of(
+          refused(InvalidRequestException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices(secret))),
+          refused(InvalidRequestException.class,
+              () -> keys.associateDevice(ADMIN, ACME, new NewDevice(secret, "pasted"))),
+          refused(InvalidRequestException.class, () -> keys.renameDevice(ADMIN, ACME, secret, "pasted")),
+          refused(InvalidRequestException.class, () -> keys.dissociateDevice(ADMIN, ACME, secret)));
+      assertThat(refusals).extracting(e -> fields(e).get(0))
+          .containsExactly("command.serials[0]", "command.serial", "serial", "serial");
+      assertThat(refusals).extracting(Throwable::getMessage).noneMatch(m -> m.contains(secret.substring(3)));
+      assertThat(audit(ACME)).noneMatch(e -> e.detail().contains(secret.substring(3))
+          || secret.equals(e.deviceSerial()));
     }
 
     @Test
