@@ -12,7 +12,6 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.keyseat.AccessDeniedException;
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
-import dev.keyseat.ApiKey;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.DeviceAlreadyHasKeyException;
 import dev.keyseat.InvalidRequestException;
