@@ -1,7 +1,5 @@
 package dev.keyseat;
 
-import java.util.Objects;
-
 /**
  * Who is calling the management API. A user's role is looked up in the store for every call and
  * never trusted from the caller; the operator is the platform provider's staff.
@@ -38,7 +36,7 @@ public record Actor(Kind kind, String id) {
 
   /** A user of a customer account. */
   public static Actor user(UserId userId) {
-    return new Actor(Kind.USER, Objects.requireNonNull(userId, "userId").value());
+    return new Actor(Kind.USER, userId == null ? null : userId.value());
   }
 
   /** The platform operator, named for the audit log. */

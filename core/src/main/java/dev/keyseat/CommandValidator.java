@@ -11,6 +11,7 @@ import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator
 
 /** Jakarta Validation of commands plus hand checks, gathered into one list of violations. */
 final class CommandValidator {
+  private static final java.util.regex.Pattern CONTAINER_ELEMENT = java.util.regex.Pattern.compile("\\.<[a-z ]+>");
   private final Validator validator;
 
   CommandValidator(Clock clock) {
@@ -38,8 +39,9 @@ final class CommandValidator {
       List<ConstraintViolation<Object>> violations = new ArrayList<>(validator.validate(command));
       violations.sort(Comparator.comparing(v -> v.getPropertyPath().toString()));
       for (ConstraintViolation<Object> v : violations) {
-        found.add(new InvalidRequestException.Violation(
-            name + "." + v.getPropertyPath(), v.getMessage()));
+        // "serials[2].<list element>" -> "serials[2]": name the element, as Violation documents
+        String path = CONTAINER_ELEMENT.matcher(v.getPropertyPath().toString()).replaceAll("");
+        found.add(new InvalidRequestException.Violation(name + "." + path, v.getMessage()));
       }
       return this;
     }

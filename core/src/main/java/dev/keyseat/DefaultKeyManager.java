@@ -212,7 +212,10 @@ final class DefaultKeyManager implements KeyManager {
   public Device renameDevice(Actor actor, AccountId accountId, String serial, String name) {
     return write(actor, accountId, Action.RENAME_DEVICE, null, serial, t -> {
       t.requireRole(Role.ADMIN, Role.MANAGER);
-      commands.start().bean("command", new NewDevice(serial, name, "")).throwIfAny();
+      commands.start()
+          .check(serial != null && serial.matches(Constraints.SERIAL), "serial", Constraints.SERIAL_MESSAGE)
+          .check(name != null && !name.isBlank() && name.length() <= 200, "name", "must be 1-200 characters, not blank")
+          .throwIfAny();
       Device renamed = t.device(serial).withName(name);
       t.tx.updateDevice(renamed);
       t.audit(null, serial, "renamed to \"" + name + "\"");
@@ -265,11 +268,14 @@ final class DefaultKeyManager implements KeyManager {
     return write(admin, accountId, Action.CREATE_KEYS, null, null, t -> {
       t.requireRole(Role.ADMIN);
       CommandValidator.Violations v = commands.start().bean("command", command);
-      if (v.ok()) {
+      if (command != null && command.serials() != null) {
+        // reported with the other violations; malformed serials are reported as such, not repeated
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < command.serials().size(); i++) {
-          v.check(seen.add(command.serials().get(i)), "command.serials[" + i + "]",
-              "repeats device " + command.serials().get(i));
+          String serial = command.serials().get(i);
+          if (serial != null && serial.matches(Constraints.SERIAL)) {
+            v.check(seen.add(serial), "command.serials[" + i + "]", "repeats device " + serial);
+          }
         }
       }
       v.throwIfAny();
@@ -338,6 +344,7 @@ final class DefaultKeyManager implements KeyManager {
           .notNull("overlap", overlap)
           .check(overlap == null || (!overlap.isNegative() && overlap.compareTo(maxOverlap) <= 0),
               "overlap", "must be between PT0S and " + maxOverlap)
+          .notNull("keyId", keyId)
           .throwIfAny();
       StoredKey old = t.key(keyId);
       String secret = format.generate();
@@ -363,6 +370,7 @@ final class DefaultKeyManager implements KeyManager {
           .check(edit == null || !edit.isEmpty(), "edit", "must change at least one thing")
           .check(edit == null || !(edit.clearExpiry() && edit.expiresAt() != null), "edit",
               "cannot both set and clear the expiry")
+          .notNull("keyId", keyId)
           .throwIfAny();
       StoredKey key = t.key(keyId);
       List<String> changes = new ArrayList<>();

@@ -63,6 +63,9 @@ public interface SecretVault {
 
       @Override
       public String open(KeyId keyId, byte[] sealed) {
+        if (sealed == null || sealed.length < IV + TAG_BITS / 8) {
+          throw new IllegalStateException("sealed secret of " + keyId + " is truncated and cannot be opened");
+        }
         try {
           Cipher c = Cipher.getInstance("AES/GCM/NoPadding");
           c.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, sealed, 0, IV));

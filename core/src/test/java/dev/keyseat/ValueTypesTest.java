@@ -1,0 +1,138 @@
+package dev.keyseat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.NullAndEmptySource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ValueTypesTest {
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {" ", "has space", "acme!", "é", "a\nb", "a.b",
+      "12345678901234567890123456789012345678901234567890123456789012345"})
+  void accountIdsRefuseBadInput(String value) {
+    assertThatThrownBy(() -> AccountId.of(value)).isInstanceOfSatisfying(InvalidRequestException.class,
+        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("accountId"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"a", "acme", "ACME_2-x", "1234567890123456789012345678901234567890123456789012345678901234"})
+  void accountIdsAcceptTheDocumentedShape(String value) {
+    assertThat(AccountId.of(value).value()).isEqualTo(value);
+    assertThat(AccountId.of(value).toString()).isEqualTo(value);
+  }
+
+  @Test
+  void accountIdsOrderByValue() {
+    assertThat(AccountId.of("a").compareTo(AccountId.of("b"))).isNegative();
+    assertThat(AccountId.of("a")).isEqualTo(AccountId.of("a"));
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {" ", "key_", "key_short", "KEY_AAAAAAAAAAAAAAAA", "key_AAAAAAAA-AAAAAAA",
+      "key_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "ks_AAAAAAAAAAAAAAAA", "key_AAAAAAAAAAAAAAAA "})
+  void keyIdsRefuseBadInput(String value) {
+    assertThatThrownBy(() -> KeyId.of(value)).isInstanceOfSatisfying(InvalidRequestException.class,
+        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("keyId"));
+  }
+
+  @Test
+  void keyIdsAcceptTheGeneratedShape() {
+    assertThat(KeyId.of("key_0123456789abcdef").toString()).isEqualTo("key_0123456789abcdef");
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {" ", "al ice", "alice\n", "\talice", "\u0000"})
+  void userIdsRefuseBadInput(String value) {
+    assertThatThrownBy(() -> UserId.of(value)).isInstanceOfSatisfying(InvalidRequestException.class,
+        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("userId"));
+  }
+
+  @Test
+  void userIdsRefuseMoreThan200Characters() {
+    assertThat(UserId.of("u".repeat(200)).value()).hasSize(200);
+    assertThatThrownBy(() -> UserId.of("u".repeat(201))).isInstanceOf(InvalidRequestException.class);
+  }
+
+  @Test
+  void userIdsAcceptPrintableCharacters() {
+    assertThat(UserId.of("alice@example.com").toString()).isEqualTo("alice@example.com");
+  }
+
+  @Test
+  void usersAreActorsWithAUserId() {
+    Actor alice = Actor.user("alice");
+    assertThat(alice.isOperator()).isFalse();
+    assertThat(alice.userId()).isEqualTo(UserId.of("alice"));
+    assertThat(alice).isEqualTo(Actor.user(UserId.of("alice")));
+    assertThat(alice.toString()).isEqualTo("user:alice");
+  }
+
+  @Test
+  void theOperatorIsAnActorWithoutUserId() {
+    Actor ops = Actor.operator("ops team");
+    assertThat(ops.isOperator()).isTrue();
+    assertThat(ops.toString()).isEqualTo("operator:ops team");
+    assertThatThrownBy(ops::userId).isInstanceOf(IllegalStateException.class);
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {" ", "al ice", "alice\n"})
+  void usersWithBadIdsAreRefused(String id) {
+    assertThatThrownBy(() -> Actor.user(id)).isInstanceOfSatisfying(InvalidRequestException.class,
+        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("userId"));
+  }
+
+  @Test
+  void aUserActorFromANullUserIdIsRefused() {
+    assertThatThrownBy(() -> Actor.user((UserId) null)).isInstanceOf(InvalidRequestException.class);
+  }
+
+  @ParameterizedTest
+  @NullAndEmptySource
+  @ValueSource(strings = {" ", "\t"})
+  void operatorsWithoutANameAreRefused(String name) {
+    assertThatThrownBy(() -> Actor.operator(name)).isInstanceOfSatisfying(InvalidRequestException.class,
+        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("actor.id"));
+  }
+
+  @Test
+  void operatorNamesAreLimitedTo200Characters() {
+    assertThat(Actor.operator("o".repeat(200)).id()).hasSize(200);
+    assertThatThrownBy(() -> Actor.operator("o".repeat(201))).isInstanceOf(InvalidRequestException.class);
+  }
+
+  @Test
+  void anActorNeedsAKind() {
+    assertThatThrownBy(() -> new Actor(null, "alice")).isInstanceOfSatisfying(InvalidRequestException.class,
+        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("actor.kind"));
+  }
+
+  @Test
+  void anInvalidRequestNamesEveryViolationInItsMessage() {
+    InvalidRequestException e = new InvalidRequestException(java.util.List.of(
+        new InvalidRequestException.Violation("a", "must be x"),
+        new InvalidRequestException.Violation("b", "must be y")));
+    assertThat(e.getMessage()).isEqualTo("invalid request: a must be x; b must be y");
+    assertThatThrownBy(() -> new InvalidRequestException(java.util.List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void licenseUsageKeepsConservation() {
+    LicenseUsage u = LicenseUsage.of(3, 5);
+    assertThat(u.available()).isEqualTo(2);
+    assertThat(u.overLimit()).isFalse();
+    LicenseUsage over = LicenseUsage.of(5, 3);
+    assertThat(over.available()).isZero();
+    assertThat(over.overLimit()).isTrue();
+    assertThatThrownBy(() -> new LicenseUsage(3, 3, 5)).isInstanceOf(IllegalArgumentException.class);
+  }
+}
