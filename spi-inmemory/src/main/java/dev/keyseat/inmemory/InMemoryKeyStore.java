@@ -102,7 +102,9 @@ public final class InMemoryKeyStore implements KeyStore {
 
   @Override
   public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
-    Tx tx = new Tx(accountId, holder(accountId), false);
+    // a read of an unknown account must not leave a holder behind
+    Holder h = accounts.get(Objects.requireNonNull(accountId, "accountId"));
+    Tx tx = new Tx(accountId, h == null ? new Holder() : h, false);
     try {
       return work.run(tx);
     } finally {
