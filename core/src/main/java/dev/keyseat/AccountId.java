@@ -18,6 +18,9 @@ public record AccountId(String value) implements Comparable<AccountId> {
     if (value == null || !SHAPE.matcher(value).matches()) {
       throw InvalidRequestException.of("accountId", "must be 1-64 characters of [A-Za-z0-9_-]");
     }
+    if (Constraints.containsKey(value)) {
+      throw InvalidRequestException.of("accountId", Constraints.NO_KEY_MESSAGE);
+    }
   }
 
   /** Shorthand for {@code new AccountId(value)}. */

@@ -26,6 +26,8 @@ public record Actor(Kind kind, String id) {
       id = new UserId(id).value();
     } else if (id == null || id.isBlank() || id.length() > 200) {
       throw InvalidRequestException.of("actor.id", "must be 1-200 characters");
+    } else if (Constraints.containsKey(id)) {
+      throw InvalidRequestException.of("actor.id", Constraints.NO_KEY_MESSAGE);
     }
   }
 

@@ -11,5 +11,20 @@ final class Constraints {
   static final String SERIAL_MESSAGE = "must be 1-64 characters of [A-Za-z0-9_-] and not an API key";
   static final int MAX_BATCH = 1000;
 
+  /** Something shaped like an API key ({@code <prefix>_} and 33 base62 characters) as a whole word. */
+  static final String KEY_SHAPE = "(?<![0-9A-Za-z_])[a-z][a-z0-9]{0,9}_[0-9A-Za-z]{33}(?![0-9A-Za-z])";
+  /**
+   * Free text that does not contain an API key: a key pasted into a name or label would otherwise
+   * be stored and echoed in tables, logs and the audit log (R13).
+   */
+  static final String NO_KEY = "(?s)(?!.*" + KEY_SHAPE + ").*";
+  static final String NO_KEY_MESSAGE = "must not contain an API key";
+  private static final java.util.regex.Pattern KEY_INSIDE = java.util.regex.Pattern.compile(KEY_SHAPE);
+
+  /** @return whether {@code text} contains something shaped like an API key */
+  static boolean containsKey(String text) {
+    return KEY_INSIDE.matcher(text).find();
+  }
+
   private Constraints() {}
 }

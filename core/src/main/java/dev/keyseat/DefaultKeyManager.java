@@ -215,6 +215,7 @@ final class DefaultKeyManager implements KeyManager {
       commands.start()
           .check(serial != null && serial.matches(Constraints.SERIAL), "serial", Constraints.SERIAL_MESSAGE)
           .check(name != null && !name.isBlank() && name.length() <= 200, "name", "must be 1-200 characters, not blank")
+          .check(name == null || !Constraints.containsKey(name), "name", Constraints.NO_KEY_MESSAGE)
           .throwIfAny();
       Device renamed = t.device(serial).withName(name);
       t.tx.updateDevice(renamed);

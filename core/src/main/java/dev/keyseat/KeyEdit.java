@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
  * @param rebindTo serial of a device of the account that has no key, to move the key to
  */
 public record KeyEdit(
-    @Nullable @Size(max = 200) String label,
+    @Nullable @Size(max = 200) @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) String label,
     @Nullable @jakarta.validation.constraints.Future Instant expiresAt,
     boolean clearExpiry,
     @Nullable Boolean suspended,

@@ -3,6 +3,7 @@ package dev.keyseat;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 
 /**
@@ -13,6 +14,6 @@ import jakarta.validation.constraints.Size;
  * @param licenses licenses contracted from the start, zero or more
  */
 public record NewAccount(
-    @NotBlank @Size(max = 200) String name,
+    @NotBlank @Size(max = 200) @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) String name,
     @NotNull UserId firstAdmin,
     @PositiveOrZero int licenses) {}

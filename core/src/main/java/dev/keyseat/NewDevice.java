@@ -14,8 +14,10 @@ import jakarta.validation.constraints.Size;
  */
 public record NewDevice(
     @NotNull @Pattern(regexp = Constraints.SERIAL, message = Constraints.SERIAL_MESSAGE) String serial,
-    @NotBlank @Size(max = 200) String name,
-    @NotNull @Size(max = 200) String model) {
+    @NotBlank @Size(max = 200) @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE)
+        String name,
+    @NotNull @Size(max = 200) @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE)
+        String model) {
 
   /** A device without a model. */
   public NewDevice(String serial, String name) {

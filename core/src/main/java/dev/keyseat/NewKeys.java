@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
 public record NewKeys(
     @NotEmpty @Size(max = Constraints.MAX_BATCH)
         List<@NotNull @Pattern(regexp = Constraints.SERIAL, message = Constraints.SERIAL_MESSAGE) String> serials,
-    @NotNull @Size(max = 200) String label,
+    @NotNull @Size(max = 200) @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) String label,
     @Nullable @Future Instant expiresAt) {
 
   /** Keys without label or expiry. */

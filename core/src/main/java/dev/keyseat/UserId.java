@@ -15,6 +15,9 @@ public record UserId(String value) {
     if (value == null || !SHAPE.matcher(value).matches()) {
       throw InvalidRequestException.of("userId", "must be 1-200 printable characters without spaces");
     }
+    if (Constraints.containsKey(value)) {
+      throw InvalidRequestException.of("userId", Constraints.NO_KEY_MESSAGE);
+    }
   }
 
   /** Shorthand for {@code new UserId(value)}. */

@@ -1,6 +1,7 @@
 package dev.keyseat.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -1739,6 +1740,30 @@ public abstract class KeyManagerContract {
       assertThat(refusals).extracting(Throwable::getMessage).noneMatch(m -> m.contains(secret.substring(3)));
       assertThat(audit(ACME)).noneMatch(e -> e.detail().contains(secret.substring(3))
           || secret.equals(e.deviceSerial()));
+    }
+
+    @Test
+    void aKeyPastedIntoFreeTextIsRefusedWithoutBeingEchoed() {
+      IssuedKey key = createKey("AQ-1");
+      String secret = key.secret().reveal();
+      String text = "see " + secret + " here";
+      List<InvalidRequestException> refusals = List.of(
+          refused(InvalidRequestException.class,
+              () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-77", text, text))),
+          refused(InvalidRequestException.class, () -> keys.renameDevice(ADMIN, ACME, "AQ-1", text)),
+          refused(InvalidRequestException.class,
+              () -> keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(text))),
+          refused(InvalidRequestException.class,
+              () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-2").withLabel(text))));
+      assertThat(refusals).extracting(e -> fields(e))
+          .containsExactly(List.of("command.model", "command.name"), List.of("name"), List.of("edit.label"),
+              List.of("command.label"));
+      assertThat(refusals).extracting(Throwable::getMessage).noneMatch(m -> m.contains(secret.substring(3)));
+      assertThat(audit(ACME)).noneMatch(e -> e.detail().contains(secret.substring(3)));
+      assertThatThrownBy(() -> UserId.of(secret)).isInstanceOf(InvalidRequestException.class)
+          .message().doesNotContain(secret.substring(3));
+      assertThatThrownBy(() -> AccountId.of(secret)).isInstanceOf(InvalidRequestException.class);
+      assertThatThrownBy(() -> Actor.operator(text)).isInstanceOf(InvalidRequestException.class);
     }
 
     @Test
