@@ -174,9 +174,12 @@ abstract class Dialect {
       return RETRIABLE_CODES.contains(errorCode);
     }
 
+    /** Table not found: plain (42102), with a candidate name (42103), in an empty database (42104). */
+    private static final Set<Integer> MISSING_TABLE = Set.of(42102, 42103, 42104);
+
     @Override
     boolean isMissingTable(SQLException e) {
-      return "42S02".equals(e.getSQLState()) || e.getErrorCode() == 42102;
+      return MISSING_TABLE.contains(e.getErrorCode());
     }
   }
 }

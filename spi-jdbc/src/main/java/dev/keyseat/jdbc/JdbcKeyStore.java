@@ -58,6 +58,7 @@ import org.slf4j.LoggerFactory;
 public final class JdbcKeyStore implements KeyStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcKeyStore.class);
   private static final int USAGE_BATCH = 500;
+  private static final Object SCHEMA_LOCK = new Object();
 
   private final DataSource dataSource;
   private final Dialect dialect;
@@ -501,6 +502,21 @@ public final class JdbcKeyStore implements KeyStore {
       Dialect dialect;
       try (Connection c = dataSource.getConnection()) {
         dialect = Dialect.forProduct(c.getMetaData().getDatabaseProductName());
+        checkSchema(c, dialect);
+      } catch (SQLException e) {
+        throw new StoreUnavailableException("JDBC key store: cannot reach the database to start (SQLState "
+            + e.getSQLState() + ", error " + e.getErrorCode() + ")", e);
+      }
+      return new JdbcKeyStore(this, dialect);
+    }
+
+    /**
+     * Checks for the schema and creates it if allowed. Creation is serialized in this JVM: H2
+     * commits each DDL statement, so a concurrent checker could see half a schema. PostgreSQL
+     * creates it in one transaction, which concurrent nodes wait for.
+     */
+    private void checkSchema(Connection c, Dialect dialect) throws SQLException {
+      synchronized (SCHEMA_LOCK) {
         if (!schemaPresent(c, dialect)) {
           if (!createSchemaIfMissing) {
             throw new IllegalStateException("the Keyseat tables are missing: apply dev/keyseat/jdbc/"
@@ -508,11 +524,7 @@ public final class JdbcKeyStore implements KeyStore {
           }
           createSchema(c, dialect);
         }
-      } catch (SQLException e) {
-        throw new StoreUnavailableException("JDBC key store: cannot reach the database to start (SQLState "
-            + e.getSQLState() + ", error " + e.getErrorCode() + ")", e);
       }
-      return new JdbcKeyStore(this, dialect);
     }
 
     /** Probes the feed counter in a transaction of its own. */
