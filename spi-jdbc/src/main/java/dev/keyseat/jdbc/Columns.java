@@ -70,12 +70,29 @@ final class Columns {
     }
   }
 
-  static void setString(PreparedStatement ps, int index, @Nullable String s) throws SQLException {
+  /**
+   * Binds text that every supported database stores unchanged.
+   *
+   * @throws IllegalArgumentException if the text has a NUL character (PostgreSQL refuses it) or an
+   *     unpaired surrogate (UTF-8 cannot encode it; the driver would store '?')
+   */
+  static void setText(PreparedStatement ps, int index, @Nullable String s) throws SQLException {
     if (s == null) {
       ps.setNull(index, Types.VARCHAR);
-    } else {
-      ps.setString(index, s);
+      return;
     }
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      boolean paired = Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+      if (ch == '\0' || (Character.isSurrogate(ch) && !paired)) {
+        throw new IllegalArgumentException("text parameter " + index + " cannot be stored: it contains a NUL"
+            + " character or an unpaired surrogate at index " + i);
+      }
+      if (paired) {
+        i++;
+      }
+    }
+    ps.setString(index, s);
   }
 
   /** The hashes of a change event, concatenated: 32 bytes each. */
@@ -129,12 +146,12 @@ final class Columns {
 
   /** Binds the 13 parameters of {@link Sql#INSERT_KEY}. */
   static void bindNewKey(PreparedStatement ps, StoredKey k) throws SQLException {
-    ps.setString(1, k.id().value());
-    ps.setString(2, k.accountId().value());
-    ps.setString(3, k.deviceSerial());
+    setText(ps, 1, k.id().value());
+    setText(ps, 2, k.accountId().value());
+    setText(ps, 3, k.deviceSerial());
     ps.setBytes(4, k.hash().toBytes());
-    ps.setString(5, k.hint());
-    ps.setString(6, k.label());
+    setText(ps, 5, k.hint());
+    setText(ps, 6, k.label());
     setInstant(ps, 7, k.createdAt());
     setInstant(ps, 8, k.regeneratedAt());
     setInstant(ps, 9, k.expiresAt());
@@ -146,10 +163,10 @@ final class Columns {
 
   /** Binds the 13 parameters of {@link Sql#UPDATE_KEY}. */
   static void bindKeyUpdate(PreparedStatement ps, StoredKey k) throws SQLException {
-    ps.setString(1, k.deviceSerial());
+    setText(ps, 1, k.deviceSerial());
     ps.setBytes(2, k.hash().toBytes());
-    ps.setString(3, k.hint());
-    ps.setString(4, k.label());
+    setText(ps, 3, k.hint());
+    setText(ps, 4, k.label());
     setInstant(ps, 5, k.createdAt());
     setInstant(ps, 6, k.regeneratedAt());
     setInstant(ps, 7, k.expiresAt());
@@ -157,8 +174,8 @@ final class Columns {
     setBytes(ps, 9, k.previousHash() == null ? null : k.previousHash().toBytes());
     setInstant(ps, 10, k.previousValidUntil());
     setBytes(ps, 11, k.sealedSecret());
-    ps.setString(12, k.accountId().value());
-    ps.setString(13, k.id().value());
+    setText(ps, 12, k.accountId().value());
+    setText(ps, 13, k.id().value());
   }
 
   /** Columns of {@link Sql#AUDIT_PAGE}. */

@@ -71,7 +71,7 @@ final class JdbcTransaction implements AccountTransaction {
     this.accountId = accountId;
     this.writable = writable;
     try (PreparedStatement ps = c.prepareStatement(writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT)) {
-      ps.setString(1, accountId.value());
+      Columns.setText(ps, 1, accountId.value());
       try (ResultSet rs = ps.executeQuery()) {
         this.account = rs.next() ? Columns.account(rs) : null;
       }
@@ -93,15 +93,15 @@ final class JdbcTransaction implements AccountTransaction {
     if (!pendingAudit.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_AUDIT)) {
         for (AuditEntry e : pendingAudit) {
-          ps.setString(1, accountId.value());
+          Columns.setText(ps, 1, accountId.value());
           Columns.setInstant(ps, 2, e.at());
-          ps.setString(3, e.actor());
-          ps.setString(4, e.action().name());
-          Columns.setString(ps, 5, e.keyId() == null ? null : e.keyId().value());
-          Columns.setString(ps, 6, e.deviceSerial());
-          ps.setString(7, e.outcome().name());
-          ps.setString(8, e.detail());
-          ps.setString(9, accountId.value());
+          Columns.setText(ps, 3, e.actor());
+          Columns.setText(ps, 4, e.action().name());
+          Columns.setText(ps, 5, e.keyId() == null ? null : e.keyId().value());
+          Columns.setText(ps, 6, e.deviceSerial());
+          Columns.setText(ps, 7, e.outcome().name());
+          Columns.setText(ps, 8, e.detail());
+          Columns.setText(ps, 9, accountId.value());
           ps.addBatch();
         }
         ps.executeBatch();
@@ -121,9 +121,9 @@ final class JdbcTransaction implements AccountTransaction {
         for (int i = 0; i < n; i++) {
           ChangeEvent e = pendingChanges.get(i);
           ps.setLong(1, n - 1L - i);
-          ps.setString(2, e.type().name());
-          ps.setString(3, e.accountId().value());
-          ps.setString(4, e.keyId().value());
+          Columns.setText(ps, 2, e.type().name());
+          Columns.setText(ps, 3, e.accountId().value());
+          Columns.setText(ps, 4, e.keyId().value());
           ps.setBytes(5, Columns.hashes(e.hashes()));
           Columns.setInstant(ps, 6, e.at());
           ps.addBatch();
@@ -238,8 +238,8 @@ final class JdbcTransaction implements AccountTransaction {
     }
     // A concurrent creator holds the new row until it commits; then this insert does nothing.
     boolean inserted = insertUnlessTaken(dialect.insertAccount, ps -> {
-      ps.setString(1, a.id().value());
-      ps.setString(2, a.name());
+      Columns.setText(ps, 1, a.id().value());
+      Columns.setText(ps, 2, a.name());
       ps.setInt(3, a.contractedLicenses());
       Columns.setInstant(ps, 4, a.createdAt());
     });
@@ -255,10 +255,10 @@ final class JdbcTransaction implements AccountTransaction {
     requireOwn(a.id());
     requireAccount();
     update(Sql.UPDATE_ACCOUNT, ps -> {
-      ps.setString(1, a.name());
+      Columns.setText(ps, 1, a.name());
       ps.setInt(2, a.contractedLicenses());
       Columns.setInstant(ps, 3, a.createdAt());
-      ps.setString(4, a.id().value());
+      Columns.setText(ps, 4, a.id().value());
     });
     account = a;
   }
@@ -272,7 +272,7 @@ final class JdbcTransaction implements AccountTransaction {
   @Override
   public List<Member> members() {
     reading();
-    return query(Sql.MEMBERS, ps -> ps.setString(1, accountId.value()), this::member);
+    return query(Sql.MEMBERS, ps -> Columns.setText(ps, 1, accountId.value()), this::member);
   }
 
   @Override
@@ -280,8 +280,8 @@ final class JdbcTransaction implements AccountTransaction {
     reading();
     Objects.requireNonNull(userId, "userId");
     return queryOne(Sql.MEMBER, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, userId.value());
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, userId.value());
     }, this::member);
   }
 
@@ -291,9 +291,9 @@ final class JdbcTransaction implements AccountTransaction {
     requireAccount();
     requireOwn(member.accountId());
     update(dialect.upsertMember, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, member.userId().value());
-      ps.setString(3, member.role().name());
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, member.userId().value());
+      Columns.setText(ps, 3, member.role().name());
     });
   }
 
@@ -302,8 +302,8 @@ final class JdbcTransaction implements AccountTransaction {
     writing();
     Objects.requireNonNull(userId, "userId");
     update(Sql.DELETE_MEMBER, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, userId.value());
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, userId.value());
     });
   }
 
@@ -312,7 +312,7 @@ final class JdbcTransaction implements AccountTransaction {
   @Override
   public List<Device> devices() {
     reading();
-    return query(Sql.DEVICES, ps -> ps.setString(1, accountId.value()), Columns::device);
+    return query(Sql.DEVICES, ps -> Columns.setText(ps, 1, accountId.value()), Columns::device);
   }
 
   @Override
@@ -320,8 +320,8 @@ final class JdbcTransaction implements AccountTransaction {
     reading();
     Objects.requireNonNull(serial, "serial");
     return queryOne(Sql.DEVICE, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, serial);
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, serial);
     }, Columns::device);
   }
 
@@ -331,10 +331,10 @@ final class JdbcTransaction implements AccountTransaction {
     requireAccount();
     requireOwn(device.accountId());
     return insertUnlessTaken(dialect.insertDevice, ps -> {
-      ps.setString(1, device.serial());
-      ps.setString(2, accountId.value());
-      ps.setString(3, device.name());
-      ps.setString(4, device.model());
+      Columns.setText(ps, 1, device.serial());
+      Columns.setText(ps, 2, accountId.value());
+      Columns.setText(ps, 3, device.name());
+      Columns.setText(ps, 4, device.model());
       Columns.setInstant(ps, 5, device.associatedAt());
     });
   }
@@ -344,11 +344,11 @@ final class JdbcTransaction implements AccountTransaction {
     writing();
     requireOwn(device.accountId());
     int n = update(Sql.UPDATE_DEVICE, ps -> {
-      ps.setString(1, device.name());
-      ps.setString(2, device.model());
+      Columns.setText(ps, 1, device.name());
+      Columns.setText(ps, 2, device.model());
       Columns.setInstant(ps, 3, device.associatedAt());
-      ps.setString(4, accountId.value());
-      ps.setString(5, device.serial());
+      Columns.setText(ps, 4, accountId.value());
+      Columns.setText(ps, 5, device.serial());
     });
     if (n == 0) {
       throw new IllegalStateException("device " + device.serial() + " is not in account " + accountId);
@@ -363,8 +363,8 @@ final class JdbcTransaction implements AccountTransaction {
       throw new IllegalStateException("device " + serial + " still has a key");
     }
     update(Sql.DELETE_DEVICE, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, serial);
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, serial);
     });
   }
 
@@ -373,13 +373,13 @@ final class JdbcTransaction implements AccountTransaction {
   @Override
   public List<StoredKey> keys() {
     reading();
-    return query(Sql.KEYS, ps -> ps.setString(1, accountId.value()), Columns::key);
+    return query(Sql.KEYS, ps -> Columns.setText(ps, 1, accountId.value()), Columns::key);
   }
 
   @Override
   public int keyCount() {
     reading();
-    return query(Sql.KEY_COUNT, ps -> ps.setString(1, accountId.value()), rs -> rs.getInt(1)).get(0);
+    return query(Sql.KEY_COUNT, ps -> Columns.setText(ps, 1, accountId.value()), rs -> rs.getInt(1)).get(0);
   }
 
   @Override
@@ -387,8 +387,8 @@ final class JdbcTransaction implements AccountTransaction {
     reading();
     Objects.requireNonNull(id, "id");
     return queryOne(Sql.KEY, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, id.value());
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, id.value());
     }, Columns::key);
   }
 
@@ -397,8 +397,8 @@ final class JdbcTransaction implements AccountTransaction {
     reading();
     Objects.requireNonNull(serial, "serial");
     return queryOne(Sql.KEY_FOR_DEVICE, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, serial);
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, serial);
     }, Columns::key);
   }
 
@@ -406,11 +406,11 @@ final class JdbcTransaction implements AccountTransaction {
   private long[] writeCheck(StoredKey key) {
     KeyHash other = key.previousHash() == null ? key.hash() : key.previousHash();
     return query(Sql.KEY_WRITE_CHECK, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, key.deviceSerial());
-      ps.setString(3, key.deviceSerial());
-      ps.setString(4, key.id().value());
-      ps.setString(5, key.id().value());
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, key.deviceSerial());
+      Columns.setText(ps, 3, key.deviceSerial());
+      Columns.setText(ps, 4, key.id().value());
+      Columns.setText(ps, 5, key.id().value());
       ps.setBytes(6, key.hash().toBytes());
       ps.setBytes(7, other.toBytes());
       ps.setBytes(8, key.hash().toBytes());
@@ -475,8 +475,8 @@ final class JdbcTransaction implements AccountTransaction {
     writing();
     Objects.requireNonNull(id, "id");
     update(Sql.DELETE_KEY, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, id.value());
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, id.value());
     });
   }
 
@@ -485,8 +485,8 @@ final class JdbcTransaction implements AccountTransaction {
     reading();
     Objects.requireNonNull(id, "id");
     return queryOne(Sql.KEY_USAGE, ps -> {
-      ps.setString(1, accountId.value());
-      ps.setString(2, id.value());
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, id.value());
     }, rs -> {
       long count = rs.getLong(2);
       java.time.Instant last = Columns.getInstant(rs, 1);
@@ -514,7 +514,7 @@ final class JdbcTransaction implements AccountTransaction {
       return List.of();
     }
     return query(Sql.AUDIT_PAGE, ps -> {
-      ps.setString(1, accountId.value());
+      Columns.setText(ps, 1, accountId.value());
       ps.setLong(2, beforeSequence);
       ps.setInt(3, limit);
     }, rs -> Columns.audit(accountId, rs));

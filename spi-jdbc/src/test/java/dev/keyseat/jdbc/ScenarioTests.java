@@ -10,6 +10,7 @@ import dev.keyseat.Actor;
 import dev.keyseat.ApiKey;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
+import dev.keyseat.InvalidRequestException;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyManager;
@@ -127,6 +128,24 @@ abstract class ScenarioTests {
     for (IssuedKey k : issued) {
       assertThat(keyseat.storeValidator().validate(k.secret().reveal()).status()).isEqualTo(Verdict.Status.VALID);
     }
+  }
+
+  @Test
+  void textThatNoStoreCanKeepIsRefusedAsAnInvalidRequestAndAudited() {
+    keys.createAccount(OPS, ACME, new NewAccount("Acme", UserId.of("alice"), 2));
+    assertThatThrownBy(() -> keys.associateDevice(ALICE, ACME, new NewDevice("AQ-1", "nul\u0000name")))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("command.name");
+    keys.associateDevice(ALICE, ACME, new NewDevice("AQ-1", "Lobby"));
+    assertThatThrownBy(() -> keys.renameDevice(ALICE, ACME, "AQ-1", "half \uD83D"))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("unpaired surrogates");
+    IssuedKey key = keys.createKeys(ALICE, ACME, NewKeys.forDevices("AQ-1")).get(0);
+    assertThatThrownBy(() -> keys.editKey(ALICE, ACME, key.key().id(), KeyEdit.label("x\u0000")))
+        .isInstanceOf(InvalidRequestException.class).hasMessageContaining("edit.label");
+    assertThatThrownBy(() -> keys.createAccount(OPS, AccountId.of("other"), new NewAccount("\u0000", UserId.of("a"), 1)))
+        .isInstanceOf(InvalidRequestException.class);
+    assertThat(keys.devices(ALICE, ACME)).extracting(Device::name).containsExactly("Lobby");
+    assertThat(keys.auditLog(ALICE, ACME, Long.MAX_VALUE, 100))
+        .filteredOn(e -> e.outcome() == AuditEntry.Outcome.REFUSED).hasSize(3);
   }
 
   /** Every plaintext secret a scenario issued, to be looked for everywhere afterwards. */

@@ -284,6 +284,23 @@ abstract class StoreSemanticsTests {
     assertThat(readAll(ACME, AccountTransaction::devices)).hasSize(1);
   }
 
+  @Test
+  void textNoDatabaseCanKeepIsRefusedBeforeItIsSentAndTheTransactionGoesOn() {
+    createAccounts();
+    boolean inserted = store.inAccount(ACME, tx -> {
+      assertThatThrownBy(() -> tx.insertDevice(new Device("AQ-1", ACME, "nul\u0000inside", "", T0)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL")
+          .satisfies(e -> assertThat(e.getMessage()).doesNotContain("nul"));
+      assertThatThrownBy(() -> tx.insertDevice(new Device("AQ-1", ACME, "lone \uD83D surrogate", "", T0)))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unpaired surrogate");
+      assertThatThrownBy(() -> tx.insertDevice(new Device("AQ-1", ACME, "reversed \uDE00\uD83D", "", T0)))
+          .isInstanceOf(IllegalArgumentException.class);
+      return tx.insertDevice(new Device("AQ-1", ACME, "paired \uD83D\uDE00 fine", "", T0));
+    });
+    assertThat(inserted).isTrue();
+    assertThat(readOne(ACME, tx -> tx.device("AQ-1"))).map(Device::name).contains("paired \uD83D\uDE00 fine");
+  }
+
   // ------------------------------------------------------------------ keys
 
   @Test
