@@ -276,11 +276,41 @@ public final class JdbcKeyStore implements KeyStore {
     }
   }
 
+  /**
+   * Runs one read-only statement: in auto-commit mode, one round trip, if that is how the pool
+   * hands out connections; otherwise in a transaction ended at once.
+   */
+  private <T> T readOnce(ConnectionWork<T> work) {
+    Connection c = connect();
+    try {
+      T result = work.run(c);
+      if (!c.getAutoCommit()) {
+        c.commit();
+      }
+      return result;
+    } catch (SQLException e) {
+      try {
+        if (!c.getAutoCommit()) {
+          c.rollback();
+        }
+      } catch (SQLException | RuntimeException x) {
+        e.addSuppressed(x);
+      }
+      throw new SqlFailure(e);
+    } finally {
+      try {
+        c.close();
+      } catch (SQLException | RuntimeException e) {
+        log.debug("could not close a connection: {}", e.toString());
+      }
+    }
+  }
+
   @Override
   public Optional<StoredKey> findKeyByHash(KeyHash hash) {
     Objects.requireNonNull(hash, "hash");
     byte[] bytes = hash.toBytes();
-    return retrying("key lookup", () -> withConnection(c -> {
+    return retrying("key lookup", () -> readOnce(c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.KEY_BY_HASH)) {
         ps.setBytes(1, bytes);
         ps.setBytes(2, bytes);
@@ -297,7 +327,7 @@ public final class JdbcKeyStore implements KeyStore {
     if (max < 1) {
       throw new IllegalArgumentException("max must be positive");
     }
-    return retrying("change feed read", () -> withConnection(c -> {
+    return retrying("change feed read", () -> readOnce(c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.CHANGES_SINCE)) {
         ps.setLong(1, Math.max(afterSequence, 0));
         ps.setInt(2, max);
@@ -314,7 +344,7 @@ public final class JdbcKeyStore implements KeyStore {
 
   @Override
   public long latestChangeSequence() {
-    return retrying("change feed read", () -> withConnection(JdbcKeyStore::latest));
+    return retrying("change feed read", () -> readOnce(JdbcKeyStore::latest));
   }
 
   private static long latest(Connection c) throws SQLException {
