@@ -4,6 +4,9 @@ import com.zaxxer.hikari.HikariConfig;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -84,19 +87,98 @@ public final class TestDatabases {
     return postgres;
   }
 
+  /**
+   * A PostgreSQL of its own that a test can stop and start again, keeping its data and port, for
+   * outage tests. {@link #close()} stops it and deletes its data.
+   *
+   * @return a stopped server; call {@link RestartablePostgres#start()}
+   */
+  public static RestartablePostgres restartablePostgres() {
+    try {
+      Path dir = Files.createTempDirectory("keyseat-pg-");
+      int port;
+      try (ServerSocket s = new ServerSocket(0)) {
+        port = s.getLocalPort();
+      }
+      return new RestartablePostgres(dir, port);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** See {@link #restartablePostgres()}. */
+  public static final class RestartablePostgres implements AutoCloseable {
+    private final Path dataDirectory;
+    private final int port;
+    private final TestDatabase database;
+    private EmbeddedPostgres running;
+    private boolean started;
+
+    RestartablePostgres(Path dataDirectory, int port) {
+      this.dataDirectory = dataDirectory;
+      this.port = port;
+      this.database = new Postgres(() -> "jdbc:postgresql://localhost:" + port + "/postgres");
+    }
+
+    /** Starts the server; the first start creates the schema, later ones find the data as it was. */
+    public synchronized RestartablePostgres start() {
+      if (running == null) {
+        try {
+          running = EmbeddedPostgres.builder().setDataDirectory(dataDirectory).setCleanDataDirectory(false)
+              .setPort(port).start();
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot start PostgreSQL on port " + port, e);
+        }
+        if (!started) {
+          database.clear();
+          started = true;
+        }
+      }
+      return this;
+    }
+
+    /** Stops the server; its data stays. */
+    public synchronized void stop() {
+      if (running != null) {
+        try {
+          running.close();
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        } finally {
+          running = null;
+        }
+      }
+    }
+
+    /** @return the database {@code postgres} of this server, whether it runs or not */
+    public TestDatabase database() {
+      return database;
+    }
+
+    @Override
+    public void close() throws IOException {
+      stop();
+      try (var paths = Files.walk(dataDirectory)) {
+        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
   private static final class Postgres extends TestDatabase {
-    private final EmbeddedPostgres pg;
-    private final String database;
+    private final java.util.function.Supplier<String> url;
 
     Postgres(EmbeddedPostgres pg, String database) {
+      this(() -> pg.getJdbcUrl("postgres", database));
+    }
+
+    Postgres(java.util.function.Supplier<String> url) {
       super("PostgreSQL", new Dialect.Postgres());
-      this.pg = pg;
-      this.database = database;
+      this.url = url;
     }
 
     @Override
     public String jdbcUrl() {
-      return pg.getJdbcUrl("postgres", database);
+      return url.get();
     }
 
     @Override
