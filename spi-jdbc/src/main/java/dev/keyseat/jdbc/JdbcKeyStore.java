@@ -46,6 +46,19 @@ import org.slf4j.LoggerFactory;
  * <p>The schema is {@code dev/keyseat/jdbc/schema-postgresql.sql} or {@code schema-h2.sql} in
  * this jar; apply it with your migration tool, or let {@link Builder#createSchemaIfMissing} do it.
  *
+ * <p><b>Change feed.</b> A transaction that appended key changes takes the next sequence numbers
+ * from the single row of {@code keyseat_change_seq} as its last statement and keeps that row locked
+ * until it commits. Numbers are therefore gapless and in commit order: a poller that has read up
+ * to {@code s} has seen every change numbered below {@code s}, and never misses one committed late
+ * under a lower number. A gap (a first entry above {@code cursor + 1}) can only mean that
+ * {@link #purgeChanges()} removed entries the poller never read, so it must drop its whole cache.
+ * {@link #latestChangeSequence()} reads the counter, which purging does not lower. The price:
+ * commits that carry key changes are serialized across accounts for one insert and the commit.
+ *
+ * <p><b>Audit and usage.</b> Audit entries are numbered per account under the account's row lock.
+ * {@link #recordUsage} coalesces its batch per key and updates the key rows in key order, in one
+ * JDBC batch and transaction; deltas for deleted keys update nothing.
+ *
  * <p><b>Failures.</b> A transaction that the database rolled back because of a deadlock or a
  * serialization failure is run again, up to {@link Builder#maxAttempts} times with exponential
  * backoff; any other {@link SQLException}, or running out of attempts, surfaces as
