@@ -3,6 +3,7 @@ package dev.keyseat;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
+import java.lang.reflect.RecordComponent;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -21,6 +22,23 @@ final class CommandValidator {
         .clockProvider(() -> clock)
         .buildValidatorFactory()
         .getValidator();
+  }
+
+  /** @return whether every store can keep {@code s} as it is: no NUL, no unpaired surrogate */
+  static boolean isStorable(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch == '\0' || Character.isLowSurrogate(ch)) {
+        return false;
+      }
+      if (Character.isHighSurrogate(ch)) {
+        if (i + 1 == s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      }
+    }
+    return true;
   }
 
   /** Collects violations for one request. */
@@ -43,7 +61,31 @@ final class CommandValidator {
         String path = CONTAINER_ELEMENT.matcher(v.getPropertyPath().toString()).replaceAll("");
         found.add(new InvalidRequestException.Violation(name + "." + path, v.getMessage()));
       }
+      if (command instanceof Record record) {
+        storableText(name, record);
+      }
       return this;
+    }
+
+    /**
+     * Text must be storable by every store: PostgreSQL refuses NUL characters, and an unpaired
+     * surrogate cannot be encoded in UTF-8 (the driver would store '?' instead).
+     */
+    private void storableText(String name, Record record) {
+      for (RecordComponent c : record.getClass().getRecordComponents()) {
+        if (c.getType() != String.class) {
+          continue;
+        }
+        Object value;
+        try {
+          value = c.getAccessor().invoke(record);
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException("cannot read " + name + "." + c.getName(), e);
+        }
+        if (value instanceof String s && !isStorable(s)) {
+          add(name + "." + c.getName(), "must not contain NUL characters or unpaired surrogates");
+        }
+      }
     }
 
     Violations notNull(String field, Object value) {

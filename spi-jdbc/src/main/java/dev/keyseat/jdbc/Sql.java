@@ -1,0 +1,99 @@
+package dev.keyseat.jdbc;
+
+/**
+ * The SQL both dialects share. Every value is a {@code ?} parameter; identifiers are constants.
+ * Table and column names are those of {@code schema-postgresql.sql} and {@code schema-h2.sql}.
+ */
+final class Sql {
+  private Sql() {}
+
+  // accounts
+
+  static final String ACCOUNT_COLUMNS = "account_id, name, contracted_licenses, created_at";
+  static final String LOCK_ACCOUNT =
+      "SELECT " + ACCOUNT_COLUMNS + " FROM keyseat_account WHERE account_id = ? FOR UPDATE";
+  static final String READ_ACCOUNT = "SELECT " + ACCOUNT_COLUMNS + " FROM keyseat_account WHERE account_id = ?";
+  static final String INSERT_ACCOUNT = "INSERT INTO keyseat_account (" + ACCOUNT_COLUMNS + ") VALUES (?, ?, ?, ?)";
+  static final String UPDATE_ACCOUNT =
+      "UPDATE keyseat_account SET name = ?, contracted_licenses = ?, created_at = ? WHERE account_id = ?";
+
+  // members
+
+  static final String MEMBERS = "SELECT user_id, role FROM keyseat_member WHERE account_id = ? ORDER BY user_id";
+  static final String MEMBER = "SELECT user_id, role FROM keyseat_member WHERE account_id = ? AND user_id = ?";
+  static final String DELETE_MEMBER = "DELETE FROM keyseat_member WHERE account_id = ? AND user_id = ?";
+
+  // devices
+
+  static final String DEVICE_COLUMNS = "serial, account_id, name, model, associated_at";
+  static final String DEVICES =
+      "SELECT " + DEVICE_COLUMNS + " FROM keyseat_device WHERE account_id = ? ORDER BY serial";
+  static final String DEVICE = "SELECT " + DEVICE_COLUMNS + " FROM keyseat_device WHERE account_id = ? AND serial = ?";
+  static final String INSERT_DEVICE = "INSERT INTO keyseat_device (" + DEVICE_COLUMNS + ") VALUES (?, ?, ?, ?, ?)";
+  static final String UPDATE_DEVICE =
+      "UPDATE keyseat_device SET name = ?, model = ?, associated_at = ? WHERE account_id = ? AND serial = ?";
+  static final String DELETE_DEVICE = "DELETE FROM keyseat_device WHERE account_id = ? AND serial = ?";
+
+  // keys
+
+  static final String KEY_COLUMNS = "key_id, account_id, device_serial, hash, hint, label, created_at,"
+      + " regenerated_at, expires_at, suspended, previous_hash, previous_valid_until, sealed_secret";
+  static final String KEYS =
+      "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? ORDER BY created_at, key_id";
+  static final String KEY_COUNT = "SELECT COUNT(*) FROM keyseat_api_key WHERE account_id = ?";
+  static final String KEY = "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
+  static final String KEY_FOR_DEVICE =
+      "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? AND device_serial = ?";
+  static final String INSERT_KEY =
+      "INSERT INTO keyseat_api_key (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  static final String UPDATE_KEY = "UPDATE keyseat_api_key SET device_serial = ?, hash = ?, hint = ?, label = ?,"
+      + " created_at = ?, regenerated_at = ?, expires_at = ?, suspended = ?, previous_hash = ?,"
+      + " previous_valid_until = ?, sealed_secret = ? WHERE account_id = ? AND key_id = ?";
+  static final String DELETE_KEY = "DELETE FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
+  /**
+   * Before writing a key: is its device in the account (1 or 0), does another key hold the device
+   * (count), and does another key hold one of its hashes as current or previous hash (count)?
+   * Parameters: account, serial; serial, key id; key id, hash, previous-or-hash twice.
+   */
+  static final String KEY_WRITE_CHECK = "SELECT"
+      + " (SELECT COUNT(*) FROM keyseat_device WHERE account_id = ? AND serial = ?),"
+      + " (SELECT COUNT(*) FROM keyseat_api_key WHERE device_serial = ? AND key_id <> ?),"
+      + " (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ?"
+      + " AND (hash IN (?, ?) OR previous_hash IN (?, ?)))";
+  static final String KEY_USAGE =
+      "SELECT last_used_at, use_count FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
+  /** The validation path: two unique-index probes. */
+  static final String KEY_BY_HASH = "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE hash = ?"
+      + " UNION ALL SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE previous_hash = ?";
+  /** Greatest last-used time, summed count; parameters: at, at, count, key id. */
+  static final String RECORD_USAGE = "UPDATE keyseat_api_key SET"
+      + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END,"
+      + " use_count = use_count + ? WHERE key_id = ?";
+
+  // audit
+
+  /**
+   * Appends an entry numbered one past the account's last; the account row lock makes the numbers
+   * race-free. Parameters: account, at, actor, action, key id, serial, outcome, detail, account.
+   */
+  static final String APPEND_AUDIT = "INSERT INTO keyseat_audit"
+      + " (account_id, seq, at, actor, action, key_id, device_serial, outcome, detail)"
+      + " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM keyseat_audit WHERE account_id = ?";
+  static final String AUDIT_PAGE = "SELECT seq, at, actor, action, key_id, device_serial, outcome, detail"
+      + " FROM keyseat_audit WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
+
+  // change feed
+
+  /** Takes the feed lock until commit and reserves numbers; parameter: how many. */
+  static final String RESERVE_CHANGES = "UPDATE keyseat_change_seq SET last_seq = last_seq + ? WHERE id = 1";
+  /**
+   * Appends one reserved change; parameters: how far below the last reserved number, type,
+   * account, key id, hashes, at.
+   */
+  static final String APPEND_CHANGE = "INSERT INTO keyseat_change (seq, type, account_id, key_id, hashes, at)"
+      + " SELECT last_seq - ?, ?, ?, ?, ?, ? FROM keyseat_change_seq WHERE id = 1";
+  static final String CHANGES_SINCE = "SELECT seq, type, account_id, key_id, hashes, at FROM keyseat_change"
+      + " WHERE seq > ? ORDER BY seq LIMIT ?";
+  static final String LATEST_CHANGE = "SELECT last_seq FROM keyseat_change_seq WHERE id = 1";
+  static final String PURGE_CHANGES = "DELETE FROM keyseat_change WHERE at < ?";
+}
