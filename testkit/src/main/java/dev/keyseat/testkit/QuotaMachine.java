@@ -30,7 +30,9 @@ import dev.keyseat.SecretNotRetainedException;
 import dev.keyseat.UserId;
 import dev.keyseat.Verdict;
 import dev.keyseat.Verdict.Status;
+import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.StoredKey;
 import dev.keyseat.testkit.QuotaCommand.AddMember;
 import dev.keyseat.testkit.QuotaCommand.AdvanceClock;
 import dev.keyseat.testkit.QuotaCommand.AssociateDevice;
@@ -97,6 +99,9 @@ final class QuotaMachine {
   private final Set<String> secretBodies = new HashSet<>();
 
   private long auditSequence;
+  private long changeSequence;
+  /** The keys of acme as the store holds them, read with each snapshot. */
+  private List<StoredKey> storedKeys = List.of();
   /** Whether the Keyseat under test retains secrets (a secret vault is configured). */
   private boolean vault;
   private int step;
@@ -109,6 +114,8 @@ final class QuotaMachine {
 
   // per step
   private final List<ExpectedEntry> expectedAudit = new ArrayList<>();
+  /** Key changes the step must publish on the change feed: key id and the allowed types. */
+  private final List<ExpectedChange> expectedChanges = new ArrayList<>();
   private boolean auditOptional;
   private @Nullable String refusedRule;
   private @Nullable String unchangedRule;
@@ -117,11 +124,32 @@ final class QuotaMachine {
   /** The state of acme as the public API shows it. */
   record Snapshot(List<Member> members, List<Device> devices, List<ApiKey> keys, LicenseUsage usage) {}
 
-  /** An audit entry a step must append; a null action matches any. */
-  private record ExpectedEntry(@Nullable Action action, Outcome outcome, @Nullable KeyId keyId) {
+  /**
+   * An audit entry a step must append: a null action matches any, a null serial any device (a
+   * refusal names the device only for device commands), a null key id none.
+   */
+  private record ExpectedEntry(@Nullable Action action, Outcome outcome, @Nullable KeyId keyId, @Nullable String serial) {
+    boolean matches(AuditEntry e) {
+      return (action == null || action == e.action()) && outcome == e.outcome() && Objects.equals(keyId, e.keyId())
+          && (serial == null || serial.equals(e.deviceSerial()));
+    }
+
     @Override
     public String toString() {
-      return (action == null ? "any action" : action) + " " + outcome + (keyId == null ? "" : " " + keyId);
+      return (action == null ? "any action" : action) + " " + outcome + (keyId == null ? "" : " " + keyId)
+          + (serial == null ? "" : " " + serial);
+    }
+  }
+
+  /** A change-feed event a step must publish. */
+  private record ExpectedChange(KeyId keyId, Set<ChangeEvent.Type> types) {
+    ExpectedChange(KeyId keyId, ChangeEvent.Type type) {
+      this(keyId, Set.of(type));
+    }
+
+    @Override
+    public String toString() {
+      return keyId + " " + types;
     }
   }
 
@@ -176,6 +204,7 @@ final class QuotaMachine {
       command = commands.get(i);
       outcome = "";
       expectedAudit.clear();
+      expectedChanges.clear();
       auditOptional = false;
       refusedRule = null;
       unchangedRule = null;
@@ -192,12 +221,14 @@ final class QuotaMachine {
         check.accept(after);
       }
       checkAudit();
+      checkChanges();
       String rule = refusedRule != null ? refusedRule : unchangedRule;
       if (rule != null && !after.equals(before)) {
         fail(rule, (refusedRule != null ? "the refused call" : "the call") + " changed the account: "
             + diff(before, after));
       }
       checkState(after);
+      sentinel();
       trace.add(new Step(step, command, outcome));
       before = after;
     }
@@ -226,6 +257,7 @@ final class QuotaMachine {
         vault = false;
       }
       auditSequence = auditAfter(0).stream().mapToLong(AuditEntry::sequence).max().orElse(0);
+      changeSequence = store.latestChangeSequence();
     } catch (KeyseatException e) {
       fail("setup", "setting up accounts acme and other failed: " + e, e);
     }
@@ -297,7 +329,8 @@ final class QuotaMachine {
       KeyM m = model.addKey(k.key().id(), c.serials().get(i), c.label(), expiresAt, secret);
       checkRow(k.key(), m, "R4 batch create");
       noSecret("the returned IssuedKey", k.toString());
-      expectedAudit.add(new ExpectedEntry(Action.CREATE_KEYS, Outcome.SUCCESS, k.key().id()));
+      expectedAudit.add(new ExpectedEntry(Action.CREATE_KEYS, Outcome.SUCCESS, k.key().id(), m.device));
+      expectedChanges.add(new ExpectedChange(m.id, ChangeEvent.Type.CREATED));
       names.add(m.name + "=" + m.id + " on " + m.device);
     }
     if (wasOver) {
@@ -319,7 +352,8 @@ final class QuotaMachine {
     }
     KeyM m = Objects.requireNonNull(model.liveKey(k.id()));
     model.delete(m);
-    expectedAudit.add(new ExpectedEntry(Action.DELETE_KEY, Outcome.SUCCESS, m.id));
+    expectedAudit.add(new ExpectedEntry(Action.DELETE_KEY, Outcome.SUCCESS, m.id, m.device));
+    expectedChanges.add(new ExpectedChange(m.id, ChangeEvent.Type.DELETED));
     deadSecrets(m, "R5 delete frees");
     int usedBefore = before.usage().used();
     postChecks.add(after -> {
@@ -351,7 +385,8 @@ final class QuotaMachine {
     model.regenerate(m, secret, c.overlap());
     checkRow(issued.key(), m, "R6 regenerate");
     noSecret("the returned IssuedKey", issued.toString());
-    expectedAudit.add(new ExpectedEntry(Action.REGENERATE_KEY, Outcome.SUCCESS, m.id));
+    expectedAudit.add(new ExpectedEntry(Action.REGENERATE_KEY, Outcome.SUCCESS, m.id, m.device));
+    expectedChanges.add(new ExpectedChange(m.id, ChangeEvent.Type.REGENERATED));
     Verdict oldVerdict = checkVerdict(old, null, "R6 regenerate");
     if (c.overlap().isZero()) {
       check(oldVerdict.status() == Status.REVOKED, "R6 regenerate",
@@ -375,7 +410,7 @@ final class QuotaMachine {
     }
     KeyM m = Objects.requireNonNull(model.liveKey(k.id()));
     check(Secret.of(m.secret).equals(r.value()), "R13 secrets", "copying " + m + " revealed another secret");
-    expectedAudit.add(new ExpectedEntry(Action.REVEAL_KEY, Outcome.SUCCESS, m.id));
+    expectedAudit.add(new ExpectedEntry(Action.REVEAL_KEY, Outcome.SUCCESS, m.id, m.device));
     unchangedRule = "copying a secret changes nothing";
     outcome = "revealed the secret of " + m;
   }
@@ -394,7 +429,9 @@ final class QuotaMachine {
     KeyM m = Objects.requireNonNull(model.liveKey(k.id()));
     model.edit(m, ed);
     checkRow(Objects.requireNonNull(r.value()), m, "R7 edit");
-    expectedAudit.add(new ExpectedEntry(Action.EDIT_KEY, Outcome.SUCCESS, m.id));
+    expectedAudit.add(new ExpectedEntry(Action.EDIT_KEY, Outcome.SUCCESS, m.id, m.device));
+    expectedChanges.add(new ExpectedChange(m.id,
+        Set.of(ChangeEvent.Type.EDITED, ChangeEvent.Type.SUSPENDED, ChangeEvent.Type.RESUMED)));
     unchangedLicenses("R7 edit");
     outcome = "edited " + m + ", now " + m.status(model.now);
   }
@@ -413,10 +450,11 @@ final class QuotaMachine {
     int usedBefore = before.usage().used();
     if (m != null) {
       model.delete(m);
-      expectedAudit.add(new ExpectedEntry(Action.DELETE_KEY, Outcome.SUCCESS, m.id));
+      expectedAudit.add(new ExpectedEntry(Action.DELETE_KEY, Outcome.SUCCESS, m.id, c.serial()));
+      expectedChanges.add(new ExpectedChange(m.id, ChangeEvent.Type.DELETED));
       deadSecrets(m, "R10 device leaves");
     }
-    expectedAudit.add(new ExpectedEntry(Action.DISSOCIATE_DEVICE, Outcome.SUCCESS, null));
+    expectedAudit.add(new ExpectedEntry(Action.DISSOCIATE_DEVICE, Outcome.SUCCESS, null, c.serial()));
     postChecks.add(after -> {
       check(after.devices().stream().noneMatch(d -> d.serial().equals(c.serial())), "R10 device leaves",
           c.serial() + " is still a device of acme");
@@ -440,7 +478,7 @@ final class QuotaMachine {
     check(d.serial().equals(c.serial()) && d.accountId().equals(ACME) && d.name().equals(name)
         && d.associatedAt().equals(model.now), "R2 device in account", "returned " + d);
     model.devices.put(c.serial(), name);
-    expectedAudit.add(new ExpectedEntry(Action.ASSOCIATE_DEVICE, Outcome.SUCCESS, null));
+    expectedAudit.add(new ExpectedEntry(Action.ASSOCIATE_DEVICE, Outcome.SUCCESS, null, c.serial()));
     unchangedLicenses("R2 device in account");
     outcome = "associated";
   }
@@ -454,7 +492,7 @@ final class QuotaMachine {
     Device d = Objects.requireNonNull(r.value());
     check(d.serial().equals(c.serial()) && d.name().equals(c.name()), "R2 device in account", "returned " + d);
     model.devices.put(c.serial(), c.name());
-    expectedAudit.add(new ExpectedEntry(Action.RENAME_DEVICE, Outcome.SUCCESS, null));
+    expectedAudit.add(new ExpectedEntry(Action.RENAME_DEVICE, Outcome.SUCCESS, null, c.serial()));
     unchangedLicenses("R2 device in account");
     outcome = "renamed";
   }
@@ -467,7 +505,7 @@ final class QuotaMachine {
     }
     model.licenses += c.quantity();
     check(model.usage().equals(r.value()), "R3 conservation", "returned " + r.value() + ", model " + model.usage());
-    expectedAudit.add(new ExpectedEntry(Action.CONTRACT_LICENSES, Outcome.SUCCESS, null));
+    expectedAudit.add(new ExpectedEntry(Action.CONTRACT_LICENSES, Outcome.SUCCESS, null, null));
     outcome = "now " + r.value();
   }
 
@@ -504,10 +542,12 @@ final class QuotaMachine {
             + " suspended " + newly);
       }
       for (KeyId id : newly) {
-        Objects.requireNonNull(model.liveKey(id)).suspended = true;
-        expectedAudit.add(new ExpectedEntry(Action.SUSPEND_KEY, Outcome.SUCCESS, id));
+        KeyM k = Objects.requireNonNull(model.liveKey(id));
+        k.suspended = true;
+        expectedAudit.add(new ExpectedEntry(Action.SUSPEND_KEY, Outcome.SUCCESS, id, k.device));
+        expectedChanges.add(new ExpectedChange(id, ChangeEvent.Type.SUSPENDED));
       }
-      expectedAudit.add(new ExpectedEntry(Action.CANCEL_LICENSES, Outcome.SUCCESS, null));
+      expectedAudit.add(new ExpectedEntry(Action.CANCEL_LICENSES, Outcome.SUCCESS, null, null));
       outcome = "now " + r.value() + (newly.isEmpty() ? "" : "; suspended " + newly.stream()
           .map(id -> Objects.requireNonNull(model.liveKey(id)).name).sorted().toList());
     });
@@ -548,7 +588,7 @@ final class QuotaMachine {
     }
     check(new Member(ACME, UserId.of(c.user().id()), c.role()).equals(r.value()), "R8 roles", "returned " + r.value());
     model.members.put(c.user(), c.role());
-    expectedAudit.add(new ExpectedEntry(Action.ADD_MEMBER, Outcome.SUCCESS, null));
+    expectedAudit.add(new ExpectedEntry(Action.ADD_MEMBER, Outcome.SUCCESS, null, null));
     unchangedLicenses("R8 roles");
     outcome = "added";
   }
@@ -561,7 +601,7 @@ final class QuotaMachine {
     }
     check(new Member(ACME, UserId.of(c.user().id()), c.role()).equals(r.value()), "R8 roles", "returned " + r.value());
     model.members.put(c.user(), c.role());
-    expectedAudit.add(new ExpectedEntry(Action.CHANGE_ROLE, Outcome.SUCCESS, null));
+    expectedAudit.add(new ExpectedEntry(Action.CHANGE_ROLE, Outcome.SUCCESS, null, null));
     unchangedLicenses("R8 roles");
     outcome = "changed";
   }
@@ -576,7 +616,7 @@ final class QuotaMachine {
       return;
     }
     model.members.remove(c.user());
-    expectedAudit.add(new ExpectedEntry(Action.REMOVE_MEMBER, Outcome.SUCCESS, null));
+    expectedAudit.add(new ExpectedEntry(Action.REMOVE_MEMBER, Outcome.SUCCESS, null, null));
     unchangedLicenses("R8 roles");
     outcome = "removed";
   }
@@ -729,7 +769,7 @@ final class QuotaMachine {
     refusedRule = error instanceof AccessDeniedException ? "R8 roles (non-admins never change anything)"
         : command instanceof CreateKeys ? "R4 failed batch changed nothing"
         : e.rule();
-    expectedAudit.add(new ExpectedEntry(refusalAction, Outcome.REFUSED, refusalKey));
+    expectedAudit.add(new ExpectedEntry(refusalAction, Outcome.REFUSED, refusalKey, null));
     outcome = "refused, " + error.getClass().getSimpleName() + ": " + error.getMessage();
     return false;
   }
@@ -778,7 +818,10 @@ final class QuotaMachine {
 
   private Snapshot snapshot() {
     try {
-      List<Member> members = store.readAccount(ACME, tx -> tx.members());
+      List<Member> members = store.readAccount(ACME, tx -> {
+        storedKeys = tx.keys();
+        return tx.members();
+      });
       Member admin = members.stream().filter(m -> m.role() == Role.ADMIN).findFirst().orElse(null);
       if (admin == null) {
         fail("R8 roles (last admin)", "acme has no admin left: " + members);
@@ -827,6 +870,28 @@ final class QuotaMachine {
     check(u.used() == s.keys().size() && u.available() == Math.max(0, u.total() - u.used()), "R3 conservation",
         "usage " + u + " but the keys table has " + s.keys().size() + " rows");
     check(u.equals(model.usage()), "R3 conservation", "usage " + u + ", the model says " + model.usage());
+    // R13: the store keeps hashes; the plaintext only sealed, and only with a vault
+    for (StoredKey k : storedKeys) {
+      noSecret("the stored key " + k.id(), k + " " + k.hint() + " " + k.label());
+      check(vault == (k.sealedSecret() != null), "R13 secrets", "the store holds " + (vault ? "no" : "a")
+          + " sealed secret for " + k.id() + (vault ? " although" : " although no") + " secret vault is configured");
+    }
+  }
+
+  /**
+   * R5 and R6 after every step: one secret of a deleted key or one replaced by a regeneration,
+   * in turn, must not validate (unless within its overlap, which is left for later).
+   */
+  private void sentinel() {
+    List<QuotaModel.SecretM> dead = model.secrets.stream()
+        .filter(x -> x.key().deleted || !x.text().equals(x.key().secret)).toList();
+    if (dead.isEmpty()) {
+      return;
+    }
+    QuotaModel.SecretM x = dead.get(step % dead.size());
+    if (!model.verdict(x.text(), null).isValid()) {
+      checkVerdict(x.text(), null, x.key().deleted ? "R5 delete frees" : "R6 regenerate");
+    }
   }
 
   private void checkTable(List<ApiKey> rows, List<KeyM> live, String rule) {
@@ -929,10 +994,7 @@ final class QuotaMachine {
     List<AuditEntry> unmatched = new ArrayList<>(fresh);
     List<ExpectedEntry> missing = new ArrayList<>();
     for (ExpectedEntry x : expectedAudit) {
-      AuditEntry match = unmatched.stream()
-          .filter(e -> (x.action() == null || x.action() == e.action()) && x.outcome() == e.outcome()
-              && Objects.equals(x.keyId(), e.keyId()))
-          .findFirst().orElse(null);
+      AuditEntry match = unmatched.stream().filter(x::matches).findFirst().orElse(null);
       if (match == null) {
         missing.add(x);
       } else {
@@ -941,6 +1003,29 @@ final class QuotaMachine {
     }
     check(missing.isEmpty() && unmatched.isEmpty(), "R12 audit",
         "expected audit entries " + expectedAudit + "; missing " + missing + ", unexpected " + unmatched);
+  }
+
+  /**
+   * The change feed: a step publishes one event per key it changed, of the right type, with the
+   * key's hashes; a refusal publishes nothing.
+   */
+  private void checkChanges() {
+    List<ChangeEvent> events = store.changesSince(changeSequence, 64);
+    List<ExpectedChange> missing = new ArrayList<>(expectedChanges);
+    List<ChangeEvent> unexpected = new ArrayList<>();
+    for (ChangeEvent e : events) {
+      check(e.sequence() > changeSequence, "change feed", "changesSince(" + changeSequence + ") returned " + e);
+      changeSequence = e.sequence();
+      ExpectedChange x = missing.stream().filter(c -> c.keyId().equals(e.keyId()) && c.types().contains(e.type()))
+          .findFirst().orElse(null);
+      if (x == null || !e.accountId().equals(ACME) || e.hashes().isEmpty()) {
+        unexpected.add(e);
+      } else {
+        missing.remove(x);
+      }
+    }
+    check(missing.isEmpty() && unexpected.isEmpty(), refusedRule != null ? refusedRule : "change feed",
+        "expected key changes " + expectedChanges + "; missing " + missing + ", unexpected " + unexpected);
   }
 
   private static Actor actorOf(QuotaCommand c) {
