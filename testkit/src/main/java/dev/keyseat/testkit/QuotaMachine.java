@@ -188,11 +188,6 @@ final class QuotaMachine {
     }
   }
 
-  /** @return what happened so far, one line per step */
-  List<String> trace() {
-    return trace.stream().map(Object::toString).toList();
-  }
-
   /** Runs the scenario; throws {@link InvariantViolation} at the first broken invariant. */
   void run() {
     setUp();
