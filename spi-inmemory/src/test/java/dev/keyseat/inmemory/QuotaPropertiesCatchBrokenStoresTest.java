@@ -1,0 +1,130 @@
+package dev.keyseat.inmemory;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keyseat.AuditEntry;
+import dev.keyseat.inmemory.ForwardingKeyStore.ForwardingTransaction;
+import dev.keyseat.spi.AccountTransaction;
+import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.StoredKey;
+import dev.keyseat.testkit.QuotaPropertiesContract;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The quota suite is only worth running if it fails on a broken store: each test plants one bug
+ * in the in-memory store and expects the suite to report the invariant it breaks, with the shrunk
+ * command sequence.
+ */
+class QuotaPropertiesCatchBrokenStoresTest {
+
+  @Test
+  void aStoreThatUndercountsKeysBreaksConservation() {
+    assertCaught(() -> new ForwardingKeyStore(new InMemoryKeyStore(), tx -> new ForwardingTransaction(tx) {
+      @Override
+      public int keyCount() {
+        return Math.max(0, tx.keyCount() - 1);
+      }
+    }), "[R3 conservation]", "[R1 quota]");
+  }
+
+  @Test
+  void aStoreWhoseValidationIndexKeepsDeadSecretsIsCaught() {
+    assertCaught(StaleIndexStore::new, "[R5 delete frees]", "[R6 regenerate]", "[R10 device leaves]");
+  }
+
+  @Test
+  void aStoreThatDropsRefusalsFromTheAuditLogBreaksTheAuditRule() {
+    assertCaught(() -> withTransactions(tx -> new ForwardingTransaction(tx) {
+      @Override
+      public void appendAudit(AuditEntry entry) {
+        if (entry.outcome() == AuditEntry.Outcome.SUCCESS) {
+          tx.appendAudit(entry);
+        }
+      }
+    }), "[R12 audit]");
+  }
+
+  @Test
+  void aStoreThatForgetsMemberRemovalsBreaksTheRoleRule() {
+    assertCaught(() -> withTransactions(tx -> new ForwardingTransaction(tx) {
+      @Override
+      public void removeMember(dev.keyseat.UserId userId) {
+        // lost
+      }
+    }), "[R8 roles]");
+  }
+
+  @Test
+  void aStoreThatKeepsDissociatedDevicesBreaksDeviceLeaves() {
+    assertCaught(() -> withTransactions(tx -> new ForwardingTransaction(tx) {
+      @Override
+      public void deleteDevice(String serial) {
+        // lost
+      }
+    }), "[R10 device leaves]");
+  }
+
+  private static KeyStore withTransactions(UnaryOperator<AccountTransaction> bug) {
+    return new ForwardingKeyStore(new InMemoryKeyStore(), bug);
+  }
+
+  private static void assertCaught(Supplier<KeyStore> brokenStore, String... anyOfRules) {
+    QuotaPropertiesContract suite = new QuotaPropertiesContract() {
+      @Override
+      protected KeyStore createStore() {
+        return brokenStore.get();
+      }
+
+      @Override
+      protected int examples() {
+        return 300;
+      }
+
+      @Override
+      protected int shrinkRuns() {
+        return 300;
+      }
+    };
+    assertThatThrownBy(suite::quotaRulesHoldForRandomCommandSequences)
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("Smallest failing sequence: acme starts with")
+        .hasMessageContaining("   1. ")
+        .hasMessageContaining("later commands played no part")
+        .hasMessageContaining("BROKEN HERE")
+        .satisfies(e -> org.assertj.core.api.Assertions.assertThat(e.getMessage()).containsAnyOf(anyOfRules));
+  }
+
+  /** Remembers every key it ever stored and still finds it by hash after it was deleted. */
+  private static final class StaleIndexStore extends ForwardingKeyStore {
+    private final Map<KeyHash, StoredKey> seen;
+    private final KeyStore real;
+
+    StaleIndexStore() {
+      this(new InMemoryKeyStore(), new ConcurrentHashMap<>());
+    }
+
+    private StaleIndexStore(KeyStore real, Map<KeyHash, StoredKey> seen) {
+      super(real, tx -> new ForwardingTransaction(tx) {
+        @Override
+        public boolean insertKey(StoredKey key) {
+          seen.put(key.hash(), key);
+          return tx.insertKey(key);
+        }
+      });
+      this.real = real;
+      this.seen = seen;
+    }
+
+    @Override
+    public Optional<StoredKey> findKeyByHash(KeyHash hash) {
+      Optional<StoredKey> found = real.findKeyByHash(hash);
+      return found.isPresent() ? found : Optional.ofNullable(seen.get(hash));
+    }
+  }
+}

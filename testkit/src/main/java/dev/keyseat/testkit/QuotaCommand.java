@@ -1,0 +1,473 @@
+package dev.keyseat.testkit;
+
+import dev.keyseat.Actor;
+import dev.keyseat.OverLimitStrategy;
+import dev.keyseat.Role;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.StringJoiner;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One step of a generated quota scenario, run by {@link QuotaPropertiesContract} against the real
+ * {@link dev.keyseat.KeyManager} and against a reference model. Every command is a small record
+ * whose {@code toString()} reads as a sentence, so that a shrunk failing sequence reads as a bug
+ * report.
+ *
+ * <p>The cast is fixed: in account {@code acme}, {@link Who#ALICE alice} starts as the only
+ * administrator, {@link Who#MONA mona} as manager and {@link Who#VIC vic} as viewer;
+ * {@link Who#NORA nora} is not a member, {@link Who#OLGA olga} administers another account
+ * ({@code other}), and {@link Who#OPS ops} is the platform operator. Devices {@code D0}–{@code D7}
+ * belong to {@code acme} when associated ({@code D0}–{@code D5} are at the start), {@code X0}
+ * belongs to {@code other} (with a key), {@code N0} starts in no account and {@code "bad serial"}
+ * is not a valid serial at all.
+ *
+ * <p>Keys and secrets are named relative to the newest one in {@code acme} ({@link KeyRef},
+ * {@link SecretRef}) because their ids and texts are only known at run time; the failure report's
+ * trace shows which key each reference meant.
+ */
+public sealed interface QuotaCommand {
+
+  /** The callers of a scenario. */
+  enum Who {
+    /** The first administrator of {@code acme}. */
+    ALICE("alice"),
+    /** A manager of {@code acme}. */
+    MONA("mona"),
+    /** A viewer of {@code acme}. */
+    VIC("vic"),
+    /** A user who is no member of {@code acme} (at the start). */
+    NORA("nora"),
+    /** The administrator of another account, {@code other}. */
+    OLGA("olga"),
+    /** The platform operator. */
+    OPS("ops");
+
+    private final String id;
+
+    Who(String id) {
+      this.id = id;
+    }
+
+    /** @return the actor that calls the key manager */
+    public Actor actor() {
+      return this == OPS ? Actor.operator(id) : Actor.user(id);
+    }
+
+    /** @return the user id or the operator's name */
+    public String id() {
+      return id;
+    }
+
+    @Override
+    public String toString() {
+      return id;
+    }
+  }
+
+  /**
+   * A key of the scenario.
+   *
+   * @param kind which family of key
+   * @param fromNewest for {@link Kind#EXISTING}: 0 for the newest key of {@code acme}, 1 for the
+   *     one before, ... (wrapping around; the last deleted key, or a never-issued id, when there
+   *     is none)
+   */
+  record KeyRef(Kind kind, int fromNewest) {
+    /** Families of key reference. */
+    public enum Kind {
+      /** A key that exists in {@code acme}. */
+      EXISTING,
+      /** The key of {@code acme} deleted last (a never-issued id when none was). */
+      LAST_DELETED,
+      /** The key of device X0 in account {@code other}. */
+      OTHER_ACCOUNT,
+      /** A well-shaped key id that was never issued. */
+      NEVER_ISSUED
+    }
+
+    /** Checks the components. */
+    public KeyRef {
+      Objects.requireNonNull(kind, "kind");
+      if (fromNewest < 0) {
+        throw new IllegalArgumentException("fromNewest must be >= 0");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return switch (kind) {
+        case EXISTING -> "the " + ordinalNewest(fromNewest) + " key";
+        case LAST_DELETED -> "the last deleted key";
+        case OTHER_ACCOUNT -> "the key of account other";
+        case NEVER_ISSUED -> "a never-issued key id";
+      };
+    }
+  }
+
+  /**
+   * A secret of the scenario.
+   *
+   * @param otherAccount true for the secret of the key of account {@code other}
+   * @param fromNewest otherwise: 0 for the newest secret issued in {@code acme} (by a create or a
+   *     regeneration), 1 for the one before, ... (wrapping around)
+   */
+  record SecretRef(boolean otherAccount, int fromNewest) {
+    /** Checks the components. */
+    public SecretRef {
+      if (fromNewest < 0) {
+        throw new IllegalArgumentException("fromNewest must be >= 0");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return otherAccount ? "the secret of account other" : "the " + ordinalNewest(fromNewest) + " secret";
+    }
+  }
+
+  /**
+   * A key edit with times relative to the scenario's clock; fields left null are unchanged.
+   *
+   * @param label new label
+   * @param expiresIn new expiry, relative to the current time (zero or negative is invalid)
+   * @param clearExpiry remove the expiry
+   * @param suspended true to suspend, false to resume
+   * @param rebindTo serial of the device to move the key to
+   */
+  record Edit(@Nullable String label, @Nullable Duration expiresIn, boolean clearExpiry,
+      @Nullable Boolean suspended, @Nullable String rebindTo) {
+
+    /** @return whether the edit changes nothing (which the manager refuses) */
+    public boolean isEmpty() {
+      return label == null && expiresIn == null && !clearExpiry && suspended == null && rebindTo == null;
+    }
+
+    @Override
+    public String toString() {
+      StringJoiner j = new StringJoiner(", ");
+      if (label != null) {
+        j.add("label " + describeLabel(label));
+      }
+      if (expiresIn != null) {
+        j.add("expires in " + human(expiresIn));
+      }
+      if (clearExpiry) {
+        j.add("no expiry");
+      }
+      if (suspended != null) {
+        j.add(suspended ? "suspend" : "resume");
+      }
+      if (rebindTo != null) {
+        j.add("rebind to " + rebindTo);
+      }
+      return j.length() == 0 ? "nothing" : j.toString();
+    }
+  }
+
+  /** What a {@link Read} reads. */
+  enum View {
+    /** {@code licenseUsage}: members and the operator. */
+    USAGE,
+    /** {@code keys}: admins only. */
+    KEYS,
+    /** {@code auditLog}: admins only. */
+    AUDIT,
+    /** {@code members}: members only. */
+    MEMBERS,
+    /** {@code devices}: members only. */
+    DEVICES,
+    /** {@code keysUnusedSince(now - 1h)}: admins only. */
+    STALE_KEYS
+  }
+
+  /** How a {@link Validate} presents the secret. */
+  enum Presentation {
+    /** {@code validate(secret)}. */
+    PLAIN,
+    /** {@code validate(secret, serial of the key's current device)}. */
+    FOR_OWN_DEVICE,
+    /** {@code validate(secret, serial)} with the command's serial. */
+    FOR_DEVICE,
+    /** {@code validate(secret with one body character changed)}: malformed. */
+    TYPO
+  }
+
+  /**
+   * An administrator (or not) creates one key per selected device, all or nothing.
+   *
+   * @param by the caller
+   * @param serials the selected devices, possibly repeating one
+   * @param label the label of every new key
+   * @param expiresIn expiry of every new key relative to now, or null for never
+   */
+  record CreateKeys(Who by, List<String> serials, String label, @Nullable Duration expiresIn) implements QuotaCommand {
+    /** Copies the serials. */
+    public CreateKeys {
+      serials = List.copyOf(serials);
+    }
+
+    @Override
+    public String toString() {
+      return by + " creates keys for " + serials + (label.isEmpty() ? "" : ", label " + describeLabel(label))
+          + (expiresIn == null ? "" : ", expiring in " + human(expiresIn));
+    }
+  }
+
+  /**
+   * Deletes a key.
+   *
+   * @param by the caller
+   * @param key the key
+   */
+  record DeleteKey(Who by, KeyRef key) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " deletes " + key;
+    }
+  }
+
+  /**
+   * "Copy": reveals a key's secret again, which works only where a secret vault is configured.
+   *
+   * @param by the caller
+   * @param key the key
+   */
+  record RevealSecret(Who by, KeyRef key) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " copies the secret of " + key;
+    }
+  }
+
+  /**
+   * Regenerates a key's secret.
+   *
+   * @param by the caller
+   * @param key the key
+   * @param overlap how long the old secret keeps validating (zero: revoked at once)
+   */
+  record RegenerateKey(Who by, KeyRef key, Duration overlap) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " regenerates " + key + (overlap.isZero() ? " (no overlap)" : " with overlap " + human(overlap));
+    }
+  }
+
+  /**
+   * Edits a key.
+   *
+   * @param by the caller
+   * @param key the key
+   * @param edit the change
+   */
+  record EditKey(Who by, KeyRef key, Edit edit) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " edits " + key + ": " + edit;
+    }
+  }
+
+  /**
+   * Dissociates a device from {@code acme}, deleting its key.
+   *
+   * @param by the caller
+   * @param serial the device
+   */
+  record DissociateDevice(Who by, String serial) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " dissociates device " + serial;
+    }
+  }
+
+  /**
+   * Associates a device with {@code acme}.
+   *
+   * @param by the caller
+   * @param serial the device
+   */
+  record AssociateDevice(Who by, String serial) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " associates device " + serial;
+    }
+  }
+
+  /**
+   * Renames a device of {@code acme}.
+   *
+   * @param by the caller
+   * @param serial the device
+   * @param name the new name
+   */
+  record RenameDevice(Who by, String serial, String name) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " renames device " + serial + " to \"" + name + "\"";
+    }
+  }
+
+  /**
+   * Contracts more licenses for {@code acme}.
+   *
+   * @param by the caller (only the operator may)
+   * @param quantity licenses to add (0 is invalid)
+   */
+  record ContractLicenses(Who by, int quantity) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " contracts " + quantity + " more licenses";
+    }
+  }
+
+  /**
+   * Cancels licenses of {@code acme}.
+   *
+   * @param by the caller (only the operator may)
+   * @param quantity licenses to cancel (0 or more than contracted is invalid)
+   * @param strategy what to do when fewer licenses than keys would remain; null for the
+   *     default ({@code cancelLicenses} without a strategy)
+   */
+  record CancelLicenses(Who by, int quantity, @Nullable OverLimitStrategy strategy) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " cancels " + quantity + " licenses (" + (strategy == null ? "default strategy" : strategy) + ")";
+    }
+  }
+
+  /**
+   * Adds a member to {@code acme}.
+   *
+   * @param by the caller
+   * @param user the new member
+   * @param role the role
+   */
+  record AddMember(Who by, Who user, Role role) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " adds " + user + " as " + role;
+    }
+  }
+
+  /**
+   * Changes a member's role in {@code acme}.
+   *
+   * @param by the caller
+   * @param user the member
+   * @param role the new role
+   */
+  record ChangeRole(Who by, Who user, Role role) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " makes " + user + " " + role;
+    }
+  }
+
+  /**
+   * Removes a member from {@code acme}.
+   *
+   * @param by the caller
+   * @param user the member
+   */
+  record RemoveMember(Who by, Who user) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " removes member " + user;
+    }
+  }
+
+  /**
+   * Reads one of the management views of {@code acme}.
+   *
+   * @param by the caller
+   * @param view what is read
+   */
+  record Read(Who by, View view) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return by + " reads " + switch (view) {
+        case USAGE -> "the license usage";
+        case KEYS -> "the keys table";
+        case AUDIT -> "the audit log";
+        case MEMBERS -> "the members";
+        case DEVICES -> "the devices";
+        case STALE_KEYS -> "the keys unused for an hour";
+      };
+    }
+  }
+
+  /**
+   * A gateway validates a secret with {@code storeValidator()}.
+   *
+   * @param secret the secret
+   * @param how how it is presented
+   * @param serial for {@link Presentation#FOR_DEVICE}: the device the request names
+   */
+  record Validate(SecretRef secret, Presentation how, @Nullable String serial) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return switch (how) {
+        case PLAIN -> "validate " + secret;
+        case FOR_OWN_DEVICE -> "validate " + secret + " for its own device";
+        case FOR_DEVICE -> "validate " + secret + " for device " + serial;
+        case TYPO -> "validate a typo of " + secret;
+      };
+    }
+  }
+
+  /**
+   * Moves the clock forward.
+   *
+   * @param by how far
+   */
+  record AdvanceClock(Duration by) implements QuotaCommand {
+    @Override
+    public String toString() {
+      return "clock +" + human(by);
+    }
+  }
+
+  /** @return "newest", "2nd newest", "3rd newest", ... */
+  private static String ordinalNewest(int fromNewest) {
+    int n = fromNewest + 1;
+    if (n == 1) {
+      return "newest";
+    }
+    String suffix = n % 100 >= 11 && n % 100 <= 13 ? "th"
+        : switch (n % 10) {
+          case 1 -> "st";
+          case 2 -> "nd";
+          case 3 -> "rd";
+          default -> "th";
+        };
+    return n + suffix + " newest";
+  }
+
+  /** @return a short form of a label: quoted, or its length when long */
+  private static String describeLabel(String label) {
+    return label.length() > 20 ? "of " + label.length() + " characters" : "\"" + label + "\"";
+  }
+
+  /** @return a duration as {@code 7d}, {@code 1h}, {@code -1h}, {@code 7d1s}, ... */
+  private static String human(Duration d) {
+    if (d.isZero()) {
+      return "0s";
+    }
+    if (d.isNegative()) {
+      return "-" + human(d.negated());
+    }
+    StringBuilder sb = new StringBuilder();
+    long s = d.getSeconds();
+    long[] units = {86_400, 3_600, 60, 1};
+    String[] names = {"d", "h", "m", "s"};
+    for (int i = 0; i < units.length; i++) {
+      if (s >= units[i]) {
+        sb.append(s / units[i]).append(names[i]);
+        s %= units[i];
+      }
+    }
+    return sb.toString();
+  }
+}
