@@ -27,6 +27,7 @@ import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.testkit.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.DatabaseMetaData;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -243,8 +244,16 @@ abstract class ScenarioTests {
     }
     assertThat(scan(needles)).isEmpty();
 
-    // the scan does find a secret where one is: a careless admin pastes one into a device name
-    keys.renameDevice(ALICE, ACME, "AQ-6", "key " + secrets.get(0));
+    // a careless admin who pastes a secret into a device name is refused (R13) ...
+    assertThatThrownBy(() -> keys.renameDevice(ALICE, ACME, "AQ-6", "key " + secrets.get(0)))
+        .isInstanceOf(InvalidRequestException.class);
+    assertThat(scan(List.of(secrets.get(0)))).isEmpty();
+    // ... and the scan does find a secret where one is, written behind Keyseat's back
+    try (Connection c = database().connection();
+        PreparedStatement ps = c.prepareStatement("UPDATE keyseat_device SET name = ? WHERE serial = 'AQ-6'")) {
+      ps.setString(1, "key " + secrets.get(0));
+      assertThat(ps.executeUpdate()).isEqualTo(1);
+    }
     assertThat(scan(List.of(secrets.get(0)))).contains(tableName("keyseat_device") + "." + columnName("name"));
   }
 
