@@ -150,7 +150,9 @@ public final class JdbcKeyStore implements KeyStore {
     } catch (SQLException e) {
       rollback(c, e);
       throw new SqlFailure(e);
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) {
+      // Anything the work throws, a checked exception thrown sneakily included: restoring
+      // auto-commit in release() would otherwise commit the work done so far.
       rollback(c, e);
       throw e;
     } finally {
