@@ -216,6 +216,8 @@ final class DefaultKeyManager implements KeyManager {
           .check(serial != null && serial.matches(Constraints.SERIAL), "serial", Constraints.SERIAL_MESSAGE)
           .check(name != null && !name.isBlank() && name.length() <= 200, "name", "must be 1-200 characters, not blank")
           .check(name == null || !Constraints.containsKey(name), "name", Constraints.NO_KEY_MESSAGE)
+          .check(name == null || CommandValidator.isStorable(name), "name",
+              "must not contain NUL characters or unpaired surrogates")
           .throwIfAny();
       Device renamed = t.device(serial).withName(name);
       t.tx.updateDevice(renamed);
