@@ -10,8 +10,9 @@ import java.util.Objects;
  * One entry of the store's change feed: a key changed, so validators on every node must forget
  * what they cached for {@link #hashes()}.
  *
- * @param sequence position in the feed, assigned by the store, strictly increasing in commit order
- *     (0 before it is stored)
+ * @param sequence position in the feed, assigned by the store at commit (0 before it is stored):
+ *     gapless and in commit order, one above the previous committed event's, so a poller that sees
+ *     a gap knows the entries in between were purged (see {@link KeyStore#changesSince})
  * @param type what happened
  * @param accountId the account
  * @param keyId the key

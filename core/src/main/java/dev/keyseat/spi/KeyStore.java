@@ -55,13 +55,25 @@ public interface KeyStore {
   /**
    * Reads the change feed.
    *
+   * <p>Sequences are <b>gapless and in commit order</b>: each committed event is numbered one
+   * above the event committed before it (a transaction that rolls back uses up no number), and an
+   * event never commits under a lower number than one already visible. So a poller that has read
+   * up to {@code s} has seen every event numbered {@code s} or less, and can never miss one that
+   * commits later. A gap therefore has one meaning: if the first event returned is numbered above
+   * {@code afterSequence + 1} (or an event above the one before it plus one), the entries in
+   * between were purged before the poller read them, for example during a long outage of the
+   * poller. It must then forget everything it cached, not just the keys of the events it reads.
+   *
    * @param afterSequence return events with a greater sequence (0 for the beginning)
    * @param max at most this many events
    * @return events in increasing sequence order
    */
   List<ChangeEvent> changesSince(long afterSequence, int max);
 
-  /** @return the greatest sequence in the change feed, 0 if empty */
+  /**
+   * @return the greatest sequence in the change feed, 0 if nothing was ever appended; purging
+   *     old entries does not lower it
+   */
   long latestChangeSequence();
 
   /**

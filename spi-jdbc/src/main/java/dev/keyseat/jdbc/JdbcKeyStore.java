@@ -150,7 +150,9 @@ public final class JdbcKeyStore implements KeyStore {
     } catch (SQLException e) {
       rollback(c, e);
       throw new SqlFailure(e);
-    } catch (RuntimeException | Error e) {
+    } catch (Throwable e) {
+      // Anything the work throws, a checked exception thrown sneakily included: restoring
+      // auto-commit in release() would otherwise commit the work done so far.
       rollback(c, e);
       throw e;
     } finally {
@@ -371,9 +373,11 @@ public final class JdbcKeyStore implements KeyStore {
 
   /**
    * Deletes change feed entries older than the {@linkplain Builder#changeRetention retention}.
-   * Call it now and then (e.g. hourly, from one node or all: it is idempotent). A node whose
-   * cursor points before the oldest remaining entry sees a gap in the gapless sequence and must
-   * drop its whole cache. {@link #latestChangeSequence()} is not affected.
+   * Call it now and then (e.g. hourly, from one node or all: it is idempotent). Only the start of
+   * the feed goes: an old entry numbered after a recent one (the nodes' clocks disagreed) stays
+   * until that one is old too, so the remaining entries stay gapless. A node whose cursor points
+   * before the oldest remaining entry sees a gap in the sequence and must drop its whole cache.
+   * {@link #latestChangeSequence()} is not affected.
    *
    * @return the number of entries deleted
    * @throws StoreUnavailableException if the database fails
@@ -383,6 +387,7 @@ public final class JdbcKeyStore implements KeyStore {
     return retrying("change feed purge", () -> withConnection(c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.PURGE_CHANGES)) {
         Columns.setInstant(ps, 1, cutoff);
+        Columns.setInstant(ps, 2, cutoff);
         return ps.executeUpdate();
       }
     }));

@@ -95,5 +95,11 @@ final class Sql {
   static final String CHANGES_SINCE = "SELECT seq, type, account_id, key_id, hashes, at FROM keyseat_change"
       + " WHERE seq > ? ORDER BY seq LIMIT ?";
   static final String LATEST_CHANGE = "SELECT last_seq FROM keyseat_change_seq WHERE id = 1";
-  static final String PURGE_CHANGES = "DELETE FROM keyseat_change WHERE at < ?";
+  /**
+   * Deletes the changes older than a cutoff that precede every newer one, so that only the start
+   * of the feed goes and the rest stays gapless even where the nodes' clocks disagree; parameters:
+   * cutoff twice.
+   */
+  static final String PURGE_CHANGES = "DELETE FROM keyseat_change WHERE at < ? AND seq <"
+      + " COALESCE((SELECT MIN(seq) FROM keyseat_change WHERE at >= ?), 9223372036854775807)";
 }

@@ -713,6 +713,30 @@ abstract class StoreSemanticsTests {
   }
 
   @Test
+  void purgingRemovesOnlyTheStartOfTheFeedSoThatNoHoleOpensWhereClocksDisagree() {
+    Instant now = T0.plus(Duration.ofDays(1));
+    JdbcKeyStore purging = database().storeBuilder().clock(new dev.keyseat.testkit.MutableClock(now))
+        .changeRetention(Duration.ofHours(1)).build();
+    createAccounts();
+    Instant old = now.minus(Duration.ofHours(2));
+    Instant recent = now.minus(Duration.ofMinutes(1));
+    // seq 1 and 2 old; 3 recent (a node with a fast clock); 4 old (a node with a slow clock); 5 recent
+    List<Instant> at = List.of(old, old, recent, old, recent);
+    purging.inAccount(ACME, tx -> {
+      for (int i = 0; i < at.size(); i++) {
+        tx.appendChange(new ChangeEvent(0, ChangeEvent.Type.EDITED, ACME, keyId(i + 1), List.of(hash("k" + i)),
+            at.get(i)));
+      }
+      return null;
+    });
+
+    assertThat(purging.purgeChanges()).isEqualTo(2);
+
+    assertThat(purging.changesSince(0, 10)).extracting(ChangeEvent::sequence).containsExactly(3L, 4L, 5L);
+    assertThat(purging.latestChangeSequence()).isEqualTo(5);
+  }
+
+  @Test
   void findKeyByHashSeesOnlyCommittedKeys() throws Exception {
     createAccounts();
     createDevices(device(ACME, "AQ-1"));

@@ -89,6 +89,17 @@ public abstract class TestDatabase {
     return JdbcKeyStore.builder(dataSource());
   }
 
+  /**
+   * The store a contract suite gets before each test: the tables emptied by {@link #clear()}, a
+   * store over the shared pool.
+   *
+   * @return a store that holds no account, no key and no change event
+   */
+  public JdbcKeyStore emptyStore() {
+    clear();
+    return storeBuilder().build();
+  }
+
   /** Drops every Keyseat table and creates the schema again from the shipped scripts. */
   public void recreateSchema() {
     try (Connection c = dataSource().getConnection()) {

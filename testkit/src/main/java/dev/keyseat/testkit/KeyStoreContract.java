@@ -84,8 +84,10 @@ import org.junit.jupiter.api.Test;
  *       nothing, and the rest of the transaction goes on.
  *   <li>Serials, ids and hashes held only by a transaction that rolled back, or dropped by a
  *       committed one, are free again afterwards.
- *   <li>Audit and change-feed sequences are assigned by the store. They must increase, but need
- *       not be contiguous and need not start at 1.
+ *   <li>Audit and change-feed sequences are assigned by the store. The suite checks that they
+ *       increase; audit sequences need not be contiguous nor start at 1. (The SPI also promises
+ *       change-feed sequences gapless in commit order, see {@link KeyStore#changesSince}; this
+ *       suite does not check that yet.)
  *   <li>Members are ordered by user id and devices by serial; the suite uses ids of one shape
  *       (same case, fixed width), so any collation that agrees with {@link String#compareTo} on
  *       them passes.

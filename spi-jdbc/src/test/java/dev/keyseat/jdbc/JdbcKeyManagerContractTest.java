@@ -1,0 +1,28 @@
+package dev.keyseat.jdbc;
+
+import dev.keyseat.spi.KeyStore;
+import dev.keyseat.testkit.KeyManagerContract;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
+
+/** The domain rules R1–R13 of the testkit, unchanged, on PostgreSQL and on H2. */
+class JdbcKeyManagerContractTest {
+
+  @Nested
+  @DisplayName("on PostgreSQL")
+  class OnPostgres extends KeyManagerContract {
+    @Override
+    protected KeyStore createStore() {
+      return TestDatabases.postgres().emptyStore();
+    }
+  }
+
+  @Nested
+  @DisplayName("on H2")
+  class OnH2 extends KeyManagerContract {
+    @Override
+    protected KeyStore createStore() {
+      return TestDatabases.h2().emptyStore();
+    }
+  }
+}
