@@ -47,7 +47,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
   static final int FEED_PAGE = 500;
   static final int USAGE_BATCH = 1000;
   /** Preload answers unknown hashes with this, without storing it. */
-  private static final CacheEntry UNKNOWN_ENTRY = new CacheEntry(Verdict.UNKNOWN, 0, 0);
+  private static final CacheEntry UNKNOWN_ENTRY = new CacheEntry().fill(Verdict.UNKNOWN, 0, 0);
 
   private final Keyseat keyseat;
   private final KeyStore store;
@@ -56,15 +56,18 @@ final class CachingKeyValidator implements CachedKeyValidator {
   private final Clock clock;
   private final Ticker ticker;
   private final ValidatorMetrics metrics;
-  private final Cache<HashKey, CacheEntry> cache;
+  /** Entries are their own keys: see {@link CacheEntry}. */
+  private final Cache<CacheEntry, CacheEntry> cache;
   private final boolean preload;
   private final long negativeTtl;
   private final long maxStaleness;
   private final LookupBudget budget;
   private final @Nullable KeyRateLimiter rateLimiter;
   private final Queue<CacheEntry> toFlush = new ConcurrentLinkedQueue<>();
-  private final ThreadLocal<Probe> probes = ThreadLocal.withInitial(Probe::new);
-  private final Function<HashKey, @Nullable CacheEntry> loader = this::load;
+  private final int keyLength;
+  private final int stagedOffset;
+  private final ThreadLocal<Probe> probes;
+  private final Function<CacheEntry, @Nullable CacheEntry> loader = this::load;
   private final Consumer<List<ChangeEvent>> onCommit = this::committedHere;
   private final List<ValidatorScheduler.Cancellable> tasks = new ArrayList<>();
   private final Object pollLock = new Object();
@@ -85,10 +88,19 @@ final class CachingKeyValidator implements CachedKeyValidator {
     }
   }
 
-  /** Per-thread scratch space of the hot path. */
+  /** Per-thread scratch space of the hot path: one thread-local lookup per validation. */
   private static final class Probe {
+    final char[] chars;
+    final byte[] bytes;
+    final KeyHasher.State digester;
     final byte[] digest = new byte[KeyHash.LENGTH];
-    final HashKey key = new HashKey();
+    final CacheEntry key = new CacheEntry();
+
+    Probe(int keyLength, KeyHasher hasher) {
+      this.chars = new char[KeyFormat.STAGING_LENGTH];
+      this.bytes = new byte[KeyFormat.STAGING_LENGTH];
+      this.digester = hasher.newState();
+    }
   }
 
   CachingKeyValidator(CachedKeyValidator.Builder b) {
@@ -96,6 +108,9 @@ final class CachingKeyValidator implements CachedKeyValidator {
     this.store = keyseat.store();
     this.format = keyseat.format();
     this.hasher = keyseat.hasher();
+    this.keyLength = format.length();
+    this.stagedOffset = format.stagedOffset();
+    this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
     this.clock = keyseat.clock();
     this.ticker = b.ticker != null ? b.ticker : defaultTicker(clock);
     this.metrics = b.metrics;
@@ -155,15 +170,18 @@ final class CachingKeyValidator implements CachedKeyValidator {
   }
 
   private Verdict decide(@Nullable String key, @Nullable String deviceSerial) {
-    if (!format.isWellFormed(key)) {
+    if (key == null || key.length() != keyLength) {
+      return Verdict.MALFORMED;
+    }
+    Probe probe = probes.get();
+    if (!format.isWellFormed(key, probe.chars, probe.bytes)) {
       return Verdict.MALFORMED;
     }
     long now = ticker.read();
     if (now - syncedAt > maxStaleness) {
       return Verdict.UNAVAILABLE;
     }
-    Probe probe = probes.get();
-    hasher.hashInto(key, probe.digest);
+    KeyHasher.hashInto(probe.digester, probe.bytes, stagedOffset, keyLength, probe.digest);
     probe.key.set(probe.digest);
     CacheEntry entry = cache.getIfPresent(probe.key);
     if (entry != null && entry.freshAt(now)) {
@@ -176,7 +194,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       }
     }
     Verdict verdict = entry.verdict;
-    if (verdict.status() != Status.VALID) {
+    if (!entry.valid) {
       return verdict;
     }
     if (deviceSerial != null && !deviceSerial.equals(verdict.deviceSerial())) {
@@ -199,43 +217,45 @@ final class CachingKeyValidator implements CachedKeyValidator {
    *
    * @return the entry, or null when the lookup budget is spent
    */
-  private @Nullable CacheEntry miss(HashKey probe, @Nullable CacheEntry outdated) {
-    HashKey key = probe.copy();
+  private @Nullable CacheEntry miss(CacheEntry probe, @Nullable CacheEntry outdated) {
     if (outdated != null) {
-      cache.asMap().computeIfPresent(key, (k, current) -> current == outdated ? null : current);
+      cache.asMap().computeIfPresent(probe.copyHash(), (k, current) -> current == outdated ? null : current);
     } else if (preload) {
       return UNKNOWN_ENTRY;
     }
-    return cache.get(key, loader);
+    return cache.get(probe.copyHash(), loader);
   }
 
-  /** Runs inside the cache's computation for {@code key}: concurrent misses on it wait for this one. */
-  private @Nullable CacheEntry load(HashKey key) {
+  /**
+   * Runs inside the cache's computation for {@code entry} (a fresh entry that becomes its own
+   * value): concurrent misses on the hash wait for this one.
+   */
+  private @Nullable CacheEntry load(CacheEntry entry) {
     if (!budget.tryAcquire(ticker.read())) {
       metrics.storeLookupRefused();
       return null;
     }
     metrics.storeLookup();
-    KeyHash hash = key.toKeyHash();
-    return entryFor(hash, store.findKeyByHash(hash).orElse(null));
+    KeyHash hash = entry.toKeyHash();
+    return fill(entry, hash, store.findKeyByHash(hash).orElse(null));
   }
 
-  /** The entry for a hash given what the store holds for it: the verdict and until when it holds. */
-  private CacheEntry entryFor(KeyHash presented, @Nullable StoredKey found) {
+  /** Fills an entry given what the store holds for its hash: the verdict and until when it holds. */
+  private CacheEntry fill(CacheEntry entry, KeyHash presented, @Nullable StoredKey found) {
     long now = ticker.read();
     if (found == null) {
-      return new CacheEntry(Verdict.UNKNOWN, now + negativeTtl, now);
+      return entry.fill(Verdict.UNKNOWN, now + negativeTtl, now);
     }
     Instant wall = clock.instant();
     Verdict verdict = StoreValidator.judge(found, presented, null, wall);
     if (verdict.status() == Status.UNKNOWN) {
-      return new CacheEntry(verdict, now + negativeTtl, now);
+      return entry.fill(verdict, now + negativeTtl, now);
     }
     long deadline = earliest(now + FOREVER, found.expiresAt(), wall, now);
     if (!found.hash().equals(presented)) {
       deadline = earliest(deadline, found.previousValidUntil(), wall, now);
     }
-    return new CacheEntry(verdict, deadline, now);
+    return entry.fill(verdict, deadline, now);
   }
 
   /** The earlier of {@code deadline} and the ticker time of {@code at}, if {@code at} is still ahead. */
@@ -261,7 +281,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       warn("could not re-read changed keys; invalidating them", failure);
       for (ChangeEvent e : events) {
         for (KeyHash h : e.hashes()) {
-          cache.invalidate(HashKey.of(h));
+          cache.invalidate(CacheEntry.of(h));
         }
       }
     }
@@ -269,15 +289,16 @@ final class CachingKeyValidator implements CachedKeyValidator {
 
   private void apply(ChangeEvent event) {
     for (KeyHash hash : event.hashes()) {
-      HashKey key = HashKey.of(hash);
+      CacheEntry key = CacheEntry.of(hash);
       if (!preload) {
         cache.invalidate(key);
         continue;
       }
+      // the mapping keeps its first key object (an older entry with the same hash) as key
       cache.asMap().compute(key, (k, old) -> {
         metrics.storeLookup();
         StoredKey found = store.findKeyByHash(hash).orElse(null);
-        return found == null ? null : entryFor(hash, found);
+        return found == null ? null : fill(CacheEntry.of(hash), hash, found);
       });
     }
   }
@@ -322,10 +343,12 @@ final class CachingKeyValidator implements CachedKeyValidator {
   }
 
   private void preload(StoredKey key) {
-    cache.put(HashKey.of(key.hash()), entryFor(key.hash(), key));
+    CacheEntry current = fill(CacheEntry.of(key.hash()), key.hash(), key);
+    cache.put(current, current);
     KeyHash previous = key.previousHash();
     if (previous != null) {
-      cache.put(HashKey.of(previous), entryFor(previous, key));
+      CacheEntry old = fill(CacheEntry.of(previous), previous, key);
+      cache.put(old, old);
     }
   }
 
