@@ -212,18 +212,26 @@ final class CachingKeyValidator implements CachedKeyValidator {
   }
 
   /**
-   * A miss, or an entry whose deadline passed: drop the outdated entry (only that one, if another
-   * thread replaced it already) and load, one load per hash however many threads ask.
+   * A miss, or an entry whose deadline passed: load, one load per hash however many threads ask.
+   * An outdated entry is replaced atomically (unless another thread replaced it already) and stays
+   * in place if the reload is refused or fails, so that the next call tries again; a preloaded
+   * cache answers a hash it does not hold at all with UNKNOWN, without the store.
    *
    * @return the entry, or null when the lookup budget is spent
    */
   private @Nullable CacheEntry miss(CacheEntry probe, @Nullable CacheEntry outdated) {
-    if (outdated != null) {
-      cache.asMap().computeIfPresent(probe.copyHash(), (k, current) -> current == outdated ? null : current);
-    } else if (preload) {
-      return UNKNOWN_ENTRY;
+    CacheEntry fresh = probe.copyHash();
+    if (outdated == null) {
+      return preload ? UNKNOWN_ENTRY : cache.get(fresh, loader);
     }
-    return cache.get(probe.copyHash(), loader);
+    CacheEntry result = cache.asMap().compute(fresh, (k, current) -> {
+      if (current != null && current != outdated) {
+        return current;
+      }
+      CacheEntry loaded = load(fresh);
+      return loaded != null ? loaded : current;
+    });
+    return result == outdated ? null : result;
   }
 
   /**
@@ -338,7 +346,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
         warn("could not read the change feed", e);
       }
       long since = syncedAt - startedAt < 0 ? startedAt : syncedAt;
-      metrics.feedLag(Duration.ofNanos(Math.max(0, ticker.read() - since)));
+      quietly("report the feed lag", () -> metrics.feedLag(Duration.ofNanos(Math.max(0, ticker.read() - since))));
     }
   }
 

@@ -817,6 +817,22 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
+  public void aPreloadedKeyReachingItsExpiryWhileLookupsFailIsUnavailableUntilTheStoreAnswers() {
+    IssuedKey k = keys.createKeys(ADMIN, ACME,
+        NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(1)))).get(0);
+    CachedKeyValidator v = start(validator().preloadAllKeys());
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    store.failLookups(true);
+    scheduler.advance(Duration.ofMinutes(1));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as("still held, tried again").isEqualTo(Status.UNAVAILABLE);
+
+    store.failLookups(false);
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.EXPIRED);
+  }
+
+  @Test
   public void preloadingAStoreThatCannotListItsKeysIsRefusedAtBuild() {
     KeyStore unlisted = new ForwardingKeyStore(store) {
       @Override
