@@ -195,7 +195,8 @@ public interface CachedKeyValidator extends KeyValidator, AutoCloseable {
      * (for 6 per hour: a burst of 6, then one more every 10 minutes). Further requests are
      * {@link Verdict.Status#RATE_LIMITED} with {@link Verdict#retryAfter()}. The limit belongs to
      * the key id, so it survives regeneration. Needs Bucket4j
-     * ({@code com.bucket4j:bucket4j_jdk17-core}) on the class path.
+     * ({@code com.bucket4j:bucket4j_jdk17-core}), an optional dependency of Keyseat, on the class
+     * path (on the module path: {@code --add-modules io.github.bucket4j.core}).
      *
      * @param requests the most requests per period, positive
      * @param period the period, from 1 ms to 366 days

@@ -18,6 +18,7 @@ import java.sql.Statement;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.jdbcx.JdbcConnectionPool;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -43,8 +44,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code validateMalformed}: a key with a typo, rejected by the checksum (the most expensive
  *       kind of malformed input: full length, full checksum);
  *   <li>{@code validateUnknown}: a well-formed key the store does not know (negative cache);
- *   <li>{@code peerH2Lookup}: what one writes without Keyseat: SHA-256 and one indexed lookup per
- *       request in an embedded H2 table;
+ *   <li>{@code peerH2Lookup}: what one writes without Keyseat: per request, SHA-256 of the key,
+ *       a connection from a pool, a prepared query by hash on an embedded in-memory H2 table;
+ *   <li>{@code peerH2LookupHeldStatement}: the same peer tuned as far as it goes: a connection,
+ *       statement and digest held per thread, so only the query itself remains;
  *   <li>{@code peerBcrypt}: a per-request BCrypt check (cost 10), as many tutorials do.
  * </ul>
  *
@@ -72,6 +75,7 @@ public class ValidationBenchmark {
     final ConcurrentHashMap<FloorKey, String> floor = new ConcurrentHashMap<>();
     String h2Url;
     Connection h2Keeper;
+    JdbcConnectionPool h2Pool;
 
     @Setup(Level.Trial)
     public void setUp() throws SQLException {
@@ -91,6 +95,8 @@ public class ValidationBenchmark {
       }
       h2Url = "jdbc:h2:mem:peer" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
       h2Keeper = DriverManager.getConnection(h2Url);
+      h2Pool = JdbcConnectionPool.create(h2Url, "", "");
+      h2Pool.setMaxConnections(16);
       try (Statement st = h2Keeper.createStatement()) {
         st.execute("CREATE TABLE api_key (key_hash BINARY(32) PRIMARY KEY, key_id VARCHAR(40) NOT NULL,"
             + " account_id VARCHAR(64) NOT NULL, device_serial VARCHAR(64) NOT NULL,"
@@ -118,6 +124,7 @@ public class ValidationBenchmark {
     public void tearDown() throws SQLException {
       validator.close();
       preloaded.close();
+      h2Pool.dispose();
       try (Statement st = h2Keeper.createStatement()) {
         st.execute("SHUTDOWN");
       }
@@ -185,8 +192,7 @@ public class ValidationBenchmark {
     @Setup(Level.Trial)
     public void open(Keys keys) throws SQLException {
       h2 = DriverManager.getConnection(keys.h2Url);
-      byHash = h2.prepareStatement(
-          "SELECT key_id, account_id, device_serial, suspended, expires_at FROM api_key WHERE key_hash = ?");
+      byHash = h2.prepareStatement(BY_HASH);
     }
 
     @TearDown(Level.Trial)
@@ -300,8 +306,28 @@ public class ValidationBenchmark {
 
   // ------------------------------------------------------------------ peers
 
+  static final String BY_HASH =
+      "SELECT key_id, account_id, device_serial, suspended, expires_at FROM api_key WHERE key_hash = ?";
+
   @Benchmark
-  public String peerH2Lookup(Keys s, PerThread t) throws SQLException {
+  public String peerH2Lookup(Keys s, PerThread t) throws SQLException, NoSuchAlgorithmException {
+    String key = s.fleet.secrets[t.next(s.keys)];
+    byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+    try (Connection c = s.h2Pool.getConnection(); PreparedStatement ps = c.prepareStatement(BY_HASH)) {
+      ps.setBytes(1, hash);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next() || rs.getBoolean(4) || rs.getObject(5) != null) {
+          return null;
+        }
+        rs.getString(1);
+        rs.getString(2);
+        return rs.getString(3);
+      }
+    }
+  }
+
+  @Benchmark
+  public String peerH2LookupHeldStatement(Keys s, PerThread t) throws SQLException {
     String key = s.fleet.secrets[t.next(s.keys)];
     Hashing h = t.hashing;
     h.digest(key);

@@ -112,7 +112,12 @@ public abstract class CachedValidatorContract {
     return keyseat.validator().scheduler(scheduler).metrics(metrics);
   }
 
-  /** Builds and remembers a validator, closed after the test. */
+  /**
+   * Builds and remembers a validator, closed after the test.
+   *
+   * @param builder the configured builder
+   * @return the running validator
+   */
   protected CachedKeyValidator start(CachedKeyValidator.Builder builder) {
     CachedKeyValidator v = builder.build();
     started.add(v);
@@ -124,7 +129,12 @@ public abstract class CachedValidatorContract {
     return Keyseat.builder(store).clock(clock).build();
   }
 
-  /** Creates a key for a device through node A. */
+  /**
+   * Creates a key for a device through node A.
+   *
+   * @param serial one of {@link #DEVICES}
+   * @return the key with its secret
+   */
   protected IssuedKey createKey(String serial) {
     return keys.createKeys(ADMIN, ACME, NewKeys.forDevices(serial)).get(0);
   }

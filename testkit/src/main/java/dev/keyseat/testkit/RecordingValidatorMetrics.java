@@ -61,7 +61,10 @@ public final class RecordingValidatorMetrics implements ValidatorMetrics {
     flushedKeys.add(keys);
   }
 
-  /** @return verdicts answered with {@code status} */
+  /**
+   * @param status a kind of verdict
+   * @return verdicts answered with {@code status}
+   */
   public long verdicts(Verdict.Status status) {
     return verdicts.get(status).sum();
   }
