@@ -34,7 +34,10 @@ public interface ValidatorMetrics {
   /** A well-formed key was not in the cache, or its entry had run out. */
   default void cacheMiss() {}
 
-  /** The validating thread asked the store for one key by its hash. */
+  /**
+   * The validator asked the store for one key by its hash: on a cache miss, or, when preloaded,
+   * to re-read a changed key.
+   */
   default void storeLookup() {}
 
   /**
