@@ -4,6 +4,8 @@ module dev.keyseat.core {
   requires jakarta.validation;
   requires org.hibernate.validator;
   requires org.slf4j;
+  requires com.github.benmanes.caffeine;
+  requires static io.github.bucket4j.core;
 
   exports dev.keyseat;
   exports dev.keyseat.spi;

@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build();
  * KeyManager keys = keyseat.manager();
- * KeyValidator validator = keyseat.storeValidator();
+ * CachedKeyValidator validator = keyseat.validator().build();
  * }</pre>
  */
 public final class Keyseat {
@@ -54,12 +54,33 @@ public final class Keyseat {
 
   /**
    * A validator that asks the store on every call: simple and exact, but one store lookup and one
-   * usage write per validation. Gateways should use the cached validator.
+   * usage write per validation. Gateways should use the cached {@link #validator()}.
    *
    * @return a validator answering from the store
    */
   public KeyValidator storeValidator() {
     return new StoreValidator(store, format, hasher, clock);
+  }
+
+  /**
+   * Starts configuring the cached validator that gateways use on every request: in-process cache,
+   * change-feed coherence, bounded staleness, usage tracking and optional rate limits. Management
+   * calls made through this Keyseat invalidate its cache as they commit.
+   *
+   * <pre>{@code
+   * CachedKeyValidator validator = keyseat.validator()
+   *     .maximumSize(500_000)
+   *     .feedPollInterval(Duration.ofSeconds(1))
+   *     .maxStaleness(Duration.ofSeconds(30))
+   *     .build();
+   * }</pre>
+   *
+   * @return a builder with defaults: 100,000 entries, negative entries for 1 minute, feed read every
+   *     second, fail closed after 30 seconds without the feed, 1,000 store lookups per second,
+   *     usage written every 10 seconds, no rate limit
+   */
+  public CachedKeyValidator.Builder validator() {
+    return new CachedKeyValidator.Builder(this);
   }
 
   /** @return the store */

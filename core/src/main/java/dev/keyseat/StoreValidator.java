@@ -81,9 +81,17 @@ final class StoreValidator implements KeyValidator {
     if (key.expiresAt() != null && !now.isBefore(key.expiresAt())) {
       return valid.withStatus(Status.EXPIRED);
     }
-    if (deviceSerial != null && !deviceSerial.equals(key.deviceSerial())) {
-      return valid.withStatus(Status.DEVICE_MISMATCH);
+    return forDevice(valid, deviceSerial);
+  }
+
+  /**
+   * The last step of {@link #judge}, which caching validators apply per request: a valid key bound
+   * to another device than the one the request names is {@link Status#DEVICE_MISMATCH}.
+   */
+  static Verdict forDevice(Verdict verdict, @Nullable String deviceSerial) {
+    if (verdict.isValid() && deviceSerial != null && !deviceSerial.equals(verdict.deviceSerial())) {
+      return verdict.withStatus(Status.DEVICE_MISMATCH);
     }
-    return valid;
+    return verdict;
   }
 }

@@ -1,5 +1,8 @@
 package dev.keyseat.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.security.SecureRandom;
 import java.util.regex.Pattern;
 
@@ -17,6 +20,20 @@ public final class KeyFormat {
   public static final String DEFAULT_PREFIX = "ks";
   private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9]{0,9}");
   private static final int[] CRC_TABLE = new int[256];
+  /** Where the body starts in the staging arrays: after the longest prefix and '_'. */
+  private static final int BODY_AT = 11;
+  /** Length of the scratch arrays of {@link #isWellFormed(String, char[], byte[])}. */
+  public static final int STAGING_LENGTH = BODY_AT + BODY_LENGTH + CHECKSUM_LENGTH;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long SWAR_0 = everyByte(0x80 - '0');
+  private static final long SWAR_9 = everyByte(0x7F - '9');
+  private static final long SWAR_A = everyByte(0x80 - 'A');
+  private static final long SWAR_Z = everyByte(0x7F - 'Z');
+  private static final long SWAR_LOWER_A = everyByte(0x80 - 'a');
+  private static final long SWAR_LOWER_Z = everyByte(0x7F - 'z');
+  /** Base62 digit values for ASCII, -1 elsewhere. */
+  private static final byte[] DIGIT = new byte[128];
 
   static {
     for (int n = 0; n < 256; n++) {
@@ -26,11 +43,22 @@ public final class KeyFormat {
       }
       CRC_TABLE[n] = c;
     }
+    for (int c = 0; c < 128; c++) {
+      DIGIT[c] = (byte) Base62.value((char) c);
+    }
   }
 
   private final String prefix;
   private final int length;
   private final SecureRandom random;
+  /**
+   * The CRC32 register after prefix and body, as a XOR of one lookup per body position: the
+   * register is affine in the body bytes, the body has a fixed length and the prefix is fixed, so
+   * entry {@code (j << 7) | b} is the contribution of ASCII byte {@code b} at body position
+   * {@code j}, the prefix's constant contribution folded into position 0. The lookups are
+   * independent of each other, unlike the byte-by-byte chain of a CRC loop.
+   */
+  private final int[] bodyCrc = new int[BODY_LENGTH << 7];
 
   /**
    * @param prefix 1–10 lowercase letters or digits, starting with a letter
@@ -44,6 +72,32 @@ public final class KeyFormat {
     this.prefix = prefix;
     this.length = prefix.length() + 1 + BODY_LENGTH + CHECKSUM_LENGTH;
     this.random = random;
+    int afterPrefix = 0xFFFFFFFF;
+    for (int i = 0; i < prefix.length(); i++) {
+      afterPrefix = CRC_TABLE[(afterPrefix ^ prefix.charAt(i)) & 0xff] ^ (afterPrefix >>> 8);
+    }
+    for (int j = 0; j < BODY_LENGTH; j++) {
+      for (int b = 0; b < 128; b++) {
+        // register after the whole body when it is all zero bytes except b at j, from register 0
+        int r = 0;
+        for (int k = 0; k < BODY_LENGTH; k++) {
+          r = CRC_TABLE[(r ^ (k == j ? b : 0)) & 0xff] ^ (r >>> 8);
+        }
+        bodyCrc[(j << 7) | b] = r;
+      }
+    }
+    // the prefix's register, carried through BODY_LENGTH zero bytes
+    int carried = afterPrefix;
+    for (int k = 0; k < BODY_LENGTH; k++) {
+      carried = CRC_TABLE[carried & 0xff] ^ (carried >>> 8);
+    }
+    for (int b = 0; b < 128; b++) {
+      bodyCrc[b] ^= carried;
+    }
+  }
+
+  private static long everyByte(int b) {
+    return 0x0101010101010101L * b;
   }
 
   /** @return the prefix */
@@ -94,21 +148,114 @@ public final class KeyFormat {
     if (key.charAt(p) != '_') {
       return false;
     }
-    int bodyEnd = p + 1 + BODY_LENGTH;
-    for (int i = p + 1; i < bodyEnd; i++) {
-      if (Base62.value(key.charAt(i)) < 0) {
+    // Base62 check (branch-free, accumulated in 'bad') and CRC32 register (XOR of independent
+    // lookups) in one pass over the body.
+    int bad = 0;
+    int crc = 0;
+    int body = p + 1;
+    int[] table = bodyCrc;
+    for (int j = 0; j < BODY_LENGTH; j++) {
+      char c = key.charAt(body + j);
+      bad |= digit(c);
+      crc ^= table[(j << 7) | (c & 0x7f)];
+    }
+    int end = body + BODY_LENGTH;
+    return checksumMatches(bad, crc, key.charAt(end), key.charAt(end + 1), key.charAt(end + 2),
+        key.charAt(end + 3), key.charAt(end + 4), key.charAt(end + 5));
+  }
+
+  /**
+   * {@link #isWellFormed} for the validation hot path, which also stages the key's ASCII bytes for
+   * hashing, so that the key is read from the string once. The key is copied in bulk into
+   * {@code chars} at {@link #stagedOffset()}, so that its body always starts at the same index
+   * whatever the prefix (constant indices compile to tighter code). The checksum is checked
+   * first, which rejects typos and garbage after one pass; only a matching key is checked for
+   * base62 characters (eight at a time) while its bytes are staged. Never throws; allocates
+   * nothing.
+   *
+   * @param key any input, possibly null, huge or non-ASCII
+   * @param chars scratch space of {@link #STAGING_LENGTH} characters
+   * @param bytes {@link #STAGING_LENGTH} bytes; receives the key's bytes at
+   *     {@link #stagedOffset()} when it is well-formed (garbage otherwise)
+   * @return whether the key has this format's shape and a correct checksum
+   */
+  public boolean isWellFormed(String key, char[] chars, byte[] bytes) {
+    if (key == null || key.length() != length) {
+      return false;
+    }
+    int p = prefix.length();
+    int start = BODY_AT - 1 - p;
+    key.getChars(0, length, chars, start);
+    for (int i = 0; i < p; i++) {
+      if (chars[start + i] != prefix.charAt(i)) {
         return false;
       }
     }
-    long checksum = 0;
-    for (int i = bodyEnd; i < length; i++) {
-      int d = Base62.value(key.charAt(i));
-      if (d < 0) {
-        return false;
-      }
-      checksum = checksum * 62 + d;
+    if (chars[BODY_AT - 1] != '_') {
+      return false;
     }
-    return checksum == crc32(key, bodyEnd, p);
+    // pass 1: the CRC32 register, a XOR of independent lookups (non-ASCII is rejected in pass 2)
+    int crc = 0;
+    int[] table = bodyCrc;
+    for (int j = 0; j < BODY_LENGTH; j++) {
+      crc ^= table[(j << 7) | (chars[BODY_AT + j] & 0x7f)];
+    }
+    int end = BODY_AT + BODY_LENGTH;
+    if (!checksumMatches(0, crc, chars[end], chars[end + 1], chars[end + 2], chars[end + 3],
+        chars[end + 4], chars[end + 5])) {
+      return false;
+    }
+    // pass 2: stage the bytes, then check that all are ASCII and the body is base62
+    int high = 0;
+    for (int i = start; i < STAGING_LENGTH; i++) {
+      char c = chars[i];
+      high |= c;
+      bytes[i] = (byte) c;
+    }
+    if (high >= 0x80) {
+      return false;
+    }
+    long ok = base62((long) LONGS.get(bytes, BODY_AT)) & base62((long) LONGS.get(bytes, BODY_AT + 8))
+        & base62((long) LONGS.get(bytes, BODY_AT + 16)) & base62((long) LONGS.get(bytes, BODY_AT + 24))
+        & base62((long) LONGS.get(bytes, STAGING_LENGTH - 8));
+    return ok == HIGH_BITS;
+  }
+
+  /** @return where {@link #isWellFormed(String, char[], byte[])} stages the key's first byte */
+  public int stagedOffset() {
+    return BODY_AT - 1 - prefix.length();
+  }
+
+  /**
+   * Bit 7 set in every byte of {@code x} that is a base62 digit, given bytes below 0x80: per byte,
+   * {@code x + 0x80 - lo} has bit 7 set iff {@code x >= lo}, and {@code x + 0x7F - hi} iff
+   * {@code x > hi}, with no carry into the next byte.
+   */
+  private static long base62(long x) {
+    long digits = (x + SWAR_0) & ~(x + SWAR_9);
+    long upper = (x + SWAR_A) & ~(x + SWAR_Z);
+    long lower = (x + SWAR_LOWER_A) & ~(x + SWAR_LOWER_Z);
+    return (digits | upper | lower) & HIGH_BITS;
+  }
+
+  /** Whether no body character was bad and the six checksum digits encode {@code ~crc}. */
+  private static boolean checksumMatches(int bad, int crc, char e0, char e1, char e2, char e3, char e4, char e5) {
+    int d0 = digit(e0);
+    int d1 = digit(e1);
+    int d2 = digit(e2);
+    int d3 = digit(e3);
+    int d4 = digit(e4);
+    int d5 = digit(e5);
+    if ((bad | d0 | d1 | d2 | d3 | d4 | d5) < 0) {
+      return false;
+    }
+    long checksum = ((d0 * 62L + d1) * 62 + d2) * (62 * 62 * 62) + ((d3 * 62 + d4) * 62 + d5);
+    return checksum == ((~crc) & 0xFFFFFFFFL);
+  }
+
+  /** @return the base62 value of {@code c}, or -1 (also for every non-ASCII character), without branching */
+  private static int digit(char c) {
+    return DIGIT[c & 0x7f] | ((127 - c) >> 31);
   }
 
   /** @return a non-secret reminder of the key: prefix, "..." and its last four characters */

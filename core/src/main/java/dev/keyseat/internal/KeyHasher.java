@@ -14,7 +14,8 @@ public final class KeyHasher {
   private final byte[] pepper;
   private final ThreadLocal<State> state;
 
-  private static final class State {
+  /** A digest for one thread: SHA-256, or HMAC-SHA256 under this hasher's pepper. Not thread-safe. */
+  public static final class State {
     final MessageDigest sha;
     final Mac mac;
     final byte[] input = new byte[64];
@@ -71,6 +72,37 @@ public final class KeyHasher {
       } else {
         s.mac.update(s.input, 0, n);
         s.mac.doFinal(out, 0);
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * @return a digest for the calling thread to keep and reuse, sparing the thread-local lookup of
+   *     {@link #hashInto}
+   */
+  public State newState() {
+    return new State(pepper);
+  }
+
+  /**
+   * Hashes {@code in[offset..offset+n)} into {@code out[0..32)} without allocating.
+   *
+   * @param state a digest of this hasher, used by one thread only
+   * @param in the key's ASCII bytes
+   * @param offset where they start
+   * @param n how many
+   * @param out at least 32 bytes
+   */
+  public static void hashInto(State state, byte[] in, int offset, int n, byte[] out) {
+    try {
+      if (state.sha != null) {
+        state.sha.update(in, offset, n);
+        state.sha.digest(out, 0, KeyHash.LENGTH);
+      } else {
+        state.mac.update(in, offset, n);
+        state.mac.doFinal(out, 0);
       }
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);

@@ -5,6 +5,7 @@ import dev.keyseat.StoreUnavailableException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Storage behind Keyseat: a transactional repository that enforces nothing but atomicity,
@@ -51,6 +52,23 @@ public interface KeyStore {
    * @return the key whose current or previous hash equals {@code hash}
    */
   Optional<StoredKey> findKeyByHash(KeyHash hash);
+
+  /**
+   * Passes every stored key to {@code action}, for validators that preload their cache
+   * ({@code CachedKeyValidator.Builder.preloadAllKeys()}). Read-only and without the writers'
+   * lock: keys changed meanwhile may be seen before or after the change, which the caller
+   * reconciles through the change feed, read from a position taken before this call.
+   *
+   * <p>Optional: the default throws {@link UnsupportedOperationException}, and preloading is then
+   * refused when the validator is built.
+   *
+   * @param action receives each key once
+   * @throws StoreUnavailableException if the storage fails
+   * @throws UnsupportedOperationException if the store cannot list its keys
+   */
+  default void forEachKey(Consumer<? super StoredKey> action) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot list its keys");
+  }
 
   /**
    * Reads the change feed.

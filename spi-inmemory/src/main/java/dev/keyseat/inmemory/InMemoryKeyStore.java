@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -115,6 +116,16 @@ public final class InMemoryKeyStore implements KeyStore {
   @Override
   public Optional<StoredKey> findKeyByHash(KeyHash hash) {
     return Optional.ofNullable(byHash.get(Objects.requireNonNull(hash, "hash")));
+  }
+
+  @Override
+  public void forEachKey(Consumer<? super StoredKey> action) {
+    Objects.requireNonNull(action, "action");
+    for (Holder h : accounts.values()) {
+      for (StoredKey key : h.state.keys().values()) {
+        action.accept(key);
+      }
+    }
   }
 
   @Override

@@ -1,0 +1,349 @@
+package dev.keyseat.benchmarks;
+
+import at.favre.lib.crypto.bcrypt.BCrypt;
+import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.Verdict;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The validation path against its floor and two peers, all in one run.
+ *
+ * <ul>
+ *   <li>{@code floorSha256MapGet}: what no validator can avoid: SHA-256 of the presented key (into
+ *       reused buffers) and one {@link ConcurrentHashMap#get} with a reused probe key;
+ *   <li>{@code validateHotKey}: the cached validator answering a cached valid key, chosen
+ *       uniformly among {@code keys}, from the default size-bounded cache or a preloaded one;
+ *   <li>{@code validateMalformed}: a key with a typo, rejected by the checksum (the most expensive
+ *       kind of malformed input: full length, full checksum);
+ *   <li>{@code validateUnknown}: a well-formed key the store does not know (negative cache);
+ *   <li>{@code peerH2Lookup}: what one writes without Keyseat: per request, SHA-256 of the key,
+ *       a connection from a pool, a prepared query by hash on an embedded in-memory H2 table;
+ *   <li>{@code peerH2LookupHeldStatement}: the same peer tuned as far as it goes: a connection,
+ *       statement and digest held per thread, so only the query itself remains;
+ *   <li>{@code peerBcrypt}: a per-request BCrypt check (cost 10), as many tutorials do.
+ * </ul>
+ *
+ * Run with {@code -t 1} and {@code -t 2}, and {@code -prof gc} for bytes per operation.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+public class ValidationBenchmark {
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+  private static final AtomicInteger DATABASES = new AtomicInteger();
+
+  /** Keys in the store and in the cache; the hot benchmarks pick among them uniformly. */
+  @State(Scope.Benchmark)
+  public static class Keys {
+    /** How many keys exist, all cached. */
+    @Param({"1", "100000"})
+    public int keys;
+
+    Fleet fleet;
+    CachedKeyValidator validator;
+    CachedKeyValidator preloaded;
+    final ConcurrentHashMap<FloorKey, String> floor = new ConcurrentHashMap<>();
+    String h2Url;
+    Connection h2Keeper;
+    JdbcConnectionPool h2Pool;
+
+    @Setup(Level.Trial)
+    public void setUp() throws SQLException {
+      fleet = new Fleet(keys);
+      validator = fleet.keyseat.validator()
+          .maximumSize(Math.max(1000, keys * 2L))
+          .storeLookupsPerSecond(10_000_000)
+          .build();
+      preloaded = fleet.keyseat.validator().preloadAllKeys().build();
+      Hashing h = new Hashing();
+      for (int i = 0; i < keys; i++) {
+        if (!validator.validate(fleet.secrets[i]).isValid() || !preloaded.validate(fleet.secrets[i]).isValid()) {
+          throw new IllegalStateException("setup: key " + i + " does not validate");
+        }
+        h.digest(fleet.secrets[i]);
+        floor.put(FloorKey.copyOf(h.out), fleet.serials[i]);
+      }
+      h2Url = "jdbc:h2:mem:peer" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
+      h2Keeper = DriverManager.getConnection(h2Url);
+      h2Pool = JdbcConnectionPool.create(h2Url, "", "");
+      h2Pool.setMaxConnections(16);
+      try (Statement st = h2Keeper.createStatement()) {
+        st.execute("CREATE TABLE api_key (key_hash BINARY(32) PRIMARY KEY, key_id VARCHAR(40) NOT NULL,"
+            + " account_id VARCHAR(64) NOT NULL, device_serial VARCHAR(64) NOT NULL,"
+            + " suspended BOOLEAN NOT NULL, expires_at TIMESTAMP WITH TIME ZONE)");
+      }
+      try (PreparedStatement insert = h2Keeper.prepareStatement(
+          "INSERT INTO api_key (key_hash, key_id, account_id, device_serial, suspended) VALUES (?, ?, ?, ?, FALSE)")) {
+        for (int i = 0; i < keys; i++) {
+          Verdict v = validator.validate(fleet.secrets[i]);
+          h.digest(fleet.secrets[i]);
+          insert.setBytes(1, h.out.clone());
+          insert.setString(2, v.keyId().value());
+          insert.setString(3, v.accountId().value());
+          insert.setString(4, v.deviceSerial());
+          insert.addBatch();
+          if (i % 1000 == 999) {
+            insert.executeBatch();
+          }
+        }
+        insert.executeBatch();
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws SQLException {
+      validator.close();
+      preloaded.close();
+      h2Pool.dispose();
+      try (Statement st = h2Keeper.createStatement()) {
+        st.execute("SHUTDOWN");
+      }
+      h2Keeper.close();
+    }
+  }
+
+  /** Which cache answers {@code validateHotKey}: the default size-bounded one, or a preloaded one. */
+  @State(Scope.Benchmark)
+  public static class CacheMode {
+    /** {@code bounded} (Caffeine W-TinyLFU, the default) or {@code preloaded} (unbounded). */
+    @Param({"bounded", "preloaded"})
+    public String cache;
+
+    CachedKeyValidator validator;
+
+    @Setup(Level.Trial)
+    public void pick(Keys keys) {
+      validator = "preloaded".equals(cache) ? keys.preloaded : keys.validator;
+    }
+  }
+
+  /** One key, for the benchmarks that do not depend on how many keys exist. */
+  @State(Scope.Benchmark)
+  public static class OneKey {
+    CachedKeyValidator validator;
+    String malformed;
+    String unknown;
+    String secret;
+    byte[] bcryptHash;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      Fleet fleet = new Fleet(1);
+      validator = fleet.keyseat.validator().build();
+      secret = fleet.secrets[0];
+      char last = secret.charAt(secret.length() - 1);
+      malformed = secret.substring(0, secret.length() - 1) + (last == 'A' ? 'B' : 'A');
+      unknown = Fleet.foreignKey();
+      check(validator.validate(malformed), Verdict.Status.MALFORMED);
+      check(validator.validate(unknown), Verdict.Status.UNKNOWN);
+      bcryptHash = BCrypt.withDefaults().hash(10, secret.toCharArray());
+    }
+
+    private static void check(Verdict v, Verdict.Status expected) {
+      if (v.status() != expected) {
+        throw new IllegalStateException("setup: expected " + expected + ", got " + v);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      validator.close();
+    }
+  }
+
+  /** Per-thread state: a random index, hashing buffers, an H2 connection. */
+  @State(Scope.Thread)
+  public static class PerThread {
+    private long seed = System.nanoTime() | 1;
+    final Hashing hashing = new Hashing();
+    Connection h2;
+    PreparedStatement byHash;
+
+    @Setup(Level.Trial)
+    public void open(Keys keys) throws SQLException {
+      h2 = DriverManager.getConnection(keys.h2Url);
+      byHash = h2.prepareStatement(BY_HASH);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws SQLException {
+      byHash.close();
+      h2.close();
+    }
+
+    /** @return a uniformly chosen index below {@code n} (xorshift, multiply-shift range reduction) */
+    int next(int n) {
+      long x = seed;
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+      seed = x;
+      return (int) (((x >>> 32) * n) >>> 32);
+    }
+  }
+
+  /** Per-thread state for benchmarks that need no H2 connection. */
+  @State(Scope.Thread)
+  public static class Plain {
+  }
+
+  /** SHA-256 into reused buffers, without allocation. */
+  static final class Hashing {
+    final MessageDigest sha;
+    final byte[] in = new byte[64];
+    final byte[] out = new byte[32];
+    final FloorKey probe = new FloorKey();
+
+    Hashing() {
+      try {
+        sha = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @SuppressWarnings("deprecation")
+    void digest(String key) {
+      int n = key.length();
+      key.getBytes(0, n, in, 0);
+      sha.update(in, 0, n);
+      try {
+        sha.digest(out, 0, 32);
+      } catch (java.security.DigestException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** A 32-byte hash as four longs, mutable so that one instance per thread can probe the map. */
+  static final class FloorKey {
+    long a;
+    long b;
+    long c;
+    long d;
+
+    static FloorKey copyOf(byte[] hash) {
+      FloorKey k = new FloorKey();
+      k.set(hash);
+      return k;
+    }
+
+    void set(byte[] hash) {
+      a = (long) LONGS.get(hash, 0);
+      b = (long) LONGS.get(hash, 8);
+      c = (long) LONGS.get(hash, 16);
+      d = (long) LONGS.get(hash, 24);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof FloorKey k && ((a ^ k.a) | (b ^ k.b) | (c ^ k.c) | (d ^ k.d)) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return (int) (a >>> 32);
+    }
+  }
+
+  // ------------------------------------------------------------------ floor
+
+  @Benchmark
+  public String floorSha256MapGet(Keys s, PerThread t) {
+    String key = s.fleet.secrets[t.next(s.keys)];
+    Hashing h = t.hashing;
+    h.digest(key);
+    h.probe.set(h.out);
+    return s.floor.get(h.probe);
+  }
+
+  // ------------------------------------------------------------------ Keyseat
+
+  @Benchmark
+  public Verdict validateHotKey(Keys s, CacheMode c, PerThread t) {
+    return c.validator.validate(s.fleet.secrets[t.next(s.keys)]);
+  }
+
+  @Benchmark
+  public Verdict validateMalformed(OneKey s, Plain t) {
+    return s.validator.validate(s.malformed);
+  }
+
+  @Benchmark
+  public Verdict validateUnknown(OneKey s, Plain t) {
+    return s.validator.validate(s.unknown);
+  }
+
+  // ------------------------------------------------------------------ peers
+
+  static final String BY_HASH =
+      "SELECT key_id, account_id, device_serial, suspended, expires_at FROM api_key WHERE key_hash = ?";
+
+  @Benchmark
+  public String peerH2Lookup(Keys s, PerThread t) throws SQLException, NoSuchAlgorithmException {
+    String key = s.fleet.secrets[t.next(s.keys)];
+    byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+    try (Connection c = s.h2Pool.getConnection(); PreparedStatement ps = c.prepareStatement(BY_HASH)) {
+      ps.setBytes(1, hash);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next() || rs.getBoolean(4) || rs.getObject(5) != null) {
+          return null;
+        }
+        rs.getString(1);
+        rs.getString(2);
+        return rs.getString(3);
+      }
+    }
+  }
+
+  @Benchmark
+  public String peerH2LookupHeldStatement(Keys s, PerThread t) throws SQLException {
+    String key = s.fleet.secrets[t.next(s.keys)];
+    Hashing h = t.hashing;
+    h.digest(key);
+    t.byHash.setBytes(1, h.out);
+    try (ResultSet rs = t.byHash.executeQuery()) {
+      if (!rs.next() || rs.getBoolean(4) || rs.getObject(5) != null) {
+        return null;
+      }
+      rs.getString(1);
+      rs.getString(2);
+      return rs.getString(3);
+    }
+  }
+
+  @Benchmark
+  public boolean peerBcrypt(OneKey s, Plain t) {
+    return BCrypt.verifyer().verify(s.secret.getBytes(StandardCharsets.US_ASCII), s.bcryptHash).verified;
+  }
+}

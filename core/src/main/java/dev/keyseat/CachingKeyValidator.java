@@ -1,0 +1,465 @@
+package dev.keyseat;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.keyseat.Verdict.Status;
+import dev.keyseat.internal.KeyFormat;
+import dev.keyseat.internal.KeyHasher;
+import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.StoredKey;
+import dev.keyseat.spi.UsageDelta;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cached validator. The hot path (a cached, valid key) is: checksum, one SHA-256 into a
+ * thread-local buffer, a cache lookup with a thread-local probe, a ticker read and a lock-free
+ * usage count; it allocates nothing. Verdicts come from {@link StoreValidator#judge}, computed
+ * when an entry is loaded and again when a time it depends on (expiry, end of an overlap)
+ * arrives.
+ *
+ * <p>Cache coherence: a load runs inside the cache's per-key computation, and invalidation of that
+ * key waits for it, so a load that read the store before a commit is removed by the commit's
+ * invalidation, never left behind it.
+ */
+final class CachingKeyValidator implements CachedKeyValidator {
+  private static final Logger log = LoggerFactory.getLogger(CachedKeyValidator.class);
+  /** "Never", in ticker nanoseconds: far enough, and far from overflow. */
+  private static final long FOREVER = 100L * 365 * 24 * 3600 * 1_000_000_000L;
+  /** Subtracted from the ticker to mean "not synchronized": always older than any staleness bound. */
+  private static final long ANCIENT = Long.MAX_VALUE / 4;
+  private static final long WARN_EVERY = 10_000_000_000L;
+  static final int FEED_PAGE = 500;
+  static final int USAGE_BATCH = 1000;
+  /** Preload answers unknown hashes with this, without storing it. */
+  private static final CacheEntry UNKNOWN_ENTRY = new CacheEntry().fill(Verdict.UNKNOWN, 0, 0);
+
+  private final Keyseat keyseat;
+  private final KeyStore store;
+  private final KeyFormat format;
+  private final KeyHasher hasher;
+  private final Clock clock;
+  private final Ticker ticker;
+  private final ValidatorMetrics metrics;
+  /** Entries are their own keys: see {@link CacheEntry}. */
+  private final Cache<CacheEntry, CacheEntry> cache;
+  private final boolean preload;
+  private final long negativeTtl;
+  private final long maxStaleness;
+  private final LookupBudget budget;
+  private final @Nullable KeyRateLimiter rateLimiter;
+  private final Queue<CacheEntry> toFlush = new ConcurrentLinkedQueue<>();
+  private final int keyLength;
+  private final int stagedOffset;
+  private final ThreadLocal<Probe> probes;
+  private final Function<CacheEntry, @Nullable CacheEntry> loader = this::load;
+  private final Consumer<List<ChangeEvent>> onCommit = this::committedHere;
+  private final List<ValidatorScheduler.Cancellable> tasks = new ArrayList<>();
+  private final Object pollLock = new Object();
+  private final Object flushLock = new Object();
+  private final long startedAt;
+  private final AtomicLong lastWarning;
+  /** Ticker time at the start of the last poll that read the feed to its end. */
+  private volatile long syncedAt;
+  /** Sequence of the last change applied; negative before the first successful poll. Guarded by pollLock. */
+  private long cursor = -1;
+  private volatile boolean closed;
+
+  /** The store cannot list its keys: a configuration error, reported by {@code build()}. */
+  @SuppressWarnings("serial")
+  private static final class PreloadUnsupported extends RuntimeException {
+    PreloadUnsupported(UnsupportedOperationException cause) {
+      super(cause);
+    }
+  }
+
+  /** Per-thread scratch space of the hot path: one thread-local lookup per validation. */
+  private static final class Probe {
+    final char[] chars;
+    final byte[] bytes;
+    final KeyHasher.State digester;
+    final byte[] digest = new byte[KeyHash.LENGTH];
+    final CacheEntry key = new CacheEntry();
+
+    Probe(int keyLength, KeyHasher hasher) {
+      this.chars = new char[KeyFormat.STAGING_LENGTH];
+      this.bytes = new byte[KeyFormat.STAGING_LENGTH];
+      this.digester = hasher.newState();
+    }
+  }
+
+  CachingKeyValidator(CachedKeyValidator.Builder b) {
+    this.keyseat = b.keyseat;
+    this.store = keyseat.store();
+    this.format = keyseat.format();
+    this.hasher = keyseat.hasher();
+    this.keyLength = format.length();
+    this.stagedOffset = format.stagedOffset();
+    this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
+    this.clock = keyseat.clock();
+    this.ticker = b.ticker != null ? b.ticker : defaultTicker(clock);
+    this.metrics = b.metrics;
+    this.preload = b.preload;
+    this.negativeTtl = b.negativeTtl.toNanos();
+    this.maxStaleness = b.maxStaleness.toNanos();
+    Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
+    if (!preload) {
+      caffeine.maximumSize(b.maximumSize);
+    }
+    this.cache = caffeine.build();
+    this.startedAt = ticker.read();
+    this.syncedAt = startedAt - ANCIENT;
+    this.lastWarning = new AtomicLong(startedAt - WARN_EVERY);
+    this.budget = new LookupBudget(b.lookupsPerSecond, startedAt);
+    this.rateLimiter = b.rateLimitPeriod == null ? null
+        : new Bucket4jRateLimiter(b.rateLimitRequests, b.rateLimitPeriod, ticker);
+
+    keyseat.onCommit(onCommit);
+    try {
+      poll();
+    } catch (PreloadUnsupported e) {
+      keyseat.removeCommitListener(onCommit);
+      throw new IllegalStateException("cannot preload all keys: " + e.getCause().getMessage(), e.getCause());
+    }
+    ValidatorScheduler scheduler = b.scheduler != null ? b.scheduler : new DaemonScheduler();
+    tasks.add(scheduler.schedule("feed-poller", b.pollInterval, () -> quietly("poll the change feed", this::poll)));
+    tasks.add(scheduler.schedule("usage-flusher", b.flushInterval, () -> quietly("flush usage", this::flushUsage)));
+  }
+
+  static Ticker defaultTicker(Clock clock) {
+    return clock.getClass() == Clock.systemUTC().getClass() ? Ticker.system() : Ticker.of(clock);
+  }
+
+  // ------------------------------------------------------------------ validation
+
+  @Override
+  public Verdict validate(String key) {
+    return validate(key, null);
+  }
+
+  @Override
+  public Verdict validate(String key, @Nullable String deviceSerial) {
+    try {
+      Verdict verdict = decide(key, deviceSerial);
+      metrics.verdict(verdict.status());
+      return verdict;
+    } catch (RuntimeException | Error e) {
+      warn("key validation failed", e);
+      try {
+        metrics.verdict(Status.UNAVAILABLE);
+      } catch (RuntimeException ignored) {
+        // the metrics failed already; the answer stays UNAVAILABLE
+      }
+      return Verdict.UNAVAILABLE;
+    }
+  }
+
+  private Verdict decide(@Nullable String key, @Nullable String deviceSerial) {
+    if (key == null || key.length() != keyLength) {
+      return Verdict.MALFORMED;
+    }
+    Probe probe = probes.get();
+    if (!format.isWellFormed(key, probe.chars, probe.bytes)) {
+      return Verdict.MALFORMED;
+    }
+    long now = ticker.read();
+    if (now - syncedAt > maxStaleness) {
+      return Verdict.UNAVAILABLE;
+    }
+    KeyHasher.hashInto(probe.digester, probe.bytes, stagedOffset, keyLength, probe.digest);
+    probe.key.set(probe.digest);
+    CacheEntry entry = cache.getIfPresent(probe.key);
+    if (entry != null && entry.freshAt(now)) {
+      metrics.cacheHit();
+    } else {
+      metrics.cacheMiss();
+      entry = miss(probe.key, entry);
+      if (entry == null) {
+        return Verdict.UNAVAILABLE;
+      }
+    }
+    Verdict verdict = entry.verdict;
+    if (!entry.valid) {
+      return verdict;
+    }
+    if (deviceSerial != null && !deviceSerial.equals(verdict.deviceSerial())) {
+      return StoreValidator.forDevice(verdict, deviceSerial);
+    }
+    if (rateLimiter != null) {
+      long wait = rateLimiter.tryAcquire(verdict.keyId());
+      if (wait > 0) {
+        return new Verdict(Status.RATE_LIMITED, verdict.accountId(), verdict.deviceSerial(), verdict.keyId(),
+            Duration.ofNanos(wait));
+      }
+    }
+    entry.used(now, toFlush);
+    return verdict;
+  }
+
+  /**
+   * A miss, or an entry whose deadline passed: load, one load per hash however many threads ask.
+   * An outdated entry is replaced atomically (unless another thread replaced it already) and stays
+   * in place if the reload is refused or fails, so that the next call tries again; a preloaded
+   * cache answers a hash it does not hold at all with UNKNOWN, without the store.
+   *
+   * @return the entry, or null when the lookup budget is spent
+   */
+  private @Nullable CacheEntry miss(CacheEntry probe, @Nullable CacheEntry outdated) {
+    CacheEntry fresh = probe.copyHash();
+    if (outdated == null) {
+      return preload ? UNKNOWN_ENTRY : cache.get(fresh, loader);
+    }
+    CacheEntry result = cache.asMap().compute(fresh, (k, current) -> {
+      if (current != null && current != outdated) {
+        return current;
+      }
+      CacheEntry loaded = load(fresh);
+      return loaded != null ? loaded : current;
+    });
+    return result == outdated ? null : result;
+  }
+
+  /**
+   * Runs inside the cache's computation for {@code entry} (a fresh entry that becomes its own
+   * value): concurrent misses on the hash wait for this one.
+   */
+  private @Nullable CacheEntry load(CacheEntry entry) {
+    if (!budget.tryAcquire(ticker.read())) {
+      metrics.storeLookupRefused();
+      return null;
+    }
+    metrics.storeLookup();
+    KeyHash hash = entry.toKeyHash();
+    return fill(entry, hash, store.findKeyByHash(hash).orElse(null));
+  }
+
+  /** Fills an entry given what the store holds for its hash: the verdict and until when it holds. */
+  private CacheEntry fill(CacheEntry entry, KeyHash presented, @Nullable StoredKey found) {
+    long now = ticker.read();
+    if (found == null) {
+      return entry.fill(Verdict.UNKNOWN, now + negativeTtl, now);
+    }
+    Instant wall = clock.instant();
+    Verdict verdict = StoreValidator.judge(found, presented, null, wall);
+    if (verdict.status() == Status.UNKNOWN) {
+      return entry.fill(verdict, now + negativeTtl, now);
+    }
+    long deadline = earliest(now + FOREVER, found.expiresAt(), wall, now);
+    if (!found.hash().equals(presented)) {
+      deadline = earliest(deadline, found.previousValidUntil(), wall, now);
+    }
+    return entry.fill(verdict, deadline, now);
+  }
+
+  /** The earlier of {@code deadline} and the ticker time of {@code at}, if {@code at} is still ahead. */
+  private static long earliest(long deadline, @Nullable Instant at, Instant wall, long now) {
+    if (at == null || !at.isAfter(wall)) {
+      return deadline;
+    }
+    Duration ahead = Duration.between(wall, at);
+    long nanos = ahead.getSeconds() >= FOREVER / 1_000_000_000L ? FOREVER : ahead.toNanos();
+    long candidate = now + nanos;
+    return candidate - deadline < 0 ? candidate : deadline;
+  }
+
+  // ------------------------------------------------------------------ coherence
+
+  /** Management calls of this JVM, after their commit: forget (or, preloaded, re-read) their keys. */
+  private void committedHere(List<ChangeEvent> events) {
+    try {
+      for (ChangeEvent e : events) {
+        apply(e);
+      }
+    } catch (RuntimeException failure) {
+      warn("could not re-read changed keys; invalidating them", failure);
+      for (ChangeEvent e : events) {
+        for (KeyHash h : e.hashes()) {
+          cache.invalidate(CacheEntry.of(h));
+        }
+      }
+    }
+  }
+
+  private void apply(ChangeEvent event) {
+    for (KeyHash hash : event.hashes()) {
+      CacheEntry key = CacheEntry.of(hash);
+      if (!preload) {
+        cache.invalidate(key);
+        continue;
+      }
+      // the mapping keeps its first key object (an older entry with the same hash) as key
+      cache.asMap().compute(key, (k, old) -> {
+        metrics.storeLookup();
+        StoredKey found = store.findKeyByHash(hash).orElse(null);
+        return found == null ? null : fill(CacheEntry.of(hash), hash, found);
+      });
+    }
+  }
+
+  /** Reads the change feed to its end (or, the first time, its position and any preload). */
+  void poll() {
+    synchronized (pollLock) {
+      if (closed) {
+        return;
+      }
+      long start = ticker.read();
+      try {
+        if (cursor < 0) {
+          long latest = store.latestChangeSequence();
+          if (preload) {
+            try {
+              store.forEachKey(this::preload);
+            } catch (UnsupportedOperationException e) {
+              throw new PreloadUnsupported(e);
+            }
+          }
+          cursor = latest;
+        } else {
+          List<ChangeEvent> events;
+          do {
+            events = store.changesSince(cursor, FEED_PAGE);
+            for (ChangeEvent e : events) {
+              apply(e);
+              cursor = Math.max(cursor, e.sequence());
+            }
+          } while (events.size() >= FEED_PAGE);
+        }
+        syncedAt = start;
+      } catch (PreloadUnsupported e) {
+        throw e;
+      } catch (RuntimeException e) {
+        warn("could not read the change feed", e);
+      }
+      long since = syncedAt - startedAt < 0 ? startedAt : syncedAt;
+      quietly("report the feed lag", () -> metrics.feedLag(Duration.ofNanos(Math.max(0, ticker.read() - since))));
+    }
+  }
+
+  private void preload(StoredKey key) {
+    CacheEntry current = fill(CacheEntry.of(key.hash()), key.hash(), key);
+    cache.put(current, current);
+    KeyHash previous = key.previousHash();
+    if (previous != null) {
+      CacheEntry old = fill(CacheEntry.of(previous), previous, key);
+      cache.put(old, old);
+    }
+  }
+
+  // ------------------------------------------------------------------ usage
+
+  private record Drained(CacheEntry entry, long count) {}
+
+  /** Writes the counted usage in batches; on failure keeps the counts for the next flush. */
+  void flushUsage() {
+    synchronized (flushLock) {
+      long tick = ticker.read();
+      Instant wall = clock.instant();
+      Map<KeyId, UsageDelta> batch = new LinkedHashMap<>();
+      List<Drained> drained = new ArrayList<>();
+      CacheEntry e;
+      while ((e = toFlush.poll()) != null) {
+        long n = e.drain();
+        if (n <= 0) {
+          continue;
+        }
+        KeyId id = e.verdict.keyId();
+        Instant last = wall.minusNanos(Math.max(0, tick - e.lastUsed));
+        batch.merge(id, new UsageDelta(id, last, n), (a, b) -> new UsageDelta(id,
+            a.lastUsedAt().isAfter(b.lastUsedAt()) ? a.lastUsedAt() : b.lastUsedAt(), a.count() + b.count()));
+        drained.add(new Drained(e, n));
+        if (batch.size() >= USAGE_BATCH) {
+          if (!write(batch, drained)) {
+            return;
+          }
+          batch = new LinkedHashMap<>();
+          drained = new ArrayList<>();
+        }
+      }
+      if (!batch.isEmpty()) {
+        write(batch, drained);
+      }
+    }
+  }
+
+  private boolean write(Map<KeyId, UsageDelta> batch, List<Drained> drained) {
+    try {
+      store.recordUsage(List.copyOf(batch.values()));
+    } catch (RuntimeException failure) {
+      warn("could not record usage of " + batch.size() + " keys; will retry", failure);
+      for (Drained d : drained) {
+        d.entry().restore(d.count(), toFlush);
+      }
+      return false;
+    }
+    metrics.usageFlushed(batch.size());
+    return true;
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  @Override
+  public long estimatedSize() {
+    return cache.estimatedSize();
+  }
+
+  @Override
+  public void close() {
+    synchronized (pollLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      syncedAt = ticker.read() - ANCIENT;
+    }
+    keyseat.removeCommitListener(onCommit);
+    for (ValidatorScheduler.Cancellable task : tasks) {
+      quietly("stop a background task", task::cancel);
+    }
+    quietly("flush usage", this::flushUsage);
+    cache.invalidateAll();
+  }
+
+  private void quietly(String what, Runnable work) {
+    try {
+      work.run();
+    } catch (RuntimeException e) {
+      warn("could not " + what, e);
+    }
+  }
+
+  /** Logs at most one warning per 10 seconds, so that an outage does not flood the log. */
+  private void warn(String what, Throwable e) {
+    try {
+      long now = ticker.read();
+      long last = lastWarning.get();
+      if (now - last >= WARN_EVERY && lastWarning.compareAndSet(last, now)) {
+        log.warn("{}: {}", what, e.toString());
+      } else {
+        log.debug("{}: {}", what, e.toString());
+      }
+    } catch (RuntimeException loggingFailed) {
+      // nothing sensible is left to do; the caller answers UNAVAILABLE or retries later
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "CachedKeyValidator[entries=" + cache.estimatedSize() + (preload ? ", preloaded" : "")
+        + (closed ? ", closed" : "") + "]";
+  }
+}

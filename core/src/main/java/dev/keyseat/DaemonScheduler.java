@@ -1,0 +1,47 @@
+package dev.keyseat;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default scheduler: one daemon thread per task. Cancelling lets a run in progress finish,
+ * then stops and joins the thread.
+ */
+final class DaemonScheduler implements ValidatorScheduler {
+  private static final Logger log = LoggerFactory.getLogger(CachedKeyValidator.class);
+  private static final AtomicInteger INSTANCES = new AtomicInteger();
+  private final int instance = INSTANCES.incrementAndGet();
+
+  @Override
+  public Cancellable schedule(String name, Duration period, Runnable task) {
+    Thread[] thread = new Thread[1];
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "keyseat-" + name + "-" + instance);
+      t.setDaemon(true);
+      thread[0] = t;
+      return t;
+    });
+    executor.setRemoveOnCancelPolicy(true);
+    long nanos = period.toNanos();
+    executor.scheduleWithFixedDelay(task, nanos, nanos, TimeUnit.NANOSECONDS);
+    return () -> {
+      executor.shutdown();
+      try {
+        if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+          log.warn("keyseat {} thread did not stop within 10 s", name);
+          return;
+        }
+        Thread t = thread[0];
+        if (t != null && t != Thread.currentThread()) {
+          t.join(TimeUnit.SECONDS.toMillis(10));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    };
+  }
+}

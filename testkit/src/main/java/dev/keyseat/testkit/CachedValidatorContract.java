@@ -1,0 +1,887 @@
+package dev.keyseat.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.keyseat.AccountId;
+import dev.keyseat.Actor;
+import dev.keyseat.ApiKey;
+import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.IssuedKey;
+import dev.keyseat.KeyEdit;
+import dev.keyseat.KeyId;
+import dev.keyseat.KeyManager;
+import dev.keyseat.Keyseat;
+import dev.keyseat.NewAccount;
+import dev.keyseat.NewDevice;
+import dev.keyseat.NewKeys;
+import dev.keyseat.UserId;
+import dev.keyseat.ValidatorMetrics;
+import dev.keyseat.Verdict;
+import dev.keyseat.Verdict.Status;
+import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.StoredKey;
+import dev.keyseat.spi.UsageDelta;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@link CachedKeyValidator} promises over a store: verdicts, coherence with local and remote
+ * changes, bounded staleness, flood protection, usage, rate limits, metrics. Extend it with a
+ * fresh store per test; every store shipped with Keyseat passes it unchanged.
+ *
+ * <p>Time is a {@link MutableClock} moved by a {@link ManualScheduler}, which also runs the
+ * validators' poller and flusher; nothing sleeps. Store calls are counted and failed on demand by
+ * an {@link InstrumentedKeyStore} around the store under test.
+ */
+public abstract class CachedValidatorContract {
+  /** The platform operator. */
+  protected static final Actor OPERATOR = Actor.operator("ops");
+  /** The account's administrator. */
+  protected static final Actor ADMIN = Actor.user("alice");
+  /** The account all keys belong to. */
+  protected static final AccountId ACME = AccountId.of("acme");
+  /** Serials of the account's devices. */
+  protected static final List<String> DEVICES = List.of("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5", "AQ-6");
+  private static final Duration POLL = Duration.ofSeconds(1);
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  /** The test's time. */
+  protected MutableClock clock;
+  /** Runs every validator's poller and flusher when the test advances time. */
+  protected ManualScheduler scheduler;
+  /** The store under test, counted and failed on demand. */
+  protected InstrumentedKeyStore store;
+  /** Node A: the Keyseat the validators are built from unless a test says otherwise. */
+  protected Keyseat keyseat;
+  /** Node A's management API. */
+  protected KeyManager keys;
+  /** Metrics of validators built with {@link #validator()}. */
+  protected RecordingValidatorMetrics metrics;
+  private final List<CachedKeyValidator> started = new ArrayList<>();
+  private final Random random = new Random(20260101);
+
+  /** @return a new, empty store of the kind under test */
+  protected abstract KeyStore createStore();
+
+  @BeforeEach
+  void createAccountWithDevices() {
+    clock = new MutableClock();
+    scheduler = new ManualScheduler(clock);
+    store = new InstrumentedKeyStore(createStore());
+    keyseat = Keyseat.builder(store).clock(clock).build();
+    keys = keyseat.manager();
+    metrics = new RecordingValidatorMetrics();
+    keys.createAccount(OPERATOR, ACME, new NewAccount("Acme Air", UserId.of("alice"), 10));
+    for (String serial : DEVICES) {
+      keys.associateDevice(ADMIN, ACME, new NewDevice(serial, "Monitor " + serial, "Indoor Air Monitor"));
+    }
+  }
+
+  @AfterEach
+  void closeValidators() {
+    started.forEach(CachedKeyValidator::close);
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** @return node A's validator builder, on the manual scheduler, recording {@link #metrics} */
+  protected CachedKeyValidator.Builder validator() {
+    return keyseat.validator().scheduler(scheduler).metrics(metrics);
+  }
+
+  /**
+   * Builds and remembers a validator, closed after the test.
+   *
+   * @param builder the configured builder
+   * @return the running validator
+   */
+  protected CachedKeyValidator start(CachedKeyValidator.Builder builder) {
+    CachedKeyValidator v = builder.build();
+    started.add(v);
+    return v;
+  }
+
+  /** @return a new node: another Keyseat over the same store and clock */
+  protected Keyseat anotherNode() {
+    return Keyseat.builder(store).clock(clock).build();
+  }
+
+  /**
+   * Creates a key for a device through node A.
+   *
+   * @param serial one of {@link #DEVICES}
+   * @return the key with its secret
+   */
+  protected IssuedKey createKey(String serial) {
+    return keys.createKeys(ADMIN, ACME, NewKeys.forDevices(serial)).get(0);
+  }
+
+  /** @return a well-formed key no store issued */
+  protected String unknownKey() {
+    return TestKeys.wellFormed("ks", random);
+  }
+
+  private static String secret(IssuedKey k) {
+    return k.secret().reveal();
+  }
+
+  private ApiKey row(KeyId id) {
+    return keys.keys(ADMIN, ACME).stream().filter(k -> k.id().equals(id)).findFirst().orElseThrow();
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("timed out waiting until " + what);
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+
+  // ------------------------------------------------------------------ verdicts
+
+  @Test
+  public void aValidKeyIsValidWithItsAccountDeviceAndKeyId() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+
+    Verdict first = v.validate(secret(k));
+    Verdict again = v.validate(secret(k), "AQ-1");
+
+    assertThat(first.status()).isEqualTo(Status.VALID);
+    assertThat(first.accountId()).isEqualTo(ACME);
+    assertThat(first.deviceSerial()).isEqualTo("AQ-1");
+    assertThat(first.keyId()).isEqualTo(k.key().id());
+    assertThat(again).isEqualTo(first);
+    assertThat(store.lookups()).as("the second call is answered from the cache").isEqualTo(1);
+  }
+
+  @Test
+  public void aKeyPresentedForAnotherDeviceIsADeviceMismatch() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+
+    assertThat(v.validate(secret(k), "AQ-2").status()).isEqualTo(Status.DEVICE_MISMATCH);
+    assertThat(v.validate(secret(k), "AQ-2").keyId()).isEqualTo(k.key().id());
+    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.VALID);
+  }
+
+  @Test
+  public void everyVerdictAgreesWithTheStoreValidator() {
+    IssuedKey valid = createKey("AQ-1");
+    IssuedKey suspended = createKey("AQ-2");
+    keys.editKey(ADMIN, ACME, suspended.key().id(), KeyEdit.suspend());
+    IssuedKey expiring = keys.createKeys(ADMIN, ACME,
+        NewKeys.forDevices("AQ-3").withExpiresAt(clock.instant().plusSeconds(5))).get(0);
+    IssuedKey regenerated = createKey("AQ-4");
+    IssuedKey replacement = keys.regenerateKey(ADMIN, ACME, regenerated.key().id());
+    CachedKeyValidator v = start(validator());
+    scheduler.advance(Duration.ofSeconds(5));
+
+    List<String> presented = List.of(secret(valid), secret(suspended), secret(expiring), secret(regenerated),
+        secret(replacement), unknownKey(), "ks_garbage");
+    for (String key : presented) {
+      for (String serial : new String[] {null, "AQ-1", "AQ-4"}) {
+        Verdict expected = keyseat.storeValidator().validate(key, serial);
+        assertThat(v.validate(key, serial)).as("%s for %s", expected.status(), serial).isEqualTo(expected);
+      }
+    }
+    assertThat(v.validate(secret(expiring)).status()).isEqualTo(Status.EXPIRED);
+    assertThat(v.validate(secret(regenerated)).status()).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(suspended)).status()).isEqualTo(Status.SUSPENDED);
+  }
+
+  @Test
+  public void garbageIsMalformedWithoutHashingOrLookupAndNothingThrows() {
+    IssuedKey k = createKey("AQ-1");
+    String good = secret(k);
+    CachedKeyValidator v = start(validator());
+    List<String> garbage = new ArrayList<>(List.of("", " ", "ks_", "ks", good + " ", " " + good, good + "\u0000",
+        good.substring(1), good.toUpperCase(), "x".repeat(1 << 20), "ks_" + "é".repeat(33),
+        "ks_" + "\uD83D\uDE00".repeat(16) + "A", good.replace('_', '-'), "\u0000".repeat(good.length()),
+        "\n\r\t\b".repeat(10), good.substring(0, 10) + "\u0430" + good.substring(11)));
+    for (int i = 0; i < good.length(); i++) {
+      // every single-character change of a real key: CRC32 catches each one
+      char c = good.charAt(i);
+      char other = c == 'A' ? 'B' : 'A';
+      garbage.add(good.substring(0, i) + other + good.substring(i + 1));
+      garbage.add(good.substring(0, i) + '\u0007' + good.substring(i + 1));
+      garbage.add(good.substring(0, i) + '\u00ff' + good.substring(i + 1));
+    }
+    Random r = new Random(42);
+    for (int i = 0; i < 5000; i++) {
+      char[] chars = new char[r.nextInt(3) == 0 ? r.nextInt(200) : good.length()];
+      for (int j = 0; j < chars.length; j++) {
+        chars[j] = r.nextBoolean() ? good.charAt(j % good.length()) : (char) r.nextInt(r.nextBoolean() ? 128 : 0x10000);
+      }
+      if (r.nextBoolean() && chars.length > 3) {
+        chars[0] = 'k';
+        chars[1] = 's';
+        chars[2] = '_';
+      }
+      String s = new String(chars);
+      if (!s.equals(good)) {
+        garbage.add(s);
+      }
+    }
+
+    for (String g : garbage) {
+      assertThat(v.validate(g).status()).as("%s", g.length() > 80 ? g.length() + " chars" : g)
+          .isEqualTo(Status.MALFORMED);
+      assertThat(v.validate(g, "AQ-1").status()).isEqualTo(Status.MALFORMED);
+    }
+    assertThat(v.validate(null)).isSameAs(Verdict.MALFORMED);
+    assertThat(v.validate(null, null)).isSameAs(Verdict.MALFORMED);
+    assertThat(v.validate(null, "AQ-1")).isSameAs(Verdict.MALFORMED);
+    assertThat(store.lookups()).isZero();
+    assertThat(metrics.misses() + metrics.hits()).as("no cache lookup, hence no hash").isZero();
+    assertThat(v.validate(good, "\u0000\uD83D").status()).isEqualTo(Status.DEVICE_MISMATCH);
+  }
+
+  @Test
+  public void aStoreFailingEverythingMakesWellFormedKeysUnavailableAndNothingThrows() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    store.failAll(true);
+
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(unknownKey(), "AQ-1").status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate("nonsense").status()).isEqualTo(Status.MALFORMED);
+    scheduler.advance(Duration.ofMinutes(2));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    v.close();
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+  }
+
+  @Test
+  public void throwingMetricsFailClosedInsteadOfThrowing() {
+    IssuedKey k = createKey("AQ-1");
+    AtomicBoolean broken = new AtomicBoolean();
+    CachedKeyValidator v = start(keyseat.validator().scheduler(scheduler).metrics(new ValidatorMetrics() {
+      @Override
+      public void cacheHit() {
+        if (broken.get()) {
+          throw new IllegalStateException("metrics backend down");
+        }
+      }
+    }));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    broken.set(true);
+
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    broken.set(false);
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+  }
+
+  // ------------------------------------------------------------------ local changes
+
+  @Test
+  public void aRegeneratedSecretFailsOnTheVeryNextCall() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
+
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(store.feedReads()).as("no poll was needed").isZero();
+  }
+
+  @Test
+  public void aDeletedKeyFailsOnTheVeryNextCall() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    keys.deleteKey(ADMIN, ACME, k.key().id());
+
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNKNOWN);
+  }
+
+  @Test
+  public void aKeyDeletedWithItsDeviceFailsOnTheVeryNextCall() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    keys.dissociateDevice(ADMIN, ACME, "AQ-1");
+
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNKNOWN);
+  }
+
+  @Test
+  public void suspendResumeAndRebindApplyOnTheVeryNextCall() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.VALID);
+
+    keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.suspend());
+    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.SUSPENDED);
+
+    keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.resume());
+    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.VALID);
+
+    keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.rebindTo("AQ-2"));
+    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.DEVICE_MISMATCH);
+    assertThat(v.validate(secret(k), "AQ-2").status()).isEqualTo(Status.VALID);
+  }
+
+  @Test
+  public void anExpiryTurnsACachedKeyExpiredWhenItsTimeComesWithoutAnyChange() {
+    IssuedKey k = keys.createKeys(ADMIN, ACME,
+        NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(10)))).get(0);
+    CachedKeyValidator v = start(validator());
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    scheduler.advance(Duration.ofMinutes(10).minusMillis(1));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.EXPIRED);
+  }
+
+  @Test
+  public void anOldSecretInItsOverlapIsValidUntilTheOverlapEnds() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id(), Duration.ofHours(1));
+
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    scheduler.advance(Duration.ofHours(1).minusMillis(1));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    scheduler.advance(Duration.ofMillis(1));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+  }
+
+  @Test
+  public void noThreadSeesARegeneratedSecretValidAfterTheRegenerationReturned() throws InterruptedException {
+    CachedKeyValidator v = start(validator().storeLookupsPerSecond(1_000_000));
+    AtomicReference<String> current = new AtomicReference<>();
+    AtomicReference<String> dead = new AtomicReference<>();
+    AtomicInteger violations = new AtomicInteger();
+    AtomicLong rounds = new AtomicLong();
+    AtomicBoolean stop = new AtomicBoolean();
+    Runnable validating = () -> {
+      while (!stop.get()) {
+        String mustFail = dead.get();
+        String live = current.get();
+        if (live != null) {
+          v.validate(live);
+        }
+        if (mustFail != null && v.validate(mustFail).isValid()) {
+          violations.incrementAndGet();
+        }
+        rounds.incrementAndGet();
+      }
+    };
+    List<Thread> threads = List.of(new Thread(validating), new Thread(validating), new Thread(validating));
+    threads.forEach(Thread::start);
+    try {
+      for (String serial : DEVICES) {
+        IssuedKey k = createKey(serial);
+        current.set(secret(k));
+        for (int i = 0; i < 5; i++) {
+          long seen = rounds.get();
+          await("validators ran", () -> rounds.get() > seen + 50);
+          IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
+          dead.set(current.get());
+          current.set(secret(fresh));
+        }
+        long seen = rounds.get();
+        await("validators ran", () -> rounds.get() > seen + 50);
+        keys.deleteKey(ADMIN, ACME, k.key().id());
+        dead.set(current.get());
+      }
+      long seen = rounds.get();
+      await("validators ran", () -> rounds.get() > seen + 50);
+    } finally {
+      stop.set(true);
+      for (Thread t : threads) {
+        t.join();
+      }
+    }
+    assertThat(violations.get()).isZero();
+  }
+
+  // ------------------------------------------------------------------ other nodes
+
+  @Test
+  public void anotherNodesChangesArriveWithinOnePollInterval() {
+    Keyseat nodeB = anotherNode();
+    CachedKeyValidator a = start(validator());
+    CachedKeyValidator b = start(nodeB.validator().scheduler(scheduler));
+    IssuedKey k = createKey("AQ-1");
+    assertThat(a.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(b.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
+    assertThat(a.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
+    assertThat(b.validate(secret(k)).status()).as("B has not polled yet").isEqualTo(Status.VALID);
+    scheduler.advance(POLL);
+    assertThat(b.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
+    assertThat(b.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(a.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+
+    nodeB.manager().editKey(ADMIN, ACME, k.key().id(), KeyEdit.suspend());
+    assertThat(b.validate(secret(fresh)).status()).isEqualTo(Status.SUSPENDED);
+    assertThat(a.validate(secret(fresh)).status()).as("A has not polled yet").isEqualTo(Status.VALID);
+    scheduler.advance(POLL);
+    assertThat(a.validate(secret(fresh)).status()).isEqualTo(Status.SUSPENDED);
+
+    keys.deleteKey(ADMIN, ACME, k.key().id());
+    assertThat(a.validate(secret(fresh)).status()).isEqualTo(Status.UNKNOWN);
+    scheduler.advance(POLL);
+    assertThat(b.validate(secret(fresh)).status()).isEqualTo(Status.UNKNOWN);
+  }
+
+  @Test
+  public void onePollAppliesAFeedLongerThanOnePage() {
+    Keyseat nodeB = anotherNode();
+    IssuedKey k = createKey("AQ-1");
+    IssuedKey busy = createKey("AQ-2");
+    CachedKeyValidator b = start(nodeB.validator().scheduler(scheduler));
+    assertThat(b.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    for (int i = 0; i < 1200; i++) {
+      keys.editKey(ADMIN, ACME, busy.key().id(), KeyEdit.label("edit " + i));
+    }
+    keys.deleteKey(ADMIN, ACME, k.key().id());
+    scheduler.advance(POLL);
+
+    assertThat(b.validate(secret(k)).status()).isEqualTo(Status.UNKNOWN);
+  }
+
+  // ------------------------------------------------------------------ staleness
+
+  @Test
+  public void cachedAnswersOutliveAFeedOutageUpToTheMaximumStalenessThenFailClosedAndRecover() {
+    IssuedKey kept = createKey("AQ-1");
+    IssuedKey deleted = createKey("AQ-2");
+    CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofSeconds(5)));
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
+
+    store.failFeed(true);
+    anotherNode().manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    scheduler.advance(Duration.ofSeconds(5));
+    assertThat(v.validate(secret(kept)).status()).as("at the staleness bound").isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(deleted)).status()).as("the deletion is not known yet").isEqualTo(Status.VALID);
+    assertThat(metrics.lags().get(metrics.lags().size() - 1)).isEqualTo(Duration.ofSeconds(5));
+
+    clock.advance(Duration.ofMillis(1));
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.UNAVAILABLE);
+    scheduler.advance(Duration.ofMinutes(1).minusMillis(1));
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.UNAVAILABLE);
+
+    store.failFeed(false);
+    scheduler.advance(POLL);
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(deleted)).status()).as("caught up with the feed").isEqualTo(Status.UNKNOWN);
+    assertThat(metrics.lags().get(metrics.lags().size() - 1)).isZero();
+  }
+
+  @Test
+  public void aValidatorBuiltDuringAnOutageIsUnavailableUntilTheStoreAnswers() {
+    IssuedKey k = createKey("AQ-1");
+    store.failFeed(true);
+    CachedKeyValidator v = start(validator());
+
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    scheduler.advance(Duration.ofSeconds(3));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+
+    store.failFeed(false);
+    scheduler.advance(POLL);
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+  }
+
+  @Test
+  public void aFailedLookupIsUnavailableAndNotRemembered() {
+    IssuedKey k = createKey("AQ-1");
+    String unknown = unknownKey();
+    CachedKeyValidator v = start(validator());
+    store.failLookups(true);
+
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(unknown).status()).isEqualTo(Status.UNAVAILABLE);
+
+    store.failLookups(false);
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(store.lookups()).isEqualTo(4);
+  }
+
+  // ------------------------------------------------------------------ flood protection
+
+  @Test
+  public void distinctUnknownKeysCauseAtMostTheLookupBudgetPerSecond() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator().storeLookupsPerSecond(5));
+
+    List<Status> answers = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      answers.add(v.validate(unknownKey()).status());
+    }
+    assertThat(store.lookups()).isEqualTo(5);
+    assertThat(answers.subList(0, 5)).containsOnly(Status.UNKNOWN);
+    assertThat(answers.subList(5, 20)).as("the key may exist: not UNKNOWN").containsOnly(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as("a valid key not cached yet waits too")
+        .isEqualTo(Status.UNAVAILABLE);
+    assertThat(metrics.refused()).isEqualTo(16);
+
+    scheduler.advance(Duration.ofSeconds(1));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    for (int i = 0; i < 20; i++) {
+      v.validate(unknownKey());
+    }
+    assertThat(store.lookups()).isEqualTo(10);
+  }
+
+  @Test
+  public void repeatsOfOneUnknownKeyCauseOneLookupUntilItsNegativeEntryRunsOut() {
+    String unknown = unknownKey();
+    CachedKeyValidator v = start(validator().negativeEntryTtl(Duration.ofSeconds(30)));
+
+    for (int i = 0; i < 1000; i++) {
+      assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
+    }
+    assertThat(store.lookups()).isEqualTo(1);
+
+    scheduler.advance(Duration.ofSeconds(30).minusMillis(1));
+    v.validate(unknown);
+    assertThat(store.lookups()).isEqualTo(1);
+    scheduler.advance(Duration.ofMillis(1));
+    for (int i = 0; i < 1000; i++) {
+      assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
+    }
+    assertThat(store.lookups()).isEqualTo(2);
+  }
+
+  @Test
+  public void concurrentMissesOnOneHashMakeOneLookup() throws InterruptedException {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    CountDownLatch gate = store.holdLookups();
+    ConcurrentLinkedQueue<Verdict> answers = new ConcurrentLinkedQueue<>();
+    Runnable validating = () -> answers.add(v.validate(secret(k)));
+
+    Thread first = new Thread(validating);
+    first.start();
+    assertThat(store.lookupsEntered().tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    List<Thread> others = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      Thread t = new Thread(validating);
+      others.add(t);
+      t.start();
+    }
+    // each other thread must be parked: in the cache's per-key computation, or (if there were no
+    // single flight) in a second lookup, which the count below would expose
+    await("all threads wait for the first lookup", () -> others.stream().allMatch(t -> {
+      Thread.State s = t.getState();
+      return (s == Thread.State.BLOCKED || s == Thread.State.WAITING)
+          && java.util.Arrays.stream(t.getStackTrace()).anyMatch(f ->
+              f.getClassName().startsWith("java.util.concurrent.ConcurrentHashMap")
+                  || f.getClassName().equals(InstrumentedKeyStore.class.getName()));
+    }));
+    gate.countDown();
+    first.join();
+    for (Thread t : others) {
+      t.join();
+    }
+
+    assertThat(store.lookups()).isEqualTo(1);
+    assertThat(answers).hasSize(8).allMatch(Verdict::isValid);
+  }
+
+  // ------------------------------------------------------------------ usage
+
+  @Test
+  public void usageIsCountedInMemoryAndWrittenInOneBatchPerFlush() {
+    IssuedKey one = createKey("AQ-1");
+    IssuedKey two = createKey("AQ-2");
+    IssuedKey unused = createKey("AQ-3");
+    Instant start = clock.instant();
+    CachedKeyValidator v = start(validator().usageFlushInterval(Duration.ofSeconds(10)));
+
+    for (int i = 0; i < 3; i++) {
+      v.validate(secret(one));
+    }
+    v.validate(secret(one), "AQ-2");
+    scheduler.advance(Duration.ofSeconds(2));
+    v.validate(secret(two), "AQ-2");
+    assertThat(row(one.key().id()).useCount()).as("nothing written per request").isZero();
+    scheduler.advance(Duration.ofSeconds(8));
+
+    assertThat(store.usageBatches()).hasSize(1);
+    Map<KeyId, UsageDelta> batch = store.usageBatches().get(0).stream()
+        .collect(Collectors.toMap(UsageDelta::keyId, d -> d));
+    assertThat(batch).containsOnlyKeys(one.key().id(), two.key().id());
+    assertThat(row(one.key().id()).useCount()).as("the mismatch does not count").isEqualTo(3);
+    assertThat(row(one.key().id()).lastUsedAt()).isEqualTo(start);
+    assertThat(row(two.key().id()).useCount()).isEqualTo(1);
+    assertThat(row(two.key().id()).lastUsedAt()).isEqualTo(start.plusSeconds(2));
+    assertThat(keys.keysUnusedSince(ADMIN, ACME, start.plusSeconds(1))).extracting(ApiKey::id)
+        .containsExactlyInAnyOrder(one.key().id(), unused.key().id());
+    assertThat(metrics.flushedKeys()).isEqualTo(2);
+
+    scheduler.advance(Duration.ofSeconds(10));
+    assertThat(store.usageBatches()).as("nothing new, nothing written").hasSize(1);
+    v.validate(secret(one));
+    scheduler.advance(Duration.ofSeconds(10));
+    assertThat(row(one.key().id()).useCount()).isEqualTo(4);
+    assertThat(row(one.key().id()).lastUsedAt()).isEqualTo(start.plusSeconds(20));
+  }
+
+  @Test
+  public void aFailedUsageWriteKeepsTheCountsForTheNextFlush() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator().usageFlushInterval(Duration.ofSeconds(10)));
+    v.validate(secret(k));
+    v.validate(secret(k));
+    store.failUsage(true);
+    scheduler.advance(Duration.ofSeconds(10));
+    v.validate(secret(k));
+    assertThat(row(k.key().id()).useCount()).isZero();
+
+    store.failUsage(false);
+    scheduler.advance(Duration.ofSeconds(10));
+    assertThat(row(k.key().id()).useCount()).isEqualTo(3);
+    assertThat(store.usageBatches()).hasSize(1);
+  }
+
+  @Test
+  public void usageOfAKeyRegeneratedMeanwhileIsNotLost() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    v.validate(secret(k));
+    IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
+    v.validate(secret(fresh));
+    v.close();
+
+    assertThat(row(k.key().id()).useCount()).isEqualTo(2);
+  }
+
+  @Test
+  public void closeWritesUsageStopsItsTasksAndFailsClosed() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    assertThat(scheduler.activeTasks()).containsExactlyInAnyOrder("feed-poller", "usage-flusher");
+    v.validate(secret(k));
+    v.validate(secret(k));
+
+    v.close();
+
+    assertThat(row(k.key().id()).useCount()).isEqualTo(2);
+    assertThat(scheduler.activeTasks()).isEmpty();
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate("garbage").status()).isEqualTo(Status.MALFORMED);
+    v.close();
+    assertThat(store.usageBatches()).as("a second close writes nothing").hasSize(1);
+  }
+
+  @Test
+  public void closeStopsTheValidatorsOwnThreads() {
+    IssuedKey k = createKey("AQ-1");
+    Set<Thread> before = Thread.getAllStackTraces().keySet();
+    CachedKeyValidator v = keyseat.validator().build();
+    Set<Thread> mine = new HashSet<>(Thread.getAllStackTraces().keySet());
+    mine.removeAll(before);
+    mine.removeIf(t -> !t.getName().startsWith("keyseat-"));
+    assertThat(mine).hasSize(2).allMatch(Thread::isDaemon);
+    v.validate(secret(k));
+
+    v.close();
+
+    assertThat(mine).noneMatch(Thread::isAlive);
+    assertThat(row(k.key().id()).useCount()).isEqualTo(1);
+  }
+
+  // ------------------------------------------------------------------ rate limit
+
+  @Test
+  public void aRateLimitedKeyIsToldWhenToRetry() {
+    IssuedKey k = createKey("AQ-1");
+    IssuedKey other = createKey("AQ-2");
+    CachedKeyValidator v = start(validator().rateLimit(6, Duration.ofHours(1)));
+
+    for (int i = 0; i < 6; i++) {
+      assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.VALID);
+    }
+    Verdict limited = v.validate(secret(k), "AQ-1");
+    assertThat(limited.status()).isEqualTo(Status.RATE_LIMITED);
+    assertThat(limited.keyId()).isEqualTo(k.key().id());
+    assertThat(limited.retryAfter()).isBetween(Duration.ofMinutes(10).minusSeconds(1), Duration.ofMinutes(10).plusSeconds(1));
+    assertThat(v.validate(secret(other), "AQ-2").status()).as("limits are per key").isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k), "AQ-2").status()).as("a mismatch takes nothing")
+        .isEqualTo(Status.DEVICE_MISMATCH);
+
+    IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
+    assertThat(v.validate(secret(fresh)).status()).as("the limit survives regeneration")
+        .isEqualTo(Status.RATE_LIMITED);
+
+    scheduler.advance(Duration.ofMinutes(10));
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.RATE_LIMITED);
+    v.close();
+    assertThat(row(k.key().id()).useCount()).as("only valid answers count").isEqualTo(7);
+  }
+
+  // ------------------------------------------------------------------ metrics
+
+  @Test
+  public void metricsCountVerdictsHitsMissesLookupsAndFeedLag() {
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator().storeLookupsPerSecond(2));
+
+    v.validate(secret(k));
+    v.validate(secret(k));
+    v.validate(secret(k), "AQ-2");
+    v.validate("garbage");
+    v.validate(unknownKey());
+    v.validate(unknownKey());
+
+    assertThat(metrics.verdicts(Status.VALID)).isEqualTo(2);
+    assertThat(metrics.verdicts(Status.DEVICE_MISMATCH)).isEqualTo(1);
+    assertThat(metrics.verdicts(Status.MALFORMED)).isEqualTo(1);
+    assertThat(metrics.verdicts(Status.UNKNOWN)).isEqualTo(1);
+    assertThat(metrics.verdicts(Status.UNAVAILABLE)).isEqualTo(1);
+    assertThat(metrics.hits()).isEqualTo(2);
+    assertThat(metrics.misses()).isEqualTo(3);
+    assertThat(metrics.lookups()).isEqualTo(2);
+    assertThat(metrics.refused()).isEqualTo(1);
+    assertThat(metrics.lags()).as("the first read at build").hasSize(1);
+
+    store.failFeed(true);
+    scheduler.advance(Duration.ofSeconds(3));
+    assertThat(metrics.lags()).hasSize(4).endsWith(Duration.ofSeconds(3));
+    store.failFeed(false);
+    scheduler.advance(POLL);
+    assertThat(metrics.lags()).hasSize(5).endsWith(Duration.ZERO);
+  }
+
+  // ------------------------------------------------------------------ preload
+
+  @Test
+  public void aPreloadedValidatorAnswersWithoutLookupsAndFollowsChanges() {
+    IssuedKey k = createKey("AQ-1");
+    IssuedKey suspended = createKey("AQ-2");
+    keys.editKey(ADMIN, ACME, suspended.key().id(), KeyEdit.suspend());
+    CachedKeyValidator v = start(validator().preloadAllKeys());
+    assertThat(v.estimatedSize()).isEqualTo(2);
+
+    int lookups = store.lookups();
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(suspended)).status()).isEqualTo(Status.SUSPENDED);
+    for (int i = 0; i < 100; i++) {
+      assertThat(v.validate(unknownKey()).status()).isEqualTo(Status.UNKNOWN);
+    }
+    assertThat(store.lookups()).isEqualTo(lookups);
+    assertThat(v.estimatedSize()).as("no negative entries").isEqualTo(2);
+
+    IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
+    lookups = store.lookups();
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+
+    IssuedKey remote = anotherNode().manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-3")).get(0);
+    assertThat(v.validate(secret(remote)).status()).as("not polled yet").isEqualTo(Status.UNKNOWN);
+    scheduler.advance(POLL);
+    assertThat(v.validate(secret(remote)).status()).isEqualTo(Status.VALID);
+    keys.deleteKey(ADMIN, ACME, suspended.key().id());
+    assertThat(v.validate(secret(suspended)).status()).isEqualTo(Status.UNKNOWN);
+    int refreshLookups = store.lookups() - lookups;
+    assertThat(refreshLookups).as("only the refresh of changed keys reads the store").isPositive();
+    for (int i = 0; i < 10; i++) {
+      v.validate(secret(fresh));
+      v.validate(secret(remote));
+    }
+    assertThat(store.lookups() - lookups).isEqualTo(refreshLookups);
+  }
+
+  @Test
+  public void aPreloadedKeyReachingItsExpiryWhileLookupsFailIsUnavailableUntilTheStoreAnswers() {
+    IssuedKey k = keys.createKeys(ADMIN, ACME,
+        NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(1)))).get(0);
+    CachedKeyValidator v = start(validator().preloadAllKeys());
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    store.failLookups(true);
+    scheduler.advance(Duration.ofMinutes(1));
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as("still held, tried again").isEqualTo(Status.UNAVAILABLE);
+
+    store.failLookups(false);
+    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.EXPIRED);
+  }
+
+  @Test
+  public void preloadingAStoreThatCannotListItsKeysIsRefusedAtBuild() {
+    KeyStore unlisted = new ForwardingKeyStore(store) {
+      @Override
+      public void forEachKey(Consumer<? super StoredKey> action) {
+        throw new UnsupportedOperationException("no listing here");
+      }
+    };
+    Keyseat node = Keyseat.builder(unlisted).clock(clock).build();
+
+    assertThatThrownBy(() -> node.validator().scheduler(scheduler).preloadAllKeys().build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("preload")
+        .hasMessageContaining("no listing here");
+    assertThat(scheduler.activeTasks()).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ allocation
+
+  @Test
+  public void aCachedValidKeyAllocatesAlmostNothing() {
+    assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
+        "needs per-thread allocation counters");
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    assumeTrue(threads.isThreadAllocatedMemorySupported() && threads.isThreadAllocatedMemoryEnabled(),
+        "needs per-thread allocation counters");
+    IssuedKey k = createKey("AQ-1");
+    CachedKeyValidator v = start(validator());
+    String key = secret(k);
+    for (int i = 0; i < 20_000; i++) {
+      v.validate(key, "AQ-1");
+    }
+    long id = Thread.currentThread().getId();
+    int n = 200_000;
+    long before = threads.getThreadAllocatedBytes(id);
+    for (int i = 0; i < n; i++) {
+      v.validate(key, "AQ-1");
+    }
+    long perCall = (threads.getThreadAllocatedBytes(id) - before) / n;
+
+    assertThat(perCall).as("bytes allocated per validation").isLessThanOrEqualTo(64);
+  }
+}
