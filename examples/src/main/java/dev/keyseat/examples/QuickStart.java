@@ -1,9 +1,12 @@
 package dev.keyseat.examples;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.keyseat.AccessDeniedException;
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
 import dev.keyseat.ApiKey;
+import dev.keyseat.CachedKeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyManager;
 import dev.keyseat.KeyValidator;
@@ -13,26 +16,66 @@ import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.Role;
 import dev.keyseat.UserId;
-import dev.keyseat.inmemory.InMemoryKeyStore;
+import dev.keyseat.jdbc.JdbcKeyStore;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
- * The "API Keys" page as a story: an account contracts 3 licenses, associates 4 air monitors,
- * creates keys for 2 of them, validates, regenerates, and frees a license by deleting a key.
+ * The "API Keys" page as a story, on an embedded H2 database: an account contracts 3 licenses,
+ * associates 4 air monitors, creates keys for 2 of them, validates, regenerates, and frees a
+ * license by deleting a key. Then a gateway-style validation run measures validations per second.
  */
 public final class QuickStart {
   private QuickStart() {}
 
-  /** Runs the story on the in-memory store and prints it. */
+  /** Runs the story on a fresh embedded H2 database in a temporary directory, then a 2 s validation run. */
   public static void main(String[] args) {
-    run(Keyseat.builder(new InMemoryKeyStore()).build(), System.out);
+    demo(Duration.ofSeconds(2), System.out);
   }
 
-  /** Runs the story on any Keyseat and prints it to {@code out}. */
-  public static void run(Keyseat keyseat, PrintStream out) {
+  /**
+   * The whole demo: a fresh H2 database file in a temporary directory (deleted afterwards), the
+   * story, then validating the story's keys for {@code validationRun}.
+   */
+  static void demo(Duration validationRun, PrintStream out) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("keyseat-quickstart");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl("jdbc:h2:file:" + dir.resolve("keyseat").toAbsolutePath());
+    config.setPoolName("quickstart");
+    config.setMaximumPoolSize(4);
+    try (HikariDataSource pool = new HikariDataSource(config)) {
+      Keyseat keyseat = Keyseat.builder(JdbcKeyStore.builder(pool).createSchemaIfMissing(true).build()).build();
+      out.println("0. Embedded H2 database in " + dir + " (schema created from schema-h2.sql).");
+      try (CachedKeyValidator validator = keyseat.validator().build()) {
+        List<IssuedKey> live = run(keyseat, validator, out);
+        measure(validator, live, validationRun, out);
+      }
+    } finally {
+      deleteRecursively(dir);
+    }
+  }
+
+  /**
+   * Runs the story on any Keyseat and prints it to {@code out}.
+   *
+   * @return the keys alive at the end, with their secrets
+   */
+  public static List<IssuedKey> run(Keyseat keyseat, KeyValidator validator, PrintStream out) {
     KeyManager keys = keyseat.manager();
-    KeyValidator validator = keyseat.storeValidator();
 
     Actor operator = Actor.operator("ops");
     Actor admin = Actor.user("alice");
@@ -83,6 +126,40 @@ public final class QuickStart {
     out.println("10. The freed license went to the kitchen and warehouse monitors: "
         + reused.stream().map(k -> k.key().deviceSerial()).toList() + "; " + keys.licenseUsage(admin, acme));
     printTable(keys.keys(admin, acme), out);
+
+    List<IssuedKey> live = new ArrayList<>(reused);
+    live.add(regenerated);
+    return live;
+  }
+
+  /** Validates the live keys round-robin, each with its device, for {@code duration} on one thread. */
+  static void measure(KeyValidator validator, List<IssuedKey> live, Duration duration, PrintStream out) {
+    String[] secrets = live.stream().map(k -> k.secret().reveal()).toArray(String[]::new);
+    String[] serials = live.stream().map(k -> k.key().deviceSerial()).toArray(String[]::new);
+    out.printf("11. Validating the %d live keys as a gateway would, for %d ms on one thread:%n",
+        secrets.length, duration.toMillis());
+    long start = System.nanoTime();
+    long end = start + duration.toNanos();
+    long nextReport = start + duration.toNanos() / 4;
+    long count = 0;
+    long refused = 0;
+    long now = start;
+    while (now < end) {
+      for (int i = 0; i < 1024; i++) {
+        int k = (int) (count++ % secrets.length);
+        if (!validator.validate(secrets[k], serials[k]).isValid()) {
+          refused++;
+        }
+      }
+      now = System.nanoTime();
+      if (now >= nextReport && now < end) {
+        out.printf(Locale.ROOT, "     ... %,d validations%n", count);
+        nextReport += duration.toNanos() / 4;
+      }
+    }
+    double seconds = (now - start) / 1e9;
+    out.printf(Locale.ROOT, "     %,d validations in %.2f s: %,.0f validations per second, %d refused%n",
+        count, seconds, count / seconds, refused);
   }
 
   private static void printTable(List<ApiKey> rows, PrintStream out) {
@@ -91,6 +168,16 @@ public final class QuickStart {
       out.printf("     %-14s %-9s %-22s %-9s %-12s %s%n", k.deviceName(), k.deviceSerial(),
           k.createdAt().toString().substring(0, 19) + "Z", k.status(), k.hint(),
           k.lastUsedAt() == null ? "never" : k.lastUsedAt().toString().substring(0, 19) + "Z");
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e.getMessage());
     }
   }
 }

@@ -2,10 +2,21 @@ package dev.keyseat.examples.gateway;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.keyseat.AccountId;
+import dev.keyseat.Actor;
+import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.KeyManager;
 import dev.keyseat.KeyValidator;
+import dev.keyseat.Keyseat;
+import dev.keyseat.NewAccount;
+import dev.keyseat.NewDevice;
+import dev.keyseat.NewKeys;
+import dev.keyseat.UserId;
 import dev.keyseat.Verdict;
+import dev.keyseat.inmemory.InMemoryKeyStore;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -45,6 +56,39 @@ public final class DeviceDataGateway implements AutoCloseable {
     this.executor = executor;
     this.validator = validator;
     this.validate = validate;
+  }
+
+  /**
+   * Runs the gateway on a demo account: {@code [port [requestsPerHour]]}, by default port 8081 and
+   * 6 requests per hour per device, as the reference platform's public API allows. Prints a
+   * working key and example requests.
+   */
+  public static void main(String[] args) throws IOException {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 8081;
+    long perHour = args.length > 1 ? Long.parseLong(args[1]) : 6;
+    Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build();
+    KeyManager keys = keyseat.manager();
+    AccountId acme = AccountId.of("acme");
+    keys.createAccount(Actor.operator("ops"), acme, new NewAccount("Acme Air", UserId.of("alice"), 5));
+    Actor admin = Actor.user("alice");
+    keys.associateDevice(admin, acme, new NewDevice("AQ-1001", "Lobby", "Indoor Air Monitor"));
+    keys.associateDevice(admin, acme, new NewDevice("AQ-1002", "Kitchen", "Indoor Air Monitor"));
+    String key = keys.createKeys(admin, acme, NewKeys.forDevices("AQ-1001")).get(0).secret().reveal();
+
+    CachedKeyValidator validator = keyseat.validator().rateLimit(perHour, Duration.ofHours(1)).build();
+    DeviceDataGateway gateway = start(validator, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      gateway.close();
+      validator.close();
+    }));
+    long now = Instant.now().getEpochSecond();
+    System.out.println("Keyseat device-data gateway on " + gateway.baseUri() + " (" + perHour
+        + " requests per hour per device; Ctrl+C stops it)");
+    System.out.println("Demo key for AQ-1001 (shown once): " + key);
+    System.out.println("  curl " + gateway.baseUri() + "/last-measurements/" + key + "/AQ-1001");
+    System.out.println("  curl " + gateway.baseUri() + "/measurements-by-time/" + key + "/AQ-1001/" + (now - 3600)
+        + "/" + now);
+    System.out.println("  curl " + gateway.baseUri() + "/last-measurements/" + key + "/AQ-1002   (403: other device)");
   }
 
   /**
