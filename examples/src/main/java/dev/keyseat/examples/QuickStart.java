@@ -64,6 +64,8 @@ public final class QuickStart {
         List<IssuedKey> live = run(keyseat, validator, out);
         measure(validator, live, validationRun, out);
       }
+      out.println("12. The validator counted usage without locks and flushed it in one batch when it closed:");
+      printTable(keyseat.manager().keys(Actor.user("alice"), AccountId.of("acme")), out);
     } finally {
       deleteRecursively(dir);
     }
@@ -163,11 +165,12 @@ public final class QuickStart {
   }
 
   private static void printTable(List<ApiKey> rows, PrintStream out) {
-    out.printf("     %-14s %-9s %-22s %-9s %-12s %s%n", "DEVICE", "SERIAL", "CREATED", "STATUS", "HINT", "LAST USED");
+    out.printf("     %-14s %-9s %-22s %-9s %-12s %-22s %s%n", "DEVICE", "SERIAL", "CREATED", "STATUS", "HINT",
+        "LAST USED", "USES");
     for (ApiKey k : rows) {
-      out.printf("     %-14s %-9s %-22s %-9s %-12s %s%n", k.deviceName(), k.deviceSerial(),
+      out.printf(Locale.ROOT, "     %-14s %-9s %-22s %-9s %-12s %-22s %,d%n", k.deviceName(), k.deviceSerial(),
           k.createdAt().toString().substring(0, 19) + "Z", k.status(), k.hint(),
-          k.lastUsedAt() == null ? "never" : k.lastUsedAt().toString().substring(0, 19) + "Z");
+          k.lastUsedAt() == null ? "never" : k.lastUsedAt().toString().substring(0, 19) + "Z", k.useCount());
     }
   }
 
