@@ -35,7 +35,7 @@ import org.openjdk.jol.info.GraphLayout;
  *       key's id, account and serial objects that each verdict holds count too.
  * </ul>
  *
- * Then a JOL footprint of the objects only the validator reaches, for a sample of keys.
+ * Then a JOL footprint, by class, of the objects only the cache reaches, for a smaller fleet.
  *
  * <p>{@code java -Xmx8g -cp benchmarks/target/benchmarks.jar dev.keyseat.benchmarks.HeapPerKey [keys] [jolSample]}
  */
@@ -69,7 +69,7 @@ public final class HeapPerKey {
     measure("bounded, fresh", fleet, fresh, false, n);
     measure("preloaded, shared", fleet, shared, true, n);
     measure("preloaded, fresh", fleet, fresh, true, n);
-    footprint(fleet, Math.min(sample, n));
+    footprint(Math.min(sample, n));
   }
 
   private static void measure(String what, Fleet fleet, Keyseat keyseat, boolean preload, int n) {
@@ -90,7 +90,8 @@ public final class HeapPerKey {
     v.close();
   }
 
-  private static void footprint(Fleet fleet, int sample) {
+  private static void footprint(int sample) {
+    Fleet fleet = new Fleet(sample);
     Tasks tasks = new Tasks();
     CachedKeyValidator v = fleet.keyseat.validator().scheduler(tasks).storeLookupsPerSecond(100_000_000)
         .maximumSize(sample + sample / 10).build();
