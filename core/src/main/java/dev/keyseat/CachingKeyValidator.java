@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -46,6 +47,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
   private static final long WARN_EVERY = 10_000_000_000L;
   static final int FEED_PAGE = 500;
   static final int USAGE_BATCH = 1000;
+  static final int MAX_SHARED_ACCOUNTS = 100_000;
   /** Preload answers unknown hashes with this, without storing it. */
   private static final CacheEntry UNKNOWN_ENTRY = new CacheEntry().fill(Verdict.UNKNOWN, 0, 0);
 
@@ -64,6 +66,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
   private final LookupBudget budget;
   private final @Nullable KeyRateLimiter rateLimiter;
   private final Queue<CacheEntry> toFlush = new ConcurrentLinkedQueue<>();
+  private final ConcurrentHashMap<AccountId, AccountId> accounts = new ConcurrentHashMap<>();
   private final int keyLength;
   private final int stagedOffset;
   private final ThreadLocal<Probe> probes;
@@ -255,7 +258,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       return entry.fill(Verdict.UNKNOWN, now + negativeTtl, now);
     }
     Instant wall = clock.instant();
-    Verdict verdict = StoreValidator.judge(found, presented, null, wall);
+    Verdict verdict = shareAccount(StoreValidator.judge(found, presented, null, wall));
     if (verdict.status() == Status.UNKNOWN) {
       return entry.fill(verdict, now + negativeTtl, now);
     }
@@ -264,6 +267,27 @@ final class CachingKeyValidator implements CachedKeyValidator {
       deadline = earliest(deadline, found.previousValidUntil(), wall, now);
     }
     return entry.fill(verdict, deadline, now);
+  }
+
+  /**
+   * The verdict with one shared {@link AccountId} object per account: stores that read rows make a
+   * new one per key, and a cache of a million keys of a few thousand accounts would hold a
+   * million copies. Sharing stops at {@link #MAX_SHARED_ACCOUNTS} accounts.
+   */
+  private Verdict shareAccount(Verdict verdict) {
+    AccountId id = verdict.accountId();
+    if (id == null) {
+      return verdict;
+    }
+    AccountId shared = accounts.get(id);
+    if (shared == null) {
+      if (accounts.size() >= MAX_SHARED_ACCOUNTS) {
+        return verdict;
+      }
+      shared = accounts.computeIfAbsent(id, k -> k);
+    }
+    return shared == id ? verdict
+        : new Verdict(verdict.status(), shared, verdict.deviceSerial(), verdict.keyId(), verdict.retryAfter());
   }
 
   /** The earlier of {@code deadline} and the ticker time of {@code at}, if {@code at} is still ahead. */

@@ -20,7 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
-import org.openjdk.jol.info.GraphLayout;
+import org.openjdk.jol.info.ClassLayout;
+import org.openjdk.jol.vm.VM;
 
 /**
  * Heap per cached key: the heap growth (after full GCs) from filling a validator's cache with
@@ -35,9 +36,10 @@ import org.openjdk.jol.info.GraphLayout;
  *       key's id, account and serial objects that each verdict holds count too.
  * </ul>
  *
- * Then a JOL footprint of the objects only the validator reaches, for a sample of keys.
+ * Then the first again, broken down with JOL instance sizes of the per-key objects.
  *
- * <p>{@code java -Xmx8g -cp benchmarks/target/benchmarks.jar dev.keyseat.benchmarks.HeapPerKey [keys] [jolSample]}
+ * <p>{@code java -Xmx8g -Djdk.attach.allowAttachSelf=true -Djol.magicFieldOffset=true -cp
+ * benchmarks/target/benchmarks.jar dev.keyseat.benchmarks.HeapPerKey [keys]}
  */
 public final class HeapPerKey {
   private HeapPerKey() {}
@@ -54,25 +56,24 @@ public final class HeapPerKey {
   }
 
   /**
-   * @param args keys (default 1,000,000), JOL sample size (default 100,000)
+   * @param args keys (default 1,000,000)
    */
   public static void main(String[] args) {
     int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-    int sample = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
     long t0 = System.nanoTime();
     Fleet fleet = new Fleet(n);
     System.out.printf("created %,d keys in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
 
     Keyseat shared = Keyseat.builder(new Wrapper(fleet.store, false)).build();
     Keyseat fresh = Keyseat.builder(new Wrapper(fleet.store, true)).build();
-    measure("bounded, shared", fleet, shared, false, n);
-    measure("bounded, fresh", fleet, fresh, false, n);
-    measure("preloaded, shared", fleet, shared, true, n);
-    measure("preloaded, fresh", fleet, fresh, true, n);
-    footprint(fleet, Math.min(sample, n));
+    measure("bounded, shared", fleet, shared, false, n, false);
+    measure("bounded, fresh", fleet, fresh, false, n, false);
+    measure("preloaded, shared", fleet, shared, true, n, false);
+    measure("preloaded, fresh", fleet, fresh, true, n, false);
+    measure("bounded, shared", fleet, shared, false, n, true);
   }
 
-  private static void measure(String what, Fleet fleet, Keyseat keyseat, boolean preload, int n) {
+  private static void measure(String what, Fleet fleet, Keyseat keyseat, boolean preload, int n, boolean breakdown) {
     long before = usedAfterGc();
     Tasks tasks = new Tasks();
     CachedKeyValidator.Builder b = keyseat.validator().scheduler(tasks).storeLookupsPerSecond(100_000_000);
@@ -86,45 +87,61 @@ public final class HeapPerKey {
     long after = usedAfterGc();
     System.out.printf("%-18s %,12d entries  %,15d bytes  %6.1f bytes per cached key%n",
         what, v.estimatedSize(), after - before, (after - before) / (double) n);
+    if (breakdown) {
+      breakdown(v, (after - before) / (double) n);
+    }
     Reference.reachabilityFence(v);
     v.close();
   }
 
-  private static void footprint(Fleet fleet, int sample) {
-    Tasks tasks = new Tasks();
-    CachedKeyValidator v = fleet.keyseat.validator().scheduler(tasks).storeLookupsPerSecond(100_000_000)
-        .maximumSize(sample + sample / 10).build();
-    for (int i = 0; i < sample; i++) {
-      v.validate(fleet.secrets[i]);
+  /**
+   * What one cached key costs, object by object (JOL sizes of one instance of each per-key object),
+   * and what is left for the arrays that grow with the cache: the hash table, Caffeine's
+   * frequency sketch and buffers.
+   */
+  private static void breakdown(CachedKeyValidator v, double measuredPerKey) {
+    Object manual = field(v, "cache");
+    Object local = field(manual, "cache");
+    Map<?, ?> data = (Map<?, ?>) field(local, "data");
+    Object node = data.values().iterator().next();
+    Object entry = ((Map<?, ?>) ((com.github.benmanes.caffeine.cache.Cache<?, ?>) manual).asMap()).keySet().iterator().next();
+    Object verdict = field(entry, "verdict");
+    long entrySize = VM.current().sizeOf(entry);
+    long nodeSize = VM.current().sizeOf(node);
+    long verdictSize = VM.current().sizeOf(verdict);
+    long mapNodeSize = ClassLayout.parseClass(mapNodeClass()).instanceSize();
+    long objects = entrySize + nodeSize + verdictSize + mapNodeSize;
+    System.out.printf("%nper cached key, bounded, shared (JOL instance sizes):%n");
+    System.out.printf("  %4d  %s (the entry, its own key: hash, verdict, deadline, usage)%n", entrySize, entry.getClass().getName());
+    System.out.printf("  %4d  %s (Caffeine's node)%n", nodeSize, node.getClass().getName());
+    System.out.printf("  %4d  %s (the ready VALID verdict)%n", verdictSize, verdict.getClass().getName());
+    System.out.printf("  %4d  java.util.concurrent.ConcurrentHashMap$Node%n", mapNodeSize);
+    System.out.printf("  %4.0f  hash table, frequency sketch, buffers (the rest of the measured %.1f)%n",
+        measuredPerKey - objects, measuredPerKey);
+  }
+
+  private static Class<?> mapNodeClass() {
+    try {
+      return Class.forName("java.util.concurrent.ConcurrentHashMap$Node");
+    } catch (ClassNotFoundException e) {
+      throw new IllegalStateException(e);
     }
-    tasks.byName.get("usage-flusher").run();
-    Object cache = field(v, "cache");
-    GraphLayout own = GraphLayout.parseInstance(cache).subtract(GraphLayout.parseInstance(fleet.store));
-    System.out.printf("%nJOL: classes taking at least 1 byte per key in the graph of the cache of a validator"
-        + " holding %,d keys, without what it shares with the in-memory store%n", sample);
-    System.out.printf("%12s %8s %14s %10s  %s%n", "COUNT", "AVG", "SUM", "PER KEY", "CLASS");
-    long counted = 0;
-    for (Class<?> c : own.getClasses()) {
-      long size = own.getClassSizes().count(c);
-      long count = own.getClassCounts().count(c);
-      if (size >= sample) {
-        counted += size;
-        System.out.printf("%,12d %8d %,14d %10.1f  %s%n", count, size / count, size, size / (double) sample, c.getName());
-      }
-    }
-    System.out.printf("%12s %8s %,14d %10.1f  (these classes)%n", "", "", counted, counted / (double) sample);
-    v.close();
   }
 
   /** Reads a field of the validator's implementation: this is a measuring tool. */
   private static Object field(Object o, String name) {
-    try {
-      java.lang.reflect.Field f = o.getClass().getDeclaredField(name);
-      f.setAccessible(true);
-      return f.get(o);
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot read " + name + " of " + o.getClass(), e);
+    for (Class<?> c = o.getClass(); c != null; c = c.getSuperclass()) {
+      try {
+        java.lang.reflect.Field f = c.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(o);
+      } catch (NoSuchFieldException e) {
+        // look in the superclass
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot read " + name + " of " + o.getClass(), e);
+      }
     }
+    throw new IllegalStateException("no field " + name + " in " + o.getClass());
   }
 
   private static long usedAfterGc() {
