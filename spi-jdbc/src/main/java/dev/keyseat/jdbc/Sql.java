@@ -65,6 +65,8 @@ final class Sql {
   /** The validation path: two unique-index probes. */
   static final String KEY_BY_HASH = "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE hash = ?"
       + " UNION ALL SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE previous_hash = ?";
+  /** Every key, in no particular order, for validators that preload their cache. */
+  static final String ALL_KEYS = "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key";
   /** Greatest last-used time, summed count; parameters: at, at, count, key id. */
   static final String RECORD_USAGE = "UPDATE keyseat_api_key SET"
       + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END,"

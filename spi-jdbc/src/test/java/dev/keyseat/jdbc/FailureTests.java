@@ -153,7 +153,8 @@ abstract class FailureTests {
         () -> store.changesSince(0, 10),
         () -> store.latestChangeSequence(),
         () -> store.recordUsage(List.of(new UsageDelta(keyId(1), T0, 1))),
-        () -> store.purgeChanges());
+        () -> store.purgeChanges(),
+        () -> store.forEachKey(k -> {}));
     for (Runnable call : calls) {
       assertThatThrownBy(call::run).isInstanceOf(StoreUnavailableException.class).hasMessageContaining("08001");
     }

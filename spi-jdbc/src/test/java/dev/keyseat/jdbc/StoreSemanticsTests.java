@@ -335,6 +335,51 @@ abstract class StoreSemanticsTests {
   }
 
   @Test
+  void forEachKeyPassesEveryKeyOfEveryAccountOnceAcrossFetchPages() {
+    createAccounts();
+    int perAccount = 700; // 1,400 keys: more than one fetch page of 1,000
+    List<StoredKey> written = new ArrayList<>();
+    for (AccountId id : List.of(ACME, GLOBEX)) {
+      int base = id.equals(ACME) ? 0 : perAccount;
+      store.inAccount(id, tx -> {
+        for (int i = 1; i <= perAccount; i++) {
+          String serial = id.value() + "-" + i;
+          tx.insertDevice(device(id, serial));
+          StoredKey k = key(base + i, id, serial);
+          if (i == 1) {
+            k = new StoredKey(k.id(), id, serial, hash("new-" + id.value()), "h", "", T0, T0, null, false,
+                hash("old-" + id.value()), T0.plusSeconds(60), null);
+          }
+          tx.insertKey(k);
+          written.add(k);
+        }
+        return null;
+      });
+    }
+    List<StoredKey> listed = new ArrayList<>();
+
+    store.forEachKey(listed::add);
+
+    assertThat(listed).hasSize(2 * perAccount).containsExactlyInAnyOrderElementsOf(written);
+  }
+
+  @Test
+  void forEachKeyPassesTheActionsExceptionThroughAndReleasesItsConnection() {
+    createAccounts();
+    createDevices(device(ACME, "AQ-1"), device(ACME, "AQ-2"));
+    store.inAccount(ACME, tx -> tx.insertKey(key(1, ACME, "AQ-1")) && tx.insertKey(key(2, ACME, "AQ-2")));
+    IllegalStateException own = new IllegalStateException("the action's own");
+    for (int i = 0; i < 25; i++) { // more than the shared pool's 20 connections
+      assertThatThrownBy(() -> store.forEachKey(k -> {
+        throw own;
+      })).isSameAs(own);
+    }
+    List<StoredKey> listed = new ArrayList<>();
+    store.forEachKey(listed::add);
+    assertThat(listed).containsExactlyInAnyOrder(key(1, ACME, "AQ-1"), key(2, ACME, "AQ-2"));
+  }
+
+  @Test
   void insertKeyReturnsFalseWhenAnIdHashOrDeviceSlotIsTakenAndTheTransactionGoesOn() {
     createAccounts();
     createDevices(device(ACME, "AQ-1"), device(ACME, "AQ-2"), device(ACME, "AQ-3"), device(GLOBEX, "GX-1"));

@@ -1,0 +1,461 @@
+package dev.keyseat.benchmarks;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.keyseat.AccountId;
+import dev.keyseat.Actor;
+import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.IssuedKey;
+import dev.keyseat.Keyseat;
+import dev.keyseat.NewKeys;
+import dev.keyseat.ValidatorMetrics;
+import dev.keyseat.Verdict;
+import dev.keyseat.internal.KeyFormat;
+import dev.keyseat.internal.KeyHasher;
+import dev.keyseat.jdbc.JdbcKeyStore;
+import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.StoredKey;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import javax.sql.DataSource;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.postgresql.PGConnection;
+
+/**
+ * The JDBC store on a real PostgreSQL 17 (Zonky embedded, started by the benchmark on this
+ * machine) holding 1,000,000 keys of 10,000 accounts and a change feed of 1,000,000 entries, each
+ * figure next to a floor measured in the same run:
+ *
+ * <ul>
+ *   <li>{@code createKeys} (throughput, {@code batch} = 1 or 50 keys per call): Keyseat's
+ *       {@code KeyManager.createKeys} for devices of accounts of 100 devices: account row lock,
+ *       role, devices and quota checks, key inserts, audit and change feed, one transaction. Floor:
+ *       {@code floorInsertRows}, {@code batch} plain INSERTs of a row with a unique 32-byte hash in
+ *       one transaction (one autocommitted statement for a batch of 1);
+ *   <li>{@code validateColdKey} (sample time): the cached validator answering a key it does not
+ *       hold (cache of 100 entries, keys drawn from 200,000), so a store lookup every time. Peer:
+ *       {@code storeFindKeyByHash}, the store's lookup alone. Floor: {@code floorSelectOne}, a
+ *       {@code SELECT 1} round trip through the same pool;
+ *   <li>{@code feedPollUpToDate} and {@code feedPoll100New} (sample time): {@code changesSince}
+ *       with a cursor at the end of the feed, and 100 entries before it, with the validator's page
+ *       size. Floor: {@code floorSelectOne}.
+ * </ul>
+ *
+ * <p>The database is built once with bulk SQL ({@code INSERT … SELECT generate_series} and a
+ * {@code COPY} of the 200,000 hashes whose plaintext the benchmark presents; the foreign-key
+ * triggers off during the load), then kept in {@code keyseat.jmh.pgdata} (default
+ * {@code $TMPDIR/keyseat-jmh-pg}) for later trials and runs. Server: {@code shared_buffers}
+ * 512 MB, {@code synchronous_commit} from the {@code synchronousCommit} parameter (default
+ * {@code on}, as in production; Zonky's own default is {@code off}). Run with {@code -t 1}: the
+ * database server shares the machine's cores.
+ */
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class JdbcStoreBenchmark {
+  static final int KEYS = 1_000_000;
+  static final int DEVICES_PER_ACCOUNT = 100;
+  /** Keys whose plaintext the benchmark knows and presents, spread evenly over the table. */
+  static final int SAMPLE = 200_000;
+  static final int SAMPLE_STRIDE = KEYS / SAMPLE;
+  /** Accounts of 100 devices without keys, for the creation benchmark. */
+  static final int FREE_ACCOUNTS = 2_000;
+  static final int FREE_DEVICES = FREE_ACCOUNTS * DEVICES_PER_ACCOUNT;
+  static final long SEED = 20260101L;
+  static final String VERSION = "v1 keys=" + KEYS + " sample=" + SAMPLE + " free=" + FREE_DEVICES + " seed=" + SEED;
+  static final String DATABASE = "keyseat_bench";
+  /** The validator's page size when it reads the feed. */
+  static final int FEED_PAGE = 500;
+  static final Actor ADMIN = Actor.user("admin");
+  static final long T0 = 1_767_225_600L;
+
+  /** The running server with its million keys, a pool, the store and a Keyseat over it. */
+  @State(Scope.Benchmark)
+  public static class Database {
+    /** {@code on} (production default) or {@code off}. */
+    @Param({"on"})
+    public String synchronousCommit;
+
+    EmbeddedPostgres pg;
+    HikariDataSource pool;
+    JdbcKeyStore store;
+    Keyseat keyseat;
+    String[] sample;
+    KeyHash[] sampleHashes;
+
+    @Setup(Level.Trial)
+    public void start() throws IOException, SQLException, NoSuchAlgorithmException {
+      Path dir = Path.of(System.getProperty("keyseat.jmh.pgdata",
+          Path.of(System.getProperty("java.io.tmpdir"), "keyseat-jmh-pg").toString()));
+      Files.createDirectories(dir);
+      pg = EmbeddedPostgres.builder()
+          .setDataDirectory(dir)
+          .setCleanDataDirectory(false)
+          .setServerConfig("shared_buffers", "512MB")
+          .setServerConfig("synchronous_commit", synchronousCommit)
+          .setPGStartupWait(Duration.ofMinutes(2))
+          .start();
+      mintSample();
+      ensureLoaded();
+      HikariConfig config = new HikariConfig();
+      config.setJdbcUrl(pg.getJdbcUrl("postgres", DATABASE));
+      config.setUsername("postgres");
+      config.setMaximumPoolSize(8);
+      config.setPoolName("bench");
+      pool = new HikariDataSource(config);
+      store = JdbcKeyStore.builder(pool).build();
+      keyseat = Keyseat.builder(store).build();
+      for (int j : new int[] {0, SAMPLE / 2, SAMPLE - 1}) {
+        Optional<StoredKey> found = store.findKeyByHash(sampleHashes[j]);
+        if (found.isEmpty() || !found.get().id().value().equals(keyId(j * SAMPLE_STRIDE))) {
+          throw new IllegalStateException("setup: sample key " + j + " is not in the table");
+        }
+      }
+    }
+
+    /** The sample's plaintexts, the same on every trial: Keyseat's own format, a seeded generator. */
+    private void mintSample() throws NoSuchAlgorithmException {
+      SecureRandom random = SecureRandom.getInstance("SHA1PRNG");
+      random.setSeed(SEED);
+      KeyFormat format = new KeyFormat(KeyFormat.DEFAULT_PREFIX, random);
+      KeyHasher hasher = new KeyHasher(null);
+      sample = new String[SAMPLE];
+      sampleHashes = new KeyHash[SAMPLE];
+      for (int j = 0; j < SAMPLE; j++) {
+        sample[j] = format.generate();
+        sampleHashes[j] = hasher.hash(sample[j]);
+      }
+    }
+
+    private void ensureLoaded() throws SQLException {
+      DataSource admin = pg.getPostgresDatabase();
+      try (Connection c = admin.getConnection(); Statement st = c.createStatement()) {
+        boolean exists;
+        try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'")) {
+          exists = rs.next();
+        }
+        if (exists && VERSION.equals(marker())) {
+          return;
+        }
+        st.execute("DROP DATABASE IF EXISTS " + DATABASE);
+        st.execute("CREATE DATABASE " + DATABASE);
+      }
+      long start = System.nanoTime();
+      DataSource db = pg.getDatabase("postgres", DATABASE);
+      JdbcKeyStore.builder(db).createSchemaIfMissing(true).build();
+      try (Connection c = db.getConnection()) {
+        load(c);
+      }
+      System.out.printf("%nloaded %,d keys, %,d devices and %,d feed entries with bulk SQL in %.1f s%n", KEYS,
+          KEYS + FREE_DEVICES, KEYS, (System.nanoTime() - start) / 1e9);
+    }
+
+    private String marker() {
+      try (Connection c = pg.getDatabase("postgres", DATABASE).getConnection(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT version FROM bench_marker")) {
+        return rs.next() ? rs.getString(1) : null;
+      } catch (SQLException missing) {
+        return null;
+      }
+    }
+
+    private void load(Connection c) throws SQLException {
+      try (Statement st = c.createStatement()) {
+        st.execute("SET synchronous_commit = off");
+        st.execute("SET maintenance_work_mem = '256MB'");
+        // A bulk load of rows known to be consistent: no foreign-key trigger per row.
+        st.execute("SET session_replication_role = replica");
+        st.execute("INSERT INTO keyseat_account (account_id, name, contracted_licenses, created_at)"
+            + " SELECT 'acct-' || lpad(a::text, 6, '0'), 'Account ' || a, " + DEVICES_PER_ACCOUNT + ", " + T0
+            + " FROM generate_series(0, " + (KEYS / DEVICES_PER_ACCOUNT - 1) + ") a"
+            + " UNION ALL SELECT 'free-' || lpad(a::text, 6, '0'), 'Free ' || a, " + DEVICES_PER_ACCOUNT + ", " + T0
+            + " FROM generate_series(0, " + (FREE_ACCOUNTS - 1) + ") a");
+        st.execute("INSERT INTO keyseat_member (account_id, user_id, role)"
+            + " SELECT account_id, 'admin', 'ADMIN' FROM keyseat_account");
+        st.execute("INSERT INTO keyseat_device (serial, account_id, name, model, associated_at)"
+            + " SELECT 'AQ-' || lpad(i::text, 7, '0'), 'acct-' || lpad((i / " + DEVICES_PER_ACCOUNT + ")::text, 6, '0'),"
+            + " 'Monitor ' || i, 'Indoor Air Monitor', " + T0 + " FROM generate_series(0, " + (KEYS - 1) + ") i"
+            + " UNION ALL SELECT 'FD-' || lpad(i::text, 7, '0'),"
+            + " 'free-' || lpad((i / " + DEVICES_PER_ACCOUNT + ")::text, 6, '0'),"
+            + " 'Monitor ' || i, 'Indoor Air Monitor', " + T0 + " FROM generate_series(0, " + (FREE_DEVICES - 1) + ") i");
+        st.execute("CREATE TEMP TABLE bench_sample (i INTEGER PRIMARY KEY, hash BYTEA NOT NULL)");
+        StringBuilder csv = new StringBuilder(SAMPLE * 80);
+        HexFormat hex = HexFormat.of();
+        for (int j = 0; j < SAMPLE; j++) {
+          csv.append(j * SAMPLE_STRIDE).append(",\\x").append(hex.formatHex(sampleHashes[j].toBytes())).append('\n');
+        }
+        try {
+          c.unwrap(PGConnection.class).getCopyAPI()
+              .copyIn("COPY bench_sample (i, hash) FROM STDIN (FORMAT csv)", new StringReader(csv.toString()));
+        } catch (IOException e) {
+          throw new SQLException("COPY of the sample failed", e);
+        }
+        // Other keys get the SHA-256 of their number: no plaintext exists for them.
+        st.execute("INSERT INTO keyseat_api_key (key_id, account_id, device_serial, hash, hint, label, created_at,"
+            + " suspended) SELECT 'key_' || lpad(g.i::text, 10, '0'),"
+            + " 'acct-' || lpad((g.i / " + DEVICES_PER_ACCOUNT + ")::text, 6, '0'), 'AQ-' || lpad(g.i::text, 7, '0'),"
+            + " COALESCE(s.hash, sha256(int8send(g.i))), 'ks_...' || lpad((g.i % 10000)::text, 4, '0'), '',"
+            + " " + T0 + " + g.i, FALSE"
+            + " FROM generate_series(0, " + (KEYS - 1) + ") AS g(i) LEFT JOIN bench_sample s ON s.i = g.i");
+        st.execute("INSERT INTO keyseat_change (seq, type, account_id, key_id, hashes, at)"
+            + " SELECT substr(key_id, 5)::bigint + 1, 'CREATED', account_id, key_id, hash, created_at"
+            + " FROM keyseat_api_key");
+        st.execute("UPDATE keyseat_change_seq SET last_seq = " + KEYS + " WHERE id = 1");
+        st.execute("CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL UNIQUE)");
+        st.execute("CREATE TABLE bench_marker (version TEXT NOT NULL)");
+        st.execute("INSERT INTO bench_marker VALUES ('" + VERSION + "')");
+        st.execute("SET session_replication_role = origin");
+        st.execute("VACUUM ANALYZE");
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws IOException {
+      pool.close();
+      pg.close();
+    }
+  }
+
+  static String keyId(int i) {
+    return String.format("key_%010d", i);
+  }
+
+  /** A uniformly chosen sample index per call (xorshift), one generator per thread. */
+  @State(Scope.Thread)
+  public static class Picker {
+    private long seed = System.nanoTime() | 1;
+
+    int next(int n) {
+      long x = seed;
+      x ^= x << 13;
+      x ^= x >>> 7;
+      x ^= x << 17;
+      seed = x;
+      return (int) (((x >>> 32) * n) >>> 32);
+    }
+  }
+
+  // ------------------------------------------------------------------ key creation
+
+  /** Devices without keys, handed out {@code batch} at a time; emptied again before each iteration. */
+  @State(Scope.Benchmark)
+  public static class Creation {
+    /** Keys per {@code createKeys} call (and rows per floor transaction). */
+    @Param({"1", "50"})
+    public int batch;
+
+    final AtomicInteger nextBatch = new AtomicInteger();
+    final AtomicLong nextFloorRow = new AtomicLong();
+    List<List<String>> batches;
+
+    @Setup(Level.Trial)
+    public void prepare() {
+      if (DEVICES_PER_ACCOUNT % batch != 0) {
+        throw new IllegalArgumentException("batch must divide " + DEVICES_PER_ACCOUNT);
+      }
+      batches = new ArrayList<>(FREE_DEVICES / batch);
+      for (int d = 0; d < FREE_DEVICES; d += batch) {
+        List<String> serials = new ArrayList<>(batch);
+        for (int i = d; i < d + batch; i++) {
+          serials.add(String.format("FD-%07d", i));
+        }
+        batches.add(List.copyOf(serials));
+      }
+    }
+
+    /** Deletes the keys and floor rows of the previous iteration, outside the measurement. */
+    @Setup(Level.Iteration)
+    public void empty(Database db) throws SQLException {
+      try (Connection c = db.pool.getConnection(); Statement st = c.createStatement()) {
+        st.execute("DELETE FROM keyseat_api_key WHERE account_id >= 'free-' AND account_id < 'free.'");
+        st.execute("TRUNCATE bench_floor");
+      }
+      nextBatch.set(0);
+    }
+
+    AccountId account(int batchIndex) {
+      return AccountId.of(String.format("free-%06d", batchIndex * batch / DEVICES_PER_ACCOUNT));
+    }
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.Throughput)
+  @OutputTimeUnit(TimeUnit.SECONDS)
+  public List<IssuedKey> createKeys(Database db, Creation c) {
+    int b = c.nextBatch.getAndIncrement();
+    if (b >= c.batches.size()) {
+      throw new IllegalStateException("more than " + FREE_DEVICES + " keys in one iteration: shorten it");
+    }
+    return db.keyseat.manager().createKeys(ADMIN, c.account(b), NewKeys.forDevices(c.batches.get(b)));
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.Throughput)
+  @OutputTimeUnit(TimeUnit.SECONDS)
+  public int floorInsertRows(Database db, Creation c) throws SQLException {
+    byte[] hash = new byte[32];
+    try (Connection conn = db.pool.getConnection();
+        PreparedStatement ps = conn.prepareStatement("INSERT INTO bench_floor (id, hash) VALUES (?, ?)")) {
+      if (c.batch == 1) {
+        ThreadLocalRandom.current().nextBytes(hash);
+        ps.setLong(1, c.nextFloorRow.incrementAndGet());
+        ps.setBytes(2, hash);
+        return ps.executeUpdate();
+      }
+      conn.setAutoCommit(false);
+      try {
+        for (int i = 0; i < c.batch; i++) {
+          ThreadLocalRandom.current().nextBytes(hash);
+          ps.setLong(1, c.nextFloorRow.incrementAndGet());
+          ps.setBytes(2, hash);
+          ps.addBatch();
+        }
+        int rows = ps.executeBatch().length;
+        conn.commit();
+        return rows;
+      } finally {
+        conn.setAutoCommit(true);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ cold validation
+
+  /** A validator whose cache of 100 entries almost never holds the key presented. */
+  @State(Scope.Benchmark)
+  public static class Cold {
+    CachedKeyValidator validator;
+    final LongAdder hits = new LongAdder();
+    final LongAdder misses = new LongAdder();
+    final LongAdder lookups = new LongAdder();
+
+    @Setup(Level.Trial)
+    public void build(Database db) {
+      validator = db.keyseat.validator()
+          .maximumSize(100)
+          .storeLookupsPerSecond(10_000_000)
+          .usageFlushInterval(Duration.ofDays(1)) // usage writes would run beside the lookups
+          .metrics(new ValidatorMetrics() {
+            @Override
+            public void cacheHit() {
+              hits.increment();
+            }
+
+            @Override
+            public void cacheMiss() {
+              misses.increment();
+            }
+
+            @Override
+            public void storeLookup() {
+              lookups.increment();
+            }
+          })
+          .build();
+      for (int j : new int[] {0, 1, SAMPLE - 1}) {
+        Verdict v = validator.validate(db.sample[j]);
+        if (!v.isValid() || !v.keyId().value().equals(keyId(j * SAMPLE_STRIDE))) {
+          throw new IllegalStateException("setup: sample key " + j + " answered " + v);
+        }
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      long h = hits.sum();
+      long m = misses.sum();
+      System.out.printf("%ncold validation: %,d cache misses, %,d store lookups, %,d hits (%.3f%% of validations)%n",
+          m, lookups.sum(), h, 100.0 * h / Math.max(1, h + m));
+      validator.close();
+    }
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Verdict validateColdKey(Database db, Cold cold, Picker p) {
+    return cold.validator.validate(db.sample[p.next(SAMPLE)]);
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Optional<StoredKey> storeFindKeyByHash(Database db, Picker p) {
+    return db.store.findKeyByHash(db.sampleHashes[p.next(SAMPLE)]);
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public int floorSelectOne(Database db) throws SQLException {
+    try (Connection c = db.pool.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT 1");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return rs.getInt(1);
+    }
+  }
+
+  // ------------------------------------------------------------------ change feed
+
+  /** The end of the feed when the trial starts. */
+  @State(Scope.Benchmark)
+  public static class Feed {
+    long latest;
+
+    @Setup(Level.Trial)
+    public void locate(Database db) {
+      latest = db.store.latestChangeSequence();
+      if (!db.store.changesSince(latest, FEED_PAGE).isEmpty()
+          || db.store.changesSince(latest - 100, FEED_PAGE).size() != 100) {
+        throw new IllegalStateException("setup: the feed does not end at " + latest);
+      }
+    }
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public List<ChangeEvent> feedPollUpToDate(Database db, Feed f) {
+    return db.store.changesSince(f.latest, FEED_PAGE);
+  }
+
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public List<ChangeEvent> feedPoll100New(Database db, Feed f) {
+    return db.store.changesSince(f.latest - 100, FEED_PAGE);
+  }
+}
