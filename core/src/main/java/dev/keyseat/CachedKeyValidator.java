@@ -97,7 +97,8 @@ public interface CachedKeyValidator extends KeyValidator, AutoCloseable {
 
     /**
      * @param size the most keys (known and unknown) the cache holds; the least valuable are
-     *     evicted beyond it (default 100,000; about 200 bytes each plus the key's id and serial)
+     *     evicted beyond it (default 100,000; about 220 bytes each, plus the id and serial of each
+     *     key when the store reads them from rows)
      * @return this builder
      * @throws IllegalArgumentException if {@code size} is not positive
      */
