@@ -110,6 +110,11 @@ public final class DeviceDataGateway implements AutoCloseable {
   static DeviceDataGateway start(KeyValidator validator, InetSocketAddress address, boolean validate)
       throws IOException {
     Objects.requireNonNull(validator, "validator");
+    // Small JSON answers: without TCP_NODELAY, Nagle's algorithm and delayed ACKs add ~40 ms to each
+    // keep-alive request. Read once, when the JDK's server is first used.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
     HttpServer server = HttpServer.create(address, 1024);
     ExecutorService executor = Executors.newFixedThreadPool(Math.max(4, Runtime.getRuntime().availableProcessors() * 2));
     DeviceDataGateway gateway = new DeviceDataGateway(server, executor, validator, validate);
