@@ -66,9 +66,10 @@ import org.postgresql.PGConnection;
  *       {@code floorInsertRows}, {@code batch} plain INSERTs of a row with a unique 32-byte hash in
  *       one transaction (one autocommitted statement for a batch of 1);
  *   <li>{@code validateColdKey} (sample time): the cached validator answering a key it does not
- *       hold (cache of 100 entries, keys drawn from 200,000), so a store lookup every time. Peer:
- *       {@code storeFindKeyByHash}, the store's lookup alone. Floor: {@code floorSelectOne}, a
- *       {@code SELECT 1} round trip through the same pool;
+ *       hold, so a store lookup every time: in an empty cache, or in a full one of 100 entries that
+ *       must evict (see {@link Cold}). Peer: {@code storeFindKeyByHash}, the store's lookup alone,
+ *       keys drawn at random from the 200,000. Floor: {@code floorSelectOne}, a {@code SELECT 1}
+ *       round trip through the same pool;
  *   <li>{@code feedPollUpToDate} and {@code feedPoll100New} (sample time): {@code changesSince}
  *       with a cursor at the end of the feed, and 100 entries before it, with the validator's page
  *       size. Floor: {@code floorSelectOne}.
@@ -78,9 +79,9 @@ import org.postgresql.PGConnection;
  * {@code COPY} of the 200,000 hashes whose plaintext the benchmark presents; the foreign-key
  * triggers off during the load), then kept in {@code keyseat.jmh.pgdata} (default
  * {@code $TMPDIR/keyseat-jmh-pg}) for later trials and runs. Server: {@code shared_buffers}
- * 512 MB, {@code synchronous_commit} from the {@code synchronousCommit} parameter (default
- * {@code on}, as in production; Zonky's own default is {@code off}). Run with {@code -t 1}: the
- * database server shares the machine's cores.
+ * 512 MB; {@code fsync} and {@code synchronous_commit} from the {@code fsync} parameter (default
+ * {@code on}, as in production; {@code -p fsync=off} for Zonky's test settings). Run with
+ * {@code -t 1}: the database server shares the machine's cores.
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
@@ -105,9 +106,13 @@ public class JdbcStoreBenchmark {
   /** The running server with its million keys, a pool, the store and a Keyseat over it. */
   @State(Scope.Benchmark)
   public static class Database {
-    /** {@code on} (production default) or {@code off}. */
+    /**
+     * {@code on}: every commit waits for its WAL to reach the disk ({@code fsync} and
+     * {@code synchronous_commit} on, as in production); {@code off}: neither (Zonky's default for
+     * tests). Only commits feel it: key creation and the floor's inserts.
+     */
     @Param({"on"})
-    public String synchronousCommit;
+    public String fsync;
 
     EmbeddedPostgres pg;
     HikariDataSource pool;
@@ -125,7 +130,8 @@ public class JdbcStoreBenchmark {
           .setDataDirectory(dir)
           .setCleanDataDirectory(false)
           .setServerConfig("shared_buffers", "512MB")
-          .setServerConfig("synchronous_commit", synchronousCommit)
+          .setServerConfig("fsync", fsync)
+          .setServerConfig("synchronous_commit", fsync)
           .setPGStartupWait(Duration.ofMinutes(2))
           .start();
       mintSample();
@@ -138,10 +144,28 @@ public class JdbcStoreBenchmark {
       pool = new HikariDataSource(config);
       store = JdbcKeyStore.builder(pool).build();
       keyseat = Keyseat.builder(store).build();
+      try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), current_setting('fsync'),"
+              + " current_setting('synchronous_commit'), current_setting('shared_buffers'),"
+              + " pg_size_pretty(pg_total_relation_size('keyseat_api_key')),"
+              + " pg_size_pretty(pg_total_relation_size('keyseat_change'))")) {
+        rs.next();
+        System.out.printf("%nPostgreSQL %s, fsync %s, synchronous_commit %s, shared_buffers %s; keyseat_api_key %s,"
+            + " keyseat_change %s (with indexes)%n", rs.getString(1), rs.getString(2), rs.getString(3),
+            rs.getString(4), rs.getString(5), rs.getString(6));
+      }
       for (int j : new int[] {0, SAMPLE / 2, SAMPLE - 1}) {
         Optional<StoredKey> found = store.findKeyByHash(sampleHashes[j]);
         if (found.isEmpty() || !found.get().id().value().equals(keyId(j * SAMPLE_STRIDE))) {
           throw new IllegalStateException("setup: sample key " + j + " is not in the table");
+        }
+      }
+      try (CachedKeyValidator check = keyseat.validator().build()) {
+        for (int j : new int[] {0, 1, SAMPLE - 1}) {
+          Verdict v = check.validate(sample[j]);
+          if (!v.isValid() || !v.keyId().value().equals(keyId(j * SAMPLE_STRIDE))) {
+            throw new IllegalStateException("setup: sample key " + j + " answered " + v);
+          }
         }
       }
     }
@@ -354,18 +378,51 @@ public class JdbcStoreBenchmark {
 
   // ------------------------------------------------------------------ cold validation
 
-  /** A validator whose cache of 100 entries almost never holds the key presented. */
+  /**
+   * A validator that does not hold the key presented. {@code empty}: a new validator with room for
+   * every sample key each iteration, given the sample keys in a shuffled order, each once; so
+   * every call is a miss and nothing is evicted. {@code full}: one validator with a cache of 100
+   * entries, given keys drawn at random from the 200,000, so that nearly every call is a miss that
+   * also evicts an entry (a cache far smaller than the keys in use).
+   */
   @State(Scope.Benchmark)
   public static class Cold {
+    /** {@code empty} or {@code full}, see above. */
+    @Param({"empty", "full"})
+    public String cache;
+
     CachedKeyValidator validator;
+    final List<CachedKeyValidator> built = new ArrayList<>();
+    int[] order;
+    final AtomicInteger next = new AtomicInteger();
     final LongAdder hits = new LongAdder();
     final LongAdder misses = new LongAdder();
     final LongAdder lookups = new LongAdder();
 
     @Setup(Level.Trial)
+    public void shuffle() {
+      order = new int[SAMPLE];
+      for (int j = 0; j < SAMPLE; j++) {
+        order[j] = j;
+      }
+      java.util.Random random = new java.util.Random(SEED);
+      for (int j = SAMPLE - 1; j > 0; j--) {
+        int k = random.nextInt(j + 1);
+        int t = order[j];
+        order[j] = order[k];
+        order[k] = t;
+      }
+    }
+
+    @Setup(Level.Iteration)
     public void build(Database db) {
+      if (validator != null && "full".equals(cache)) {
+        return;
+      }
+      // The previous iteration's validator is closed with the trial: closing writes its usage,
+      // thousands of row updates whose flushing would run beside the next iteration's lookups.
       validator = db.keyseat.validator()
-          .maximumSize(100)
+          .maximumSize("full".equals(cache) ? 100 : 2L * SAMPLE)
           .storeLookupsPerSecond(10_000_000)
           .usageFlushInterval(Duration.ofDays(1)) // usage writes would run beside the lookups
           .metrics(new ValidatorMetrics() {
@@ -385,21 +442,22 @@ public class JdbcStoreBenchmark {
             }
           })
           .build();
-      for (int j : new int[] {0, 1, SAMPLE - 1}) {
-        Verdict v = validator.validate(db.sample[j]);
-        if (!v.isValid() || !v.keyId().value().equals(keyId(j * SAMPLE_STRIDE))) {
-          throw new IllegalStateException("setup: sample key " + j + " answered " + v);
-        }
-      }
+      built.add(validator);
+      next.set(0);
+    }
+
+    /** @return the next sample index: in shuffled order ({@code empty}) or at random ({@code full}) */
+    int pick(Picker p) {
+      return "full".equals(cache) ? p.next(SAMPLE) : order[next.getAndIncrement() % SAMPLE];
     }
 
     @TearDown(Level.Trial)
     public void close() {
       long h = hits.sum();
       long m = misses.sum();
-      System.out.printf("%ncold validation: %,d cache misses, %,d store lookups, %,d hits (%.3f%% of validations)%n",
-          m, lookups.sum(), h, 100.0 * h / Math.max(1, h + m));
-      validator.close();
+      System.out.printf("%ncold validation (%s cache): %,d cache misses, %,d store lookups, %,d hits (%.3f%% of"
+          + " validations)%n", cache, m, lookups.sum(), h, 100.0 * h / Math.max(1, h + m));
+      built.forEach(CachedKeyValidator::close);
     }
   }
 
@@ -407,7 +465,7 @@ public class JdbcStoreBenchmark {
   @BenchmarkMode(Mode.SampleTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public Verdict validateColdKey(Database db, Cold cold, Picker p) {
-    return cold.validator.validate(db.sample[p.next(SAMPLE)]);
+    return cold.validator.validate(db.sample[cold.pick(p)]);
   }
 
   @Benchmark
