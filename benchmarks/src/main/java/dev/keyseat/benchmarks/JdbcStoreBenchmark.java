@@ -13,9 +13,12 @@ import dev.keyseat.Verdict;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.jdbc.JdbcKeyStore;
+import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
+import dev.keyseat.spi.UsageDelta;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.StringReader;
@@ -30,6 +33,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -78,7 +82,8 @@ import org.postgresql.PGConnection;
  * <p>The database is built once with bulk SQL ({@code INSERT … SELECT generate_series} and a
  * {@code COPY} of the 200,000 hashes whose plaintext the benchmark presents; the foreign-key
  * triggers off during the load), then kept in {@code keyseat.jmh.pgdata} (default
- * {@code $TMPDIR/keyseat-jmh-pg}) for later trials and runs. Server: {@code shared_buffers}
+ * {@code $TMPDIR/keyseat-jmh-pg}) for later trials and runs; each trial starts with
+ * {@code VACUUM ANALYZE} and a {@code CHECKPOINT}, autovacuum off. Server: {@code shared_buffers}
  * 512 MB; {@code fsync} and {@code synchronous_commit} from the {@code fsync} parameter (default
  * {@code on}, as in production; {@code -p fsync=off} for Zonky's test settings). Run with
  * {@code -t 1}: the database server shares the machine's cores.
@@ -98,6 +103,8 @@ public class JdbcStoreBenchmark {
   static final long SEED = 20260101L;
   static final String VERSION = "v1 keys=" + KEYS + " sample=" + SAMPLE + " free=" + FREE_DEVICES + " seed=" + SEED;
   static final String DATABASE = "keyseat_bench";
+  static final List<String> TABLES = List.of("keyseat_account", "keyseat_member", "keyseat_device",
+      "keyseat_api_key", "keyseat_audit", "keyseat_change", "keyseat_change_seq", "bench_floor");
   /** The validator's page size when it reads the feed. */
   static final int FEED_PAGE = 500;
   static final Actor ADMIN = Actor.user("admin");
@@ -136,6 +143,7 @@ public class JdbcStoreBenchmark {
           .start();
       mintSample();
       ensureLoaded();
+      settle();
       HikariConfig config = new HikariConfig();
       config.setJdbcUrl(pg.getJdbcUrl("postgres", DATABASE));
       config.setUsername("postgres");
@@ -205,6 +213,22 @@ public class JdbcStoreBenchmark {
       }
       System.out.printf("%nloaded %,d keys, %,d devices and %,d feed entries with bulk SQL in %.1f s%n", KEYS,
           KEYS + FREE_DEVICES, KEYS, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Every trial starts from a vacuumed database, and no autovacuum of a million-row table runs
+     * in the middle of one: the creation benchmark deletes the keys it made after each iteration.
+     */
+    private void settle() throws SQLException {
+      long start = System.nanoTime();
+      try (Connection c = pg.getDatabase("postgres", DATABASE).getConnection(); Statement st = c.createStatement()) {
+        for (String table : TABLES) {
+          st.execute("ALTER TABLE " + table + " SET (autovacuum_enabled = false)");
+        }
+        st.execute("VACUUM ANALYZE " + String.join(", ", TABLES));
+        st.execute("CHECKPOINT");
+      }
+      System.out.printf("%nVACUUM ANALYZE and CHECKPOINT before the trial: %.1f s%n", (System.nanoTime() - start) / 1e9);
     }
 
     private String marker() {
@@ -392,7 +416,6 @@ public class JdbcStoreBenchmark {
     public String cache;
 
     CachedKeyValidator validator;
-    final List<CachedKeyValidator> built = new ArrayList<>();
     int[] order;
     final AtomicInteger next = new AtomicInteger();
     final LongAdder hits = new LongAdder();
@@ -419,12 +442,12 @@ public class JdbcStoreBenchmark {
       if (validator != null && "full".equals(cache)) {
         return;
       }
-      // The previous iteration's validator is closed with the trial: closing writes its usage,
-      // thousands of row updates whose flushing would run beside the next iteration's lookups.
-      validator = db.keyseat.validator()
+      if (validator != null) {
+        validator.close();
+      }
+      validator = Keyseat.builder(new WithoutUsage(db.store)).build().validator()
           .maximumSize("full".equals(cache) ? 100 : 2L * SAMPLE)
           .storeLookupsPerSecond(10_000_000)
-          .usageFlushInterval(Duration.ofDays(1)) // usage writes would run beside the lookups
           .metrics(new ValidatorMetrics() {
             @Override
             public void cacheHit() {
@@ -442,7 +465,6 @@ public class JdbcStoreBenchmark {
             }
           })
           .build();
-      built.add(validator);
       next.set(0);
     }
 
@@ -457,7 +479,56 @@ public class JdbcStoreBenchmark {
       long m = misses.sum();
       System.out.printf("%ncold validation (%s cache): %,d cache misses, %,d store lookups, %,d hits (%.3f%% of"
           + " validations)%n", cache, m, lookups.sum(), h, 100.0 * h / Math.max(1, h + m));
-      built.forEach(CachedKeyValidator::close);
+      validator.close();
+    }
+  }
+
+  /**
+   * The store without usage writes, for the cold validators: each validates tens of thousands of
+   * keys once, and writing their usage (at close) would update as many rows of the table between
+   * trials, leaving work for VACUUM and dirty pages that slow the next lookups. Usage flushing is
+   * not what these benchmarks measure.
+   */
+  static final class WithoutUsage implements KeyStore {
+    private final KeyStore store;
+
+    WithoutUsage(KeyStore store) {
+      this.store = store;
+    }
+
+    @Override
+    public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
+      return store.inAccount(accountId, work);
+    }
+
+    @Override
+    public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
+      return store.readAccount(accountId, work);
+    }
+
+    @Override
+    public Optional<StoredKey> findKeyByHash(KeyHash hash) {
+      return store.findKeyByHash(hash);
+    }
+
+    @Override
+    public void forEachKey(java.util.function.Consumer<? super StoredKey> action) {
+      store.forEachKey(action);
+    }
+
+    @Override
+    public List<ChangeEvent> changesSince(long afterSequence, int max) {
+      return store.changesSince(afterSequence, max);
+    }
+
+    @Override
+    public long latestChangeSequence() {
+      return store.latestChangeSequence();
+    }
+
+    @Override
+    public void recordUsage(Collection<UsageDelta> batch) {
+      // dropped
     }
   }
 
