@@ -13,9 +13,12 @@ import dev.keyseat.Verdict;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.jdbc.JdbcKeyStore;
+import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
+import dev.keyseat.spi.UsageDelta;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.StringReader;
@@ -30,6 +33,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -66,9 +70,10 @@ import org.postgresql.PGConnection;
  *       {@code floorInsertRows}, {@code batch} plain INSERTs of a row with a unique 32-byte hash in
  *       one transaction (one autocommitted statement for a batch of 1);
  *   <li>{@code validateColdKey} (sample time): the cached validator answering a key it does not
- *       hold (cache of 100 entries, keys drawn from 200,000), so a store lookup every time. Peer:
- *       {@code storeFindKeyByHash}, the store's lookup alone. Floor: {@code floorSelectOne}, a
- *       {@code SELECT 1} round trip through the same pool;
+ *       hold, so a store lookup every time: in an empty cache, or in a full one of 100 entries that
+ *       must evict (see {@link Cold}). Peer: {@code storeFindKeyByHash}, the store's lookup alone,
+ *       keys drawn at random from the 200,000. Floor: {@code floorSelectOne}, a {@code SELECT 1}
+ *       round trip through the same pool;
  *   <li>{@code feedPollUpToDate} and {@code feedPoll100New} (sample time): {@code changesSince}
  *       with a cursor at the end of the feed, and 100 entries before it, with the validator's page
  *       size. Floor: {@code floorSelectOne}.
@@ -77,10 +82,11 @@ import org.postgresql.PGConnection;
  * <p>The database is built once with bulk SQL ({@code INSERT … SELECT generate_series} and a
  * {@code COPY} of the 200,000 hashes whose plaintext the benchmark presents; the foreign-key
  * triggers off during the load), then kept in {@code keyseat.jmh.pgdata} (default
- * {@code $TMPDIR/keyseat-jmh-pg}) for later trials and runs. Server: {@code shared_buffers}
- * 512 MB, {@code synchronous_commit} from the {@code synchronousCommit} parameter (default
- * {@code on}, as in production; Zonky's own default is {@code off}). Run with {@code -t 1}: the
- * database server shares the machine's cores.
+ * {@code $TMPDIR/keyseat-jmh-pg}) for later trials and runs; each trial starts with
+ * {@code VACUUM ANALYZE} and a {@code CHECKPOINT}, autovacuum off. Server: {@code shared_buffers}
+ * 512 MB; {@code fsync} and {@code synchronous_commit} from the {@code fsync} parameter (default
+ * {@code on}, as in production; {@code -p fsync=off} for Zonky's test settings). Run with
+ * {@code -t 1}: the database server shares the machine's cores.
  */
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @Warmup(iterations = 3, time = 1)
@@ -97,6 +103,8 @@ public class JdbcStoreBenchmark {
   static final long SEED = 20260101L;
   static final String VERSION = "v1 keys=" + KEYS + " sample=" + SAMPLE + " free=" + FREE_DEVICES + " seed=" + SEED;
   static final String DATABASE = "keyseat_bench";
+  static final List<String> TABLES = List.of("keyseat_account", "keyseat_member", "keyseat_device",
+      "keyseat_api_key", "keyseat_audit", "keyseat_change", "keyseat_change_seq", "bench_floor");
   /** The validator's page size when it reads the feed. */
   static final int FEED_PAGE = 500;
   static final Actor ADMIN = Actor.user("admin");
@@ -105,9 +113,13 @@ public class JdbcStoreBenchmark {
   /** The running server with its million keys, a pool, the store and a Keyseat over it. */
   @State(Scope.Benchmark)
   public static class Database {
-    /** {@code on} (production default) or {@code off}. */
+    /**
+     * {@code on}: every commit waits for its WAL to reach the disk ({@code fsync} and
+     * {@code synchronous_commit} on, as in production); {@code off}: neither (Zonky's default for
+     * tests). Only commits feel it: key creation and the floor's inserts.
+     */
     @Param({"on"})
-    public String synchronousCommit;
+    public String fsync;
 
     EmbeddedPostgres pg;
     HikariDataSource pool;
@@ -125,11 +137,13 @@ public class JdbcStoreBenchmark {
           .setDataDirectory(dir)
           .setCleanDataDirectory(false)
           .setServerConfig("shared_buffers", "512MB")
-          .setServerConfig("synchronous_commit", synchronousCommit)
+          .setServerConfig("fsync", fsync)
+          .setServerConfig("synchronous_commit", fsync)
           .setPGStartupWait(Duration.ofMinutes(2))
           .start();
       mintSample();
       ensureLoaded();
+      settle();
       HikariConfig config = new HikariConfig();
       config.setJdbcUrl(pg.getJdbcUrl("postgres", DATABASE));
       config.setUsername("postgres");
@@ -138,10 +152,28 @@ public class JdbcStoreBenchmark {
       pool = new HikariDataSource(config);
       store = JdbcKeyStore.builder(pool).build();
       keyseat = Keyseat.builder(store).build();
+      try (Connection c = pool.getConnection(); Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT current_setting('server_version'), current_setting('fsync'),"
+              + " current_setting('synchronous_commit'), current_setting('shared_buffers'),"
+              + " pg_size_pretty(pg_total_relation_size('keyseat_api_key')),"
+              + " pg_size_pretty(pg_total_relation_size('keyseat_change'))")) {
+        rs.next();
+        System.out.printf("%nPostgreSQL %s, fsync %s, synchronous_commit %s, shared_buffers %s; keyseat_api_key %s,"
+            + " keyseat_change %s (with indexes)%n", rs.getString(1), rs.getString(2), rs.getString(3),
+            rs.getString(4), rs.getString(5), rs.getString(6));
+      }
       for (int j : new int[] {0, SAMPLE / 2, SAMPLE - 1}) {
         Optional<StoredKey> found = store.findKeyByHash(sampleHashes[j]);
         if (found.isEmpty() || !found.get().id().value().equals(keyId(j * SAMPLE_STRIDE))) {
           throw new IllegalStateException("setup: sample key " + j + " is not in the table");
+        }
+      }
+      try (CachedKeyValidator check = keyseat.validator().build()) {
+        for (int j : new int[] {0, 1, SAMPLE - 1}) {
+          Verdict v = check.validate(sample[j]);
+          if (!v.isValid() || !v.keyId().value().equals(keyId(j * SAMPLE_STRIDE))) {
+            throw new IllegalStateException("setup: sample key " + j + " answered " + v);
+          }
         }
       }
     }
@@ -181,6 +213,22 @@ public class JdbcStoreBenchmark {
       }
       System.out.printf("%nloaded %,d keys, %,d devices and %,d feed entries with bulk SQL in %.1f s%n", KEYS,
           KEYS + FREE_DEVICES, KEYS, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Every trial starts from a vacuumed database, and no autovacuum of a million-row table runs
+     * in the middle of one: the creation benchmark deletes the keys it made after each iteration.
+     */
+    private void settle() throws SQLException {
+      long start = System.nanoTime();
+      try (Connection c = pg.getDatabase("postgres", DATABASE).getConnection(); Statement st = c.createStatement()) {
+        for (String table : TABLES) {
+          st.execute("ALTER TABLE " + table + " SET (autovacuum_enabled = false)");
+        }
+        st.execute("VACUUM ANALYZE " + String.join(", ", TABLES));
+        st.execute("CHECKPOINT");
+      }
+      System.out.printf("%nVACUUM ANALYZE and CHECKPOINT before the trial: %.1f s%n", (System.nanoTime() - start) / 1e9);
     }
 
     private String marker() {
@@ -354,20 +402,52 @@ public class JdbcStoreBenchmark {
 
   // ------------------------------------------------------------------ cold validation
 
-  /** A validator whose cache of 100 entries almost never holds the key presented. */
+  /**
+   * A validator that does not hold the key presented. {@code empty}: a new validator with room for
+   * every sample key each iteration, given the sample keys in a shuffled order, each once; so
+   * every call is a miss and nothing is evicted. {@code full}: one validator with a cache of 100
+   * entries, given keys drawn at random from the 200,000, so that nearly every call is a miss that
+   * also evicts an entry (a cache far smaller than the keys in use).
+   */
   @State(Scope.Benchmark)
   public static class Cold {
+    /** {@code empty} or {@code full}, see above. */
+    @Param({"empty", "full"})
+    public String cache;
+
     CachedKeyValidator validator;
+    int[] order;
+    final AtomicInteger next = new AtomicInteger();
     final LongAdder hits = new LongAdder();
     final LongAdder misses = new LongAdder();
     final LongAdder lookups = new LongAdder();
 
     @Setup(Level.Trial)
+    public void shuffle() {
+      order = new int[SAMPLE];
+      for (int j = 0; j < SAMPLE; j++) {
+        order[j] = j;
+      }
+      java.util.Random random = new java.util.Random(SEED);
+      for (int j = SAMPLE - 1; j > 0; j--) {
+        int k = random.nextInt(j + 1);
+        int t = order[j];
+        order[j] = order[k];
+        order[k] = t;
+      }
+    }
+
+    @Setup(Level.Iteration)
     public void build(Database db) {
-      validator = db.keyseat.validator()
-          .maximumSize(100)
+      if (validator != null && "full".equals(cache)) {
+        return;
+      }
+      if (validator != null) {
+        validator.close();
+      }
+      validator = Keyseat.builder(new WithoutUsage(db.store)).build().validator()
+          .maximumSize("full".equals(cache) ? 100 : 2L * SAMPLE)
           .storeLookupsPerSecond(10_000_000)
-          .usageFlushInterval(Duration.ofDays(1)) // usage writes would run beside the lookups
           .metrics(new ValidatorMetrics() {
             @Override
             public void cacheHit() {
@@ -385,21 +465,70 @@ public class JdbcStoreBenchmark {
             }
           })
           .build();
-      for (int j : new int[] {0, 1, SAMPLE - 1}) {
-        Verdict v = validator.validate(db.sample[j]);
-        if (!v.isValid() || !v.keyId().value().equals(keyId(j * SAMPLE_STRIDE))) {
-          throw new IllegalStateException("setup: sample key " + j + " answered " + v);
-        }
-      }
+      next.set(0);
+    }
+
+    /** @return the next sample index: in shuffled order ({@code empty}) or at random ({@code full}) */
+    int pick(Picker p) {
+      return "full".equals(cache) ? p.next(SAMPLE) : order[next.getAndIncrement() % SAMPLE];
     }
 
     @TearDown(Level.Trial)
     public void close() {
       long h = hits.sum();
       long m = misses.sum();
-      System.out.printf("%ncold validation: %,d cache misses, %,d store lookups, %,d hits (%.3f%% of validations)%n",
-          m, lookups.sum(), h, 100.0 * h / Math.max(1, h + m));
+      System.out.printf("%ncold validation (%s cache): %,d cache misses, %,d store lookups, %,d hits (%.3f%% of"
+          + " validations)%n", cache, m, lookups.sum(), h, 100.0 * h / Math.max(1, h + m));
       validator.close();
+    }
+  }
+
+  /**
+   * The store without usage writes, for the cold validators: each validates tens of thousands of
+   * keys once, and writing their usage (at close) would update as many rows of the table between
+   * trials, leaving work for VACUUM and dirty pages that slow the next lookups. Usage flushing is
+   * not what these benchmarks measure.
+   */
+  static final class WithoutUsage implements KeyStore {
+    private final KeyStore store;
+
+    WithoutUsage(KeyStore store) {
+      this.store = store;
+    }
+
+    @Override
+    public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
+      return store.inAccount(accountId, work);
+    }
+
+    @Override
+    public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
+      return store.readAccount(accountId, work);
+    }
+
+    @Override
+    public Optional<StoredKey> findKeyByHash(KeyHash hash) {
+      return store.findKeyByHash(hash);
+    }
+
+    @Override
+    public void forEachKey(java.util.function.Consumer<? super StoredKey> action) {
+      store.forEachKey(action);
+    }
+
+    @Override
+    public List<ChangeEvent> changesSince(long afterSequence, int max) {
+      return store.changesSince(afterSequence, max);
+    }
+
+    @Override
+    public long latestChangeSequence() {
+      return store.latestChangeSequence();
+    }
+
+    @Override
+    public void recordUsage(Collection<UsageDelta> batch) {
+      // dropped
     }
   }
 
@@ -407,7 +536,7 @@ public class JdbcStoreBenchmark {
   @BenchmarkMode(Mode.SampleTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public Verdict validateColdKey(Database db, Cold cold, Picker p) {
-    return cold.validator.validate(db.sample[p.next(SAMPLE)]);
+    return cold.validator.validate(db.sample[cold.pick(p)]);
   }
 
   @Benchmark
