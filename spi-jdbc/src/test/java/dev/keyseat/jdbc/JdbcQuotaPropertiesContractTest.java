@@ -10,12 +10,14 @@ import org.junit.jupiter.api.Nested;
  * sequences against a real KeyManager over the JDBC store, checked against the reference model
  * after every step. Each sequence starts from emptied tables.
  *
- * <p>Fewer sequences than the suite's default 1,000, which the in-memory store runs: on a 2-core
- * build machine a sequence costs about 35 ms on H2 and 110 ms on PostgreSQL when it is quiet, and
- * twice that when it is shared (17 ms in memory), most of it in the reads that check the invariants
- * after every command. 200 and 300 sequences keep the module's build well under three minutes. The
- * model logic is proven in memory; what these runs add is the SQL of both dialects, which every
- * sequence exercises. Run more with {@code -DQT_EXAMPLES=<n>}.
+ * <p>Fewer sequences than the suite's default 1,000, which the in-memory store runs (17 ms a
+ * sequence). On the 2-core build VM a sequence costs 35–80 ms on H2 (CPU-bound: slower when the
+ * machine is shared) and 100–300 ms on PostgreSQL, which is bound by thousands of local round trips
+ * per sequence, each about 70 µs while the vCPUs are otherwise idle and about 10 µs while other
+ * work keeps them busy. 200 sequences on PostgreSQL (20–60 s) and 300 on H2 (11–25 s) keep the
+ * module's build under three minutes. The model logic is proven in memory; what these runs add is
+ * the SQL of both dialects, which every sequence exercises. Run more with
+ * {@code -DQT_EXAMPLES=<n>}.
  */
 class JdbcQuotaPropertiesContractTest {
 

@@ -22,17 +22,6 @@ public abstract class TestDatabase {
       "DELETE FROM keyseat_member",
       "DELETE FROM keyseat_account",
       "UPDATE keyseat_change_seq SET last_seq = 0");
-  /**
-   * PostgreSQL empties the tables with TRUNCATE: DELETE leaves every row dead in the tables and
-   * indexes until autovacuum comes, and the suites reuse the same account ids thousands of times
-   * (the property suite clears before each of its sequences), so index scans for "acme" wade
-   * through more dead entries with every test. The lock timeout turns a connection left in a
-   * transaction by a failed test into an error instead of a hang.
-   */
-  private static final List<String> TRUNCATE = List.of(
-      "SET LOCAL lock_timeout = '10s'",
-      "TRUNCATE keyseat_change, keyseat_audit, keyseat_api_key, keyseat_device, keyseat_member, keyseat_account",
-      "UPDATE keyseat_change_seq SET last_seq = 0");
 
   private final String name;
   private final Dialect dialect;
@@ -137,21 +126,6 @@ public abstract class TestDatabase {
         st.execute("SELECT 1 FROM keyseat_change_seq");
       } catch (SQLException missing) {
         Scripts.run(c, dialect.schemaResource);
-        return;
-      }
-      if (dialect instanceof Dialect.Postgres) {
-        c.setAutoCommit(false);
-        try {
-          for (String sql : TRUNCATE) {
-            st.execute(sql);
-          }
-          c.commit();
-        } catch (SQLException e) {
-          c.rollback();
-          throw e;
-        } finally {
-          c.setAutoCommit(true);
-        }
         return;
       }
       for (String sql : CLEAR) {
