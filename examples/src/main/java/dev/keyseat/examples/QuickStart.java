@@ -114,7 +114,7 @@ public final class QuickStart {
     String lobbyKey = issued.get(0).secret().reveal();
     out.println("7. Validate the lobby key for AQ-1001: " + validator.validate(lobbyKey, "AQ-1001").status()
         + "; for AQ-1002: " + validator.validate(lobbyKey, "AQ-1002").status()
-        + "; a typo: " + validator.validate(lobbyKey.substring(0, lobbyKey.length() - 1) + "x").status());
+        + "; a typo: " + validator.validate(typo(lobbyKey)).status());
 
     IssuedKey regenerated = keys.regenerateKey(admin, acme, issued.get(0).key().id());
     out.println("8. Regenerated " + regenerated.key().id() + ": old secret "
@@ -162,6 +162,12 @@ public final class QuickStart {
     double seconds = (now - start) / 1e9;
     out.printf(Locale.ROOT, "     %,d validations in %.2f s: %,.0f validations per second, %d refused%n",
         count, seconds, count / seconds, refused);
+  }
+
+  /** The key with its last character changed, as a mistyped copy would be. */
+  private static String typo(String key) {
+    char last = key.charAt(key.length() - 1);
+    return key.substring(0, key.length() - 1) + (last == 'x' ? 'y' : 'x');
   }
 
   private static void printTable(List<ApiKey> rows, PrintStream out) {
