@@ -10,19 +10,18 @@ import dev.keyseat.UserId;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
-import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.KeyUsage;
 import dev.keyseat.spi.StoredKey;
-import dev.keyseat.spi.UsageDelta;
-import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 
-/** A store that forwards to another, for tests that plant a bug in one method. */
-class ForwardingKeyStore implements KeyStore {
-  private final KeyStore delegate;
+/**
+ * testkit's forwarding store that also wraps every transaction, for tests that plant a bug in one
+ * transaction method.
+ */
+class ForwardingKeyStore extends dev.keyseat.testkit.ForwardingKeyStore {
   private final UnaryOperator<AccountTransaction> transactions;
 
   /**
@@ -30,38 +29,18 @@ class ForwardingKeyStore implements KeyStore {
    * @param transactions wraps every transaction, e.g. in a {@link ForwardingTransaction} with a bug
    */
   ForwardingKeyStore(KeyStore delegate, UnaryOperator<AccountTransaction> transactions) {
-    this.delegate = delegate;
+    super(delegate);
     this.transactions = transactions;
   }
 
   @Override
   public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
-    return delegate.inAccount(accountId, tx -> work.run(transactions.apply(tx)));
+    return delegate().inAccount(accountId, tx -> work.run(transactions.apply(tx)));
   }
 
   @Override
   public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
-    return delegate.readAccount(accountId, tx -> work.run(transactions.apply(tx)));
-  }
-
-  @Override
-  public Optional<StoredKey> findKeyByHash(KeyHash hash) {
-    return delegate.findKeyByHash(hash);
-  }
-
-  @Override
-  public List<ChangeEvent> changesSince(long afterSequence, int max) {
-    return delegate.changesSince(afterSequence, max);
-  }
-
-  @Override
-  public long latestChangeSequence() {
-    return delegate.latestChangeSequence();
-  }
-
-  @Override
-  public void recordUsage(Collection<UsageDelta> batch) {
-    delegate.recordUsage(batch);
+    return delegate().readAccount(accountId, tx -> work.run(transactions.apply(tx)));
   }
 
   /** A transaction that forwards every call. */
