@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
 import dev.keyseat.ApiKey;
-import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.validation.CachedKeyValidatorBuilder;
+import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyId;
@@ -18,9 +19,9 @@ import dev.keyseat.NewAccount;
 import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.UserId;
-import dev.keyseat.ValidatorMetrics;
-import dev.keyseat.Verdict;
-import dev.keyseat.Verdict.Status;
+import dev.keyseat.validation.ValidatorMetrics;
+import dev.keyseat.validation.Verdict;
+import dev.keyseat.validation.Verdict.Status;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
@@ -108,7 +109,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ helpers
 
   /** @return node A's validator builder, on the manual scheduler, recording {@link #metrics} */
-  protected CachedKeyValidator.Builder validator() {
+  protected CachedKeyValidatorBuilder validator() {
     return keyseat.validator().scheduler(scheduler).metrics(metrics);
   }
 
@@ -118,7 +119,7 @@ public abstract class CachedValidatorContract {
    * @param builder the configured builder
    * @return the running validator
    */
-  protected CachedKeyValidator start(CachedKeyValidator.Builder builder) {
+  protected CachedKeyValidator start(CachedKeyValidatorBuilder builder) {
     CachedKeyValidator v = builder.build();
     started.add(v);
     return v;

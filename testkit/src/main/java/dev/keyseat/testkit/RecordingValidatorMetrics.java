@@ -1,7 +1,7 @@
 package dev.keyseat.testkit;
 
-import dev.keyseat.ValidatorMetrics;
-import dev.keyseat.Verdict;
+import dev.keyseat.validation.ValidatorMetrics;
+import dev.keyseat.validation.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;

@@ -1,8 +1,10 @@
-package dev.keyseat;
+package dev.keyseat.internal.validation;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.keyseat.Verdict.Status;
+import dev.keyseat.AccountId;
+import dev.keyseat.KeyId;
+import dev.keyseat.internal.CommitStream;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.spi.ChangeEvent;
@@ -10,6 +12,12 @@ import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
+import dev.keyseat.validation.CachedKeyValidator;
+import dev.keyseat.validation.Ticker;
+import dev.keyseat.validation.ValidatorMetrics;
+import dev.keyseat.validation.ValidatorScheduler;
+import dev.keyseat.validation.Verdict;
+import dev.keyseat.validation.Verdict.Status;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +38,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The cached validator. The hot path (a cached, valid key) is: checksum, one SHA-256 into a
  * thread-local buffer, a cache lookup with a thread-local probe, a ticker read and a lock-free
- * usage count; it allocates nothing. Verdicts come from {@link StoreValidator#judge}, computed
+ * usage count; it allocates nothing. Verdicts come from {@link Verdicts#judge}, computed
  * when an entry is loaded and again when a time it depends on (expiry, end of an overlap)
  * arrives.
  *
@@ -38,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * key waits for it, so a load that read the store before a commit is removed by the commit's
  * invalidation, never left behind it.
  */
-final class CachingKeyValidator implements CachedKeyValidator {
+final class ValidationCache implements CachedKeyValidator {
   private static final Logger log = LoggerFactory.getLogger(CachedKeyValidator.class);
   /** "Never", in ticker nanoseconds: far enough, and far from overflow. */
   private static final long FOREVER = 100L * 365 * 24 * 3600 * 1_000_000_000L;
@@ -51,7 +59,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
   /** Preload answers unknown hashes with this, without storing it. */
   private static final CacheEntry UNKNOWN_ENTRY = new CacheEntry().fill(Verdict.UNKNOWN, 0, 0);
 
-  private final Keyseat keyseat;
+  private final CommitStream commits;
   private final KeyStore store;
   private final KeyFormat format;
   private final KeyHasher hasher;
@@ -106,46 +114,43 @@ final class CachingKeyValidator implements CachedKeyValidator {
     }
   }
 
-  CachingKeyValidator(CachedKeyValidator.Builder b) {
-    this.keyseat = b.keyseat;
-    this.store = keyseat.store();
-    this.format = keyseat.format();
-    this.hasher = keyseat.hasher();
+  ValidationCache(CacheSettings b, KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock,
+      CommitStream commits) {
+    this.commits = commits;
+    this.store = store;
+    this.format = format;
+    this.hasher = hasher;
     this.keyLength = format.length();
     this.stagedOffset = format.stagedOffset();
     this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
-    this.clock = keyseat.clock();
-    this.ticker = b.ticker != null ? b.ticker : defaultTicker(clock);
-    this.metrics = b.metrics;
-    this.preload = b.preload;
-    this.negativeTtl = b.negativeTtl.toNanos();
-    this.maxStaleness = b.maxStaleness.toNanos();
+    this.clock = clock;
+    this.ticker = b.ticker();
+    this.metrics = b.metrics();
+    this.preload = b.preload();
+    this.negativeTtl = b.negativeTtl().toNanos();
+    this.maxStaleness = b.maxStaleness().toNanos();
     Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
     if (!preload) {
-      caffeine.maximumSize(b.maximumSize);
+      caffeine.maximumSize(b.maximumSize());
     }
     this.cache = caffeine.build();
     this.startedAt = ticker.read();
     this.syncedAt = startedAt - ANCIENT;
     this.lastWarning = new AtomicLong(startedAt - WARN_EVERY);
-    this.budget = new LookupBudget(b.lookupsPerSecond, startedAt);
-    this.rateLimiter = b.rateLimitPeriod == null ? null
-        : new Bucket4jRateLimiter(b.rateLimitRequests, b.rateLimitPeriod, ticker);
+    this.budget = new LookupBudget(b.lookupsPerSecond(), startedAt);
+    Duration ratePeriod = b.rateLimitPeriod();
+    this.rateLimiter = ratePeriod == null ? null : new Bucket4jRateLimiter(b.rateLimitRequests(), ratePeriod, ticker);
 
-    keyseat.onCommit(onCommit);
+    commits.subscribe(onCommit);
     try {
       poll();
     } catch (PreloadUnsupported e) {
-      keyseat.removeCommitListener(onCommit);
+      commits.unsubscribe(onCommit);
       throw new IllegalStateException("cannot preload all keys: " + e.getCause().getMessage(), e.getCause());
     }
-    ValidatorScheduler scheduler = b.scheduler != null ? b.scheduler : new DaemonScheduler();
-    tasks.add(scheduler.schedule("feed-poller", b.pollInterval, () -> quietly("poll the change feed", this::poll)));
-    tasks.add(scheduler.schedule("usage-flusher", b.flushInterval, () -> quietly("flush usage", this::flushUsage)));
-  }
-
-  static Ticker defaultTicker(Clock clock) {
-    return clock.getClass() == Clock.systemUTC().getClass() ? Ticker.system() : Ticker.of(clock);
+    ValidatorScheduler scheduler = b.scheduler();
+    tasks.add(scheduler.schedule("feed-poller", b.pollInterval(), () -> quietly("poll the change feed", this::poll)));
+    tasks.add(scheduler.schedule("usage-flusher", b.flushInterval(), () -> quietly("flush usage", this::flushUsage)));
   }
 
   // ------------------------------------------------------------------ validation
@@ -201,7 +206,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       return verdict;
     }
     if (deviceSerial != null && !deviceSerial.equals(verdict.deviceSerial())) {
-      return StoreValidator.forDevice(verdict, deviceSerial);
+      return Verdicts.forDevice(verdict, deviceSerial);
     }
     if (rateLimiter != null) {
       long wait = rateLimiter.tryAcquire(verdict.keyId());
@@ -258,7 +263,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       return entry.fill(Verdict.UNKNOWN, now + negativeTtl, now);
     }
     Instant wall = clock.instant();
-    Verdict verdict = shareAccount(StoreValidator.judge(found, presented, null, wall));
+    Verdict verdict = shareAccount(Verdicts.judge(found, presented, null, wall));
     if (verdict.status() == Status.UNKNOWN) {
       return entry.fill(verdict, now + negativeTtl, now);
     }
@@ -450,7 +455,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       closed = true;
       syncedAt = ticker.read() - ANCIENT;
     }
-    keyseat.removeCommitListener(onCommit);
+    commits.unsubscribe(onCommit);
     for (ValidatorScheduler.Cancellable task : tasks) {
       quietly("stop a background task", task::cancel);
     }
