@@ -98,8 +98,10 @@ final class Connections {
     return dialect;
   }
 
-  int maxAttempts() {
-    return maxAttempts;
+  /** @return e.g. {@code PostgreSQL, attempts=3} */
+  @Override
+  public String toString() {
+    return dialect + ", attempts=" + maxAttempts;
   }
 
   /**

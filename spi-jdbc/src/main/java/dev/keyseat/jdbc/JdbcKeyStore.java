@@ -274,7 +274,7 @@ public final class JdbcKeyStore implements KeyStore {
 
   @Override
   public String toString() {
-    return "JdbcKeyStore[" + dialect() + ", attempts=" + connections.maxAttempts() + "]";
+    return "JdbcKeyStore[" + connections + "]";
   }
 
   // ------------------------------------------------------------------ builder
