@@ -6,6 +6,9 @@ module dev.keyseat.jdbc {
   requires transitive dev.keyseat.core;
   requires transitive java.sql;
   requires org.slf4j;
+  requires static org.postgresql.jdbc;
+  requires static io.github.bucket4j.core;
+  requires static io.github.bucket4j.postgresql;
 
   exports dev.keyseat.jdbc;
 }

@@ -2,6 +2,7 @@ package dev.keyseat.spi;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.StoreUnavailableException;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -94,6 +95,71 @@ public interface KeyStore {
    *     old entries does not lower it
    */
   long latestChangeSequence();
+
+  /**
+   * Push notification of changes committed to the feed by any node, so that validators read the
+   * feed at once instead of waiting for their next poll (PostgreSQL: {@code LISTEN/NOTIFY}).
+   *
+   * <p>The store calls {@code onChange} on a thread of its own, one call at a time, soon after
+   * changes commit; calls carry nothing (the subscriber reads the feed with {@link
+   * #changesSince}) and may be coalesced. It also calls it each time the subscription (re)starts
+   * listening, since notifications sent while it was not listening are lost. Notifications are a
+   * hint, never a guarantee: a subscriber keeps polling the feed. A lost listening connection is
+   * re-established by the store, with backoff, until the subscription is closed. What {@code
+   * onChange} throws is logged and ignored.
+   *
+   * <p>Optional: the default throws {@link UnsupportedOperationException}, and validators then
+   * rely on polling alone (within one JVM, local commits invalidate at once anyway).
+   *
+   * @param onChange told that the feed may have grown; may block (the next call waits)
+   * @return the subscription, to close when done
+   * @throws NullPointerException if {@code onChange} is null
+   * @throws UnsupportedOperationException if the store offers no notifications
+   */
+  default ChangeSubscription subscribeToChanges(Runnable onChange) {
+    throw new UnsupportedOperationException(getClass().getName() + " offers no change notifications");
+  }
+
+  /**
+   * A rate limit of {@code requests} per {@code period} per key, held in the shared storage so
+   * that it is one limit across every node ({@code RateLimitMode.CLUSTER}). The allowance refills
+   * greedily: {@code requests} spread evenly over the period, up to {@code requests} at once.
+   *
+   * <p>Optional: the default throws {@link UnsupportedOperationException}, and a validator asked
+   * for the {@code CLUSTER} mode refuses to build; the {@code LOCAL} mode needs nothing of the
+   * store.
+   *
+   * @param requests the allowance per period, at least 1
+   * @param period the period
+   * @return the limiter
+   * @throws UnsupportedOperationException if the store holds no shared rate limits
+   */
+  default SharedRateLimiter sharedRateLimiter(long requests, Duration period) {
+    throw new UnsupportedOperationException(getClass().getName() + " holds no shared rate limits");
+  }
+
+  /**
+   * Deletes the oldest change feed entries: those that became readable (were committed, or
+   * numbered, whichever is later) more than {@code retention} ago by the store's own clock, as a
+   * prefix of the feed. An entry numbered after one that is kept stays too, so the entries that
+   * remain are still gapless and a poller whose cursor lies before the oldest of them sees a gap
+   * ({@link #changesSince}) and drops its cache. {@link #latestChangeSequence()} is not lowered,
+   * and later entries are numbered on above it. Idempotent; safe to call from any node at any
+   * time. Keep the retention far longer than any node's longest outage.
+   *
+   * <p>Optional: the default throws {@link UnsupportedOperationException}; a store whose feed
+   * never shrinks need not offer it.
+   *
+   * @param retention how long entries are kept; zero deletes every entry readable now
+   * @return the number of entries deleted
+   * @throws NullPointerException if {@code retention} is null
+   * @throws IllegalArgumentException if {@code retention} is negative
+   * @throws StoreUnavailableException if the storage fails
+   * @throws UnsupportedOperationException if the store cannot purge its feed
+   */
+  default int purgeChanges(Duration retention) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot purge its change feed");
+  }
 
   /**
    * Adds usage coalesced in memory: greatest last-used time, summed counts. Deltas for unknown

@@ -45,6 +45,8 @@ public abstract class CachedKeyValidatorBuilder {
   private ValidatorMetrics metrics = ValidatorMetrics.NONE;
   private @Nullable Ticker ticker;
   private @Nullable ValidatorScheduler scheduler;
+  private boolean changeNotifications = true;
+  private RateLimitMode rateLimitMode = RateLimitMode.LOCAL;
 
   /** For the implementation that {@link dev.keyseat.Keyseat} supplies. */
   protected CachedKeyValidatorBuilder() {}
@@ -191,6 +193,19 @@ public abstract class CachedKeyValidatorBuilder {
   }
 
   /**
+   * Where the {@linkplain #rateLimit rate limit} is counted: {@link RateLimitMode#LOCAL} (default,
+   * per node) or {@link RateLimitMode#CLUSTER} (one limit across every node, in the store).
+   *
+   * @param mode the mode
+   * @return this builder
+   * @throws NullPointerException if {@code mode} is null
+   */
+  public CachedKeyValidatorBuilder rateLimitMode(RateLimitMode mode) {
+    this.rateLimitMode = Objects.requireNonNull(mode, "mode");
+    return this;
+  }
+
+  /**
    * @param metrics receives counters (default: none)
    * @return this builder
    */
@@ -212,6 +227,22 @@ public abstract class CachedKeyValidatorBuilder {
   }
 
   /**
+   * Whether the validator subscribes to the store's push notifications of changes ({@link
+   * dev.keyseat.spi.KeyStore#subscribeToChanges}; PostgreSQL's {@code LISTEN/NOTIFY} in the JDBC
+   * store) and reads the feed as soon as one arrives, so that another node's revocation takes
+   * effect here within milliseconds instead of at the next poll. Polling goes on either way: it
+   * stays the guarantee when a notification or the listening connection is lost. Ignored for a
+   * store that offers no notifications. Default true.
+   *
+   * @param listen false to rely on polling alone
+   * @return this builder
+   */
+  public CachedKeyValidatorBuilder changeNotifications(boolean listen) {
+    this.changeNotifications = listen;
+    return this;
+  }
+
+  /**
    * @param scheduler runs the poller and the flusher (default: one daemon thread each, owned and
    *     stopped by the validator)
    * @return this builder
@@ -228,12 +259,16 @@ public abstract class CachedKeyValidatorBuilder {
    *
    * @return a running validator; close it when done
    * @throws IllegalStateException if a setting contradicts a default (the maximum staleness must
-   *     exceed the poll interval), if a rate limit is set without Bucket4j on the class path, or
-   *     if preloading is asked of a store that cannot list its keys
+   *     exceed the poll interval), if a rate limit is set without Bucket4j on the class path, if
+   *     the {@code CLUSTER} rate-limit mode is set without a limit or for a store that holds no
+   *     shared rate limits, or if preloading is asked of a store that cannot list its keys
    */
   public final CachedKeyValidator build() {
     if (maxStaleness.compareTo(pollInterval) <= 0) {
       throw stalenessClash(maxStaleness, pollInterval);
+    }
+    if (rateLimitMode == RateLimitMode.CLUSTER && rateLimitPeriod == null) {
+      throw new IllegalStateException("rateLimitMode(CLUSTER) without a rateLimit(requests, period): set the limit");
     }
     return create();
   }
@@ -304,6 +339,16 @@ public abstract class CachedKeyValidatorBuilder {
   /** @return the scheduler, or null for the default daemon threads */
   protected final @Nullable ValidatorScheduler schedulerSetting() {
     return scheduler;
+  }
+
+  /** @return where the rate limit is counted */
+  protected final RateLimitMode rateLimitModeSetting() {
+    return rateLimitMode;
+  }
+
+  /** @return whether the validator listens for the store's change notifications */
+  protected final boolean changeNotificationsSetting() {
+    return changeNotifications;
   }
 
   private static IllegalStateException stalenessClash(Duration staleness, Duration interval) {

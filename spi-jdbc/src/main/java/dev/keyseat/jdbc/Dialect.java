@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What differs between the supported databases: a few SQL strings, how a transaction starts, and
@@ -28,13 +29,19 @@ abstract class Dialect {
    * transaction (PostgreSQL), so that conditional writes must avoid it.
    */
   final boolean statementLevelRollback;
+  /**
+   * Run in a transaction that appended feed entries, to notify listeners at its commit; null if
+   * the database has no notifications (H2), so that validators poll alone.
+   */
+  final @Nullable String notifyChanges;
   /** SQLStates of a transaction the database rolled back for a reason that a retry may not meet. */
   private final Set<String> retriableStates;
   /** Vendor error codes of the same. */
   private final Set<Integer> retriableCodes;
 
   private Dialect(String name, String file, String conflictClause, String upsertMember,
-      boolean statementLevelRollback, Set<String> retriableStates, Set<Integer> retriableCodes) {
+      boolean statementLevelRollback, @Nullable String notifyChanges, Set<String> retriableStates,
+      Set<Integer> retriableCodes) {
     this.name = name;
     this.schemaResource = "schema-" + file + ".sql";
     this.dropResource = "drop-" + file + ".sql";
@@ -43,6 +50,7 @@ abstract class Dialect {
     this.insertKey = Sql.INSERT_KEY + conflictClause;
     this.upsertMember = upsertMember;
     this.statementLevelRollback = statementLevelRollback;
+    this.notifyChanges = notifyChanges;
     this.retriableStates = retriableStates;
     this.retriableCodes = retriableCodes;
   }
@@ -104,12 +112,18 @@ abstract class Dialect {
     private static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
     /** serialization_failure, deadlock_detected, lock_not_available (lock_timeout). */
     private static final Set<String> RETRIABLE = Set.of("40001", "40P01", "55P03");
+    /**
+     * Without payload: PostgreSQL folds a transaction's identical notifications into one, sent at
+     * commit, and a listener learns only that it should read the feed; no key material, no
+     * sequence number (entries may be numbered after commit).
+     */
+    static final String NOTIFY = "NOTIFY " + ChangeListener.CHANNEL;
 
     Postgres() {
       super("PostgreSQL", "postgresql", " ON CONFLICT DO NOTHING",
           "INSERT INTO keyseat_member (account_id, user_id, role) VALUES (?, ?, ?)"
               + " ON CONFLICT (account_id, user_id) DO UPDATE SET role = EXCLUDED.role",
-          false, RETRIABLE, Set.of());
+          false, NOTIFY, RETRIABLE, Set.of());
     }
 
     @Override
@@ -138,7 +152,7 @@ abstract class Dialect {
     H2() {
       super("H2", "h2", "",
           "MERGE INTO keyseat_member (account_id, user_id, role) KEY (account_id, user_id) VALUES (?, ?, ?)",
-          true, RETRIABLE, RETRIABLE_CODES);
+          true, null, RETRIABLE, RETRIABLE_CODES);
     }
 
     @Override

@@ -6,8 +6,10 @@ import dev.keyseat.jdbc.Connections.Mode;
 import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.ChangeSubscription;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.SharedRateLimiter;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import java.sql.Connection;
@@ -58,6 +60,11 @@ import org.slf4j.LoggerFactory;
  * {@link #latestChangeSequence()} reads the counter, which purging does not lower. The price:
  * commits that carry key changes are serialized across accounts for one insert and the commit.
  *
+ * <p><b>Push invalidation (PostgreSQL).</b> A transaction that appended key changes also runs
+ * {@code NOTIFY keyseat_change} (no payload), delivered at its commit to every validator that
+ * {@linkplain #subscribeToChanges listens}; each then reads the feed at once. Polling stays the
+ * guarantee for a lost notification or listening connection.
+ *
  * <p><b>Audit and usage.</b> Audit entries are numbered per account under the account's row lock.
  * {@link #recordUsage} coalesces its batch per key and updates the key rows in key order, in one
  * JDBC batch and transaction; deltas for deleted keys update nothing.
@@ -78,11 +85,15 @@ public final class JdbcKeyStore implements KeyStore {
   private static final Object SCHEMA_LOCK = new Object();
 
   private final Connections connections;
+  private final DataSource dataSource;
+  private final DataSource notificationDataSource;
   private final Duration changeRetention;
   private final Clock clock;
 
   private JdbcKeyStore(Builder b, Dialect dialect) {
     this.connections = new Connections(b.dataSource, dialect, b.maxAttempts, b.initialBackoff, b.maxBackoff);
+    this.dataSource = b.dataSource;
+    this.notificationDataSource = b.notificationDataSource != null ? b.notificationDataSource : b.dataSource;
     this.changeRetention = b.changeRetention;
     this.clock = b.clock;
   }
@@ -215,6 +226,53 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   /**
+   * On PostgreSQL, listens for the notification that every transaction appending feed entries
+   * sends at commit ({@code NOTIFY keyseat_change}, no payload): one daemon thread holding one
+   * connection of the {@linkplain Builder#notificationDataSource notification data source} for as
+   * long as the subscription is open. {@code onChange} is called for each batch of notifications
+   * and each time the connection (re)starts listening; a lost connection is replaced with backoff
+   * from 50 ms to 5 s. H2 offers no notifications.
+   *
+   * @throws UnsupportedOperationException on H2
+   */
+  @Override
+  public ChangeSubscription subscribeToChanges(Runnable onChange) {
+    Objects.requireNonNull(onChange, "onChange");
+    if (dialect().notifyChanges == null) {
+      throw new UnsupportedOperationException("the JDBC key store on " + dialect() + " offers no change"
+          + " notifications; validators poll the feed");
+    }
+    return new ChangeListener(notificationDataSource, onChange).start();
+  }
+
+  /**
+   * On PostgreSQL, a rate limit shared by every node, in the table {@code keyseat_rate_limit}
+   * through Bucket4j's PostgreSQL backend ({@code SELECT … FOR UPDATE} of the key's row, one short
+   * transaction per request on the store's data source): exact, never over-admitting. Needs
+   * {@code com.bucket4j:bucket4j_jdk17-postgresql} on the class path. Every node must configure the
+   * same limit. H2 holds no shared rate limits (one node: use the {@code LOCAL} mode).
+   *
+   * @throws UnsupportedOperationException on H2, or without Bucket4j's PostgreSQL module
+   */
+  @Override
+  public SharedRateLimiter sharedRateLimiter(long requests, Duration period) {
+    if (requests < 1) {
+      throw new IllegalArgumentException("requests must be positive, was " + requests);
+    }
+    Objects.requireNonNull(period, "period");
+    if (!(dialect() instanceof Dialect.Postgres)) {
+      throw new UnsupportedOperationException("the JDBC key store on " + dialect() + " holds no shared rate"
+          + " limits; use RateLimitMode.LOCAL, or PostgreSQL");
+    }
+    try {
+      return new PostgresRateLimiter(dataSource, requests, period);
+    } catch (LinkageError e) {
+      throw new UnsupportedOperationException("shared rate limits on PostgreSQL need Bucket4j's PostgreSQL"
+          + " module: add the dependency com.bucket4j:bucket4j_jdk17-postgresql", e);
+    }
+  }
+
+  /**
    * Deletes change feed entries older than the {@linkplain Builder#changeRetention retention}.
    * Call it now and then (e.g. hourly, from one node or all: it is idempotent). Only the start of
    * the feed goes: an old entry numbered after a recent one (the nodes' clocks disagreed) stays
@@ -226,7 +284,24 @@ public final class JdbcKeyStore implements KeyStore {
    * @throws StoreUnavailableException if the database fails
    */
   public int purgeChanges() {
-    Instant cutoff = clock.instant().minus(changeRetention);
+    return purgeChanges(changeRetention);
+  }
+
+  /**
+   * Deletes change feed entries older than {@code retention} by the store's {@linkplain
+   * Builder#clock clock}, as {@link #purgeChanges()} does with the configured retention.
+   *
+   * @return the number of entries deleted
+   * @throws IllegalArgumentException if {@code retention} is negative
+   * @throws StoreUnavailableException if the database fails
+   */
+  @Override
+  public int purgeChanges(Duration retention) {
+    Objects.requireNonNull(retention, "retention");
+    if (retention.isNegative()) {
+      throw new IllegalArgumentException("retention must not be negative, was " + retention);
+    }
+    Instant cutoff = clock.instant().minus(retention);
     return connections.inTransaction(Mode.BATCH, "change feed purge", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.PURGE_CHANGES)) {
         Columns.setInstant(ps, 1, cutoff);
@@ -314,6 +389,7 @@ public final class JdbcKeyStore implements KeyStore {
    */
   public static final class Builder {
     private final DataSource dataSource;
+    private @Nullable DataSource notificationDataSource;
     private boolean createSchemaIfMissing;
     private int maxAttempts = 3;
     private Duration initialBackoff = Duration.ofMillis(10);
@@ -335,6 +411,21 @@ public final class JdbcKeyStore implements KeyStore {
      */
     public Builder createSchemaIfMissing(boolean create) {
       this.createSchemaIfMissing = create;
+      return this;
+    }
+
+    /**
+     * Where validators take their listening connection for push notifications (PostgreSQL
+     * only): each open validator holds one connection of it for its whole life, so a pool with a
+     * short maximum lifetime or few connections is better kept apart. It must point at the same
+     * database. Default: the store's data source.
+     *
+     * @param notifications a data source of the same database, pooled or not
+     * @return this builder
+     * @throws NullPointerException if {@code notifications} is null
+     */
+    public Builder notificationDataSource(DataSource notifications) {
+      this.notificationDataSource = Objects.requireNonNull(notifications, "notifications");
       return this;
     }
 

@@ -126,6 +126,16 @@ final class JdbcTransaction implements AccountTransaction {
         ps.executeBatch();
       }
     }
+    notifyListeners();
+  }
+
+  /** Push invalidation: listening validators of every node read the feed when this commits. */
+  private void notifyListeners() throws SQLException {
+    if (!pendingChanges.isEmpty() && dialect.notifyChanges != null) {
+      try (PreparedStatement ps = c.prepareStatement(dialect.notifyChanges)) {
+        ps.execute();
+      }
+    }
   }
 
   // ------------------------------------------------------------------ plumbing

@@ -102,6 +102,15 @@ CREATE TABLE keyseat_change (
 
 CREATE INDEX keyseat_change_at_ix ON keyseat_change (at);
 
+-- Cluster rate limits: used on PostgreSQL only (RateLimitMode.CLUSTER); kept here so that both
+-- schemas have the same tables.
+CREATE TABLE keyseat_rate_limit (
+  key_id     VARCHAR(64) NOT NULL,
+  state      BINARY VARYING,
+  expires_at BIGINT,
+  CONSTRAINT keyseat_rate_limit_pk PRIMARY KEY (key_id)
+);
+
 CREATE TABLE keyseat_change_seq (
   id       SMALLINT NOT NULL,
   last_seq BIGINT   NOT NULL,
@@ -110,3 +119,4 @@ CREATE TABLE keyseat_change_seq (
 );
 
 INSERT INTO keyseat_change_seq (id, last_seq) VALUES (1, 0);
+

@@ -102,6 +102,16 @@ CREATE TABLE keyseat_change (
 
 CREATE INDEX keyseat_change_at_ix ON keyseat_change (at);
 
+-- Cluster rate limits (RateLimitMode.CLUSTER): one Bucket4j bucket per key id, its state written
+-- by Bucket4j's PostgreSQL backend (SELECT ... FOR UPDATE of the row). No foreign key: a deleted
+-- key's row is harmless and is overwritten if the id came back.
+CREATE TABLE keyseat_rate_limit (
+  key_id     VARCHAR(64) COLLATE "C" NOT NULL,
+  state      BYTEA,
+  expires_at BIGINT,
+  CONSTRAINT keyseat_rate_limit_pk PRIMARY KEY (key_id)
+);
+
 CREATE TABLE keyseat_change_seq (
   id       SMALLINT NOT NULL,
   last_seq BIGINT   NOT NULL,
@@ -110,3 +120,4 @@ CREATE TABLE keyseat_change_seq (
 );
 
 INSERT INTO keyseat_change_seq (id, last_seq) VALUES (1, 0);
+

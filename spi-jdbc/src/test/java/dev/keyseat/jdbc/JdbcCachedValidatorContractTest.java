@@ -18,7 +18,7 @@ class JdbcCachedValidatorContractTest {
   class OnPostgres extends CachedValidatorContract {
     @Override
     protected KeyStore createStore() {
-      return TestDatabases.postgres().emptyStore();
+      return TestDatabases.postgres().emptyStore(clock);
     }
   }
 
@@ -28,7 +28,7 @@ class JdbcCachedValidatorContractTest {
   class OnH2 extends CachedValidatorContract {
     @Override
     protected KeyStore createStore() {
-      return TestDatabases.h2().emptyStore();
+      return TestDatabases.h2().emptyStore(clock);
     }
   }
 }

@@ -108,7 +108,7 @@ class PostgresOutageTest {
       String cached = issued.get(0).secret().reveal();
       String notCached = issued.get(1).secret().reveal();
       String unknown = TestKeys.wellFormed("ks", new java.util.Random(7));
-      try (CachedKeyValidator v = node.validator().scheduler(scheduler).feedPollInterval(poll)
+      try (CachedKeyValidator v = node.validator().changeNotifications(false).scheduler(scheduler).feedPollInterval(poll)
           .maxStaleness(maxStaleness).build()) {
         assertThat(v.validate(cached).status()).isEqualTo(Status.VALID);
         assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);

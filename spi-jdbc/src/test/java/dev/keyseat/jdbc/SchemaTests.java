@@ -55,7 +55,7 @@ abstract class SchemaTests {
   void createSchemaIfMissingCreatesTheShippedSchemaOnceAndTheStoreWorks() throws SQLException {
     JdbcKeyStore store = database().storeBuilder().createSchemaIfMissing(true).build();
     assertThat(keyseatTables()).containsExactly("keyseat_account", "keyseat_api_key", "keyseat_audit",
-        "keyseat_change", "keyseat_change_seq", "keyseat_device", "keyseat_member");
+        "keyseat_change", "keyseat_change_seq", "keyseat_device", "keyseat_member", "keyseat_rate_limit");
     boolean first = store.inAccount(ACME, tx -> tx.insertAccount(account(ACME, 1)));
     assertThat(first).isTrue();
     // a second node starting later finds the schema and keeps the data
@@ -79,13 +79,13 @@ abstract class SchemaTests {
     } finally {
       executor.shutdownNow();
     }
-    assertThat(keyseatTables()).hasSize(7);
+    assertThat(keyseatTables()).hasSize(8);
   }
 
   @Test
   void theDropScriptRemovesEveryTable() throws SQLException {
     database().recreateSchema();
-    assertThat(keyseatTables()).hasSize(7);
+    assertThat(keyseatTables()).hasSize(8);
     database().dropSchema();
     assertThat(keyseatTables()).isEmpty();
   }
@@ -93,7 +93,7 @@ abstract class SchemaTests {
   @Test
   void theScriptsSplitIntoStatements() {
     List<String> statements = Scripts.statements(Scripts.read(schemaScript()));
-    assertThat(statements).hasSize(10);
+    assertThat(statements).hasSize(11);
     assertThat(statements).allSatisfy(s -> assertThat(s).doesNotStartWith("--").doesNotEndWith(";"));
     assertThat(statements.get(statements.size() - 1)).startsWith("INSERT INTO keyseat_change_seq");
   }

@@ -15,6 +15,7 @@ import javax.sql.DataSource;
  */
 public abstract class TestDatabase {
   private static final List<String> CLEAR = List.of(
+      "DELETE FROM keyseat_rate_limit",
       "DELETE FROM keyseat_change",
       "DELETE FROM keyseat_audit",
       "DELETE FROM keyseat_api_key",
@@ -98,6 +99,15 @@ public abstract class TestDatabase {
   public JdbcKeyStore emptyStore() {
     clear();
     return storeBuilder().build();
+  }
+
+  /**
+   * @param clock the store's clock (the feed purge's time source)
+   * @return as {@link #emptyStore()}, on {@code clock}
+   */
+  public JdbcKeyStore emptyStore(java.time.Clock clock) {
+    clear();
+    return storeBuilder().clock(clock).build();
   }
 
   /** Drops every Keyseat table and creates the schema again from the shipped scripts. */

@@ -45,6 +45,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -82,16 +83,22 @@ public abstract class CachedValidatorContract {
   /** Metrics of validators built with {@link #validator()}. */
   protected RecordingValidatorMetrics metrics;
   private final List<CachedKeyValidator> started = new ArrayList<>();
+  /** The store under test without the instrumentation: reads and purges while the feed "fails". */
+  private KeyStore raw;
   private final Random random = new Random(20260101);
 
-  /** @return a new, empty store of the kind under test */
+  /**
+   * @return a new, empty store of the kind under test; a store with a time source of its own (the
+   *     feed purge's) must use {@link #clock}, set before this is called
+   */
   protected abstract KeyStore createStore();
 
   @BeforeEach
   void createAccountWithDevices() {
     clock = new MutableClock();
     scheduler = new ManualScheduler(clock);
-    store = new InstrumentedKeyStore(createStore());
+    raw = createStore();
+    store = new InstrumentedKeyStore(raw);
     keyseat = Keyseat.builder(store).clock(clock).build();
     keys = keyseat.manager();
     metrics = new RecordingValidatorMetrics();
@@ -108,9 +115,13 @@ public abstract class CachedValidatorContract {
 
   // ------------------------------------------------------------------ helpers
 
-  /** @return node A's validator builder, on the manual scheduler, recording {@link #metrics} */
+  /**
+   * @return node A's validator builder, on the manual scheduler, recording {@link #metrics}, and
+   *     without the store's change notifications, so that the feed is read only when a test
+   *     drives the poller (notifications have tests of their own)
+   */
   protected CachedKeyValidatorBuilder validator() {
-    return keyseat.validator().scheduler(scheduler).metrics(metrics);
+    return keyseat.validator().changeNotifications(false).scheduler(scheduler).metrics(metrics);
   }
 
   /**
@@ -283,7 +294,7 @@ public abstract class CachedValidatorContract {
   public void throwingMetricsFailClosedInsteadOfThrowing() {
     IssuedKey k = createKey("AQ-1");
     AtomicBoolean broken = new AtomicBoolean();
-    CachedKeyValidator v = start(keyseat.validator().scheduler(scheduler).metrics(new ValidatorMetrics() {
+    CachedKeyValidator v = start(keyseat.validator().changeNotifications(false).scheduler(scheduler).metrics(new ValidatorMetrics() {
       @Override
       public void cacheHit() {
         if (broken.get()) {
@@ -437,7 +448,7 @@ public abstract class CachedValidatorContract {
   public void anotherNodesChangesArriveWithinOnePollInterval() {
     Keyseat nodeB = anotherNode();
     CachedKeyValidator a = start(validator());
-    CachedKeyValidator b = start(nodeB.validator().scheduler(scheduler));
+    CachedKeyValidator b = start(nodeB.validator().changeNotifications(false).scheduler(scheduler));
     IssuedKey k = createKey("AQ-1");
     assertThat(a.validate(secret(k)).status()).isEqualTo(Status.VALID);
     assertThat(b.validate(secret(k)).status()).isEqualTo(Status.VALID);
@@ -467,7 +478,7 @@ public abstract class CachedValidatorContract {
     Keyseat nodeB = anotherNode();
     IssuedKey k = createKey("AQ-1");
     IssuedKey busy = createKey("AQ-2");
-    CachedKeyValidator b = start(nodeB.validator().scheduler(scheduler));
+    CachedKeyValidator b = start(nodeB.validator().changeNotifications(false).scheduler(scheduler));
     assertThat(b.validate(secret(k)).status()).isEqualTo(Status.VALID);
 
     for (int i = 0; i < 1200; i++) {
@@ -509,6 +520,37 @@ public abstract class CachedValidatorContract {
     assertThat(metrics.lags().get(metrics.lags().size() - 1)).isZero();
   }
 
+  // ------------------------------------------------------------------ push notifications (optional)
+
+  @Test
+  public void aStoreThatNotifiesChangesMakesTheValidatorReadTheFeedWithoutWaitingForAPoll() {
+    IssuedKey deleted = createKey("AQ-1");
+    IssuedKey regenerated = createKey("AQ-2");
+    try {
+      store.subscribeToChanges(() -> { }).close();
+    } catch (UnsupportedOperationException e) {
+      Assumptions.abort("the store offers no change notifications: " + e.getMessage());
+      return;
+    }
+    int reads = store.feedReads(); // a validator's start reads only the feed's position
+    // a poll interval no test waits for: only a notification can make the validator read the feed
+    CachedKeyValidator v = start(keyseat.validator().scheduler(scheduler).metrics(metrics)
+        .feedPollInterval(Duration.ofHours(1))
+        .maxStaleness(Duration.ofDays(1)));
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(regenerated)).status()).isEqualTo(Status.VALID);
+    await("the validator listens (it reads the feed when it starts listening)", () -> store.feedReads() > reads);
+
+    Keyseat nodeB = anotherNode();
+    nodeB.manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    await("the deletion on another node is seen without a poll",
+        () -> v.validate(secret(deleted)).status() == Status.UNKNOWN);
+    IssuedKey fresh = nodeB.manager().regenerateKey(ADMIN, ACME, regenerated.key().id());
+    await("the regeneration on another node is seen without a poll",
+        () -> v.validate(secret(regenerated)).status() == Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+  }
+
   // ------------------------------------------------------------------ feed gaps
 
   @Test
@@ -543,6 +585,41 @@ public abstract class CachedValidatorContract {
     assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
     scheduler.advance(POLL);
     assertThat(metrics.feedGaps()).as("no gap once caught up again").isEqualTo(1);
+  }
+
+  @Test
+  public void aNodeCutOffWhileTheStoreItselfPurgesItsFeedSeesTheGapAndRefusesKeysDeletedMeanwhile() {
+    IssuedKey kept = createKey("AQ-1");
+    IssuedKey deleted = createKey("AQ-2");
+    CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
+
+    store.failFeed(true);
+    scheduler.advance(POLL); // cut off: the poll fails
+    Keyseat nodeB = anotherNode();
+    nodeB.manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    raw.changesSince(0, 100); // a store numbering entries when they are read numbers them now
+    clock.advance(Duration.ofMinutes(1));
+    IssuedKey later = nodeB.manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-3")).get(0);
+    int purged;
+    try {
+      purged = raw.purgeChanges(Duration.ofSeconds(30)); // the store's real purge, not a simulated one
+    } catch (UnsupportedOperationException e) {
+      Assumptions.abort("the store offers no feed purge: " + e.getMessage());
+      return;
+    }
+    assertThat(purged).as("the deletion's entry, and what came before it").isPositive();
+    store.failFeed(false);
+    scheduler.advance(POLL);
+
+    assertThat(metrics.feedGaps()).isEqualTo(1);
+    assertThat(v.validate(secret(deleted)).status()).as("deleted while cut off, its entry purged")
+        .isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(later)).status()).isEqualTo(Status.VALID);
+    scheduler.advance(POLL);
+    assertThat(metrics.feedGaps()).as("once caught up, no more gaps").isEqualTo(1);
   }
 
   @Test
@@ -795,7 +872,8 @@ public abstract class CachedValidatorContract {
     Set<Thread> mine = new HashSet<>(Thread.getAllStackTraces().keySet());
     mine.removeAll(before);
     mine.removeIf(t -> !t.getName().startsWith("keyseat-"));
-    assertThat(mine).hasSize(2).allMatch(Thread::isDaemon);
+    // the poller, the flusher and, for a store with change notifications, its listener
+    assertThat(mine).hasSizeBetween(2, 3).allMatch(Thread::isDaemon);
     v.validate(secret(k));
 
     v.close();
@@ -932,7 +1010,7 @@ public abstract class CachedValidatorContract {
     };
     Keyseat node = Keyseat.builder(unlisted).clock(clock).build();
 
-    assertThatThrownBy(() -> node.validator().scheduler(scheduler).preloadAllKeys().build())
+    assertThatThrownBy(() -> node.validator().changeNotifications(false).scheduler(scheduler).preloadAllKeys().build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("preload")
         .hasMessageContaining("no listing here");

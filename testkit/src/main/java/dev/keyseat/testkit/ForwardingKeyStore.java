@@ -4,10 +4,13 @@ import dev.keyseat.AccountId;
 import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.ChangeSubscription;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.SharedRateLimiter;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -60,6 +63,21 @@ public class ForwardingKeyStore implements KeyStore {
   @Override
   public long latestChangeSequence() {
     return delegate.latestChangeSequence();
+  }
+
+  @Override
+  public ChangeSubscription subscribeToChanges(Runnable onChange) {
+    return delegate.subscribeToChanges(onChange);
+  }
+
+  @Override
+  public SharedRateLimiter sharedRateLimiter(long requests, Duration period) {
+    return delegate.sharedRateLimiter(requests, period);
+  }
+
+  @Override
+  public int purgeChanges(Duration retention) {
+    return delegate.purgeChanges(retention);
   }
 
   @Override

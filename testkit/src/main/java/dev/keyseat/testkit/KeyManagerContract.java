@@ -2114,8 +2114,8 @@ public abstract class KeyManagerContract {
       ManualScheduler here = new ManualScheduler(clock);
       ManualScheduler there = new ManualScheduler(clock);
       Keyseat otherNode = Keyseat.builder(store).clock(clock).build();
-      try (CachedKeyValidator a = keyseat.validator().scheduler(here).build();
-          CachedKeyValidator b = otherNode.validator().scheduler(there).build()) {
+      try (CachedKeyValidator a = keyseat.validator().changeNotifications(false).scheduler(here).build();
+          CachedKeyValidator b = otherNode.validator().changeNotifications(false).scheduler(there).build()) {
         IssuedKey key = createKey("AQ-1");
         String secret = key.secret().reveal();
         assertThat(a.validate(secret).status()).isEqualTo(Status.VALID);
@@ -2180,8 +2180,8 @@ public abstract class KeyManagerContract {
     @Test
     void closingKeyseatClosesEveryOpenValidatorAndWritesTheirUsage() {
       ManualScheduler scheduler = new ManualScheduler(clock);
-      CachedKeyValidator a = keyseat.validator().scheduler(scheduler).build();
-      CachedKeyValidator b = keyseat.validator().scheduler(scheduler).maximumSize(10).build();
+      CachedKeyValidator a = keyseat.validator().changeNotifications(false).scheduler(scheduler).build();
+      CachedKeyValidator b = keyseat.validator().changeNotifications(false).scheduler(scheduler).maximumSize(10).build();
       IssuedKey key = createKey("AQ-1");
       String secret = key.secret().reveal();
       for (int i = 0; i < 3; i++) {
@@ -2201,9 +2201,9 @@ public abstract class KeyManagerContract {
     @Test
     void closeIsIdempotentAndAValidatorClosedOnItsOwnIsLeftAlone() {
       ManualScheduler scheduler = new ManualScheduler(clock);
-      CachedKeyValidator early = keyseat.validator().scheduler(scheduler).build();
+      CachedKeyValidator early = keyseat.validator().changeNotifications(false).scheduler(scheduler).build();
       early.close();
-      CachedKeyValidator late = keyseat.validator().scheduler(scheduler).build();
+      CachedKeyValidator late = keyseat.validator().changeNotifications(false).scheduler(scheduler).build();
       keyseat.close();
       keyseat.close();
       assertThat(scheduler.activeTasks()).isEmpty();
@@ -2213,7 +2213,7 @@ public abstract class KeyManagerContract {
     @Test
     void aClosedKeyseatBuildsNoValidatorButItsManagementAndStoreValidatorKeepWorking() {
       keyseat.close();
-      assertThatThrownBy(() -> keyseat.validator().scheduler(new ManualScheduler(clock)).build())
+      assertThatThrownBy(() -> keyseat.validator().changeNotifications(false).scheduler(new ManualScheduler(clock)).build())
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
       IssuedKey key = createKey("AQ-1");
       assertThat(status(key)).isEqualTo(Status.VALID);
@@ -2224,7 +2224,7 @@ public abstract class KeyManagerContract {
       ManualScheduler scheduler = new ManualScheduler(clock);
       CachedKeyValidator v;
       try (Keyseat node = Keyseat.builder(store).clock(clock).build()) {
-        v = node.validator().scheduler(scheduler).build();
+        v = node.validator().changeNotifications(false).scheduler(scheduler).build();
         assertThat(scheduler.activeTasks()).isNotEmpty();
       }
       assertThat(scheduler.activeTasks()).isEmpty();

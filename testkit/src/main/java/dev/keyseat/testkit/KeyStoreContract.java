@@ -48,6 +48,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -116,7 +117,9 @@ public abstract class KeyStoreContract {
   private ExecutorService pool;
 
   /**
-   * Returns the store under test. Called before every test.
+   * Returns the store under test. Called before every test, after {@link #clock} is set: a store
+   * with a time source of its own (the feed purge's) must use that clock, which the purge tests
+   * move.
    *
    * @return a store holding no account, no key and no change-feed event
    */
@@ -887,6 +890,82 @@ public abstract class KeyStoreContract {
       List<Integer> mine = feed.stream().filter(e -> e.accountId().equals(account))
           .map(e -> Integer.parseInt(e.keyId().value().substring(4))).toList();
       assertThat(mine).as("events of %s in commit order", account).isSorted();
+    }
+  }
+
+  // ==================================================================== feed purge (optional)
+
+  @Test
+  void purgingDeletesTheOldestEntriesKeepsTheRestAsWrittenAndNeverLowersTheLatestSequence() {
+    givenAccountWithDevices(ACME, 5);
+    appendChanges(ACME, editedEvent(ACME, 1), editedEvent(ACME, 2));
+    store.changesSince(0, 100); // read, so that a store numbering entries when read numbers them now
+    clock.advance(Duration.ofHours(1));
+    appendChanges(ACME, editedEvent(ACME, 3), editedEvent(ACME, 4));
+    List<ChangeEvent> before = store.changesSince(0, 100);
+    long latest = store.latestChangeSequence();
+
+    assertThat(purge(Duration.ofMinutes(30))).as("entries deleted").isEqualTo(2);
+
+    assertThat(store.changesSince(0, 100)).as("the newer entries, numbered as before")
+        .containsExactlyElementsOf(before.subList(2, 4));
+    assertThat(store.latestChangeSequence()).isEqualTo(latest);
+    assertThat(purge(Duration.ofMinutes(30))).as("purging again deletes nothing").isZero();
+    assertThat(purge(Duration.ofHours(2))).as("nothing is that old").isZero();
+    assertThatThrownBy(() -> store.purgeChanges(Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void purgingEveryEntryLeavesAGapThatAPollerBehindItSees() {
+    givenAccountWithDevices(ACME, 5);
+    appendChanges(ACME, editedEvent(ACME, 1));
+    long cursor = store.changesSince(0, 10).get(0).sequence();
+    appendChanges(ACME, editedEvent(ACME, 2), editedEvent(ACME, 3));
+    store.changesSince(0, 100);
+    long latest = store.latestChangeSequence();
+    clock.advance(Duration.ofSeconds(1));
+
+    assertThat(purge(Duration.ZERO)).isEqualTo(3);
+
+    assertThat(store.changesSince(cursor, 10)).as("the poller's next read").isEmpty();
+    assertThat(store.latestChangeSequence()).as("above the cursor: the gap").isEqualTo(latest);
+    appendChanges(ACME, editedEvent(ACME, 4));
+    List<ChangeEvent> after = store.changesSince(cursor, 10);
+    assertThat(after).extracting(ChangeEvent::keyId).containsExactly(keyId(4));
+    assertThat(after.get(0).sequence()).as("numbered on above the purged entries").isGreaterThan(latest);
+    assertThat(store.latestChangeSequence()).isEqualTo(after.get(0).sequence());
+  }
+
+  @Test
+  void anOldEntryNumberedAfterAKeptOneIsKeptSoTheRestStaysGapless() {
+    givenAccountWithDevices(ACME, 5);
+    Instant start = clock.instant();
+    appendChanges(ACME, editedEvent(ACME, 1));
+    store.changesSince(0, 100);
+    clock.advance(Duration.ofHours(2));
+    appendChanges(ACME, editedEvent(ACME, 2));
+    store.changesSince(0, 100);
+    clock.set(start); // the store's clock went back (nodes whose clocks disagree)
+    appendChanges(ACME, editedEvent(ACME, 3));
+    store.changesSince(0, 100);
+    clock.set(start.plus(Duration.ofHours(2)));
+
+    assertThat(purge(Duration.ofHours(1))).isEqualTo(1);
+
+    List<ChangeEvent> rest = store.changesSince(0, 10);
+    assertThat(rest).extracting(ChangeEvent::keyId).containsExactly(keyId(2), keyId(3));
+    assertStrictlyIncreasing(rest);
+    assertThat(rest.get(1).sequence()).isEqualTo(rest.get(0).sequence() + 1);
+  }
+
+  /** Purges, or skips the test for a store that declares no purge. */
+  private int purge(Duration retention) {
+    try {
+      return store.purgeChanges(retention);
+    } catch (UnsupportedOperationException e) {
+      Assumptions.abort("the store offers no feed purge: " + e.getMessage());
+      throw e;
     }
   }
 

@@ -22,6 +22,8 @@ import org.jspecify.annotations.Nullable;
  * @param metrics receives counters
  * @param ticker measures durations
  * @param scheduler runs the poller and the flusher
+ * @param changeNotifications whether to read the feed when the store notifies a change
+ * @param sharedRateLimiter the store's limiter in {@code CLUSTER} mode, or null to count locally
  */
 record CacheSettings(
     long maximumSize,
@@ -35,4 +37,6 @@ record CacheSettings(
     @Nullable Duration rateLimitPeriod,
     ValidatorMetrics metrics,
     Ticker ticker,
-    ValidatorScheduler scheduler) {}
+    ValidatorScheduler scheduler,
+    boolean changeNotifications,
+    dev.keyseat.spi.@Nullable SharedRateLimiter sharedRateLimiter) {}

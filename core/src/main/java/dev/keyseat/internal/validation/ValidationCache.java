@@ -8,8 +8,10 @@ import dev.keyseat.internal.CommitStream;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.ChangeSubscription;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.SharedRateLimiter;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import dev.keyseat.validation.CachedKeyValidator;
@@ -85,6 +87,8 @@ final class ValidationCache implements CachedKeyValidator {
   private final Function<CacheEntry, @Nullable CacheEntry> loader = this::load;
   private final Consumer<List<ChangeEvent>> onCommit = this::committedHere;
   private final List<ValidatorScheduler.Cancellable> tasks = new ArrayList<>();
+  /** The store's push notifications, or null when it offers none or they are turned off. */
+  private volatile @Nullable ChangeSubscription notifications;
   private final Object pollLock = new Object();
   private final Object flushLock = new Object();
   private final long startedAt;
@@ -143,7 +147,10 @@ final class ValidationCache implements CachedKeyValidator {
     this.lastWarning = new AtomicLong(startedAt - WARN_EVERY);
     this.budget = new LookupBudget(b.lookupsPerSecond(), startedAt);
     Duration ratePeriod = b.rateLimitPeriod();
-    this.rateLimiter = ratePeriod == null ? null : new Bucket4jRateLimiter(b.rateLimitRequests(), ratePeriod, ticker);
+    SharedRateLimiter shared = b.sharedRateLimiter();
+    this.rateLimiter = ratePeriod == null ? null
+        : shared != null ? shared::tryAcquire
+        : new Bucket4jRateLimiter(b.rateLimitRequests(), ratePeriod, ticker);
 
     commits.subscribe(onCommit);
     try {
@@ -155,6 +162,24 @@ final class ValidationCache implements CachedKeyValidator {
     ValidatorScheduler scheduler = b.scheduler();
     tasks.add(scheduler.schedule("feed-poller", b.pollInterval(), () -> quietly("poll the change feed", this::poll)));
     tasks.add(scheduler.schedule("usage-flusher", b.flushInterval(), () -> quietly("flush usage", this::flushUsage)));
+    if (b.changeNotifications()) {
+      this.notifications = subscribe();
+    }
+  }
+
+  /**
+   * Listens for the store's notifications: each one reads the feed at once (on the store's
+   * listening thread), so that another node's revocation needs no wait for the next poll.
+   */
+  private @Nullable ChangeSubscription subscribe() {
+    try {
+      return store.subscribeToChanges(() -> quietly("read the change feed after a notification", this::poll));
+    } catch (UnsupportedOperationException e) {
+      return null; // polling alone
+    } catch (RuntimeException e) {
+      warn("could not subscribe to the store's change notifications; polling alone", e);
+      return null;
+    }
   }
 
   // ------------------------------------------------------------------ validation
@@ -531,6 +556,10 @@ final class ValidationCache implements CachedKeyValidator {
       syncedAt = ticker.read() - ANCIENT;
     }
     commits.unsubscribe(onCommit);
+    ChangeSubscription push = notifications;
+    if (push != null) {
+      quietly("stop listening for change notifications", push::close);
+    }
     for (ValidatorScheduler.Cancellable task : tasks) {
       quietly("stop a background task", task::cancel);
     }

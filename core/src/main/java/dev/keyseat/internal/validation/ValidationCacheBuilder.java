@@ -6,9 +6,12 @@ import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.CachedKeyValidatorBuilder;
+import dev.keyseat.spi.SharedRateLimiter;
+import dev.keyseat.validation.RateLimitMode;
 import dev.keyseat.validation.Ticker;
 import dev.keyseat.validation.ValidatorScheduler;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -44,7 +47,16 @@ public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
 
   @Override
   protected CachedKeyValidator create() {
-    if (rateLimitPeriodSetting() != null && !KeyRateLimiter.bucket4jPresent()) {
+    Duration period = rateLimitPeriodSetting();
+    SharedRateLimiter shared = null;
+    if (period != null && rateLimitModeSetting() == RateLimitMode.CLUSTER) {
+      try {
+        shared = store.sharedRateLimiter(rateLimitRequestsSetting(), period);
+      } catch (UnsupportedOperationException e) {
+        throw new IllegalStateException("rateLimitMode(CLUSTER) needs a store that holds shared rate limits"
+            + " (the JDBC store on PostgreSQL): " + e.getMessage(), e);
+      }
+    } else if (period != null && !KeyRateLimiter.bucket4jPresent()) {
       throw new IllegalStateException("rateLimit() needs Bucket4j: add the dependency"
           + " com.bucket4j:bucket4j_jdk17-core to the application");
     }
@@ -54,7 +66,7 @@ public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
         negativeEntryTtlSetting(), feedPollIntervalSetting(), maxStalenessSetting(), storeLookupsPerSecondSetting(),
         usageFlushIntervalSetting(), rateLimitRequestsSetting(), rateLimitPeriodSetting(), metricsSetting(),
         ticker != null ? ticker : defaultTicker(clock),
-        scheduler != null ? scheduler : new DaemonScheduler());
+        scheduler != null ? scheduler : new DaemonScheduler(), changeNotificationsSetting(), shared);
     ValidationCache validator = new ValidationCache(settings, store, format, hasher, clock, commits, open::forget);
     open.add(validator);
     return validator;
