@@ -94,6 +94,8 @@ final class ValidationCache implements CachedKeyValidator {
   /** Sequence of the last change applied; negative before the first successful poll. Guarded by pollLock. */
   private long cursor = -1;
   private volatile boolean closed;
+  /** Told once, when this validator closes: its Keyseat forgets it. */
+  private final Consumer<CachedKeyValidator> onClose;
 
   /** The store cannot list its keys: a configuration error, reported by {@code build()}. */
   @SuppressWarnings("serial")
@@ -119,7 +121,8 @@ final class ValidationCache implements CachedKeyValidator {
   }
 
   ValidationCache(CacheSettings b, KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock,
-      CommitStream commits) {
+      CommitStream commits, Consumer<CachedKeyValidator> onClose) {
+    this.onClose = onClose;
     this.commits = commits;
     this.store = store;
     this.format = format;
@@ -533,6 +536,7 @@ final class ValidationCache implements CachedKeyValidator {
     }
     quietly("flush usage", this::flushUsage);
     cache.invalidateAll();
+    quietly("leave the Keyseat's open validators", () -> onClose.accept(this));
   }
 
   private void quietly(String what, Runnable work) {
