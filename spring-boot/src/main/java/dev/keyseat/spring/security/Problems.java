@@ -78,8 +78,8 @@ public final class Problems {
     response.setStatus(status);
     response.setContentType(MEDIA_TYPE);
     response.setCharacterEncoding(StandardCharsets.UTF_8.name());
+    // not flushed: the container then sends a Content-Length, and a later filter may still add headers
     response.getWriter().write(json(status, detail, verdict));
-    response.getWriter().flush();
   }
 
   /**
