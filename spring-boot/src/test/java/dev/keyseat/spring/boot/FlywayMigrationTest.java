@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.keyseat.KeyManager;
 import dev.keyseat.jdbc.JdbcKeyStore;
-import dev.keyseat.jdbc.TestDatabases;
 import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.Verdict;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -37,7 +36,7 @@ class FlywayMigrationTest {
 
   @Test
   void onPostgresFlywayAndCreateSchemaIfMissingYieldTheSameSchema() throws Exception {
-    EmbeddedPostgres pg = TestDatabases.embeddedPostgres();
+    EmbeddedPostgres pg = TestPostgres.server();
     try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
       for (String db : List.of("flyway_migrated", "store_created")) {
         st.execute("DROP DATABASE IF EXISTS " + db);

@@ -17,7 +17,6 @@ import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.UserId;
 import dev.keyseat.jdbc.JdbcKeyStore;
-import dev.keyseat.jdbc.TestDatabases;
 import dev.keyseat.spring.security.ApiKeyPrincipal;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
@@ -70,7 +69,7 @@ class KeyseatApplicationPostgresTest {
 
   @BeforeAll
   static void startApplication() throws Exception {
-    EmbeddedPostgres pg = TestDatabases.embeddedPostgres();
+    EmbeddedPostgres pg = TestPostgres.server();
     try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS boot_app");
       st.execute("CREATE DATABASE boot_app");
@@ -261,11 +260,10 @@ class KeyseatApplicationPostgresTest {
   static class App {
     @Bean
     SecurityFilterChain api(HttpSecurity http) throws Exception {
+      // the README's snippet
       return http
-          .csrf(c -> c.disable())
           .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-          .authorizeHttpRequests(a -> a.requestMatchers("/actuator/**", "/error").permitAll()
-              .anyRequest().authenticated())
+          .authorizeHttpRequests(a -> a.requestMatchers("/actuator/**").permitAll().anyRequest().authenticated())
           .with(keyseat(), k -> k.keyInPath("/devices/{apiKey}/{serial}").bearerToken())
           .build();
     }

@@ -24,20 +24,22 @@ import java.util.regex.Pattern;
 
 /**
  * The README's "Examples" table and the child JVMs that run its commands, shared by the README
- * command tests of every example module (this one's {@code ReadmeCommandsTest}, and
- * examples-spring-gateway's through this module's test jar). Each module runs the rows of its own
- * {@code -pl}, on its own runtime class path; a row for any other module is refused.
+ * command tests of every example module (examples' {@code ReadmeCommandsTest} and
+ * examples-spring-gateway's {@code SpringGatewayReadmeCommandsTest}, in test scope). Paths are
+ * relative to the module whose test runs (Maven's working directory for its tests). Each module
+ * runs the rows of its own {@code -pl}, on its own runtime class path; a row for any other module
+ * is refused.
  */
 public final class ReadmeCommands {
   /** The modules whose README rows are run, each by its own test. */
   public static final Set<String> MODULES = Set.of("examples", "examples-spring-gateway");
 
-  static final Path README = Path.of("..", "README.md");
+  public static final Path README = Path.of("..", "README.md");
   private static final Path RUNTIME_CLASSPATH = Path.of("target", "runtime-classpath.txt");
   private static final Path CLASSES = Path.of("target", "classes");
   private static final Path LOGS = Path.of("target", "readme-commands");
   /** Bound of a stop; it only matters when something is broken. */
-  static final Duration STOP = Duration.ofSeconds(10);
+  public static final Duration STOP = Duration.ofSeconds(10);
   private static final Pattern BACKTICKED = Pattern.compile("`([^`]+)`");
   private static final Pattern KEY_SHAPE = Pattern.compile("\\bks_[0-9A-Za-z]{20,}");
 
