@@ -36,7 +36,11 @@ import org.springframework.core.env.Environment;
 @SpringBootApplication
 public class DeviceDataGatewayApplication {
 
-  /** Starts the gateway. @param args {@code [port [requestsPerHour]]} */
+  /**
+   * Starts the gateway.
+   *
+   * @param args {@code [port [requestsPerHour]]}
+   */
   public static void main(String[] args) {
     List<String> properties = new ArrayList<>();
     if (args.length > 0) {

@@ -31,7 +31,11 @@ public final class ChangeFeedPurger implements SmartLifecycle {
     this.interval = interval;
   }
 
-  /** Purges once now. @return the entries deleted, or -1 if the store failed (logged) */
+  /**
+   * Purges once now.
+   *
+   * @return the entries deleted, or -1 if the store failed (logged)
+   */
   public int purgeNow() {
     try {
       return store.purgeChanges();

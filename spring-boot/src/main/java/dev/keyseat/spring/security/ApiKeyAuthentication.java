@@ -1,6 +1,7 @@
 package dev.keyseat.spring.security;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
@@ -25,7 +26,7 @@ public final class ApiKeyAuthentication extends AbstractAuthenticationToken {
 
   /** @return always null: the key is not kept */
   @Override
-  public Object getCredentials() {
+  public @Nullable Object getCredentials() {
     return null;
   }
 
@@ -36,7 +37,7 @@ public final class ApiKeyAuthentication extends AbstractAuthenticationToken {
   }
 
   @Override
-  public boolean equals(Object o) {
+  public boolean equals(@Nullable Object o) {
     return o instanceof ApiKeyAuthentication a && a.principal.equals(principal);
   }
 

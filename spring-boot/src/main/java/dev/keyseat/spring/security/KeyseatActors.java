@@ -2,6 +2,7 @@ package dev.keyseat.spring.security;
 
 import dev.keyseat.Actor;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
@@ -28,7 +29,7 @@ public final class KeyseatActors {
    * @throws org.springframework.security.authentication.AuthenticationCredentialsNotFoundException
    *     if nobody (or an anonymous or API-key caller) is authenticated
    */
-  public Actor of(Authentication authentication) {
+  public Actor of(@Nullable Authentication authentication) {
     if (authentication == null || !authentication.isAuthenticated()
         || authentication instanceof AnonymousAuthenticationToken || authentication instanceof ApiKeyAuthentication) {
       throw new org.springframework.security.authentication.AuthenticationCredentialsNotFoundException(
