@@ -2,7 +2,9 @@ package dev.keyseat.spi;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.KeyId;
+import dev.keyseat.internal.Require;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -41,13 +43,8 @@ public record StoredKey(
 
   /** Checks required components and that a previous hash comes with its validity. */
   public StoredKey {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(deviceSerial, "deviceSerial");
-    Objects.requireNonNull(hash, "hash");
-    Objects.requireNonNull(hint, "hint");
-    Objects.requireNonNull(label, "label");
-    Objects.requireNonNull(createdAt, "createdAt");
+    Require.nonNull("id, accountId, deviceSerial, hash, hint, label, createdAt",
+        id, accountId, deviceSerial, hash, hint, label, createdAt);
     if ((previousHash == null) != (previousValidUntil == null)) {
       throw new IllegalArgumentException("previousHash and previousValidUntil go together");
     }
@@ -57,6 +54,17 @@ public record StoredKey(
   @Override
   public byte @Nullable [] sealedSecret() {
     return sealedSecret == null ? null : sealedSecret.clone();
+  }
+
+  /**
+   * The hashes this key validates under: the current secret's and, while it exists, the previous
+   * secret's (whether or not its overlap has ended). A store indexes the key under each; a change
+   * to the key concerns each.
+   *
+   * @return the current hash, then the previous one if any
+   */
+  public List<KeyHash> hashes() {
+    return previousHash == null ? List.of(hash) : List.of(hash, previousHash);
   }
 
   /** @return a copy bound to another device */

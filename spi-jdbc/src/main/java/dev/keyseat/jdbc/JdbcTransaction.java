@@ -442,7 +442,7 @@ final class JdbcTransaction implements AccountTransaction {
     if (check[0] == 0 || check[1] > 0 || check[2] > 0) {
       return false;
     }
-    boolean newHash = !hashesOf(old).containsAll(hashesOf(key));
+    boolean newHash = !old.hashes().containsAll(key.hashes());
     return sql(() -> {
       // A new hash could meet a concurrent writer of another account in the unique index; in
       // PostgreSQL that would abort the transaction, so it runs under a savepoint.
@@ -464,10 +464,6 @@ final class JdbcTransaction implements AccountTransaction {
       }
       return true;
     });
-  }
-
-  private static List<KeyHash> hashesOf(StoredKey key) {
-    return key.previousHash() == null ? List.of(key.hash()) : List.of(key.hash(), key.previousHash());
   }
 
   @Override

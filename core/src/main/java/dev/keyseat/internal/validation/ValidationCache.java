@@ -380,12 +380,9 @@ final class ValidationCache implements CachedKeyValidator {
   }
 
   private void preload(StoredKey key) {
-    CacheEntry current = fill(CacheEntry.of(key.hash()), key.hash(), key);
-    cache.put(current, current);
-    KeyHash previous = key.previousHash();
-    if (previous != null) {
-      CacheEntry old = fill(CacheEntry.of(previous), previous, key);
-      cache.put(old, old);
+    for (KeyHash hash : key.hashes()) {
+      CacheEntry entry = fill(CacheEntry.of(hash), hash, key);
+      cache.put(entry, entry);
     }
   }
 
