@@ -12,6 +12,13 @@ import java.util.Objects;
  * @param createdAt when the operator created the account
  */
 public record Account(AccountId id, String name, int contractedLicenses, Instant createdAt) {
+  /**
+   * The most licenses an account may have contracted in total: 1,000,000. {@link
+   * KeyManager#createAccount} and {@link KeyManager#contractLicenses} refuse a total above it with an
+   * {@link InvalidRequestException} that names the limit.
+   */
+  public static final int MAX_LICENSES = 1_000_000;
+
   /** Checks the invariants of an account row. */
   public Account {
     Objects.requireNonNull(id, "id");

@@ -10,6 +10,13 @@ final class Constraints {
   static final String SERIAL = "(?![a-z][a-z0-9]{0,9}_[0-9A-Za-z]{33}$)[A-Za-z0-9_-]{1,64}";
   static final String SERIAL_MESSAGE = "must be 1-64 characters of [A-Za-z0-9_-] and not an API key";
   static final int MAX_BATCH = 1000;
+  static final String BATCH_MESSAGE = "must select between 1 and 1000 devices";
+  static final String MAX_TEXT_MESSAGE = "must be at most 200 characters";
+  static final String NOT_BLANK_MESSAGE = "must not be empty or only spaces";
+  /** {@link Account#MAX_LICENSES} as a message says it. */
+  static final String MAX_LICENSES_TEXT = "1,000,000";
+  static final String LICENSES_MESSAGE = "must be between 0 and " + MAX_LICENSES_TEXT
+      + ", the most licenses an account may contract";
 
   /** Something shaped like an API key ({@code <prefix>_} and 33 base62 characters) as a whole word. */
   static final String KEY_SHAPE = "(?<![0-9A-Za-z_])[a-z][a-z0-9]{0,9}_[0-9A-Za-z]{33}(?![0-9A-Za-z])";

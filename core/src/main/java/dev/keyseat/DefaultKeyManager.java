@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -29,7 +28,6 @@ import org.slf4j.LoggerFactory;
 /** The rules R1–R13 over a {@link KeyStore}. */
 final class DefaultKeyManager implements KeyManager {
   private static final Logger log = LoggerFactory.getLogger(KeyManager.class);
-  private static final int MAX_LICENSES = 1_000_000;
   private static final int MAX_AUDIT_PAGE = 1000;
 
   private final KeyStore store;
@@ -64,7 +62,8 @@ final class DefaultKeyManager implements KeyManager {
         throw new AlreadyExistsException("account " + accountId + " exists already");
       }
       t.tx.putMember(new Member(accountId, command.firstAdmin(), Role.ADMIN));
-      t.audit(null, null, "created with " + command.licenses() + " licenses, first admin " + command.firstAdmin());
+      t.audit(null, null, "created with " + Messages.count(command.licenses(), "license") + ", first admin "
+          + command.firstAdmin());
       return account;
     });
   }
@@ -73,14 +72,15 @@ final class DefaultKeyManager implements KeyManager {
   public LicenseUsage contractLicenses(Actor operator, AccountId accountId, int quantity) {
     return write(operator, accountId, Action.CONTRACT_LICENSES, null, null, t -> {
       Account account = t.account();
+      long total = (long) account.contractedLicenses() + quantity;
       commands.start()
-          .check(quantity >= 1 && quantity <= MAX_LICENSES, "quantity", "must be between 1 and " + MAX_LICENSES)
+          .check(quantity >= 1, "quantity", "must be at least 1")
+          .check(quantity < 1 || total <= Account.MAX_LICENSES, "quantity", "would bring the account to " + total
+              + " licenses, above the " + Constraints.MAX_LICENSES_TEXT + " an account may contract; at most "
+              + Messages.count(Account.MAX_LICENSES - account.contractedLicenses(), "more license") + " can be added")
           .throwIfAny();
-      if ((long) account.contractedLicenses() + quantity > MAX_LICENSES) {
-        throw InvalidRequestException.of("quantity", "would exceed " + MAX_LICENSES + " licenses in total");
-      }
       t.tx.updateAccount(account.withContractedLicenses(account.contractedLicenses() + quantity));
-      t.audit(null, null, "contracted " + quantity + " licenses");
+      t.audit(null, null, "contracted " + Messages.count(quantity, "license"));
       return t.usage();
     });
   }
@@ -91,22 +91,23 @@ final class DefaultKeyManager implements KeyManager {
       Account account = t.account();
       commands.start()
           .check(quantity >= 1 && quantity <= account.contractedLicenses(), "quantity",
-              "must be between 1 and the " + account.contractedLicenses() + " licenses contracted")
+              "must be between 1 and the " + Messages.count(account.contractedLicenses(), "license") + " contracted")
           .notNull("strategy", strategy)
           .throwIfAny();
       int total = account.contractedLicenses() - quantity;
       List<StoredKey> keys = t.tx.keys();
       int excess = keys.size() - total;
       if (excess > 0 && strategy == OverLimitStrategy.REJECT) { // R9: REJECT refuses to go below the keys in use
-        throw new LicensesInUseException("cannot cancel " + quantity + " licenses: " + keys.size()
-            + " keys are in use and " + total + " licenses would remain; delete " + excess
-            + " keys first", excess);
+        throw new LicensesInUseException("cannot cancel " + Messages.count(quantity, "license") + ": "
+            + Messages.count(keys.size(), "key") + (keys.size() == 1 ? " is" : " are") + " in use and "
+            + Messages.count(total, "license") + " would remain; delete "
+            + Messages.count(excess, "key") + " first", excess);
       }
       t.tx.updateAccount(account.withContractedLicenses(total));
       // R9: keys are never deleted automatically; SUSPEND_NEWEST suspends the newest, MARK_OVER_LIMIT none
       if (excess > 0 && strategy == OverLimitStrategy.SUSPEND_NEWEST) {
         keys.stream()
-            .sorted(Comparator.comparing(StoredKey::createdAt).thenComparing(k -> k.id().value()).reversed())
+            .sorted(StoredKey.CREATION_ORDER.reversed())
             .limit(excess)
             .filter(k -> !k.suspended())
             .forEach(k -> {
@@ -115,7 +116,7 @@ final class DefaultKeyManager implements KeyManager {
               t.audit(Action.SUSPEND_KEY, k.id(), k.deviceSerial(), "suspended: licenses cancelled below keys in use");
             });
       }
-      t.audit(null, null, "cancelled " + quantity + " licenses (" + strategy + ")"
+      t.audit(null, null, "cancelled " + Messages.count(quantity, "license") + " (" + strategy + ")"
           + (excess > 0 ? "; over limit by " + excess : ""));
       return t.usage();
     });
@@ -197,7 +198,10 @@ final class DefaultKeyManager implements KeyManager {
     return write(actor, accountId, Action.RENAME_DEVICE, null, serial, t -> {
       commands.start()
           .check(serial != null && serial.matches(Constraints.SERIAL), "serial", Constraints.SERIAL_MESSAGE)
-          .check(name != null && !name.isBlank() && name.length() <= 200, "name", "must be 1-200 characters, not blank")
+          .notNull("name", name)
+          .check(name == null || FreeText.Check.problem(name, true) == null, "name",
+              name == null ? "" : FreeText.Check.problem(name, true))
+          .check(name == null || name.length() <= 200, "name", Constraints.MAX_TEXT_MESSAGE)
           .check(name == null || !Constraints.containsKey(name), "name", Constraints.NO_KEY_MESSAGE)
           .check(name == null || CommandValidator.isStorable(name), "name", CommandValidator.UNSTORABLE_MESSAGE)
           .throwIfAny();
@@ -261,11 +265,12 @@ final class DefaultKeyManager implements KeyManager {
       t.requireNoKeyYet(serials); // R11: before the quota, so a repeat is never a misleading quota error
       t.requireFreeLicenses(serials.size(), serials); // R1
       List<IssuedKey> issued = new ArrayList<>(serials.size());
+      long ordinal = t.tx.lastKeyOrdinal(); // the keys table keeps the order the devices were selected in
       for (String serial : serials) {
         KeyId id = new KeyId(format.generateId("key_"));
         String secret = format.generate();
         StoredKey key = new StoredKey(id, accountId, serial, hasher.hash(secret), format.hint(secret),
-            command.label(), t.now, null, command.expiresAt(), false, null, null, seal(id, secret));
+            command.label(), t.now, null, command.expiresAt(), false, null, null, seal(id, secret), ++ordinal);
         if (!t.tx.insertKey(key)) { // R2: the store's uniqueness backs the checks above
           throw new IllegalStateException("store refused a fresh key for device " + serial);
         }
@@ -288,7 +293,12 @@ final class DefaultKeyManager implements KeyManager {
             + (vault == null ? " (no secret vault is configured)" : "")
             + "; regenerate the key to get a new secret");
       }
-      Secret secret = Secret.of(vault.open(keyId, sealed));
+      Secret secret;
+      try {
+        secret = Secret.of(vault.open(keyId, sealed));
+      } catch (IllegalStateException wrongVaultKey) { // R13: a refusal to act on, audited (R12), nothing secret
+        throw new VaultKeyMismatchException(keyId);
+      }
       t.audit(keyId, key.deviceSerial(), "secret revealed");
       return secret;
     });
@@ -300,7 +310,7 @@ final class DefaultKeyManager implements KeyManager {
       commands.start()
           .notNull("overlap", overlap)
           .check(overlap == null || (!overlap.isNegative() && overlap.compareTo(maxOverlap) <= 0), // R6: bounded overlap
-              "overlap", "must be between PT0S and " + maxOverlap)
+              "overlap", "must be zero or positive and at most " + Messages.duration(maxOverlap))
           .notNull("keyId", keyId)
           .throwIfAny();
       StoredKey old = t.key(keyId);
@@ -313,7 +323,8 @@ final class DefaultKeyManager implements KeyManager {
       affected.add(key.hash());
       t.change(ChangeEvent.Type.REGENERATED, key, affected); // R5/R6: validators drop every hash it had
       t.audit(keyId, key.deviceSerial(),
-          overlap.isZero() ? "regenerated; old secret revoked" : "regenerated; old secret valid for " + overlap);
+          overlap.isZero() ? "regenerated; old secret revoked"
+              : "regenerated; old secret valid for " + Messages.duration(overlap));
       return new IssuedKey(t.view(key, t.device(key.deviceSerial())), Secret.of(secret));
     });
   }
@@ -619,13 +630,12 @@ final class DefaultKeyManager implements KeyManager {
         devices.put(d.serial(), d);
       }
       List<ApiKey> rows = new ArrayList<>();
-      for (StoredKey k : tx.keys()) {
+      for (StoredKey k : tx.keys().stream().sorted(StoredKey.CREATION_ORDER).toList()) {
         ApiKey row = view(k, devices.get(k.deviceSerial()));
         if (filter.test(row)) {
           rows.add(row);
         }
       }
-      rows.sort(Comparator.comparing(ApiKey::createdAt).thenComparing(r -> r.id().value()));
       return rows;
     }
 

@@ -38,9 +38,6 @@ import org.jspecify.annotations.Nullable;
  * and key hashes are unique across accounts. Thread-safe.
  */
 public final class InMemoryKeyStore implements KeyStore {
-  private static final Comparator<StoredKey> KEY_ORDER =
-      Comparator.comparing(StoredKey::createdAt).thenComparing(k -> k.id().value());
-
   private final ConcurrentHashMap<AccountId, Holder> accounts = new ConcurrentHashMap<>();
   /** Serial → owning account, reserved when a transaction inserts the device. */
   private final ConcurrentHashMap<String, AccountId> serialOwners = new ConcurrentHashMap<>();
@@ -372,7 +369,7 @@ public final class InMemoryKeyStore implements KeyStore {
     @Override
     public List<StoredKey> keys() {
       reading();
-      return keys.values().stream().sorted(KEY_ORDER).toList();
+      return keys.values().stream().sorted(StoredKey.CREATION_ORDER).toList();
     }
 
     @Override
