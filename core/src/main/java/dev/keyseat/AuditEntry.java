@@ -77,7 +77,9 @@ public record AuditEntry(
     /** An admin deletes a key, freeing its license (R5). */
     DELETE_KEY(Descriptions.KEYS, false, Role.ADMIN),
     /** An admin reads the audit log (R12). */
-    READ_AUDIT("read the audit log", false, Role.ADMIN);
+    READ_AUDIT("read the audit log", false, Role.ADMIN),
+    /** The operator closed the account ({@link KeyManager#closeAccount}); the last entry of its log. */
+    CLOSE_ACCOUNT("close accounts", true);
 
     private final String description;
     private final boolean operator;

@@ -212,5 +212,10 @@ public final class HeapPerKey {
     public void recordUsage(Collection<UsageDelta> batch) {
       // dropped: see above
     }
+
+    @Override
+    public List<dev.keyseat.spi.AccountSummary> accounts(AccountId after, int limit) {
+      return store.accounts(after, limit);
+    }
   }
 }

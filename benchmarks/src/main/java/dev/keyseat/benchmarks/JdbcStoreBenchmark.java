@@ -535,6 +535,11 @@ public class JdbcStoreBenchmark {
     public void recordUsage(Collection<UsageDelta> batch) {
       // dropped
     }
+
+    @Override
+    public List<dev.keyseat.spi.AccountSummary> accounts(AccountId after, int limit) {
+      return store.accounts(after, limit);
+    }
   }
 
   @Benchmark

@@ -1,6 +1,7 @@
 package dev.keyseat.testkit;
 
 import dev.keyseat.AccountId;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link KeyStore} that passes every call to another. Extend it to count, delay or fail
@@ -63,6 +65,11 @@ public class ForwardingKeyStore implements KeyStore {
   @Override
   public void recordUsage(Collection<UsageDelta> batch) {
     delegate.recordUsage(batch);
+  }
+
+  @Override
+  public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
+    return delegate.accounts(after, limit);
   }
 
   @Override
