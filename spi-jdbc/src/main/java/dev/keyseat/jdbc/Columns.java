@@ -142,10 +142,11 @@ final class Columns {
         rs.getBoolean(10),
         previous == null ? null : KeyHash.of(previous),
         getInstant(rs, 12),
-        rs.getBytes(13));
+        rs.getBytes(13),
+        rs.getLong(14));
   }
 
-  /** Binds the 13 parameters of {@link Sql#INSERT_KEY}. */
+  /** Binds the 14 parameters of {@link Sql#INSERT_KEY}. */
   static void bindNewKey(PreparedStatement ps, StoredKey k) throws SQLException {
     setText(ps, 1, k.id().value());
     setText(ps, 2, k.accountId().value());
@@ -160,6 +161,7 @@ final class Columns {
     setBytes(ps, 11, k.previousHash() == null ? null : k.previousHash().toBytes());
     setInstant(ps, 12, k.previousValidUntil());
     setBytes(ps, 13, k.sealedSecret());
+    ps.setLong(14, k.ordinal());
   }
 
   /** Binds the 13 parameters of {@link Sql#UPDATE_KEY}. */

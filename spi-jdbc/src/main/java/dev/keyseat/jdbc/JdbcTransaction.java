@@ -385,6 +385,12 @@ final class JdbcTransaction implements AccountTransaction {
   }
 
   @Override
+  public long lastKeyOrdinal() {
+    reading();
+    return query(Sql.LAST_KEY_ORDINAL, ps -> Columns.setText(ps, 1, accountId.value()), rs -> rs.getLong(1)).get(0);
+  }
+
+  @Override
   public Optional<StoredKey> key(KeyId id) {
     reading();
     Objects.requireNonNull(id, "id");
