@@ -275,25 +275,27 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertAccount(Account a) {
-      writing();
-      requireOwn(a.id());
-      if (account != null) {
-        return false;
-      }
-      account = a;
-      accountChanged = true;
-      return true;
+      return putAccount(a, true);
     }
 
     @Override
     public void updateAccount(Account a) {
+      putAccount(a, false);
+    }
+
+    /** Creates (false if it exists) or replaces (it must exist) this transaction's account row. */
+    private boolean putAccount(Account a, boolean create) {
       writing();
       requireOwn(a.id());
-      if (account == null) {
+      if ((account == null) != create) {
+        if (create) {
+          return false;
+        }
         throw new IllegalStateException("account " + accountId + " does not exist");
       }
       account = a;
       accountChanged = true;
+      return true;
     }
 
     private void requireOwn(AccountId id) {
