@@ -79,6 +79,7 @@ class KeyseatApplicationPostgresTest {
         "spring.datasource.url=" + pg.getJdbcUrl("postgres", "boot_app"),
         "spring.datasource.username=postgres",
         "keyseat.jdbc.initialize-schema=always",
+        "spring.flyway.enabled=false",
         "keyseat.validator.rate-limit.requests=" + RATE_LIMIT,
         "keyseat.validator.rate-limit.period=1h",
         "management.endpoints.web.exposure.include=health,metrics",
