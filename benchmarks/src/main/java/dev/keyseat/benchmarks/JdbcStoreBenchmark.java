@@ -13,12 +13,9 @@ import dev.keyseat.validation.Verdict;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.jdbc.JdbcKeyStore;
-import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
-import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
-import dev.keyseat.spi.UsageDelta;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.StringReader;
@@ -33,7 +30,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -485,55 +481,6 @@ public class JdbcStoreBenchmark {
       System.out.printf("%ncold validation (%s cache): %,d cache misses, %,d store lookups, %,d hits (%.3f%% of"
           + " validations)%n", cache, m, lookups.sum(), h, 100.0 * h / Math.max(1, h + m));
       validator.close();
-    }
-  }
-
-  /**
-   * The store without usage writes, for the cold validators: each validates tens of thousands of
-   * keys once, and writing their usage (at close) would update as many rows of the table between
-   * trials, leaving work for VACUUM and dirty pages that slow the next lookups. Usage flushing is
-   * not what these benchmarks measure.
-   */
-  static final class WithoutUsage implements KeyStore {
-    private final KeyStore store;
-
-    WithoutUsage(KeyStore store) {
-      this.store = store;
-    }
-
-    @Override
-    public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
-      return store.inAccount(accountId, work);
-    }
-
-    @Override
-    public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
-      return store.readAccount(accountId, work);
-    }
-
-    @Override
-    public Optional<StoredKey> findKeyByHash(KeyHash hash) {
-      return store.findKeyByHash(hash);
-    }
-
-    @Override
-    public void forEachKey(java.util.function.Consumer<? super StoredKey> action) {
-      store.forEachKey(action);
-    }
-
-    @Override
-    public List<ChangeEvent> changesSince(long afterSequence, int max) {
-      return store.changesSince(afterSequence, max);
-    }
-
-    @Override
-    public long latestChangeSequence() {
-      return store.latestChangeSequence();
-    }
-
-    @Override
-    public void recordUsage(Collection<UsageDelta> batch) {
-      // dropped
     }
   }
 

@@ -3,11 +3,12 @@ package dev.keyseat.inmemory;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyseat.AuditEntry;
-import dev.keyseat.inmemory.ForwardingKeyStore.ForwardingTransaction;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
+import dev.keyseat.testkit.ForwardingKeyStore;
+import dev.keyseat.testkit.ForwardingTransaction;
 import dev.keyseat.testkit.QuotaPropertiesContract;
 import java.util.Map;
 import java.util.Optional;
