@@ -17,9 +17,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * A {@link KeyStore} that passes every call to another. Extend it to count, delay, drop or fail
- * chosen calls in tests and benchmarks; see {@link InstrumentedKeyStore}. To change what one
- * transaction method does, pass a wrapper of every transaction, usually a {@link
- * ForwardingTransaction} that overrides that method.
+ * chosen calls in tests and benchmarks; see {@link InstrumentedKeyStore}. To change what a
+ * transaction does, pass a wrapper of every transaction.
  */
 public class ForwardingKeyStore implements KeyStore {
   private final KeyStore delegate;
@@ -33,7 +32,7 @@ public class ForwardingKeyStore implements KeyStore {
   /**
    * @param delegate the store that does the work
    * @param transactions wraps every transaction of {@link #inAccount} and {@link #readAccount}
-   *     before the work sees it, e.g. in a {@link ForwardingTransaction} with a planted bug
+   *     before the work sees it, e.g. to plant a bug in one of its methods
    */
   public ForwardingKeyStore(KeyStore delegate, UnaryOperator<AccountTransaction> transactions) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");

@@ -229,7 +229,7 @@ final class QuotaModel {
   // ------------------------------------------------------------------ predictions
 
   Expect expectCreate(CreateKeys c) {
-    Expect deny = deny(c.by(), ADMIN);
+    Expect deny = deny(c.caller(), ADMIN);
     if (deny != null) {
       return deny;
     }
@@ -387,7 +387,7 @@ final class QuotaModel {
   }
 
   Expect expectCancel(CancelLicenses c) {
-    Expect deny = denyUnlessOperator(c.by());
+    Expect deny = denyUnlessOperator(c.caller());
     if (deny != null) {
       return deny;
     }
@@ -406,7 +406,7 @@ final class QuotaModel {
   }
 
   Expect expectAddMember(AddMember c) {
-    Expect deny = deny(c.by(), ADMIN);
+    Expect deny = deny(c.caller(), ADMIN);
     if (deny != null) {
       return deny;
     }
@@ -417,7 +417,7 @@ final class QuotaModel {
   }
 
   Expect expectChangeRole(ChangeRole c) {
-    Expect deny = deny(c.by(), ADMIN);
+    Expect deny = deny(c.caller(), ADMIN);
     if (deny != null) {
       return deny;
     }
@@ -432,7 +432,7 @@ final class QuotaModel {
   }
 
   Expect expectRemoveMember(RemoveMember c) {
-    Expect deny = deny(c.by(), ADMIN);
+    Expect deny = deny(c.caller(), ADMIN);
     if (deny != null) {
       return deny;
     }
