@@ -578,27 +578,25 @@ final class QuotaMachine {
   private void addMember(AddMember c) {
     Expect e = model.expectAddMember(c);
     Result<Member> r = call(() -> manager.addMember(c.by(), ACME, UserId.of(c.user().id()), c.role()));
-    if (!agree(e, r, Action.ADD_MEMBER, null)) {
-      return;
-    }
-    check(new Member(ACME, UserId.of(c.user().id()), c.role()).equals(r.value()), "R8 roles", "returned " + r.value());
-    model.members.put(c.user(), c.role());
-    expectedAudit.add(new ExpectedEntry(Action.ADD_MEMBER, Outcome.SUCCESS, null, null));
-    unchangedLicenses("R8 roles");
-    outcome = "added";
+    setRole(e, r, Action.ADD_MEMBER, c.user(), c.role());
   }
 
   private void changeRole(ChangeRole c) {
     Expect e = model.expectChangeRole(c);
     Result<Member> r = call(() -> manager.changeRole(c.by(), ACME, UserId.of(c.user().id()), c.role()));
-    if (!agree(e, r, Action.CHANGE_ROLE, null)) {
+    setRole(e, r, Action.CHANGE_ROLE, c.user(), c.role());
+  }
+
+  /** R8: after adding a member or changing a role, the member returned has the role given. */
+  private void setRole(Expect e, Result<Member> r, Action action, Who user, Role role) {
+    if (!agree(e, r, action, null)) {
       return;
     }
-    check(new Member(ACME, UserId.of(c.user().id()), c.role()).equals(r.value()), "R8 roles", "returned " + r.value());
-    model.members.put(c.user(), c.role());
-    expectedAudit.add(new ExpectedEntry(Action.CHANGE_ROLE, Outcome.SUCCESS, null, null));
+    check(new Member(ACME, UserId.of(user.id()), role).equals(r.value()), "R8 roles", "returned " + r.value());
+    model.members.put(user, role);
+    expectedAudit.add(new ExpectedEntry(action, Outcome.SUCCESS, null, null));
     unchangedLicenses("R8 roles");
-    outcome = "changed";
+    outcome = action == Action.ADD_MEMBER ? "added" : "changed";
   }
 
   private void removeMember(RemoveMember c) {
