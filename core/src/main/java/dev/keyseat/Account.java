@@ -2,6 +2,7 @@ package dev.keyseat;
 
 import java.time.Instant;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A customer organisation and the number of API licenses it has contracted.
@@ -10,8 +11,11 @@ import java.util.Objects;
  * @param name display name
  * @param contractedLicenses licenses contracted, never negative
  * @param createdAt when the operator created the account
+ * @param closedAt when the operator closed the account ({@link KeyManager#closeAccount}), or null
+ *     while it is open
  */
-public record Account(AccountId id, String name, int contractedLicenses, Instant createdAt) {
+public record Account(AccountId id, String name, int contractedLicenses, Instant createdAt,
+    @Nullable Instant closedAt) {
   /** Checks the invariants of an account row. */
   public Account {
     Objects.requireNonNull(id, "id");
@@ -22,8 +26,33 @@ public record Account(AccountId id, String name, int contractedLicenses, Instant
     }
   }
 
+  /**
+   * An open account.
+   *
+   * @param id the host-supplied account id
+   * @param name display name
+   * @param contractedLicenses licenses contracted, never negative
+   * @param createdAt when the operator created the account
+   */
+  public Account(AccountId id, String name, int contractedLicenses, Instant createdAt) {
+    this(id, name, contractedLicenses, createdAt, null);
+  }
+
   /** @return a copy with another number of contracted licenses */
   public Account withContractedLicenses(int licenses) {
-    return new Account(id, name, licenses, createdAt);
+    return new Account(id, name, licenses, createdAt, closedAt);
+  }
+
+  /**
+   * @param at when the account was closed
+   * @return a copy closed at {@code at}, with no licenses left
+   */
+  public Account closed(Instant at) {
+    return new Account(id, name, 0, createdAt, Objects.requireNonNull(at, "at"));
+  }
+
+  /** @return whether the operator closed the account */
+  public boolean isClosed() {
+    return closedAt != null;
   }
 }

@@ -35,7 +35,9 @@ public record AuditEntry(
     LIST_MEMBERS, ADD_MEMBER, CHANGE_ROLE, REMOVE_MEMBER,
     LIST_DEVICES, ASSOCIATE_DEVICE, RENAME_DEVICE, DISSOCIATE_DEVICE,
     LIST_KEYS, CREATE_KEYS, REVEAL_KEY, REGENERATE_KEY, EDIT_KEY, SUSPEND_KEY, DELETE_KEY,
-    READ_AUDIT
+    READ_AUDIT,
+    /** The operator closed the account ({@link KeyManager#closeAccount}); the last entry of its log. */
+    CLOSE_ACCOUNT
   }
 
   /** Whether the action took effect. */

@@ -4,6 +4,7 @@ import dev.keyseat.AuditEntry.Action;
 import dev.keyseat.AuditEntry.Outcome;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
@@ -17,6 +18,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +34,7 @@ final class DefaultKeyManager implements KeyManager {
   private static final Logger log = LoggerFactory.getLogger(KeyManager.class);
   private static final int MAX_LICENSES = 1_000_000;
   private static final int MAX_AUDIT_PAGE = 1000;
+  private static final int MAX_ACCOUNT_PAGE = 1000;
 
   private final KeyStore store;
   private final Clock clock;
@@ -461,11 +464,17 @@ final class DefaultKeyManager implements KeyManager {
   }
 
   private <T> T read(Actor actor, AccountId accountId, Action action, Function<Context, T> body) {
+    return read(actor, accountId, action, null, null, body);
+  }
+
+  /** As {@link #read(Actor, AccountId, Action, Function)}, naming the key or device in a refusal's audit entry. */
+  private <T> T read(Actor actor, AccountId accountId, Action action, @Nullable KeyId keyId,
+      @Nullable String serial, Function<Context, T> body) {
     requireCaller(actor, accountId);
     try {
       return store.readAccount(accountId, tx -> body.apply(new Context(tx, actor, accountId, action)));
     } catch (KeyseatException e) {
-      refused(actor, accountId, action, null, null, e);
+      refused(actor, accountId, action, keyId, serial, e);
       throw e;
     }
   }
@@ -517,6 +526,7 @@ final class DefaultKeyManager implements KeyManager {
       case DISSOCIATE_DEVICE -> "dissociate devices";
       case LIST_KEYS, CREATE_KEYS, REVEAL_KEY, REGENERATE_KEY, EDIT_KEY, SUSPEND_KEY, DELETE_KEY -> "manage keys";
       case READ_AUDIT -> "read the audit log";
+      case CLOSE_ACCOUNT -> "close accounts";
     };
   }
 
@@ -537,7 +547,12 @@ final class DefaultKeyManager implements KeyManager {
     }
 
     Account account() {
-      return tx.account().orElseThrow(() -> NotFoundException.of("account", accountId));
+      Account account = tx.account().orElseThrow(() -> NotFoundException.of("account", accountId));
+      if (account.isClosed()) {
+        // closeAccount: the row stays as the owner of the audit log, and nothing else may use it
+        throw NotFoundException.of("open account", accountId);
+      }
+      return account;
     }
 
     void requireOperator() {
@@ -659,6 +674,142 @@ final class DefaultKeyManager implements KeyManager {
           k.label(), k.hint(), k.createdAt(), k.regeneratedAt(), k.expiresAt(), usage.lastUsedAt(),
           usage.useCount(), status);
     }
+  }
+
+  // ------------------------------------------------------------------ conveniences
+
+  @Override
+  public ApiKey key(Actor admin, AccountId accountId, KeyId keyId) {
+    return read(admin, accountId, Action.LIST_KEYS, keyId, null, t -> {
+      t.requireRole(Role.ADMIN); // R8
+      StoredKey key = t.key(keyId);
+      return t.view(key, t.tx.device(key.deviceSerial()).orElse(null));
+    });
+  }
+
+  @Override
+  public ApiKey keyOfDevice(Actor admin, AccountId accountId, String serial) {
+    return read(admin, accountId, Action.LIST_KEYS, null, serial, t -> {
+      t.requireRole(Role.ADMIN); // R8
+      Device device = t.device(serial);
+      StoredKey key = t.tx.keyForDevice(serial).orElseThrow(() -> NotFoundException.of("key for device", serial));
+      return t.view(key, device);
+    });
+  }
+
+  @Override
+  public List<Device> associateDevices(Actor actor, AccountId accountId, List<NewDevice> devices) {
+    return write(actor, accountId, Action.ASSOCIATE_DEVICE, null, null, t -> {
+      t.requireRole(Role.ADMIN, Role.MANAGER); // R8
+      validDeviceList(devices);
+      List<String> taken = new ArrayList<>();
+      Map<String, String> where = new LinkedHashMap<>();
+      List<Device> associated = new ArrayList<>(devices.size());
+      for (NewDevice d : devices) {
+        Device device = new Device(d.serial(), accountId, d.name(), d.model(), t.now);
+        boolean here = t.tx.device(d.serial()).isPresent();
+        if (!here && t.tx.insertDevice(device)) {
+          associated.add(device);
+        } else {
+          // a serial of another account is not named with that account: it is not this caller's
+          taken.add(d.serial());
+          where.put(d.serial(), here ? d.serial() + " (this account)" : d.serial() + " (another account)");
+        }
+      }
+      if (!taken.isEmpty()) {
+        throw new AlreadyExistsException((taken.size() == 1 ? "device is" : "devices are")
+            + " associated with an account already: " + String.join(", ", where.values())
+            + "; nothing was associated: leave " + (taken.size() == 1 ? "it" : "them")
+            + " out, or dissociate " + (taken.size() == 1 ? "it" : "them") + " there first", taken);
+      }
+      for (Device d : associated) {
+        t.audit(null, d.serial(), "associated \"" + d.name() + "\" (one of " + associated.size() + " in one call)");
+      }
+      return associated;
+    });
+  }
+
+  /** Every malformed element and every repeated serial of an {@link #associateDevices} request, at once. */
+  private void validDeviceList(@Nullable List<NewDevice> devices) {
+    CommandValidator.Violations v = commands.start();
+    if (devices == null || devices.isEmpty() || devices.size() > Constraints.MAX_BATCH) {
+      v.add("devices", "must list 1 to " + Constraints.MAX_BATCH + " devices");
+      v.throwIfAny();
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < devices.size(); i++) {
+      NewDevice d = devices.get(i);
+      String path = "devices[" + i + "]";
+      if (d == null) {
+        v.add(path, "must not be null");
+        continue;
+      }
+      boolean serialOk = d.serial() != null && d.serial().matches(Constraints.SERIAL);
+      String named = serialOk ? " (device " + d.serial() + ")" : "";
+      try {
+        commands.start().bean(path, d).throwIfAny();
+      } catch (InvalidRequestException e) {
+        e.violations().forEach(x -> v.add(x.field(), x.message() + named));
+      }
+      if (serialOk) {
+        v.check(seen.add(d.serial()), path + ".serial", "repeats device " + d.serial());
+      }
+    }
+    v.throwIfAny();
+  }
+
+  @Override
+  public AccountPage accounts(Actor operator, @Nullable AccountId after, int limit) {
+    if (operator == null) {
+      throw InvalidRequestException.of("actor", "must not be null");
+    }
+    if (!operator.isOperator()) {
+      // R8; a refusal that concerns no account: logged, in no account's audit log
+      AccessDeniedException e = new AccessDeniedException(operator + " may not list accounts: only the operator may");
+      log.info("refused the account list to {}: {}", operator, e.getMessage());
+      throw e;
+    }
+    commands.start()
+        .check(limit >= 1 && limit <= MAX_ACCOUNT_PAGE, "limit", "must be between 1 and " + MAX_ACCOUNT_PAGE)
+        .throwIfAny();
+    List<AccountSummary> rows = store.accounts(after, limit + 1);
+    List<AccountOverview> page = new ArrayList<>(Math.min(limit, rows.size()));
+    for (AccountSummary row : rows.subList(0, Math.min(limit, rows.size()))) {
+      page.add(new AccountOverview(row.account(), LicenseUsage.of(row.keyCount(), row.account().contractedLicenses())));
+    }
+    AccountId next = rows.size() > limit ? page.get(limit - 1).account().id() : null;
+    return new AccountPage(page, next);
+  }
+
+  @Override
+  public Account closeAccount(Actor operator, AccountId accountId, boolean deleteKeys) {
+    return write(operator, accountId, Action.CLOSE_ACCOUNT, null, null, t -> {
+      t.requireOperator(); // R8: only the operator
+      Account account = t.account();
+      List<StoredKey> keys = t.tx.keys();
+      if (!keys.isEmpty() && !deleteKeys) {
+        throw new LicensesInUseException("cannot close account " + accountId + ": it has " + keys.size()
+            + (keys.size() == 1 ? " key" : " keys") + "; delete them first, or close it with deleteKeys to delete"
+            + " them with the account", keys.size());
+      }
+      for (StoredKey key : keys) {
+        t.deleteKey(key, "deleted with its account"); // R5: the change feed tells every node
+      }
+      List<Device> devices = t.tx.devices();
+      for (Device d : devices) {
+        t.tx.deleteDevice(d.serial());
+        t.audit(Action.DISSOCIATE_DEVICE, null, d.serial(), "dissociated with its account");
+      }
+      List<Member> members = t.tx.members();
+      for (Member m : members) {
+        t.tx.removeMember(m.userId());
+      }
+      Account closed = account.closed(t.now);
+      t.tx.updateAccount(closed);
+      t.audit(null, null, "closed: " + keys.size() + " keys deleted, " + devices.size() + " devices dissociated, "
+          + members.size() + " members removed, " + account.contractedLicenses() + " licenses cancelled");
+      return closed;
+    });
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.keyseat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The management API: accounts, licenses, members, devices and keys, with every rule of the
@@ -150,4 +151,104 @@ public interface KeyManager {
    * @param limit 1–1,000 entries
    */
   List<AuditEntry> auditLog(Actor admin, AccountId accountId, long beforeSequence, int limit);
+
+  // ---- conveniences: one key, a batch of devices, the operator's account list and closing
+
+  /**
+   * One row of the keys table by key id, without listing the table (R8: admin only).
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param keyId the key
+   * @return the key as {@link #keys} shows it: device name and serial, created, last used, status, hint
+   * @throws AccessDeniedException if the actor is not an admin of the account (audited, R12)
+   * @throws NotFoundException naming the key id if the account has no such key (keys of other
+   *     accounts are not found either), or naming the account if it does not exist or is closed
+   * @throws InvalidRequestException if {@code keyId} is null
+   */
+  ApiKey key(Actor admin, AccountId accountId, KeyId keyId);
+
+  /**
+   * The row of the keys table for the key of one device, found by the device's serial (R8: admin
+   * only).
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param serial the device's serial number
+   * @return the key bound to the device, as {@link #keys} shows it
+   * @throws AccessDeniedException if the actor is not an admin of the account (audited, R12)
+   * @throws NotFoundException of kind {@code device} naming the serial if the device is not
+   *     associated with the account, or of kind {@code key for device} naming the serial if the
+   *     device has no key
+   * @throws InvalidRequestException if the serial is malformed
+   */
+  ApiKey keyOfDevice(Actor admin, AccountId accountId, String serial);
+
+  /**
+   * Associates several devices in one call, all or nothing, for portals that import device lists.
+   * An admin or manager may do it, as {@link #associateDevice}. Checks, in order: the request
+   * itself ({@link InvalidRequestException} listing every malformed field as {@code devices[i].field},
+   * naming the device where its serial is well formed, and every serial repeated within the
+   * request), then the serials already associated with this or any other account ({@link
+   * AlreadyExistsException} whose {@link AlreadyExistsException#ids()} names each). On any refusal
+   * no device is associated; the refusal is one audit entry, a success one {@code
+   * ASSOCIATE_DEVICE} entry per device (R12).
+   *
+   * @param actor an {@code ADMIN} or {@code MANAGER} of the account
+   * @param accountId the account
+   * @param devices 1–1,000 devices with distinct serials
+   * @return the associated devices, in the order of the request
+   * @throws AccessDeniedException if the actor may not associate devices in the account
+   * @throws InvalidRequestException if the list is null, empty or too long, an element is
+   *     malformed, or a serial is repeated
+   * @throws AlreadyExistsException if a serial is associated with an account already
+   * @throws NotFoundException if the account does not exist or is closed
+   */
+  List<Device> associateDevices(Actor actor, AccountId accountId, List<NewDevice> devices);
+
+  /**
+   * The operator's account list, one page at a time, ordered by account id, each account with its
+   * license usage (R3). Closed accounts are listed too, with {@link Account#closedAt()} set and no
+   * licenses. Only the operator may list accounts; a refusal concerns no account, so it is logged
+   * but in no account's audit log.
+   *
+   * @param operator the operator
+   * @param after the {@link AccountPage#next()} of the previous page, or null for the first page
+   * @param limit 1–1,000 accounts per page
+   * @return the page, with the cursor of the next page if more accounts follow
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws InvalidRequestException if {@code limit} is out of range
+   */
+  AccountPage accounts(Actor operator, @Nullable AccountId after, int limit);
+
+  /**
+   * The operator closes an account, in one transaction. While the account has keys this is refused
+   * with {@link LicensesInUseException} (how many keys) unless {@code deleteKeys} is true; then every
+   * key is deleted first, each audited as {@code DELETE_KEY} and published to the change feed, so
+   * its secrets stop validating at once on this node and within the feed bound on every other node
+   * (R5). Then:
+   * <ul>
+   *   <li><b>devices</b> are dissociated (each audited as {@code DISSOCIATE_DEVICE}); their serials
+   *       are free to be associated with another account;
+   *   <li><b>members</b> are removed; the users keep no role in the account;
+   *   <li><b>licenses</b> are cancelled: the account keeps 0;
+   *   <li><b>audit entries</b> are kept, the account's log ending with {@code CLOSE_ACCOUNT}; the
+   *       account row stays as the log's owner, with {@link Account#closedAt()} set, and is listed by
+   *       {@link #accounts}. Its log is readable through the store ({@code
+   *       KeyStore.readAccount(id, tx -> tx.audit(...))}), no longer through {@link #auditLog};
+   *   <li>the <b>account id</b> stays taken: {@link #createAccount} with it is refused.
+   * </ul>
+   * Every later call on the account is refused with {@link NotFoundException} (and audited in its
+   * log).
+   *
+   * @param operator the operator
+   * @param accountId the open account to close
+   * @param deleteKeys true to delete the account's keys; false to refuse while it has any
+   * @return the closed account
+   * @throws AccessDeniedException if the actor is not the operator (audited, R12)
+   * @throws NotFoundException if the account does not exist or is closed already
+   * @throws LicensesInUseException if the account has keys and {@code deleteKeys} is false;
+   *     {@link LicensesInUseException#keysToDelete()} says how many
+   */
+  Account closeAccount(Actor operator, AccountId accountId, boolean deleteKeys);
 }

@@ -3,6 +3,7 @@ package dev.keyseat;
 import dev.keyseat.internal.CommitStream;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
+import dev.keyseat.internal.validation.OpenValidators;
 import dev.keyseat.internal.validation.StoreLookupValidator;
 import dev.keyseat.internal.validation.ValidationCacheBuilder;
 import dev.keyseat.spi.KeyStore;
@@ -20,18 +21,27 @@ import org.jspecify.annotations.Nullable;
  * and the validators built here subscribe to them.
  *
  * <pre>{@code
- * Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build();
- * KeyManager keys = keyseat.manager();
- * CachedKeyValidator validator = keyseat.validator().build();
+ * try (Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build()) {
+ *   KeyManager keys = keyseat.manager();
+ *   CachedKeyValidator validator = keyseat.validator().build();
+ *   ...
+ * } // closes the validator too
  * }</pre>
+ *
+ * <p><b>Closing.</b> {@link #close()} closes every cached validator built through {@link
+ * #validator()} that is still open (each stops its threads and writes the usage it counted); a
+ * validator closed on its own before is forgotten at once, so a long-lived Keyseat holds none that
+ * are closed. The management API and {@link #storeValidator()} hold no resources and keep working
+ * after {@code close()}; the store is the host's to close. Thread-safe.
  */
-public final class Keyseat {
+public final class Keyseat implements AutoCloseable {
   private final KeyStore store;
   private final Clock clock;
   private final KeyFormat format;
   private final KeyHasher hasher;
   private final KeyManager manager;
   private final CommitStream commits = new CommitStream();
+  private final OpenValidators openValidators = new OpenValidators();
 
   private Keyseat(Builder b) {
     this.store = b.store;
@@ -78,12 +88,31 @@ public final class Keyseat {
    *     .build();
    * }</pre>
    *
+   * <p>Each validator built is closed by {@link #close()} if it is still open then; its {@code
+   * build()} throws {@link IllegalStateException} once this Keyseat is closed.
+   *
    * @return a builder with defaults: 100,000 entries, negative entries for 1 minute, feed read every
    *     second, fail closed after 30 seconds without the feed, 1,000 store lookups per second,
    *     usage written every 10 seconds, no rate limit
    */
   public CachedKeyValidatorBuilder validator() {
-    return new ValidationCacheBuilder(store, format, hasher, clock, commits);
+    return new ValidationCacheBuilder(store, format, hasher, clock, commits, openValidators);
+  }
+
+  /**
+   * Closes every cached validator built through {@link #validator()} and still open, as {@link
+   * dev.keyseat.validation.CachedKeyValidator#close()} does (threads stopped, usage written), and
+   * refuses to build more. The management API and {@link #storeValidator()} keep working; the
+   * store is not closed. Idempotent; never throws.
+   */
+  @Override
+  public void close() {
+    openValidators.closeAll();
+  }
+
+  /** @return how many validators built here are open, for tests in this package */
+  int openValidators() {
+    return openValidators.size();
   }
 
   /** @return the store */

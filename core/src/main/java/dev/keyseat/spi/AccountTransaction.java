@@ -28,7 +28,10 @@ public interface AccountTransaction {
    */
   boolean insertAccount(Account account);
 
-  /** @param account replaces the stored account (same id) */
+  /**
+   * @param account replaces the stored account (same id): name, contracted licenses, creation
+   *     time and {@link Account#closedAt()}, which the store must keep and give back as written
+   */
   void updateAccount(Account account);
 
   // members

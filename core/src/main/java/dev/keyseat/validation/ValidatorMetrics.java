@@ -57,6 +57,14 @@ public interface ValidatorMetrics {
   default void feedLag(Duration lag) {}
 
   /**
+   * The change feed had a gap: entries were purged before the validator read them (for example
+   * after an outage longer than the store's change retention), so it dropped everything it had
+   * cached and started over. Rare; worth an alert, since it means the retention is shorter than
+   * the outages nodes live through.
+   */
+  default void feedGap() {}
+
+  /**
    * A batch of usage was written to the store.
    *
    * @param keys the number of keys in the batch

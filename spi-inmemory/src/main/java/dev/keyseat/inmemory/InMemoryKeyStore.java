@@ -7,6 +7,7 @@ import dev.keyseat.Device;
 import dev.keyseat.KeyId;
 import dev.keyseat.Member;
 import dev.keyseat.UserId;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
@@ -155,6 +156,25 @@ public final class InMemoryKeyStore implements KeyStore {
           u.lastUsedAt() == null || d.lastUsedAt().isAfter(u.lastUsedAt()) ? d.lastUsedAt() : u.lastUsedAt(),
           u.useCount() + d.count()));
     }
+  }
+
+  /**
+   * Lists the committed accounts after {@code after} in id order: each account's row and key
+   * count come from one committed state, so they agree with each other.
+   */
+  @Override
+  public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    return accounts.entrySet().stream()
+        .filter(e -> after == null || e.getKey().value().compareTo(after.value()) > 0)
+        .map(e -> e.getValue().state)
+        .filter(st -> st.account() != null)
+        .sorted(Comparator.comparing(st -> st.account().id().value()))
+        .limit(limit)
+        .map(st -> new AccountSummary(st.account(), st.keys().size()))
+        .toList();
   }
 
   @Override

@@ -116,7 +116,8 @@ final class Columns {
 
   /** Columns of {@link Sql#ACCOUNT_COLUMNS}. */
   static Account account(ResultSet rs) throws SQLException {
-    return new Account(AccountId.of(rs.getString(1)), rs.getString(2), rs.getInt(3), requireInstant(rs, 4));
+    return new Account(AccountId.of(rs.getString(1)), rs.getString(2), rs.getInt(3), requireInstant(rs, 4),
+        getInstant(rs, 5));
   }
 
   /** Columns of {@link Sql#DEVICE_COLUMNS}. */

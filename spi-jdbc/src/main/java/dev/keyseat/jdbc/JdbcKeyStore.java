@@ -2,6 +2,7 @@ package dev.keyseat.jdbc;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.StoreUnavailableException;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
@@ -26,6 +27,7 @@ import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -461,6 +463,33 @@ public final class JdbcKeyStore implements KeyStore {
         }
       }
       return null;
+    }));
+  }
+
+  /**
+   * One statement: each account row with the count of its keys, from the statement's snapshot, in
+   * account id order ({@code "C"} collation on PostgreSQL, Java's order on H2); no lock.
+   */
+  @Override
+  public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    return retrying("account listing", () -> readOnce(c -> {
+      try (PreparedStatement ps = c.prepareStatement(after == null ? Sql.ACCOUNTS_FIRST : Sql.ACCOUNTS_AFTER)) {
+        int i = 1;
+        if (after != null) {
+          Columns.setText(ps, i++, after.value());
+        }
+        ps.setInt(i, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          List<AccountSummary> page = new ArrayList<>();
+          while (rs.next()) {
+            page.add(new AccountSummary(Columns.account(rs), rs.getInt(6)));
+          }
+          return List.copyOf(page);
+        }
+      }
     }));
   }
 

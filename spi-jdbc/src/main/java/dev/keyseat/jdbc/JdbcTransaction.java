@@ -242,6 +242,7 @@ final class JdbcTransaction implements AccountTransaction {
       Columns.setText(ps, 2, a.name());
       ps.setInt(3, a.contractedLicenses());
       Columns.setInstant(ps, 4, a.createdAt());
+      Columns.setInstant(ps, 5, a.closedAt());
     });
     if (inserted) {
       account = a;
@@ -258,7 +259,8 @@ final class JdbcTransaction implements AccountTransaction {
       Columns.setText(ps, 1, a.name());
       ps.setInt(2, a.contractedLicenses());
       Columns.setInstant(ps, 3, a.createdAt());
-      Columns.setText(ps, 4, a.id().value());
+      Columns.setInstant(ps, 4, a.closedAt());
+      Columns.setText(ps, 5, a.id().value());
     });
     account = a;
   }

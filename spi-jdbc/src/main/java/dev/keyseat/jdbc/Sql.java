@@ -9,13 +9,21 @@ final class Sql {
 
   // accounts
 
-  static final String ACCOUNT_COLUMNS = "account_id, name, contracted_licenses, created_at";
+  static final String ACCOUNT_COLUMNS = "account_id, name, contracted_licenses, created_at, closed_at";
   static final String LOCK_ACCOUNT =
       "SELECT " + ACCOUNT_COLUMNS + " FROM keyseat_account WHERE account_id = ? FOR UPDATE";
   static final String READ_ACCOUNT = "SELECT " + ACCOUNT_COLUMNS + " FROM keyseat_account WHERE account_id = ?";
-  static final String INSERT_ACCOUNT = "INSERT INTO keyseat_account (" + ACCOUNT_COLUMNS + ") VALUES (?, ?, ?, ?)";
+  static final String INSERT_ACCOUNT = "INSERT INTO keyseat_account (" + ACCOUNT_COLUMNS + ") VALUES (?, ?, ?, ?, ?)";
   static final String UPDATE_ACCOUNT =
-      "UPDATE keyseat_account SET name = ?, contracted_licenses = ?, created_at = ? WHERE account_id = ?";
+      "UPDATE keyseat_account SET name = ?, contracted_licenses = ?, created_at = ?, closed_at = ? WHERE account_id = ?";
+  /** The operator's account list: each account with its key count, from one statement's snapshot. */
+  private static final String ACCOUNT_LISTING = "SELECT a.account_id, a.name, a.contracted_licenses, a.created_at,"
+      + " a.closed_at, (SELECT COUNT(*) FROM keyseat_api_key k WHERE k.account_id = a.account_id)"
+      + " FROM keyseat_account a";
+  /** The first page of accounts; parameter: limit. */
+  static final String ACCOUNTS_FIRST = ACCOUNT_LISTING + " ORDER BY a.account_id LIMIT ?";
+  /** A page of accounts after a cursor; parameters: cursor, limit. */
+  static final String ACCOUNTS_AFTER = ACCOUNT_LISTING + " WHERE a.account_id > ? ORDER BY a.account_id LIMIT ?";
 
   // members
 

@@ -7,11 +7,14 @@
 -- The store never keeps a plaintext secret: only SHA-256 or HMAC-SHA256 hashes, and optionally a
 -- secret sealed by the host's vault.
 
+-- closed_at is set when the operator closes the account: its row stays as the owner of its audit
+-- log; it has no members, devices or keys left.
 CREATE TABLE keyseat_account (
   account_id          VARCHAR(64) COLLATE "C" NOT NULL,
   name                TEXT          NOT NULL,
   contracted_licenses INTEGER       NOT NULL,
   created_at          NUMERIC(30,9) NOT NULL,
+  closed_at           NUMERIC(30,9),
   CONSTRAINT keyseat_account_pk PRIMARY KEY (account_id),
   CONSTRAINT keyseat_account_licenses_ck CHECK (contracted_licenses >= 0)
 );

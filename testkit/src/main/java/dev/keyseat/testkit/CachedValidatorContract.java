@@ -509,6 +509,85 @@ public abstract class CachedValidatorContract {
     assertThat(metrics.lags().get(metrics.lags().size() - 1)).isZero();
   }
 
+  // ------------------------------------------------------------------ feed gaps
+
+  @Test
+  public void aNodeCutOffPastThePurgeDropsWhatItCachedAndRefusesKeysDeletedMeanwhile() {
+    IssuedKey kept = createKey("AQ-1");
+    IssuedKey deleted = createKey("AQ-2");
+    IssuedKey regenerated = createKey("AQ-3");
+    CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
+    for (IssuedKey k : List.of(kept, deleted, regenerated)) {
+      assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    }
+    Keyseat nodeB = anotherNode();
+    nodeB.manager().editKey(ADMIN, ACME, kept.key().id(), KeyEdit.label("read normally"));
+    scheduler.advance(POLL);
+    assertThat(metrics.feedGaps()).as("a caught-up poller sees no gap").isZero();
+
+    store.failFeed(true);
+    nodeB.manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    IssuedKey fresh = nodeB.manager().regenerateKey(ADMIN, ACME, regenerated.key().id());
+    IssuedKey later = nodeB.manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")).get(0);
+    store.purgeFeedKeeping(1);
+    scheduler.advance(POLL.multipliedBy(3));
+    store.failFeed(false);
+    scheduler.advance(POLL);
+
+    assertThat(metrics.feedGaps()).as("the gap is reported once").isEqualTo(1);
+    assertThat(v.validate(secret(deleted)).status()).as("deleted while cut off, its event purged")
+        .isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(regenerated)).status()).as("replaced while cut off").isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(later)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    scheduler.advance(POLL);
+    assertThat(metrics.feedGaps()).as("no gap once caught up again").isEqualTo(1);
+  }
+
+  @Test
+  public void aFeedPurgedPastTheCursorWithNothingAfterItIsAGapToo() {
+    IssuedKey deleted = createKey("AQ-1");
+    CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
+
+    store.failFeed(true);
+    anotherNode().manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    store.purgeFeedKeeping(0);
+    scheduler.advance(POLL);
+    store.failFeed(false);
+    scheduler.advance(POLL);
+
+    assertThat(metrics.feedGaps()).isEqualTo(1);
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.UNKNOWN);
+  }
+
+  @Test
+  public void aPreloadedNodeBackFromBeyondThePurgeReloadsEveryKeyAndGoesOn() {
+    IssuedKey kept = createKey("AQ-1");
+    IssuedKey deleted = createKey("AQ-2");
+    CachedKeyValidator v = start(validator().preloadAllKeys().feedPollInterval(POLL)
+        .maxStaleness(Duration.ofMinutes(10)));
+    store.failFeed(true);
+    Keyseat nodeB = anotherNode();
+    nodeB.manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    IssuedKey created = nodeB.manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-3")).get(0);
+    store.purgeFeedKeeping(0);
+    store.failFeed(false);
+    scheduler.advance(POLL);
+
+    assertThat(metrics.feedGaps()).isEqualTo(1);
+    int lookups = store.lookups();
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(created)).status()).as("reloaded, not looked up").isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(store.lookups()).as("answered from the reloaded cache").isEqualTo(lookups);
+
+    keys.deleteKey(ADMIN, ACME, kept.key().id());
+    assertThat(v.validate(secret(kept)).status()).as("local commits still invalidate the reloaded cache")
+        .isEqualTo(Status.UNKNOWN);
+  }
+
   @Test
   public void aValidatorBuiltDuringAnOutageIsUnavailableUntilTheStoreAnswers() {
     IssuedKey k = createKey("AQ-1");

@@ -2,6 +2,7 @@ package dev.keyseat.testkit;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.spi.AccountTransaction;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
@@ -14,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link KeyStore} that passes every call to another. Extend it to count, delay, drop or fail
@@ -77,6 +79,11 @@ public class ForwardingKeyStore implements KeyStore {
   @Override
   public void recordUsage(Collection<UsageDelta> batch) {
     delegate.recordUsage(batch);
+  }
+
+  @Override
+  public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
+    return delegate.accounts(after, limit);
   }
 
   @Override

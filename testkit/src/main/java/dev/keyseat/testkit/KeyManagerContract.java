@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.keyseat.AccessDeniedException;
 import dev.keyseat.Account;
 import dev.keyseat.AccountId;
+import dev.keyseat.AccountOverview;
+import dev.keyseat.AccountPage;
 import dev.keyseat.Actor;
 import dev.keyseat.AlreadyExistsException;
 import dev.keyseat.ApiKey;
@@ -22,6 +24,7 @@ import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyId;
 import dev.keyseat.KeyManager;
 import dev.keyseat.KeyStatus;
+import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.KeyValidator;
 import dev.keyseat.Keyseat;
 import dev.keyseat.LastAdminException;
@@ -41,6 +44,7 @@ import dev.keyseat.SecretVault;
 import dev.keyseat.UserId;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
+import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.KeyUsage;
@@ -1755,6 +1759,431 @@ public abstract class KeyManagerContract {
       refusedUnaudited(NotFoundException.class, () -> keys.createKeys(ADMIN, nowhere, NewKeys.forDevices("AQ-1")));
       refusedUnaudited(NotFoundException.class, () -> keys.contractLicenses(OPERATOR, nowhere, 5));
       refusedUnaudited(NotFoundException.class, () -> keys.associateDevice(ADMIN, nowhere, new NewDevice("Z-1", "z")));
+    }
+  }
+
+  // ================================================================== conveniences: one key
+
+  @Nested
+  @DisplayName("one key by id, or the key of a device, without listing the table")
+  class OneKey {
+
+    @Test
+    void aKeyFoundByIdIsItsRowOfTheKeysTable() {
+      List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2").withLabel("roof"));
+      validator.validate(issued.get(1).secret().reveal());
+      KeyId id = issued.get(1).key().id();
+      ApiKey found = keys.key(ADMIN, ACME, id);
+      assertThat(found).isEqualTo(row(id));
+      assertThat(found.deviceSerial()).isEqualTo("AQ-2");
+      assertThat(found.deviceName()).isEqualTo("Monitor 2");
+      assertThat(found.label()).isEqualTo("roof");
+    }
+
+    @Test
+    void theKeyOfADeviceIsFoundByItsSerial() {
+      createKey("AQ-1");
+      IssuedKey second = createKey("AQ-3");
+      keys.editKey(ADMIN, ACME, second.key().id(), KeyEdit.suspend());
+      ApiKey found = keys.keyOfDevice(ADMIN, ACME, "AQ-3");
+      assertThat(found).isEqualTo(row(second.key().id()));
+      assertThat(found.status()).isEqualTo(KeyStatus.SUSPENDED);
+    }
+
+    @Test
+    void anAbsentKeyIsNotFoundAndItsIdIsNamed() {
+      KeyId ghost = KeyId.of("key_doesNotExist");
+      NotFoundException e = refused(NotFoundException.class, () -> keys.key(ADMIN, ACME, ghost));
+      assertThat(e.kind()).isEqualTo("key");
+      assertThat(e.ids()).containsExactly(ghost.value());
+      assertThat(e.getMessage()).contains(ghost.value());
+      assertThat(audit(ACME).get(0).keyId()).as("the refusal's audit entry names the key").isEqualTo(ghost);
+    }
+
+    @Test
+    void aKeyOfAnotherAccountIsNotFoundHere() {
+      IssuedKey theirs = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1")).get(0);
+      NotFoundException e = refused(NotFoundException.class, () -> keys.key(ADMIN, ACME, theirs.key().id()));
+      assertThat(e.ids()).containsExactly(theirs.key().id().value());
+      NotFoundException device = refused(NotFoundException.class, () -> keys.keyOfDevice(ADMIN, ACME, "GX-1"));
+      assertThat(device.kind()).isEqualTo("device");
+      assertThat(device.ids()).containsExactly("GX-1");
+    }
+
+    @Test
+    void aDeviceWithoutAKeyIsNamed() {
+      createKey("AQ-1");
+      NotFoundException e = refused(NotFoundException.class, () -> keys.keyOfDevice(ADMIN, ACME, "AQ-2"));
+      assertThat(e.kind()).isEqualTo("key for device");
+      assertThat(e.ids()).containsExactly("AQ-2");
+      assertThat(audit(ACME).get(0).deviceSerial()).as("the refusal's audit entry names the device").isEqualTo("AQ-2");
+    }
+
+    @Test
+    void onlyAnAdminOfTheAccountMayFindAKey() {
+      IssuedKey key = createKey("AQ-1");
+      for (Actor a : List.of(MANAGER, VIEWER, STRANGER, GLOBEX_ADMIN, OPERATOR)) {
+        AccessDeniedException e = refused(AccessDeniedException.class, () -> keys.key(a, ACME, key.key().id()));
+        assertThat(e.getMessage()).as(a.toString()).doesNotContain(key.secret().reveal());
+        refused(AccessDeniedException.class, () -> keys.keyOfDevice(a, ACME, "AQ-1"));
+      }
+    }
+
+    @Test
+    void aMissingIdOrAMalformedSerialIsInvalid() {
+      InvalidRequestException id = refused(InvalidRequestException.class, () -> keys.key(ADMIN, ACME, null));
+      assertThat(fields(id)).containsExactly("keyId");
+      InvalidRequestException serial = refused(InvalidRequestException.class,
+          () -> keys.keyOfDevice(ADMIN, ACME, "not a serial"));
+      assertThat(fields(serial)).containsExactly("serial");
+      refused(InvalidRequestException.class, () -> keys.keyOfDevice(ADMIN, ACME, null));
+    }
+  }
+
+  // ================================================================== conveniences: several devices
+
+  @Nested
+  @DisplayName("several devices associated in one call, all or nothing")
+  class SeveralDevices {
+
+    @Test
+    void everyDeviceIsAssociatedInRequestOrderAndEachIsAudited() {
+      List<NewDevice> batch = List.of(new NewDevice("IMP-3", "Hall", "Indoor Air Monitor"),
+          new NewDevice("IMP-1", "Kitchen"), new NewDevice("IMP-2", "Attic", "Outdoor Monitor"));
+      List<Device> done = keys.associateDevices(ADMIN, ACME, batch);
+      assertThat(done).extracting(Device::serial, Device::name, Device::model, Device::accountId, Device::associatedAt)
+          .containsExactly(tuple("IMP-3", "Hall", "Indoor Air Monitor", ACME, clock.instant()),
+              tuple("IMP-1", "Kitchen", "", ACME, clock.instant()),
+              tuple("IMP-2", "Attic", "Outdoor Monitor", ACME, clock.instant()));
+      assertThat(keys.devices(VIEWER, ACME)).containsAll(done);
+      assertThat(audit(ACME).subList(0, 3)).extracting(AuditEntry::action, AuditEntry::deviceSerial, AuditEntry::outcome)
+          .containsExactlyInAnyOrder(tuple(Action.ASSOCIATE_DEVICE, "IMP-1", Outcome.SUCCESS),
+              tuple(Action.ASSOCIATE_DEVICE, "IMP-2", Outcome.SUCCESS),
+              tuple(Action.ASSOCIATE_DEVICE, "IMP-3", Outcome.SUCCESS));
+      assertThat(keys.createKeys(ADMIN, ACME, NewKeys.forDevices("IMP-1", "IMP-2"))).hasSize(2);
+    }
+
+    @Test
+    void aManagerMayAssociateSeveralDevicesButAViewerStrangerOrOperatorMayNot() {
+      assertThat(keys.associateDevices(MANAGER, ACME, List.of(new NewDevice("IMP-1", "One")))).hasSize(1);
+      for (Actor a : List.of(VIEWER, STRANGER, GLOBEX_ADMIN, OPERATOR)) {
+        refused(AccessDeniedException.class,
+            () -> keys.associateDevices(a, ACME, List.of(new NewDevice("IMP-2", "Two"))));
+      }
+    }
+
+    @Test
+    void serialsRepeatedWithinTheRequestAreEachNamedAndNothingIsAssociated() {
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME,
+          List.of(new NewDevice("IMP-1", "a"), new NewDevice("IMP-2", "b"), new NewDevice("IMP-1", "c"),
+              new NewDevice("IMP-3", "d"), new NewDevice("IMP-2", "e"))));
+      assertThat(e.violations()).extracting(InvalidRequestException.Violation::field,
+              InvalidRequestException.Violation::message)
+          .containsExactly(tuple("devices[2].serial", "repeats device IMP-1"),
+              tuple("devices[4].serial", "repeats device IMP-2"));
+      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).noneMatch(s -> s.startsWith("IMP-"));
+    }
+
+    @Test
+    void serialsAssociatedAlreadyHereOrElsewhereAreEachNamedAndNothingIsAssociated() {
+      AlreadyExistsException e = refused(AlreadyExistsException.class, () -> keys.associateDevices(ADMIN, ACME,
+          List.of(new NewDevice("IMP-1", "new"), new NewDevice("AQ-2", "mine"), new NewDevice("IMP-2", "new"),
+              new NewDevice("GX-1", "theirs"))));
+      assertThat(e.ids()).containsExactly("AQ-2", "GX-1");
+      assertThat(e.getMessage()).contains("AQ-2 (this account)", "GX-1 (another account)")
+          .doesNotContain("IMP-1", "IMP-2").doesNotContain(GLOBEX.value());
+      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).doesNotContain("IMP-1", "IMP-2");
+      assertThat(keys.devices(GLOBEX_ADMIN, GLOBEX)).extracting(Device::name).contains("Globex lobby");
+      // nothing was reserved by the refused call: the new serials are still free
+      assertThat(keys.associateDevices(GLOBEX_ADMIN, GLOBEX,
+          List.of(new NewDevice("IMP-1", "x"), new NewDevice("IMP-2", "y")))).hasSize(2);
+    }
+
+    @Test
+    void everyInvalidFieldIsNamedWithItsDevice() {
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME,
+          Arrays.asList(new NewDevice("IMP-1", "ok"), new NewDevice("IMP-2", " "), null,
+              new NewDevice("not a serial", "x"), new NewDevice("IMP-5", "y", "m".repeat(201)))));
+      assertThat(fields(e)).containsExactly("devices[1].name", "devices[2]", "devices[3].serial", "devices[4].model");
+      assertThat(e.violations().get(0).message()).endsWith("(device IMP-2)");
+      assertThat(e.violations().get(3).message()).endsWith("(device IMP-5)");
+      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).doesNotContain("IMP-1");
+    }
+
+    @Test
+    void aNullEmptyOrTooLongListIsInvalid() {
+      refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME, null));
+      InvalidRequestException empty = refused(InvalidRequestException.class,
+          () -> keys.associateDevices(ADMIN, ACME, List.of()));
+      assertThat(fields(empty)).containsExactly("devices");
+      List<NewDevice> tooMany = IntStream.rangeClosed(1, 1001).mapToObj(i -> new NewDevice("IMP-" + i, "d" + i)).toList();
+      refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME, tooMany));
+    }
+
+    @Test
+    void anUnknownAccountIsNotFound() {
+      refusedUnaudited(NotFoundException.class,
+          () -> keys.associateDevices(ADMIN, AccountId.of("nowhere"), List.of(new NewDevice("IMP-1", "x"))));
+    }
+  }
+
+  // ================================================================== conveniences: the operator's list
+
+  @Nested
+  @DisplayName("the operator lists accounts, with usage, page by page")
+  class AccountList {
+
+    @Test
+    void everyAccountIsListedInIdOrderWithItsUsage() {
+      createKey("AQ-1");
+      keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1", "GX-2"));
+      AccountPage page = keys.accounts(OPERATOR, null, 10);
+      assertThat(page.accounts()).extracting(o -> o.account().id(), AccountOverview::usage)
+          .containsExactly(tuple(ACME, new LicenseUsage(1, 2, 3)), tuple(GLOBEX, new LicenseUsage(2, 3, 5)));
+      assertThat(page.accounts().get(0).account().name()).isEqualTo("Acme Air");
+      assertThat(page.next()).isNull();
+      assertThat(page.nextAfter()).isEmpty();
+    }
+
+    @Test
+    void pagesFollowTheCursorToTheLastAccount() {
+      for (int i = 1; i <= 5; i++) {
+        keys.createAccount(OPERATOR, AccountId.of("c-" + i), new NewAccount("C " + i, UserId.of("c" + i), i));
+      }
+      List<AccountId> seen = new ArrayList<>();
+      AccountId after = null;
+      int pages = 0;
+      do {
+        AccountPage page = keys.accounts(OPERATOR, after, 3);
+        assertThat(page.accounts()).hasSizeLessThanOrEqualTo(3).isNotEmpty();
+        page.accounts().forEach(o -> seen.add(o.account().id()));
+        after = page.next();
+        pages++;
+      } while (after != null);
+      assertThat(pages).isEqualTo(3);
+      assertThat(seen).extracting(AccountId::value)
+          .containsExactly("acme", "c-1", "c-2", "c-3", "c-4", "c-5", "globex");
+      // a page that ends exactly at the last account says there is no next page
+      assertThat(keys.accounts(OPERATOR, null, 7).next()).isNull();
+      assertThat(keys.accounts(OPERATOR, null, 6).next()).isEqualTo(AccountId.of("c-5"));
+    }
+
+    @Test
+    void onlyTheOperatorMayListAccounts() {
+      for (Actor a : List.of(ADMIN, MANAGER, VIEWER, STRANGER)) {
+        AccessDeniedException e = refusedUnaudited(AccessDeniedException.class, () -> keys.accounts(a, null, 10));
+        assertThat(e.getMessage()).contains("only the operator");
+      }
+      refusedUnaudited(InvalidRequestException.class, () -> keys.accounts(null, null, 10));
+    }
+
+    @Test
+    void aLimitOutOfRangeIsInvalid() {
+      for (int limit : new int[] {0, -1, 1001}) {
+        InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
+            () -> keys.accounts(OPERATOR, null, limit));
+        assertThat(fields(e)).containsExactly("limit");
+      }
+    }
+
+    @Test
+    void aClosedAccountIsListedAsClosedWithoutLicenses() {
+      keys.closeAccount(OPERATOR, GLOBEX, false);
+      AccountPage page = keys.accounts(OPERATOR, null, 10);
+      assertThat(page.accounts()).extracting(o -> o.account().id(), o -> o.account().isClosed(), AccountOverview::usage)
+          .containsExactly(tuple(ACME, false, new LicenseUsage(0, 3, 3)),
+              tuple(GLOBEX, true, new LicenseUsage(0, 0, 0)));
+      assertThat(page.accounts().get(1).account().closedAt()).isEqualTo(clock.instant());
+    }
+  }
+
+  // ================================================================== conveniences: closing an account
+
+  @Nested
+  @DisplayName("the operator closes an account")
+  class ClosingAnAccount {
+
+    @Test
+    void anAccountWithKeysIsNotClosedUnlessItsKeysAreToBeDeleted() {
+      List<IssuedKey> two = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2"));
+      LicensesInUseException e = refused(LicensesInUseException.class, () -> keys.closeAccount(OPERATOR, ACME, false));
+      assertThat(e.keysToDelete()).isEqualTo(2);
+      assertThat(e.getMessage()).contains("2 keys", "deleteKeys");
+      assertThat(two).allSatisfy(k -> assertThat(status(k)).isEqualTo(Status.VALID));
+    }
+
+    @Test
+    void closingDeletesKeysDissociatesDevicesRemovesMembersAndCancelsLicenses() {
+      List<IssuedKey> two = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2"));
+      long feed = store.latestChangeSequence();
+      clock.advance(Duration.ofMinutes(5));
+
+      Account closed = keys.closeAccount(OPERATOR, ACME, true);
+
+      assertThat(closed.closedAt()).isEqualTo(clock.instant());
+      assertThat(closed.contractedLicenses()).isZero();
+      assertThat(closed.isClosed()).isTrue();
+      AccountState state = store.readAccount(ACME, tx -> new AccountState(tx.account(), tx.members(), tx.devices(),
+          tx.keys(), List.of(), List.of()));
+      assertThat(state.account()).contains(closed);
+      assertThat(state.members()).as("members").isEmpty();
+      assertThat(state.devices()).as("devices").isEmpty();
+      assertThat(state.keys()).as("keys").isEmpty();
+      assertThat(store.changesSince(feed, 100)).extracting(ChangeEvent::type, ChangeEvent::keyId)
+          .containsExactlyInAnyOrder(tuple(ChangeEvent.Type.DELETED, two.get(0).key().id()),
+              tuple(ChangeEvent.Type.DELETED, two.get(1).key().id()));
+      for (IssuedKey k : two) {
+        assertThat(status(k)).as("a closed account's key").isEqualTo(Status.UNKNOWN);
+        assertThat(store.findKeyByHash(sha256(k.secret().reveal()))).isEmpty();
+      }
+      assertThat(keys.licenseUsage(GLOBEX_ADMIN, GLOBEX)).isEqualTo(new LicenseUsage(0, 5, 5));
+    }
+
+    @Test
+    void theAuditLogIsKeptAndEndsWithTheClosing() {
+      IssuedKey key = createKey("AQ-1");
+      List<AuditEntry> before = audit(ACME);
+      keys.closeAccount(OPERATOR, ACME, true);
+      List<AuditEntry> after = audit(ACME);
+      assertThat(after.subList(after.size() - before.size(), after.size())).as("older entries").isEqualTo(before);
+      List<AuditEntry> added = new ArrayList<>(after.subList(0, after.size() - before.size()));
+      Collections.reverse(added);
+      assertThat(added).extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial, AuditEntry::outcome)
+          .containsExactly(tuple(Action.DELETE_KEY, key.key().id(), "AQ-1", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-1", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-2", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-3", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-4", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-5", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-6", Outcome.SUCCESS),
+              tuple(Action.CLOSE_ACCOUNT, null, null, Outcome.SUCCESS));
+      AuditEntry last = added.get(added.size() - 1);
+      assertThat(last.actor()).isEqualTo(OPERATOR.toString());
+      assertThat(last.detail()).contains("1 keys deleted", "6 devices dissociated", "3 members removed",
+          "3 licenses cancelled");
+      assertThat(after).extracting(AuditEntry::detail).noneMatch(d -> d.contains(key.secret().reveal()));
+    }
+
+    @Test
+    void theKeysStopValidatingInTheCachedValidatorsOfThisAndOtherNodes() {
+      ManualScheduler here = new ManualScheduler(clock);
+      ManualScheduler there = new ManualScheduler(clock);
+      Keyseat otherNode = Keyseat.builder(store).clock(clock).build();
+      try (CachedKeyValidator a = keyseat.validator().scheduler(here).build();
+          CachedKeyValidator b = otherNode.validator().scheduler(there).build()) {
+        IssuedKey key = createKey("AQ-1");
+        String secret = key.secret().reveal();
+        assertThat(a.validate(secret).status()).isEqualTo(Status.VALID);
+        assertThat(b.validate(secret).status()).isEqualTo(Status.VALID);
+        keys.closeAccount(OPERATOR, ACME, true);
+        assertThat(a.validate(secret).status()).as("this node, at commit").isEqualTo(Status.UNKNOWN);
+        there.runNow("feed-poller");
+        assertThat(b.validate(secret).status()).as("another node, at its next poll").isEqualTo(Status.UNKNOWN);
+      }
+    }
+
+    @Test
+    void aClosedAccountsSerialsMayJoinAnotherAccount() {
+      createKey("AQ-1");
+      keys.closeAccount(OPERATOR, ACME, true);
+      keys.associateDevice(GLOBEX_ADMIN, GLOBEX, new NewDevice("AQ-1", "Bought second hand"));
+      IssuedKey there = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("AQ-1")).get(0);
+      assertThat(validator.validate(there.secret().reveal(), "AQ-1").accountId()).isEqualTo(GLOBEX);
+    }
+
+    @Test
+    void everyLaterCallOnAClosedAccountIsNotFoundAndItsIdStaysTaken() {
+      keys.closeAccount(OPERATOR, ACME, false);
+      NotFoundException again = refused(NotFoundException.class, () -> keys.closeAccount(OPERATOR, ACME, true));
+      assertThat(again.ids()).containsExactly(ACME.value());
+      refused(NotFoundException.class, () -> keys.licenseUsage(OPERATOR, ACME));
+      refused(NotFoundException.class, () -> keys.contractLicenses(OPERATOR, ACME, 1));
+      refused(NotFoundException.class, () -> keys.keys(ADMIN, ACME));
+      refused(NotFoundException.class, () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "x")));
+      refused(NotFoundException.class, () -> keys.addMember(ADMIN, ACME, UserId.of("mallory"), Role.ADMIN));
+      refused(AlreadyExistsException.class,
+          () -> keys.createAccount(OPERATOR, ACME, new NewAccount("Acme again", UserId.of("alice"), 3)));
+    }
+
+    @Test
+    void onlyTheOperatorMayCloseAnAccount() {
+      IssuedKey key = createKey("AQ-1");
+      for (Actor a : List.of(ADMIN, MANAGER, VIEWER, STRANGER, GLOBEX_ADMIN)) {
+        AccessDeniedException e = refused(AccessDeniedException.class, () -> keys.closeAccount(a, ACME, true));
+        assertThat(e.getMessage()).as(a.toString()).contains("only the operator");
+      }
+      assertThat(status(key)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void aKeylessAccountClosesWithoutDeletingAndTheOthersAreUntouched() {
+      IssuedKey mine = createKey("AQ-1");
+      assertThat(keys.closeAccount(OPERATOR, GLOBEX, false).isClosed()).isTrue();
+      assertThat(status(mine)).isEqualTo(Status.VALID);
+      assertThat(keys.devices(ADMIN, ACME)).hasSize(6);
+      assertThat(keys.members(ADMIN, ACME)).hasSize(3);
+      refusedUnaudited(NotFoundException.class, () -> keys.closeAccount(OPERATOR, AccountId.of("nowhere"), true));
+    }
+  }
+
+  // ================================================================== conveniences: closing Keyseat
+
+  @Nested
+  @DisplayName("closing Keyseat closes the validators it built")
+  class ClosingKeyseat {
+
+    @Test
+    void closingKeyseatClosesEveryOpenValidatorAndWritesTheirUsage() {
+      ManualScheduler scheduler = new ManualScheduler(clock);
+      CachedKeyValidator a = keyseat.validator().scheduler(scheduler).build();
+      CachedKeyValidator b = keyseat.validator().scheduler(scheduler).maximumSize(10).build();
+      IssuedKey key = createKey("AQ-1");
+      String secret = key.secret().reveal();
+      for (int i = 0; i < 3; i++) {
+        assertThat(a.validate(secret).status()).isEqualTo(Status.VALID);
+      }
+      assertThat(b.validate(secret).status()).isEqualTo(Status.VALID);
+      assertThat(scheduler.activeTasks()).isNotEmpty();
+
+      keyseat.close();
+
+      assertThat(a.validate(secret).status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(b.validate(secret).status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(scheduler.activeTasks()).as("the validators' poller and flusher").isEmpty();
+      assertThat(row(key.key().id()).useCount()).as("usage written at close").isEqualTo(4);
+    }
+
+    @Test
+    void closeIsIdempotentAndAValidatorClosedOnItsOwnIsLeftAlone() {
+      ManualScheduler scheduler = new ManualScheduler(clock);
+      CachedKeyValidator early = keyseat.validator().scheduler(scheduler).build();
+      early.close();
+      CachedKeyValidator late = keyseat.validator().scheduler(scheduler).build();
+      keyseat.close();
+      keyseat.close();
+      assertThat(scheduler.activeTasks()).isEmpty();
+      assertThat(late.validate(wellFormedUnissuedKey()).status()).isEqualTo(Status.UNAVAILABLE);
+    }
+
+    @Test
+    void aClosedKeyseatBuildsNoValidatorButItsManagementAndStoreValidatorKeepWorking() {
+      keyseat.close();
+      assertThatThrownBy(() -> keyseat.validator().scheduler(new ManualScheduler(clock)).build())
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+      IssuedKey key = createKey("AQ-1");
+      assertThat(status(key)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void keyseatIsAutoCloseable() {
+      ManualScheduler scheduler = new ManualScheduler(clock);
+      CachedKeyValidator v;
+      try (Keyseat node = Keyseat.builder(store).clock(clock).build()) {
+        v = node.validator().scheduler(scheduler).build();
+        assertThat(scheduler.activeTasks()).isNotEmpty();
+      }
+      assertThat(scheduler.activeTasks()).isEmpty();
+      assertThat(v.validate(wellFormedUnissuedKey()).status()).isEqualTo(Status.UNAVAILABLE);
     }
   }
 }

@@ -17,6 +17,7 @@ import dev.keyseat.KeyId;
 import dev.keyseat.Member;
 import dev.keyseat.Role;
 import dev.keyseat.UserId;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
@@ -48,6 +49,8 @@ import java.util.function.Consumer;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -1677,6 +1680,100 @@ public abstract class KeyStoreContract {
     @Override
     public void close() {
       release.countDown();
+    }
+  }
+
+  // ==================================================================== the operator's account list
+
+  /** {@link KeyStore#accounts}: every committed account, in id order, with its key count, in pages. */
+  @Nested
+  @DisplayName("accounts(after, limit): the operator's account list")
+  class AccountListing {
+
+    @Test
+    void listsEveryCommittedAccountInIdOrderWithItsKeyCount() {
+      // ids chosen so that String order differs from case-insensitive and from numeric order
+      for (String id : List.of("beta", "Zed", "alpha-2", "alpha_1", "alpha10")) {
+        createAccount(AccountId.of(id), 3);
+      }
+      givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+      insertKey(key(1, ACME, "SN-0001", hash(1)));
+      insertKey(key(2, ACME, "SN-0002", hash(2)));
+
+      List<AccountSummary> all = store.accounts(null, 100);
+
+      List<String> expected = new ArrayList<>(List.of("beta", "Zed", "alpha-2", "alpha_1", "alpha10", "acme"));
+      Collections.sort(expected);
+      assertThat(all).extracting(a -> a.account().id().value()).containsExactlyElementsOf(expected);
+      assertThat(all).filteredOn(a -> a.account().id().equals(ACME)).singleElement()
+          .satisfies(a -> {
+            assertThat(a.account()).isEqualTo(account(ACME, 5));
+            assertThat(a.keyCount()).isEqualTo(2);
+          });
+      assertThat(all).filteredOn(a -> !a.account().id().equals(ACME)).extracting(AccountSummary::keyCount)
+          .containsOnly(0);
+    }
+
+    @Test
+    void pagesStartAfterTheCursorAndHoldAtMostTheLimit() {
+      List<String> ids = List.of("a1", "a2", "a3", "a4", "a5");
+      ids.forEach(id -> createAccount(AccountId.of(id), 1));
+
+      assertThat(store.accounts(null, 2)).extracting(a -> a.account().id().value()).containsExactly("a1", "a2");
+      assertThat(store.accounts(AccountId.of("a2"), 2)).extracting(a -> a.account().id().value())
+          .containsExactly("a3", "a4");
+      assertThat(store.accounts(AccountId.of("a4"), 2)).extracting(a -> a.account().id().value())
+          .containsExactly("a5");
+      assertThat(store.accounts(AccountId.of("a5"), 2)).isEmpty();
+      // the cursor need not be an account that exists
+      assertThat(store.accounts(AccountId.of("a2x"), 10)).extracting(a -> a.account().id().value())
+          .containsExactly("a3", "a4", "a5");
+    }
+
+    @Test
+    void anEmptyStoreListsNoAccountAndARolledBackAccountIsNeverListed() {
+      assertThat(store.accounts(null, 10)).isEmpty();
+      catchThrowable(() -> store.inAccount(ACME, tx -> {
+        tx.insertAccount(account(ACME, 1));
+        throw new IllegalStateException("boom");
+      }));
+      assertThat(store.accounts(null, 10)).isEmpty();
+      // a refused or read-only transaction on an unknown account leaves nothing to list either
+      store.readAccount(GLOBEX, tx -> tx.account());
+      store.inAccount(GLOBEX, tx -> tx.account());
+      assertThat(store.accounts(null, 10)).isEmpty();
+    }
+
+    @Test
+    void theClosingTimeIsKeptAndListedAsWritten() {
+      createAccount(ACME, 4);
+      Instant closedAt = clock.instant().plusNanos(123_456_789);
+      Account closed = account(ACME, 4).closed(closedAt);
+      store.inAccount(ACME, tx -> {
+        tx.updateAccount(closed);
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::account)).contains(closed);
+      assertThat(store.accounts(null, 10)).containsExactly(new AccountSummary(closed, 0));
+      assertThat(closed.closedAt()).isEqualTo(closedAt);
+      assertThat(closed.contractedLicenses()).isZero();
+    }
+
+    @Test
+    void theKeyCountFollowsCommittedDeletes() {
+      givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+      insertKey(key(1, ACME, "SN-0001", hash(1)));
+      insertKey(key(2, ACME, "SN-0002", hash(2)));
+      store.inAccount(ACME, tx -> {
+        tx.deleteKey(keyId(1));
+        return null;
+      });
+      assertThat(store.accounts(null, 10)).extracting(AccountSummary::keyCount).containsExactly(1);
+    }
+
+    @Test
+    void aLimitBelowOneIsRefused() {
+      assertThatThrownBy(() -> store.accounts(null, 0)).isInstanceOf(IllegalArgumentException.class);
     }
   }
 }

@@ -66,8 +66,12 @@ final class ValidationCache implements CachedKeyValidator {
   private final Clock clock;
   private final Ticker ticker;
   private final ValidatorMetrics metrics;
-  /** Entries are their own keys: see {@link CacheEntry}. */
-  private final Cache<CacheEntry, CacheEntry> cache;
+  /**
+   * Entries are their own keys: see {@link CacheEntry}. Replaced only when a preloaded cache is
+   * reloaded after a feed gap.
+   */
+  private volatile Cache<CacheEntry, CacheEntry> cache;
+  private final long maximumSize;
   private final boolean preload;
   private final long negativeTtl;
   private final long maxStaleness;
@@ -90,6 +94,8 @@ final class ValidationCache implements CachedKeyValidator {
   /** Sequence of the last change applied; negative before the first successful poll. Guarded by pollLock. */
   private long cursor = -1;
   private volatile boolean closed;
+  /** Told once, when this validator closes: its Keyseat forgets it. */
+  private final Consumer<CachedKeyValidator> onClose;
 
   /** The store cannot list its keys: a configuration error, reported by {@code build()}. */
   @SuppressWarnings("serial")
@@ -115,7 +121,8 @@ final class ValidationCache implements CachedKeyValidator {
   }
 
   ValidationCache(CacheSettings b, KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock,
-      CommitStream commits) {
+      CommitStream commits, Consumer<CachedKeyValidator> onClose) {
+    this.onClose = onClose;
     this.commits = commits;
     this.store = store;
     this.format = format;
@@ -129,11 +136,8 @@ final class ValidationCache implements CachedKeyValidator {
     this.preload = b.preload();
     this.negativeTtl = b.negativeTtl().toNanos();
     this.maxStaleness = b.maxStaleness().toNanos();
-    Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
-    if (!preload) {
-      caffeine.maximumSize(b.maximumSize());
-    }
-    this.cache = caffeine.build();
+    this.maximumSize = b.maximumSize();
+    this.cache = newCache();
     this.startedAt = ticker.read();
     this.syncedAt = startedAt - ANCIENT;
     this.lastWarning = new AtomicLong(startedAt - WARN_EVERY);
@@ -340,7 +344,24 @@ final class ValidationCache implements CachedKeyValidator {
     }
   }
 
-  /** Reads the change feed to its end (or, the first time, its position and any preload). */
+  private Cache<CacheEntry, CacheEntry> newCache() {
+    Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
+    if (!preload) {
+      caffeine.maximumSize(maximumSize);
+    }
+    return caffeine.build();
+  }
+
+  /**
+   * Reads the change feed to its end (or, the first time, its position and any preload).
+   *
+   * <p>The feed is gapless (see {@link KeyStore#changesSince}), so a hole between the cursor and
+   * the next event means entries were purged before this validator read them, during an outage
+   * longer than the store's retention for example. What it cached may then be wrong in ways no
+   * event will announce, so it {@linkplain #resynchronize starts over}. A hole is seen as an
+   * event numbered above the one expected, or as an empty page while the feed's latest sequence
+   * is above the cursor (every entry after the cursor purged).
+   */
   void poll() {
     synchronized (pollLock) {
       if (closed) {
@@ -351,22 +372,11 @@ final class ValidationCache implements CachedKeyValidator {
         if (cursor < 0) {
           long latest = store.latestChangeSequence();
           if (preload) {
-            try {
-              store.forEachKey(this::preload);
-            } catch (UnsupportedOperationException e) {
-              throw new PreloadUnsupported(e);
-            }
+            preloadInto(cache);
           }
           cursor = latest;
         } else {
-          List<ChangeEvent> events;
-          do {
-            events = store.changesSince(cursor, FEED_PAGE);
-            for (ChangeEvent e : events) {
-              apply(e);
-              cursor = Math.max(cursor, e.sequence());
-            }
-          } while (events.size() >= FEED_PAGE);
+          readFeedToItsEnd();
         }
         syncedAt = start;
       } catch (PreloadUnsupported e) {
@@ -379,13 +389,78 @@ final class ValidationCache implements CachedKeyValidator {
     }
   }
 
-  private void preload(StoredKey key) {
+  /** Applies the feed from the cursor on; guarded by pollLock. */
+  private void readFeedToItsEnd() {
+    for (;;) {
+      List<ChangeEvent> events = store.changesSince(cursor, FEED_PAGE);
+      if (events.isEmpty()) {
+        if (store.latestChangeSequence() <= cursor) {
+          return;
+        }
+        // something above the cursor: either it committed just now, or it was purged
+        List<ChangeEvent> next = store.changesSince(cursor, 1);
+        if (next.isEmpty() || next.get(0).sequence() != cursor + 1) {
+          resynchronize(cursor + 1, next.isEmpty() ? store.latestChangeSequence() : next.get(0).sequence() - 1);
+        }
+        continue;
+      }
+      long before = cursor;
+      boolean gap = false;
+      for (ChangeEvent e : events) {
+        if (e.sequence() <= cursor) {
+          continue; // not newer: a store that repeats itself changes nothing here
+        }
+        if (e.sequence() != cursor + 1) {
+          resynchronize(cursor + 1, e.sequence() - 1);
+          gap = true;
+          break;
+        }
+        apply(e);
+        cursor = e.sequence();
+      }
+      if (!gap && (events.size() < FEED_PAGE || cursor == before)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * After a feed gap: forget every cached entry (a bounded cache reloads on demand), or reload a
+   * preloaded cache into a new one and swap it in, so that keys are never answered UNKNOWN for
+   * want of a reload; then go on from the feed's position taken before, so that changes committed
+   * meanwhile (this JVM's too) are applied to what was reloaded. Guarded by pollLock.
+   */
+  private void resynchronize(long firstMissing, long lastMissing) {
+    metrics.feedGap();
+    log.warn("change feed entries {} to {} were purged before this validator read them (was it cut off longer"
+        + " than the store's change retention?); dropping every cached entry and starting over", firstMissing,
+        lastMissing);
+    long latest = store.latestChangeSequence();
+    if (preload) {
+      Cache<CacheEntry, CacheEntry> fresh = newCache();
+      preloadInto(fresh);
+      cache = fresh;
+    } else {
+      cache.invalidateAll();
+    }
+    cursor = latest;
+  }
+
+  private void preloadInto(Cache<CacheEntry, CacheEntry> target) {
+    try {
+      store.forEachKey(key -> preload(target, key));
+    } catch (UnsupportedOperationException e) {
+      throw new PreloadUnsupported(e);
+    }
+  }
+
+  private void preload(Cache<CacheEntry, CacheEntry> target, StoredKey key) {
     CacheEntry current = fill(CacheEntry.of(key.hash()), key.hash(), key);
-    cache.put(current, current);
+    target.put(current, current);
     KeyHash previous = key.previousHash();
     if (previous != null) {
       CacheEntry old = fill(CacheEntry.of(previous), previous, key);
-      cache.put(old, old);
+      target.put(old, old);
     }
   }
 
@@ -461,6 +536,7 @@ final class ValidationCache implements CachedKeyValidator {
     }
     quietly("flush usage", this::flushUsage);
     cache.invalidateAll();
+    quietly("leave the Keyseat's open validators", () -> onClose.accept(this));
   }
 
   private void quietly(String what, Runnable work) {

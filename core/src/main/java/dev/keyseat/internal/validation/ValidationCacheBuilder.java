@@ -22,6 +22,7 @@ public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
   private final KeyHasher hasher;
   private final Clock clock;
   private final CommitStream commits;
+  private final OpenValidators open;
 
   /**
    * @param store where keys are looked up and usage is written
@@ -29,13 +30,16 @@ public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
    * @param hasher hashes presented keys as the store holds them
    * @param clock the management clock: expiry and overlaps, and the default ticker's source
    * @param commits this JVM's commits, which invalidate the cache at once
+   * @param open the Keyseat's open validators: each validator built joins them until it closes
    */
-  public ValidationCacheBuilder(KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock, CommitStream commits) {
+  public ValidationCacheBuilder(KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock, CommitStream commits,
+      OpenValidators open) {
     this.store = Objects.requireNonNull(store, "store");
     this.format = Objects.requireNonNull(format, "format");
     this.hasher = Objects.requireNonNull(hasher, "hasher");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.commits = Objects.requireNonNull(commits, "commits");
+    this.open = Objects.requireNonNull(open, "open");
   }
 
   @Override
@@ -51,7 +55,9 @@ public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
         usageFlushIntervalSetting(), rateLimitRequestsSetting(), rateLimitPeriodSetting(), metricsSetting(),
         ticker != null ? ticker : defaultTicker(clock),
         scheduler != null ? scheduler : new DaemonScheduler());
-    return new ValidationCache(settings, store, format, hasher, clock, commits);
+    ValidationCache validator = new ValidationCache(settings, store, format, hasher, clock, commits, open::forget);
+    open.add(validator);
+    return validator;
   }
 
   /** A system clock gets the system ticker; any other clock (a test's) drives the ticker too. */
