@@ -646,8 +646,7 @@ public abstract class KeyStoreContract {
 
   @Test
   void insertKeyRefusesATakenOrForeignSlotAndTheTransactionGoesOn() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
     StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
     updateKey(first.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plusSeconds(60)));
     StoredKey second = key(2, ACME, "SN-0002", hash(3));
@@ -671,8 +670,7 @@ public abstract class KeyStoreContract {
 
   @Test
   void aKeyIdIsUniqueAcrossAccounts() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
     StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
 
     store.inAccount(ACME, tx -> {
@@ -709,8 +707,7 @@ public abstract class KeyStoreContract {
 
   @Test
   void updateKeyRefusesAHashTakenByAnotherKeyOfAnyAccountAndChangesNothing() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
     StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
     StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
     StoredKey k3 = insertKey(key(3, GLOBEX, "SN-0003", hash(3)));
@@ -731,8 +728,7 @@ public abstract class KeyStoreContract {
 
   @Test
   void updateKeyRefusesAnotherAccountsDeviceAndIsAnErrorForAKeyTheAccountDoesNotHave() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
     StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
     StoredKey g = insertKey(key(3, GLOBEX, "SN-0003", hash(3)));
     StoredKey changed = k.withDevice("SN-0002").withLabel("moved").withSuspended(true)
@@ -889,8 +885,7 @@ public abstract class KeyStoreContract {
 
   @Test
   void theFeedReturnsEventsAsWrittenInCommitOrderWithIncreasingSequences() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
     StoredKey a1 = key(1, ACME, "SN-0001", hash(1));
     StoredKey a2 = key(2, ACME, "SN-0002", hash(2));
     StoredKey g3 = key(3, GLOBEX, "SN-0003", hash(3));
@@ -1108,7 +1103,7 @@ public abstract class KeyStoreContract {
   }
 
   @Test
-  void usageKeepsTheGreatestLastUsedTimeAndSumsCountsAcrossBatches() {
+  void usageKeepsTheGreatestLastUsedTimeAndSumsCountsAcrossAndWithinBatches() {
     givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
     StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
     StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
@@ -1123,21 +1118,13 @@ public abstract class KeyStoreContract {
 
     assertThat(usage(ACME, k1.id())).isEqualTo(new KeyUsage(t2, 7));
     assertThat(usage(ACME, k2.id())).isEqualTo(new KeyUsage(t1, 7));
-  }
 
-  @Test
-  void usageOfOneKeyTwiceInABatchIsMerged() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
-    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
-    Instant t0 = clock.instant();
+    // one key twice in a batch, the later time first, beside a key that does not exist
+    store.recordUsage(List.of(new UsageDelta(k1.id(), t2.plusSeconds(10), 2),
+        new UsageDelta(keyId(99), t2.plusSeconds(99), 1), new UsageDelta(k1.id(), t2.plusSeconds(5), 3)));
 
-    store.recordUsage(List.of(new UsageDelta(k1.id(), t0.plusSeconds(10), 2),
-        new UsageDelta(keyId(99), t0.plusSeconds(99), 1), new UsageDelta(k1.id(), t0.plusSeconds(5), 3)));
-    store.recordUsage(List.of(new UsageDelta(k1.id(), t0.plusSeconds(7), 1)));
-
-    assertThat(usage(ACME, k1.id())).isEqualTo(new KeyUsage(t0.plusSeconds(10), 6));
-    assertThat(usage(ACME, k2.id())).isEqualTo(KeyUsage.NONE);
+    assertThat(usage(ACME, k1.id())).isEqualTo(new KeyUsage(t2.plusSeconds(10), 12));
+    assertThat(usage(ACME, k2.id())).isEqualTo(new KeyUsage(t1, 7));
   }
 
   @Test
@@ -1494,6 +1481,12 @@ public abstract class KeyStoreContract {
       }
       return null;
     });
+  }
+
+  /** acme with devices SN-0001 and SN-0002, globex with SN-0003; five licenses each. */
+  private void givenAcmeWithTwoDevicesAndGlobexWithOne() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
   }
 
   private static Member member(AccountId id, String user, Role role) {
