@@ -13,6 +13,16 @@ import org.jspecify.annotations.Nullable;
  * <p>The builder holds settings only: {@link dev.keyseat.Keyseat} supplies the implementation,
  * which {@link #build()} creates from them. Not thread-safe; a builder may build several
  * validators.
+ *
+ * <p><b>Time.</b> The validator measures durations (staleness, negative entries, cached expiry,
+ * the lookup budget) with a {@link Ticker}. Unless {@link #ticker(Ticker)} sets one, a
+ * {@link dev.keyseat.Keyseat} built with a non-system {@code clock(...)} drives that ticker too:
+ * moving a test's clock past {@link #maxStaleness(Duration)} makes every well-formed key
+ * {@link Verdict.Status#UNAVAILABLE} unless the feed poller runs (through a {@link
+ * ValidatorScheduler} such as testkit's {@code ManualScheduler}, whose {@code advance} moves the
+ * clock and runs the poller, or {@code runNow("feed-poller")}). To move the management clock
+ * (expiry, overlaps) without touching the validator's sense of staleness, give the validator its
+ * own {@link #ticker(Ticker)}.
  */
 public abstract class CachedKeyValidatorBuilder {
   /** Default {@link #maximumSize}. */
@@ -203,8 +213,12 @@ public abstract class CachedKeyValidatorBuilder {
    * @param ticker measures durations: staleness, negative entries, cached expiry, the lookup
    *     budget. Default: {@link Ticker#system()} when the {@link dev.keyseat.Keyseat} uses a
    *     system clock, otherwise {@link Ticker#of(java.time.Clock) Ticker.of(keyseat.clock())},
-   *     so that a test clock drives the validator too.
+   *     so that a test clock drives the validator too: then moving that clock past {@link
+   *     #maxStaleness(Duration)} without running the feed poller makes the validator answer
+   *     {@link Verdict.Status#UNAVAILABLE}. With a ticker of its own, the Keyseat clock no longer
+   *     moves the validator's staleness; only this ticker does.
    * @return this builder
+   * @throws NullPointerException if {@code ticker} is null
    */
   public CachedKeyValidatorBuilder ticker(Ticker ticker) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");

@@ -455,12 +455,9 @@ final class ValidationCache implements CachedKeyValidator {
   }
 
   private void preload(Cache<CacheEntry, CacheEntry> target, StoredKey key) {
-    CacheEntry current = fill(CacheEntry.of(key.hash()), key.hash(), key);
-    target.put(current, current);
-    KeyHash previous = key.previousHash();
-    if (previous != null) {
-      CacheEntry old = fill(CacheEntry.of(previous), previous, key);
-      target.put(old, old);
+    for (KeyHash hash : key.hashes()) {
+      CacheEntry entry = fill(CacheEntry.of(hash), hash, key);
+      target.put(entry, entry);
     }
   }
 
