@@ -142,14 +142,15 @@ final class Columns {
         rs.getBoolean(10),
         previous == null ? null : KeyHash.of(previous),
         getInstant(rs, 12),
-        rs.getBytes(13));
+        rs.getBytes(13),
+        rs.getLong(14));
   }
 
-  /** Binds the 13 parameters of {@link Sql#INSERT_KEY}: id, account, then the values. */
+  /** Binds the 14 parameters of {@link Sql#INSERT_KEY}: id, account, the values, then the ordinal. */
   static void bindNewKey(PreparedStatement ps, StoredKey k) throws SQLException {
     setText(ps, 1, k.id().value());
     setText(ps, 2, k.accountId().value());
-    bindKeyValues(ps, 3, k);
+    ps.setLong(bindKeyValues(ps, 3, k), k.ordinal());
   }
 
   /** Binds the 13 parameters of {@link Sql#UPDATE_KEY}: the values, then account and id. */

@@ -448,6 +448,12 @@ final class JdbcTransaction implements AccountTransaction {
   }
 
   @Override
+  public long lastKeyOrdinal() {
+    reading();
+    return query(Sql.LAST_KEY_ORDINAL, byAccount(), rs -> rs.getLong(1)).get(0);
+  }
+
+  @Override
   public Optional<StoredKey> key(KeyId id) {
     reading();
     Objects.requireNonNull(id, "id");
@@ -506,12 +512,8 @@ final class JdbcTransaction implements AccountTransaction {
       return false;
     }
     // A new hash could meet a concurrent writer of another account in the unique index.
-    boolean newHash = !hashesOf(old).containsAll(hashesOf(key));
+    boolean newHash = !old.hashes().containsAll(key.hashes());
     return unlessTaken(Sql.UPDATE_KEY, ps -> Columns.bindKeyUpdate(ps, key), newHash) >= 0;
-  }
-
-  private static List<KeyHash> hashesOf(StoredKey key) {
-    return key.previousHash() == null ? List.of(key.hash()) : List.of(key.hash(), key.previousHash());
   }
 
   @Override

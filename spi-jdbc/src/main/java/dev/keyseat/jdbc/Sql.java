@@ -57,14 +57,16 @@ final class Sql {
   /** A key's columns after its id and account, in the order of {@link Columns#bindKeyUpdate}. */
   static final String KEY_VALUE_COLUMNS = "device_serial, hash, hint, label, created_at, regenerated_at,"
       + " expires_at, suspended, previous_hash, previous_valid_until, sealed_secret";
-  static final String KEY_COLUMNS = "key_id, account_id, " + KEY_VALUE_COLUMNS;
+  /** Id, account, values, and the ordinal, which a key keeps for life (never updated). */
+  static final String KEY_COLUMNS = "key_id, account_id, " + KEY_VALUE_COLUMNS + ", ordinal";
   static final String KEYS =
-      "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? ORDER BY created_at, key_id";
+      "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? ORDER BY created_at, ordinal, key_id";
+  static final String LAST_KEY_ORDINAL = "SELECT COALESCE(MAX(ordinal), 0) FROM keyseat_api_key WHERE account_id = ?";
   static final String KEY = "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   static final String KEY_FOR_DEVICE =
       "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? AND device_serial = ?";
   static final String INSERT_KEY =
-      "INSERT INTO keyseat_api_key (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      "INSERT INTO keyseat_api_key (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   static final String UPDATE_KEY = "UPDATE keyseat_api_key SET " + KEY_VALUE_COLUMNS.replace(",", " = ?,")
       + " = ? WHERE account_id = ? AND key_id = ?";
   static final String DELETE_KEY = "DELETE FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
