@@ -17,17 +17,23 @@ import dev.keyseat.AccountId;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
+import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyUsage;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
-import MutableClock;
+import dev.keyseat.testkit.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +65,10 @@ abstract class StoreSemanticsTests {
 
   boolean write(AccountId id, AccountWork<Boolean> work) {
     return store.inAccount(id, work);
+  }
+
+  int readInt(AccountId id, AccountWork<Integer> work) {
+    return store.readAccount(id, work);
   }
 
   KeyUsage usage(AccountId id, KeyId key) {
@@ -282,6 +292,7 @@ abstract class StoreSemanticsTests {
     createAccounts();
     CompletableFuture<Void> appended = new CompletableFuture<>();
     CompletableFuture<Void> purgedMeanwhile = new CompletableFuture<>();
+    ExecutorService executor = Executors.newSingleThreadExecutor();
     Future<?> slow = executor.submit(() -> purging.inAccount(ACME, tx -> {
       tx.appendChange(new ChangeEvent(0, ChangeEvent.Type.DELETED, ACME, keyId(1), List.of(hash("slow")),
           clock.instant()));
@@ -309,6 +320,7 @@ abstract class StoreSemanticsTests {
     assertThat(purging.purgeChanges()).isZero();
     clock.advance(Duration.ofMinutes(2));
     assertThat(purging.purgeChanges()).isEqualTo(2);
+    executor.shutdown();
   }
 
   @Test
