@@ -49,18 +49,34 @@ import org.slf4j.LoggerFactory;
  * <p>The schema is {@code dev/keyseat/jdbc/schema-postgresql.sql} or {@code schema-h2.sql} in
  * this jar; apply it with your migration tool, or let {@link Builder#createSchemaIfMissing} do it.
  *
- * <p><b>Change feed.</b> A transaction that appended key changes takes the next sequence numbers
- * from the single row of {@code keyseat_change_seq} as its last statement and keeps that row locked
- * until it commits. Numbers are therefore gapless and in commit order: a poller that has read up
- * to {@code s} has seen every change numbered below {@code s}, and never misses one committed late
- * under a lower number. A gap (a first entry above {@code cursor + 1}) can only mean that
+ * <p><b>Change feed.</b> On PostgreSQL a transaction inserts its feed rows without a number and
+ * touches no row shared by all accounts, so writers of different accounts never wait for each
+ * other. Every feed read ({@link #changesSince}, {@link #latestChangeSequence()}) on any node first
+ * numbers the committed rows still without one, in a short transaction of its own serialized by
+ * the single row of {@code keyseat_change_seq}, which only numbering locks; a probe of a partial
+ * index makes it free when nothing waits. Its numbering statement runs after that lock is
+ * granted, so at READ COMMITTED it sees every row committed before, and a row committed later gets
+ * a number above every number any poller has read. Numbers are therefore gapless, a poller that
+ * has read up to {@code s} has seen every change numbered below {@code s}, and never misses one
+ * committed later; a transaction left open anywhere delays no one's numbering but its own. On H2
+ * (one node) a transaction takes its numbers from that row as its last statement and keeps it
+ * locked until it commits. A gap (a first entry above {@code cursor + 1}) can only mean that
  * {@link #purgeChanges()} removed entries the poller never read, so it must drop its whole cache.
- * {@link #latestChangeSequence()} reads the counter, which purging does not lower. The price:
- * commits that carry key changes are serialized across accounts for one insert and the commit.
+ * {@link #latestChangeSequence()} reads the counter, which purging does not lower.
+ *
+ * <p><b>Locks.</b> Each account transaction starts by locking its account row; other rows it
+ * writes belong to that account (keys, devices, audit) or are inserted (feed rows), so only
+ * writers of the same account, or of the same device serial or key hash, ever wait for each
+ * other, and for at most {@link Builder#lockTimeout}. The license check reads the key count kept
+ * on the account row ({@code key_count}, changed in the same transaction), never a count of keys.
+ * Usage flushes lock key rows in key order without waiting ({@code SKIP LOCKED}) and wait only
+ * for a row held elsewhere while holding no other, so they cannot deadlock with account
+ * transactions.
  *
  * <p><b>Audit and usage.</b> Audit entries are numbered per account under the account's row lock.
- * {@link #recordUsage} coalesces its batch per key and updates the key rows in key order, in one
- * JDBC batch and transaction; deltas for deleted keys update nothing.
+ * {@link #recordUsage} coalesces its batch per key and updates the key rows in key order, 100 keys
+ * per transaction, a key held by an account transaction just then in a transaction of its own
+ * once that one ends; deltas for deleted keys update nothing.
  *
  * <p><b>Failures.</b> A transaction that the database rolled back because of a deadlock or a
  * serialization failure is run again, up to {@link Builder#maxAttempts} times with exponential
