@@ -83,6 +83,7 @@ final class DefaultKeyManager implements KeyManager {
               + Messages.count(Account.MAX_LICENSES - account.contractedLicenses(), "more license") + " can be added")
           .throwIfAny();
       t.tx.updateAccount(account.withContractedLicenses(account.contractedLicenses() + quantity));
+      t.licensesChanged(ChangeEvent.Type.LICENSES_CONTRACTED);
       t.audit(null, null, "contracted " + Messages.count(quantity, "license"));
       return t.usage();
     });
@@ -107,6 +108,7 @@ final class DefaultKeyManager implements KeyManager {
             + Messages.count(excess, "key") + " first", excess);
       }
       t.tx.updateAccount(account.withContractedLicenses(total));
+      t.licensesChanged(ChangeEvent.Type.LICENSES_CANCELLED);
       // R9: keys are never deleted automatically; SUSPEND_NEWEST suspends the newest, MARK_OVER_LIMIT none
       if (excess > 0 && strategy == OverLimitStrategy.SUSPEND_NEWEST) {
         keys.stream()
@@ -620,6 +622,13 @@ final class DefaultKeyManager implements KeyManager {
 
     void change(ChangeEvent.Type type, StoredKey key) {
       change(type, key, key.hashes());
+    }
+
+    /** For the host's events ({@code Keyseat.events()}); validators ignore it. */
+    void licensesChanged(ChangeEvent.Type type) {
+      ChangeEvent event = ChangeEvent.licenses(type, accountId, now);
+      tx.appendChange(event);
+      changes.add(event);
     }
 
     void change(ChangeEvent.Type type, StoredKey key, List<KeyHash> hashes) {

@@ -1,6 +1,7 @@
 package dev.keyseat;
 
 import dev.keyseat.internal.CommitStream;
+import dev.keyseat.internal.FeedEvents;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.internal.validation.OpenValidators;
@@ -113,6 +114,18 @@ public final class Keyseat implements AutoCloseable {
   /** @return how many validators built here are open, for tests in this package */
   int openValidators() {
     return openValidators.size();
+  }
+
+  /**
+   * Key and license changes for the host (send a mail when a key is regenerated, tell billing
+   * when a license frees): every node's commits, in commit order, at least once, resumable from a
+   * cursor the host stores. Built on the store's change feed; holds nothing until a
+   * subscription is opened.
+   *
+   * @return the events
+   */
+  public KeyEvents events() {
+    return new FeedEvents(store);
   }
 
   /** @return the store */

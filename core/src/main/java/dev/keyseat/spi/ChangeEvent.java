@@ -5,34 +5,63 @@ import dev.keyseat.KeyId;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One entry of the store's change feed: a key changed, so validators on every node must forget
- * what they cached for {@link #hashes()}.
+ * what they cached for {@link #hashes()}; or an account's licenses changed (no key, no hashes),
+ * which validators ignore and {@code Keyseat.events()} passes on to the host.
  *
  * @param sequence position in the feed, assigned by the store at commit (0 before it is stored):
  *     gapless and in commit order, one above the previous committed event's, so a poller that sees
  *     a gap knows the entries in between were purged (see {@link KeyStore#changesSince})
  * @param type what happened
  * @param accountId the account
- * @param keyId the key
- * @param hashes every hash of the key affected (current and previous)
+ * @param keyId the key; null for a license change
+ * @param hashes every hash of the key affected (current and previous); empty for a license change
  * @param at when it happened
  */
-public record ChangeEvent(long sequence, Type type, AccountId accountId, KeyId keyId, List<KeyHash> hashes, Instant at) {
+public record ChangeEvent(long sequence, Type type, AccountId accountId, @Nullable KeyId keyId, List<KeyHash> hashes,
+    Instant at) {
 
-  /** Kinds of key change. */
+  /** Kinds of change: of a key, or of an account's licenses. */
   public enum Type {
-    CREATED, REGENERATED, EDITED, SUSPENDED, RESUMED, DELETED
+    CREATED, REGENERATED, EDITED, SUSPENDED, RESUMED, DELETED,
+    /** The operator contracted more licenses for the account. */
+    LICENSES_CONTRACTED,
+    /** The operator cancelled some of the account's licenses. */
+    LICENSES_CANCELLED;
+
+    /** @return whether the event is about one key (and carries its id and hashes) */
+    public boolean isKeyChange() {
+      return this != LICENSES_CONTRACTED && this != LICENSES_CANCELLED;
+    }
   }
 
-  /** Checks required components. */
+  /**
+   * Checks required components: a key change names its key; a license change names none and
+   * carries no hashes.
+   */
   public ChangeEvent {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(keyId, "keyId");
     hashes = List.copyOf(hashes);
     Objects.requireNonNull(at, "at");
+    if (type.isKeyChange()) {
+      Objects.requireNonNull(keyId, "keyId");
+    } else if (keyId != null || !hashes.isEmpty()) {
+      throw new IllegalArgumentException(type + " is about the account's licenses: no key id, no hashes");
+    }
+  }
+
+  /**
+   * @param type {@link Type#LICENSES_CONTRACTED} or {@link Type#LICENSES_CANCELLED}
+   * @param accountId the account
+   * @param at when it happened
+   * @return an event not yet stored (sequence 0)
+   */
+  public static ChangeEvent licenses(Type type, AccountId accountId, Instant at) {
+    return new ChangeEvent(0, type, accountId, null, List.of(), at);
   }
 
   /** @return a copy carrying the sequence number the store assigned */

@@ -192,6 +192,11 @@ final class Columns {
   /** Columns of {@link Sql#CHANGES_SINCE}. */
   static ChangeEvent change(ResultSet rs) throws SQLException {
     return new ChangeEvent(rs.getLong(1), ChangeEvent.Type.valueOf(rs.getString(2)), AccountId.of(rs.getString(3)),
-        KeyId.of(rs.getString(4)), hashes(rs.getBytes(5)), requireInstant(rs, 6));
+        keyIdOrNull(rs.getString(4)), hashes(rs.getBytes(5)), requireInstant(rs, 6));
+  }
+
+  /** A license change has no key. */
+  private static @Nullable KeyId keyIdOrNull(@Nullable String id) {
+    return id == null ? null : KeyId.of(id);
   }
 }

@@ -181,7 +181,7 @@ final class JdbcTransaction implements AccountTransaction {
   private static void bindChange(PreparedStatement ps, int first, ChangeEvent e) throws SQLException {
     Columns.setText(ps, first, e.type().name());
     Columns.setText(ps, first + 1, e.accountId().value());
-    Columns.setText(ps, first + 2, e.keyId().value());
+    Columns.setText(ps, first + 2, e.keyId() == null ? null : e.keyId().value());
     ps.setBytes(first + 3, Columns.hashes(e.hashes()));
     Columns.setInstant(ps, first + 4, e.at());
   }

@@ -103,9 +103,9 @@ CREATE TABLE keyseat_audit (
 CREATE TABLE keyseat_change (
   id          BIGINT        GENERATED ALWAYS AS IDENTITY,
   seq         BIGINT,
-  type        VARCHAR(16)   NOT NULL,
+  type        VARCHAR(24)   NOT NULL,
   account_id  VARCHAR(64) COLLATE "C" NOT NULL,
-  key_id      VARCHAR(64) COLLATE "C" NOT NULL,
+  key_id      VARCHAR(64) COLLATE "C",
   hashes      BYTEA         NOT NULL,
   at          NUMERIC(30,9) NOT NULL,
   numbered_at NUMERIC(30,9),
