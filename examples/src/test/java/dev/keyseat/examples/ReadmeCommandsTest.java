@@ -42,7 +42,8 @@ class ReadmeCommandsTest {
   /** How each example is started and checked, by main class. */
   private static final Map<String, Probe> PROBES = Map.of(
       "dev.keyseat.examples.QuickStart", ReadmeCommandsTest::probeQuickStart,
-      "dev.keyseat.examples.portal.AdminPortal", ReadmeCommandsTest::probePortal);
+      "dev.keyseat.examples.portal.AdminPortal", ReadmeCommandsTest::probePortal,
+      "dev.keyseat.examples.cluster.ClusterDemo", ReadmeCommandsTest::probeClusterDemo);
 
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).build();
 
@@ -143,6 +144,27 @@ class ReadmeCommandsTest {
           .contains("10. The freed license went to the kitchen and warehouse monitors: [AQ-1003, AQ-1004]")
           .containsPattern("[\\d,]+ validations in [\\d.]+ s: [\\d,]+ validations per second, 0 refused")
           .contains("12. The validator counted usage");
+    }
+  }
+
+  /** The cluster story on an embedded PostgreSQL: ends by itself, exit status 0, each step narrated. */
+  private void probeClusterDemo(ReadmeCommand command) throws Exception {
+    try (Child child = Child.start(command.mainClass(), command.args())) {
+      child.awaitExit(0, RUN_TO_END.multipliedBy(2));
+      assertThat(child.stdout())
+          .as(child.describe())
+          .containsPattern("0\\. Embedded PostgreSQL on 127\\.0\\.0\\.1:\\d+")
+          .contains("2. Key created on the management node: gateway A says VALID, gateway B says VALID")
+          .containsPattern("3\\. Deleted on the management node: refused by both gateways within [\\d.]+ ms"
+              + " \\(A UNKNOWN, B UNKNOWN")
+          .contains("A:VALID, B:VALID, A:VALID, B:VALID, A:VALID, B:VALID, A:RATE_LIMITED")
+          .containsPattern("5\\. The 7th request \\(gateway A\\) is RATE_LIMITED, retry after \\d+ s; the other"
+              + " gateway also says RATE_LIMITED")
+          .containsPattern("6\\. Gateway B cut off from the database: its rate-limited validator says UNAVAILABLE"
+              + " at once .* says VALID from its cache, then UNAVAILABLE \\(fail closed\\) after \\d+ ms"
+              + " \\(maxStaleness 2000 ms\\); gateway A says VALID")
+          .containsPattern("7\\. Connection restored: gateway B recovered by itself after \\d+ ms and says VALID")
+          .contains("8. Done");
     }
   }
 
