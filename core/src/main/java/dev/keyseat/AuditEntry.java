@@ -37,7 +37,9 @@ public record AuditEntry(
     LIST_KEYS, CREATE_KEYS, REVEAL_KEY, REGENERATE_KEY, EDIT_KEY, SUSPEND_KEY, DELETE_KEY,
     READ_AUDIT,
     /** The operator closed the account ({@link KeyManager#closeAccount}); the last entry of its log. */
-    CLOSE_ACCOUNT
+    CLOSE_ACCOUNT,
+    /** The operator imported keys from an existing system ({@link KeyManager#importKeys}); one entry per key. */
+    IMPORT_KEYS
   }
 
   /** Whether the action took effect. */
