@@ -116,6 +116,19 @@ public final class Keyseat implements AutoCloseable {
     return openValidators.size();
   }
 
+  /**
+   * Whether an input is worth hashing: a Keyseat key of this Keyseat's prefix with a valid
+   * checksum, or a key of one of the {@link Builder#legacyKeyShapes declared legacy shapes}. The
+   * validators answer {@code MALFORMED} to everything else. Never throws; for import tools and
+   * scanners that check their input before sending it.
+   *
+   * @param key any input, possibly null
+   * @return whether this Keyseat's validators would hash and look up the input
+   */
+  public boolean isKeyShaped(@Nullable CharSequence key) {
+    return key != null && format.isAccepted(key);
+  }
+
   /** @return the store */
   public KeyStore store() {
     return store;
