@@ -16,6 +16,13 @@ import org.jspecify.annotations.Nullable;
  */
 public record Account(AccountId id, String name, int contractedLicenses, Instant createdAt,
     @Nullable Instant closedAt) {
+  /**
+   * The most licenses an account may have contracted in total: 1,000,000. {@link
+   * KeyManager#createAccount} and {@link KeyManager#contractLicenses} refuse a total above it with an
+   * {@link InvalidRequestException} that names the limit.
+   */
+  public static final int MAX_LICENSES = 1_000_000;
+
   /** Checks the invariants of an account row. */
   public Account {
     Objects.requireNonNull(id, "id");

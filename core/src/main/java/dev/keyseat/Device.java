@@ -1,7 +1,7 @@
 package dev.keyseat;
 
+import dev.keyseat.internal.Require;
 import java.time.Instant;
-import java.util.Objects;
 
 /**
  * A physical device associated with one account, identified platform-wide by its serial number.
@@ -15,11 +15,8 @@ import java.util.Objects;
 public record Device(String serial, AccountId accountId, String name, String model, Instant associatedAt) {
   /** Checks that no component is null. */
   public Device {
-    Objects.requireNonNull(serial, "serial");
-    Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(associatedAt, "associatedAt");
+    Require.nonNull("serial, accountId, name, model, associatedAt",
+        serial, accountId, name, model, associatedAt);
   }
 
   /** @return a copy with another name */

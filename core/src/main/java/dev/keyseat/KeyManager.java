@@ -23,15 +23,19 @@ public interface KeyManager {
    *
    * @throws AccessDeniedException if the actor is not the operator
    * @throws AlreadyExistsException if the account id is taken
-   * @throws InvalidRequestException if the command is malformed
+   * @throws InvalidRequestException if the command is malformed, e.g. more than {@link
+   *     Account#MAX_LICENSES} licenses
    */
   Account createAccount(Actor operator, AccountId accountId, NewAccount command);
 
   /**
    * The operator contracts more licenses (R9).
    *
-   * @param quantity licenses to add, 1–1,000,000
+   * @param quantity licenses to add, at least 1, such that the total stays at most {@link
+   *     Account#MAX_LICENSES} (1,000,000)
    * @return usage afterwards
+   * @throws InvalidRequestException if the quantity is below 1 or the total would exceed {@link
+   *     Account#MAX_LICENSES}; the message says how many more can be added
    */
   LicenseUsage contractLicenses(Actor operator, AccountId accountId, int quantity);
 
@@ -80,7 +84,13 @@ public interface KeyManager {
    */
   Device associateDevice(Actor actor, AccountId accountId, NewDevice command);
 
-  /** An admin or manager renames a device. */
+  /**
+   * An admin or manager renames a device.
+   *
+   * @param name the new name, 1–200 characters of readable text (see the package overview)
+   * @throws InvalidRequestException if the serial or the name is malformed
+   * @throws NotFoundException if the account has no such device
+   */
   Device renameDevice(Actor actor, AccountId accountId, String serial, String name);
 
   /**
@@ -93,7 +103,10 @@ public interface KeyManager {
 
   // ---- keys (admin only, R8)
 
-  /** The keys table, oldest first: device name, serial, created, last used, status, hint. */
+  /**
+   * The keys table, oldest first: device name, serial, created, last used, status, hint. Keys
+   * created in one batch keep the order their devices were selected in.
+   */
   List<ApiKey> keys(Actor admin, AccountId accountId);
 
   /**
@@ -111,6 +124,8 @@ public interface KeyManager {
    * "Copy": the secret of an existing key, only where a {@link SecretVault} is configured.
    *
    * @throws SecretNotRetainedException otherwise: the secret was shown once
+   * @throws VaultKeyMismatchException if the vault's key does not open the sealed secret (the vault
+   *     key was changed since, or the data was altered); regenerating the key issues a new secret
    */
   Secret revealSecret(Actor admin, AccountId accountId, KeyId keyId);
 

@@ -70,11 +70,21 @@ public interface AccountTransaction {
 
   // keys
 
-  /** @return the account's keys, ordered by creation time then id */
+  /** @return the account's keys, ordered by creation time, then {@link StoredKey#ordinal()}, then id */
   List<StoredKey> keys();
 
   /** @return the number of keys of the account */
   int keyCount();
+
+  /**
+   * The highest {@link StoredKey#ordinal()} among the account's keys, from which the next batch of
+   * keys numbers on. A store may answer it without listing the keys (JDBC: {@code MAX(ordinal)}).
+   *
+   * @return the highest ordinal, or 0 when the account has no keys
+   */
+  default long lastKeyOrdinal() {
+    return keys().stream().mapToLong(StoredKey::ordinal).max().orElse(0);
+  }
 
   /** @return the key with this id in this account */
   Optional<StoredKey> key(KeyId id);

@@ -39,9 +39,6 @@ import org.jspecify.annotations.Nullable;
  * and key hashes are unique across accounts. Thread-safe.
  */
 public final class InMemoryKeyStore implements KeyStore {
-  private static final Comparator<StoredKey> KEY_ORDER =
-      Comparator.comparing(StoredKey::createdAt).thenComparing(k -> k.id().value());
-
   private final ConcurrentHashMap<AccountId, Holder> accounts = new ConcurrentHashMap<>();
   /** Serial → owning account, reserved when a transaction inserts the device. */
   private final ConcurrentHashMap<String, AccountId> serialOwners = new ConcurrentHashMap<>();
@@ -246,6 +243,20 @@ public final class InMemoryKeyStore implements KeyStore {
       return devices;
     }
 
+    /**
+     * Reserves {@code id} platform-wide for this account until commit (released at rollback); false
+     * if another account holds it. Held by this account but not listed means deleted earlier in
+     * this transaction, so free for it.
+     */
+    private <K> boolean reserve(ConcurrentHashMap<K, AccountId> owners, K id, List<K> reserved) {
+      AccountId owner = owners.putIfAbsent(id, accountId);
+      if (owner == null) {
+        reserved.add(id);
+        return true;
+      }
+      return owner.equals(accountId);
+    }
+
     private Map<KeyId, StoredKey> keysW() {
       if (!keysCopied) {
         keys = new HashMap<>(base.keys());
@@ -264,25 +275,27 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertAccount(Account a) {
-      writing();
-      requireOwn(a.id());
-      if (account != null) {
-        return false;
-      }
-      account = a;
-      accountChanged = true;
-      return true;
+      return putAccount(a, true);
     }
 
     @Override
     public void updateAccount(Account a) {
+      putAccount(a, false);
+    }
+
+    /** Creates (false if it exists) or replaces (it must exist) this transaction's account row. */
+    private boolean putAccount(Account a, boolean create) {
       writing();
       requireOwn(a.id());
-      if (account == null) {
+      if ((account == null) != create) {
+        if (create) {
+          return false;
+        }
         throw new IllegalStateException("account " + accountId + " does not exist");
       }
       account = a;
       accountChanged = true;
+      return true;
     }
 
     private void requireOwn(AccountId id) {
@@ -347,13 +360,8 @@ public final class InMemoryKeyStore implements KeyStore {
       if (devices.containsKey(device.serial())) {
         return false;
       }
-      AccountId owner = serialOwners.putIfAbsent(device.serial(), accountId);
-      // owned by this account but not listed: deleted earlier in this transaction, so free for it
-      if (owner != null && !owner.equals(accountId)) {
+      if (!reserve(serialOwners, device.serial(), reservedSerials)) {
         return false;
-      }
-      if (owner == null) {
-        reservedSerials.add(device.serial());
       }
       devicesW().put(device.serial(), device);
       return true;
@@ -383,7 +391,7 @@ public final class InMemoryKeyStore implements KeyStore {
     @Override
     public List<StoredKey> keys() {
       reading();
-      return keys.values().stream().sorted(KEY_ORDER).toList();
+      return keys.values().stream().sorted(StoredKey.CREATION_ORDER).toList();
     }
 
     @Override
@@ -413,19 +421,16 @@ public final class InMemoryKeyStore implements KeyStore {
           || keyForDevice(key.deviceSerial()).isPresent()) {
         return false;
       }
-      AccountId owner = keyOwners.putIfAbsent(key.id(), accountId);
-      // owned by this account but not listed: deleted earlier in this transaction, so free for it
-      if (owner != null && !owner.equals(accountId)) {
+      boolean reservedBefore = accountId.equals(keyOwners.get(key.id()));
+      if (!reserve(keyOwners, key.id(), reservedKeyIds)) {
         return false;
       }
       if (!reserveHashes(key, null)) {
-        if (owner == null) {
+        if (!reservedBefore) {
+          reservedKeyIds.remove(key.id());
           keyOwners.remove(key.id(), accountId);
         }
         return false;
-      }
-      if (owner == null) {
-        reservedKeyIds.add(key.id());
       }
       keysW().put(key.id(), key);
       return true;
@@ -456,8 +461,8 @@ public final class InMemoryKeyStore implements KeyStore {
     /** Reserves the key's hashes that {@code old} did not already hold; false if one is taken. */
     private boolean reserveHashes(StoredKey key, @Nullable StoredKey old) {
       List<KeyHash> taken = new ArrayList<>(2);
-      for (KeyHash h : hashesOf(key)) {
-        if (old != null && hashesOf(old).contains(h)) {
+      for (KeyHash h : key.hashes()) {
+        if (old != null && old.hashes().contains(h)) {
           continue;
         }
         KeyId owner = hashOwners.putIfAbsent(h, key.id());
@@ -583,7 +588,7 @@ public final class InMemoryKeyStore implements KeyStore {
       }
       if (!reservedHashes.isEmpty()) {
         Set<KeyHash> held = new HashSet<>();
-        keys.values().forEach(k -> held.addAll(hashesOf(k)));
+        keys.values().forEach(k -> held.addAll(k.hashes()));
         for (KeyHash h : reservedHashes) {
           if (!held.contains(h)) {
             hashOwners.remove(h);
@@ -595,8 +600,8 @@ public final class InMemoryKeyStore implements KeyStore {
     private void publishKeys(Map<KeyId, StoredKey> before, Map<KeyId, StoredKey> after) {
       for (StoredKey old : before.values()) {
         StoredKey now = after.get(old.id());
-        List<KeyHash> keep = now == null ? List.of() : hashesOf(now);
-        for (KeyHash h : hashesOf(old)) {
+        List<KeyHash> keep = now == null ? List.of() : now.hashes();
+        for (KeyHash h : old.hashes()) {
           if (!keep.contains(h)) {
             byHash.remove(h);
             hashOwners.remove(h, old.id());
@@ -609,16 +614,12 @@ public final class InMemoryKeyStore implements KeyStore {
       }
       for (StoredKey now : after.values()) {
         if (before.get(now.id()) != now) {
-          for (KeyHash h : hashesOf(now)) {
+          for (KeyHash h : now.hashes()) {
             byHash.put(h, now);
           }
           usage.putIfAbsent(now.id(), KeyUsage.NONE);
         }
       }
     }
-  }
-
-  private static List<KeyHash> hashesOf(StoredKey key) {
-    return key.previousHash() == null ? List.of(key.hash()) : List.of(key.hash(), key.previousHash());
   }
 }

@@ -58,6 +58,7 @@ CREATE TABLE keyseat_api_key (
   sealed_secret        BINARY VARYING,
   last_used_at         NUMERIC(30,9),
   use_count            BIGINT        NOT NULL DEFAULT 0,
+  ordinal              BIGINT        NOT NULL DEFAULT 0,
   CONSTRAINT keyseat_api_key_pk PRIMARY KEY (key_id),
   CONSTRAINT keyseat_api_key_hash_uq UNIQUE (hash),
   CONSTRAINT keyseat_api_key_previous_hash_uq UNIQUE (previous_hash),
@@ -66,10 +67,12 @@ CREATE TABLE keyseat_api_key (
     REFERENCES keyseat_device (account_id, serial),
   CONSTRAINT keyseat_api_key_hash_ck CHECK (OCTET_LENGTH(hash) = 32),
   CONSTRAINT keyseat_api_key_previous_ck CHECK ((previous_hash IS NULL) = (previous_valid_until IS NULL)),
-  CONSTRAINT keyseat_api_key_use_count_ck CHECK (use_count >= 0)
+  CONSTRAINT keyseat_api_key_use_count_ck CHECK (use_count >= 0),
+  CONSTRAINT keyseat_api_key_ordinal_ck CHECK (ordinal >= 0)
 );
 
-CREATE INDEX keyseat_api_key_account_ix ON keyseat_api_key (account_id, created_at, key_id);
+-- The keys table's order: creation time, then the order the devices of one batch were selected in.
+CREATE INDEX keyseat_api_key_account_ix ON keyseat_api_key (account_id, created_at, ordinal, key_id);
 
 -- Each account's audit log; the store numbers entries 1, 2, 3... per account.
 CREATE TABLE keyseat_audit (

@@ -24,6 +24,7 @@ import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyId;
 import dev.keyseat.KeyManager;
 import dev.keyseat.KeyStatus;
+import dev.keyseat.KeyseatException;
 import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.KeyValidator;
 import dev.keyseat.Keyseat;
@@ -42,6 +43,7 @@ import dev.keyseat.Secret;
 import dev.keyseat.SecretNotRetainedException;
 import dev.keyseat.SecretVault;
 import dev.keyseat.UserId;
+import dev.keyseat.VaultKeyMismatchException;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
 import dev.keyseat.spi.ChangeEvent;
@@ -59,6 +61,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -481,6 +484,19 @@ public abstract class KeyManagerContract {
   @Nested
   @DisplayName("R4 batch create is all or nothing")
   class R4BatchAllOrNothing {
+
+    @Test
+    void theKeysTableKeepsTheOrderTheDevicesWereSelectedIn() {
+      keys.contractLicenses(OPERATOR, ACME, 3);
+      List<String> selected = List.of("AQ-5", "AQ-2", "AQ-6", "AQ-1", "AQ-3");
+      List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices(selected));
+      assertThat(issued).extracting(k -> k.key().deviceSerial()).containsExactlyElementsOf(selected);
+      keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")); // a later batch at the same instant
+      keys.regenerateKey(ADMIN, ACME, issued.get(0).key().id());
+      keys.editKey(ADMIN, ACME, issued.get(1).key().id(), KeyEdit.label("lobby"));
+      assertThat(keys.keys(ADMIN, ACME)).as("one creation instant, the selection's order")
+          .extracting(ApiKey::deviceSerial).containsExactly("AQ-5", "AQ-2", "AQ-6", "AQ-1", "AQ-3", "AQ-4");
+    }
 
     @Test
     void aBatchIssuesEveryKeyAndEveryKeyValidates() {
@@ -932,6 +948,15 @@ public abstract class KeyManagerContract {
   @DisplayName("R8 roles")
   class R8Roles {
 
+    @Test
+    void anOutsiderIsToldOnlyThatAccessIsDenied() {
+      for (ThrowingCallable call : List.<ThrowingCallable>of(() -> keys.keys(STRANGER, ACME),
+          () -> keys.devices(STRANGER, ACME), () -> keys.licenseUsage(STRANGER, ACME))) {
+        AccessDeniedException e = refused(AccessDeniedException.class, call);
+        assertThat(e.getMessage()).contains("access denied").doesNotContain("member");
+      }
+    }
+
     @ParameterizedTest(name = "{1} may not {0}")
     @MethodSource("dev.keyseat.testkit.KeyManagerContract#keyOperationsByIntruders")
     void onlyAdminsManageKeysAndReadTheAuditLog(KeyOperation op, Intruder intruder) {
@@ -1049,6 +1074,29 @@ public abstract class KeyManagerContract {
   @Nested
   @DisplayName("R9 license changes")
   class R9LicenseChanges {
+
+    @Test
+    void everyOperationThatSetsTheTotalHoldsItToOneDocumentedMaximum() {
+      int max = Account.MAX_LICENSES;
+      AccountId initech = AccountId.of("initech");
+      for (int licenses : new int[] {max + 1, Integer.MAX_VALUE}) {
+        InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
+            () -> keys.createAccount(OPERATOR, initech, new NewAccount("Initech", UserId.of("ian"), licenses)));
+        assertThat(fields(e)).containsExactly("command.licenses");
+        assertThat(e.violations().get(0).message()).contains("1,000,000");
+      }
+      assertThat(keys.createAccount(OPERATOR, initech, new NewAccount("Initech", UserId.of("ian"), max))
+          .contractedLicenses()).isEqualTo(max);
+      InvalidRequestException e = refusedIn(initech, InvalidRequestException.class,
+          () -> keys.contractLicenses(OPERATOR, initech, 1));
+      assertThat(fields(e)).containsExactly("quantity");
+      assertThat(e.violations().get(0).message()).contains("1,000,000");
+
+      assertThat(keys.contractLicenses(OPERATOR, ACME, max - 3).total()).isEqualTo(max);
+      e = refused(InvalidRequestException.class, () -> keys.contractLicenses(OPERATOR, ACME, 1));
+      assertThat(fields(e)).containsExactly("quantity");
+      assertThat(e.violations().get(0).message()).contains("1,000,000");
+    }
 
     @Test
     void onlyTheOperatorContractsLicenses() {
@@ -1369,6 +1417,22 @@ public abstract class KeyManagerContract {
   class R13Secrets {
 
     @Test
+    void aVaultKeyThatDoesNotOpenTheSecretIsAnAuditedRefusalSayingToRegenerate() {
+      useVault();
+      IssuedKey key = createKey("AQ-1");
+      String secret = key.secret().reveal();
+      useVault(); // the host rotated its vault key, or configured the wrong one
+      VaultKeyMismatchException e = refused(VaultKeyMismatchException.class,
+          () -> keys.revealSecret(ADMIN, ACME, key.key().id()));
+      assertThat(e).isInstanceOf(KeyseatException.class);
+      assertThat(e.getMessage()).contains(key.key().id().value()).contains("vault key").contains("regenerat")
+          .doesNotContain(secret).doesNotContain(secret.substring(3, 20));
+      assertThat(status(key)).as("the key itself still works").isEqualTo(Status.VALID);
+      IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id());
+      assertThat(keys.revealSecret(ADMIN, ACME, key.key().id())).isEqualTo(renewed.secret());
+    }
+
+    @Test
     void withoutAVaultASecretCannotBeRevealedAgain() {
       IssuedKey key = createKey("AQ-1");
       SecretNotRetainedException e = refused(SecretNotRetainedException.class,
@@ -1530,6 +1594,76 @@ public abstract class KeyManagerContract {
   @Nested
   @DisplayName("Bad input: every violation listed, nothing changed")
   class BadInput {
+
+    /** Bidi controls, zero-width characters, controls other than tab, line and paragraph separators. */
+    static IntStream spoofingCharacters() {
+      return IntStream.of(0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F,
+          0x061C, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x1B, 0x0A, 0x0D, 0x07, 0x7F, 0x85, 0x2028, 0x2029);
+    }
+
+    @ParameterizedTest(name = "U+{0}")
+    @MethodSource("spoofingCharacters")
+    void freeTextWithASpoofingOrControlCharacterIsRefusedNamingTheField(int codePoint) {
+      String text = "Lobby " + new String(Character.toChars(codePoint)) + "txt.exe";
+      String named = String.format("U+%04X", codePoint);
+      IssuedKey key = createKey("AQ-2");
+      List<Map.Entry<String, ThrowingCallable>> calls = List.of(
+          Map.entry("command.name", () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", text))),
+          Map.entry("command.model", () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "Roof", text))),
+          Map.entry("name", () -> keys.renameDevice(ADMIN, ACME, "AQ-1", text)),
+          Map.entry("command.label", () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1").withLabel(text))),
+          Map.entry("edit.label", () -> keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(text))));
+      for (Map.Entry<String, ThrowingCallable> call : calls) {
+        InvalidRequestException e = refused(InvalidRequestException.class, call.getValue());
+        assertThat(fields(e)).as(call.getKey()).containsExactly(call.getKey());
+        assertThat(e.violations().get(0).message()).as(call.getKey()).contains(named);
+      }
+      InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
+          () -> keys.createAccount(OPERATOR, AccountId.of("initech"), new NewAccount(text, UserId.of("ian"), 1)));
+      assertThat(fields(e)).containsExactly("command.name");
+    }
+
+    @Test
+    void whitespaceOnlyTextIsRefusedAndOrdinaryUnicodeTextIsKept() {
+      IssuedKey key = createKey("AQ-2");
+      for (String blank : List.of(" ", "\t", "\u3000", " \u00A0 ")) {
+        InvalidRequestException e = refused(InvalidRequestException.class,
+            () -> keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(blank)));
+        assertThat(fields(e)).containsExactly("edit.label");
+        e = refused(InvalidRequestException.class, () -> keys.renameDevice(ADMIN, ACME, "AQ-1", blank));
+        assertThat(fields(e)).containsExactly("name");
+        e = refused(InvalidRequestException.class,
+            () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "Roof", blank)));
+        assertThat(fields(e)).containsExactly("command.model");
+      }
+      // tabs, accents, CJK, emoji with variation selectors, skin tones and ZWJ sequences
+      String ordinary = "Salle de r\u00E9union\t\u6771\u4EAC \uD83C\uDF2C\uFE0F \uD83D\uDC69\u200D\uD83D\uDCBB "
+          + "\uD83D\uDC68\uD83C\uDFFD\u200D\uD83D\uDD2C \uD83C\uDFF3\uFE0F\u200D\uD83C\uDF08";
+      keys.renameDevice(ADMIN, ACME, "AQ-2", ordinary);
+      keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(ordinary));
+      keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", ordinary, ordinary));
+      assertThat(row(key.key().id())).extracting(ApiKey::deviceName, ApiKey::label).containsExactly(ordinary, ordinary);
+      assertThat(keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label("")).label()).isEmpty();
+    }
+
+    @Test
+    void refusalsReadAsSentencesAnAdministratorCanBeShown() {
+      List<String> many = IntStream.rangeClosed(1, 1001).mapToObj(i -> "D-" + i).toList();
+      InvalidRequestException e = refused(InvalidRequestException.class,
+          () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices(many)));
+      assertThat(e.violations().get(0).message()).contains("1000").doesNotContain("between 0");
+      e = refused(InvalidRequestException.class,
+          () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "n".repeat(201))));
+      assertThat(e.violations().get(0).message()).contains("200 characters").doesNotContain("between 0");
+      IssuedKey key = createKey("AQ-1");
+      e = refused(InvalidRequestException.class,
+          () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofDays(8)));
+      assertThat(e.violations().get(0).message()).contains("at most 7 days").doesNotContain("PT");
+      createKey("AQ-2");
+      LicensesInUseException l = refused(LicensesInUseException.class, () -> keys.cancelLicenses(OPERATOR, ACME, 2));
+      assertThat(l.getMessage()).contains("1 license would remain").contains("delete 1 key first")
+          .doesNotContain("1 licenses").doesNotContain("1 keys");
+    }
 
     @Test
     void aNewAccountWithEveryFieldWrongListsEveryViolation() {

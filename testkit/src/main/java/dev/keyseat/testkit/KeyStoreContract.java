@@ -1298,7 +1298,7 @@ public abstract class KeyStoreContract {
   }
 
   private ChangeEvent change(ChangeEvent.Type type, StoredKey k) {
-    return new ChangeEvent(0, type, k.accountId(), k.id(), List.of(k.hash()), clock.instant());
+    return new ChangeEvent(0, type, k.accountId(), k.id(), k.hashes(), clock.instant());
   }
 
   /** @return an EDITED event of key {@code n} with hash {@code n}, not yet stored */
