@@ -439,8 +439,9 @@ final class JdbcTransaction implements AccountTransaction {
       Columns.setText(ps, 5, key.id().value());
       ps.setBytes(6, key.hash().toBytes());
       ps.setBytes(7, other.toBytes());
-      ps.setBytes(8, key.hash().toBytes());
-      ps.setBytes(9, other.toBytes());
+      Columns.setText(ps, 8, key.id().value());
+      ps.setBytes(9, key.hash().toBytes());
+      ps.setBytes(10, other.toBytes());
     }, rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).get(0);
   }
 

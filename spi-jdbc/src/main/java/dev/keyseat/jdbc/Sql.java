@@ -64,13 +64,14 @@ final class Sql {
   /**
    * Before writing a key: is its device in the account (1 or 0), does another key hold the device
    * (count), and does another key hold one of its hashes as current or previous hash (count)?
-   * Parameters: account, serial; serial, key id; key id, hash, previous-or-hash twice.
+   * Parameters: account, serial; serial, key id; key id, hash, previous-or-hash; the same three again.
    */
   static final String KEY_WRITE_CHECK = "SELECT"
       + " (SELECT COUNT(*) FROM keyseat_device WHERE account_id = ? AND serial = ?),"
       + " (SELECT COUNT(*) FROM keyseat_api_key WHERE device_serial = ? AND key_id <> ?),"
-      + " (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ?"
-      + " AND (hash IN (?, ?) OR previous_hash IN (?, ?)))";
+      // two probes, one per unique index: an OR across the two columns made H2 scan the table
+      + " (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ? AND hash IN (?, ?))"
+      + " + (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ? AND previous_hash IN (?, ?))";
   static final String KEY_USAGE =
       "SELECT last_used_at, use_count FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   /** The validation path: two unique-index probes. */
