@@ -223,7 +223,7 @@ abstract class CliContract {
 
     Run refused = run("licenses", "cancel", "acme", "2");
     assertThat(refused.exitCode()).isEqualTo(KeyseatCli.ExitCode.REFUSED);
-    assertThat(refused.err()).contains("delete 1 keys first");
+    assertThat(refused.err()).contains("delete 1 key first");
     Run over = run("licenses", "cancel", "acme", "2", "--strategy", "mark_over_limit");
     assertThat(over.exitCode()).isZero();
     assertThat(over.out()).contains("now 2 used / 1 total, 0 available, OVER LIMIT");
