@@ -90,6 +90,8 @@ public final class KeyseatCli {
    * @param args the arguments
    */
   public static void main(String[] args) {
+    // Hibernate Validator logs through JBoss Logging: route it to SLF4J (warnings only, stderr)
+    System.setProperty("org.jboss.logging.provider", "slf4j");
     KeyseatCli cli = new KeyseatCli(System.getenv(), System.in);
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
