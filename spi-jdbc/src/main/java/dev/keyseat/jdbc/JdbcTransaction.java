@@ -106,17 +106,25 @@ final class JdbcTransaction implements AccountTransaction {
   /** Writes the pending audit entries and change events; the caller commits next. */
   void flush() throws SQLException {
     if (!pendingAudit.isEmpty()) {
+      long seq;
+      try (PreparedStatement ps = c.prepareStatement(Sql.LAST_AUDIT_SEQ)) {
+        Columns.setText(ps, 1, accountId.value());
+        try (var rs = ps.executeQuery()) {
+          rs.next();
+          seq = rs.getLong(1);
+        }
+      }
       try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_AUDIT)) {
         for (AuditEntry e : pendingAudit) {
           Columns.setText(ps, 1, accountId.value());
-          Columns.setInstant(ps, 2, e.at());
-          Columns.setText(ps, 3, e.actor());
-          Columns.setText(ps, 4, e.action().name());
-          Columns.setText(ps, 5, e.keyId() == null ? null : e.keyId().value());
-          Columns.setText(ps, 6, e.deviceSerial());
-          Columns.setText(ps, 7, e.outcome().name());
-          Columns.setText(ps, 8, e.detail());
-          Columns.setText(ps, 9, accountId.value());
+          ps.setLong(2, ++seq);
+          Columns.setInstant(ps, 3, e.at());
+          Columns.setText(ps, 4, e.actor());
+          Columns.setText(ps, 5, e.action().name());
+          Columns.setText(ps, 6, e.keyId() == null ? null : e.keyId().value());
+          Columns.setText(ps, 7, e.deviceSerial());
+          Columns.setText(ps, 8, e.outcome().name());
+          Columns.setText(ps, 9, e.detail());
           ps.addBatch();
         }
         ps.executeBatch();
@@ -491,8 +499,9 @@ final class JdbcTransaction implements AccountTransaction {
       Columns.setText(ps, 5, key.id().value());
       ps.setBytes(6, key.hash().toBytes());
       ps.setBytes(7, other.toBytes());
-      ps.setBytes(8, key.hash().toBytes());
-      ps.setBytes(9, other.toBytes());
+      Columns.setText(ps, 8, key.id().value());
+      ps.setBytes(9, key.hash().toBytes());
+      ps.setBytes(10, other.toBytes());
     }, rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).get(0);
   }
 

@@ -73,13 +73,14 @@ final class Sql {
   /**
    * Before writing a key: is its device in the account (1 or 0), does another key hold the device
    * (count), and does another key hold one of its hashes as current or previous hash (count)?
-   * Parameters: account, serial; serial, key id; key id, hash, previous-or-hash twice.
+   * Parameters: account, serial; serial, key id; key id, hash, previous-or-hash; the same three again.
    */
   static final String KEY_WRITE_CHECK = "SELECT"
       + " (SELECT COUNT(*) FROM keyseat_device WHERE account_id = ? AND serial = ?),"
       + " (SELECT COUNT(*) FROM keyseat_api_key WHERE device_serial = ? AND key_id <> ?),"
-      + " (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ?"
-      + " AND (hash IN (?, ?) OR previous_hash IN (?, ?)))";
+      // two probes, one per unique index: an OR across the two columns made H2 scan the table
+      + " (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ? AND hash IN (?, ?))"
+      + " + (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ? AND previous_hash IN (?, ?))";
   static final String KEY_USAGE =
       "SELECT last_used_at, use_count FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   /** The validation path: two unique-index probes. */
@@ -101,12 +102,15 @@ final class Sql {
   // audit
 
   /**
-   * Appends an entry numbered one past the account's last; the account row lock makes the numbers
-   * race-free. Parameters: account, at, actor, action, key id, serial, outcome, detail, account.
+   * The account's last audit sequence, read once per transaction: the account row is locked, so the
+   * transaction numbers its entries on from it. (Numbering each row with {@code MAX(seq) + 1} in its
+   * own INSERT made H2 scan the account's whole log per entry: quadratic in large imports.)
    */
+  static final String LAST_AUDIT_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM keyseat_audit WHERE account_id = ?";
+  /** Appends an entry. Parameters: account, seq, at, actor, action, key id, serial, outcome, detail. */
   static final String APPEND_AUDIT = "INSERT INTO keyseat_audit"
       + " (account_id, seq, at, actor, action, key_id, device_serial, outcome, detail)"
-      + " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM keyseat_audit WHERE account_id = ?";
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   static final String AUDIT_PAGE = "SELECT seq, at, actor, action, key_id, device_serial, outcome, detail"
       + " FROM keyseat_audit WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
 
