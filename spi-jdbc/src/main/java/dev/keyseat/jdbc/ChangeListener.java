@@ -94,9 +94,14 @@ final class ChangeListener implements ChangeSubscription {
         if (closed) {
           return;
         }
-        log.warn("the change notification listener lost its connection (SQLState {}); reconnecting in {} ms;"
-            + " polling goes on meanwhile", e instanceof SQLException x ? x.getSQLState() : e.getClass().getName(),
-            backoff.toMillis());
+        String state = e instanceof SQLException x ? x.getSQLState() : e.getClass().getName();
+        if (backoff.equals(INITIAL_BACKOFF)) { // once per outage, not once per attempt
+          log.warn("the change notification listener lost its connection (SQLState {}); reconnecting with backoff"
+              + " up to {} s; polling goes on meanwhile", state, MAX_BACKOFF.toSeconds());
+        } else {
+          log.debug("the change notification listener could not reconnect (SQLState {}); next try in {} ms", state,
+              backoff.toMillis());
+        }
         pause(backoff);
         backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
       }
