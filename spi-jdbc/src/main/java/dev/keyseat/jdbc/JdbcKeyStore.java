@@ -226,7 +226,20 @@ public final class JdbcKeyStore implements KeyStore {
    * @throws StoreUnavailableException if the database fails
    */
   public int purgeChanges() {
-    Instant cutoff = clock.instant().minus(changeRetention);
+    return purgeChanges(clock.instant().minus(changeRetention));
+  }
+
+  /**
+   * Deletes change feed entries older than {@code cutoff}, from the start of the feed only, as
+   * {@link #purgeChanges()} does for the retention's cutoff.
+   *
+   * @param cutoff entries whose time is before it may go
+   * @return the number of entries deleted
+   * @throws StoreUnavailableException if the database fails
+   */
+  @Override
+  public int purgeChanges(Instant cutoff) {
+    Objects.requireNonNull(cutoff, "cutoff");
     return connections.inTransaction(Mode.BATCH, "change feed purge", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.PURGE_CHANGES)) {
         Columns.setInstant(ps, 1, cutoff);

@@ -68,6 +68,7 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import javax.crypto.KeyGenerator;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
@@ -105,7 +106,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code mona}, viewer {@code victor}; devices {@code AQ-1}…{@code AQ-6}, no keys) and {@code
  * globex} (5 licenses; admin {@code gus}; devices {@code GX-1}, {@code GX-2}, no keys).
  */
+@DisplayNameGeneration(StoreDisplayNames.class)
 public abstract class KeyManagerContract {
+
+  /**
+   * The store's name in skip reasons and failure messages; reports are named by {@link
+   * StoreDisplayNames}.
+   *
+   * @return the name, by default the test class's simple name (with its enclosing classes)
+   */
+  protected String storeName() {
+    return Declared.nameOf(this);
+  }
+
 
   /** The platform operator. */
   protected static final Actor OPERATOR = Actor.operator("ops");
