@@ -70,7 +70,6 @@ import javax.crypto.KeyGenerator;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -340,7 +339,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R1
 
   @Nested
-  @DisplayName("R1 quota: keys never exceed the contracted licenses")
+  @SuitePart("R1 quota: keys never exceed the contracted licenses")
   class R1Quota {
 
     @Test
@@ -400,7 +399,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R2
 
   @Nested
-  @DisplayName("R2 one key per device, of the account's devices")
+  @SuitePart("R2 one key per device, of the account's devices")
   class R2OneKeyPerDevice {
 
     @Test
@@ -452,7 +451,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R3
 
   @Nested
-  @DisplayName("R3 conservation: available = contracted - keys")
+  @SuitePart("R3 conservation: available = contracted - keys")
   class R3Conservation {
 
     @Test
@@ -495,7 +494,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R4
 
   @Nested
-  @DisplayName("R4 batch create is all or nothing")
+  @SuitePart("R4 batch create is all or nothing")
   class R4BatchAllOrNothing {
 
     @Test
@@ -594,7 +593,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R5
 
   @Nested
-  @DisplayName("R5 delete frees the license at once")
+  @SuitePart("R5 delete frees the license at once")
   class R5DeleteFrees {
 
     @Test
@@ -649,7 +648,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R6
 
   @Nested
-  @DisplayName("R6 regenerate in place")
+  @SuitePart("R6 regenerate in place")
   class R6Regenerate {
 
     @Test
@@ -750,7 +749,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R7
 
   @Nested
-  @DisplayName("R7 edit: label, expiry, suspension, rebinding")
+  @SuitePart("R7 edit: label, expiry, suspension, rebinding")
   class R7Edit {
 
     @Test
@@ -913,7 +912,7 @@ public abstract class KeyManagerContract {
   }
 
   @Nested
-  @DisplayName("R8 roles")
+  @SuitePart("R8 roles")
   class R8Roles {
 
     @Test
@@ -1040,7 +1039,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R9
 
   @Nested
-  @DisplayName("R9 license changes")
+  @SuitePart("R9 license changes")
   class R9LicenseChanges {
 
     @Test
@@ -1172,7 +1171,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R10
 
   @Nested
-  @DisplayName("R10 a device leaving takes its key")
+  @SuitePart("R10 a device leaving takes its key")
   class R10DeviceLeaves {
 
     @Test
@@ -1217,7 +1216,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R11
 
   @Nested
-  @DisplayName("R11 idempotence: already has a key, never a misleading quota error")
+  @SuitePart("R11 idempotence: already has a key, never a misleading quota error")
   class R11AlreadyHasKey {
 
     @Test
@@ -1250,7 +1249,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R12
 
   @Nested
-  @DisplayName("R12 audit: every action and every refusal")
+  @SuitePart("R12 audit: every action and every refusal")
   class R12Audit {
 
     @Test
@@ -1381,7 +1380,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R13
 
   @Nested
-  @DisplayName("R13 secrets: shown once, stored as hashes")
+  @SuitePart("R13 secrets: shown once, stored as hashes")
   class R13Secrets {
 
     @Test
@@ -1464,7 +1463,7 @@ public abstract class KeyManagerContract {
   // ================================================================== verdicts
 
   @Nested
-  @DisplayName("Verdicts of the validation path")
+  @SuitePart("Verdicts of the validation path")
   class Verdicts {
 
     @Test
@@ -1560,7 +1559,7 @@ public abstract class KeyManagerContract {
   // ================================================================== bad input
 
   @Nested
-  @DisplayName("Bad input: every violation listed, nothing changed")
+  @SuitePart("Bad input: every violation listed, nothing changed")
   class BadInput {
 
     /** Bidi controls, zero-width characters, controls other than tab, line and paragraph separators. */
@@ -1912,7 +1911,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: one key
 
   @Nested
-  @DisplayName("one key by id, or the key of a device, without listing the table")
+  @SuitePart("one key by id, or the key of a device, without listing the table")
   class OneKey {
 
     @Test
@@ -1990,7 +1989,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: several devices
 
   @Nested
-  @DisplayName("several devices associated in one call, all or nothing")
+  @SuitePart("several devices associated in one call, all or nothing")
   class SeveralDevices {
 
     @Test
@@ -2077,7 +2076,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: the operator's list
 
   @Nested
-  @DisplayName("the operator lists accounts, with usage, page by page")
+  @SuitePart("the operator lists accounts, with usage, page by page")
   class AccountList {
 
     @Test
@@ -2147,7 +2146,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: closing an account
 
   @Nested
-  @DisplayName("the operator closes an account")
+  @SuitePart("the operator closes an account")
   class ClosingAnAccount {
 
     @Test
@@ -2276,7 +2275,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: closing Keyseat
 
   @Nested
-  @DisplayName("closing Keyseat closes the validators it built")
+  @SuitePart("closing Keyseat closes the validators it built")
   class ClosingKeyseat {
 
     @Test

@@ -51,7 +51,6 @@ import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -1791,7 +1790,7 @@ public abstract class KeyStoreContract {
   }
 
   @Nested
-  @DisplayName("accounts(after, limit): the operator's account list")
+  @SuitePart("accounts(after, limit): the operator's account list")
   class AccountListing {
 
     @Test

@@ -7,8 +7,9 @@ import org.junit.jupiter.api.DisplayNameGenerator;
  * Names every suite run after the store's test class, nested classes included: the suite's
  * nested class {@code R1Quota} of {@code InMemoryKeyManagerContractTest} is reported as {@code
  * InMemoryKeyManagerContractTest › R1Quota}, not as {@code KeyManagerContract$R1Quota}, so two
- * stores tested in one build report separately. Every suite of the kit declares it; a {@link
- * org.junit.jupiter.api.DisplayName} on the store's class still wins. With Surefire 3, set {@code
+ * stores tested in one build report separately; a nested class's {@link SuitePart} gives its
+ * description. Every suite of the kit declares it; a {@link org.junit.jupiter.api.DisplayName} on
+ * the store's class still wins. With Surefire 3, set {@code
  * usePhrasedFileName} and {@code usePhrasedTestSuiteClassName} of its {@code
  * statelessTestsetReporter} to name the report files and suites by these names (see the kit's
  * README).
@@ -20,7 +21,9 @@ public class StoreDisplayNames extends DisplayNameGenerator.Standard {
 
   @Override
   public String generateDisplayNameForNestedClass(List<Class<?>> enclosingInstanceTypes, Class<?> nestedClass) {
-    String nested = super.generateDisplayNameForNestedClass(enclosingInstanceTypes, nestedClass);
+    SuitePart part = nestedClass.getAnnotation(SuitePart.class);
+    String nested = part != null ? part.value()
+        : super.generateDisplayNameForNestedClass(enclosingInstanceTypes, nestedClass);
     if (enclosingInstanceTypes.isEmpty()) {
       return nested;
     }
