@@ -1,6 +1,7 @@
 -- Keyseat JDBC store: schema for H2 2.x (embedded single node, tests).
 --
--- Apply it once per database (with your migration tool, or JdbcKeyStore's createSchemaIfMissing).
+-- Migration V1 (Flyway naming): applied by Flyway (spring.flyway.locations), by the Spring Boot starter
+-- and by JdbcKeyStore's createSchemaIfMissing; an upgrade is a new file, never an edit of this one.
 -- Instants are exact decimal seconds since the epoch, NUMERIC(30,9), so that every value reads back
 -- equal to what was written, to the nanosecond.
 -- H2 compares strings as Java does, so ORDER BY matches Java's String order.
