@@ -128,10 +128,17 @@ public interface KeyStore {
    * Reads the change feed.
    *
    * <p>Sequences are <b>gapless and in commit order</b>: each committed event is numbered one
-   * above the event committed before it (a transaction that rolls back uses up no number), and an
-   * event never commits under a lower number than one already visible. So a poller that has read
-   * up to {@code s} has seen every event numbered {@code s} or less, and can never miss one that
-   * commits later. A gap therefore has one meaning: if the first event returned is numbered above
+   * above the event numbered before it (a transaction that rolls back uses up no number); an event
+   * becomes readable only under a number above every number readable before it, so no event ever
+   * appears under a lower number than one already visible; the events of one transaction keep
+   * their order; and an event of a transaction that began after another committed is numbered
+   * above that one's events (events of transactions that overlapped may be numbered in either
+   * order). A store may number events at commit (under a lock held until then) or after commit,
+   * when the feed is read (the JDBC store on PostgreSQL, so that writers of different accounts
+   * share no lock): either way, every event committed before this call returns is readable
+   * through it, and through {@link #latestChangeSequence()}. So a poller that has read up to
+   * {@code s} has seen every event numbered {@code s} or less, and can never miss one that commits
+   * later. A gap therefore has one meaning: if the first event returned is numbered above
    * {@code afterSequence + 1} (or an event above the one before it plus one), the entries in
    * between were purged before the poller read them, for example during a long outage of the
    * poller. It must then forget everything it cached, not just the keys of the events it reads.
@@ -143,8 +150,8 @@ public interface KeyStore {
   List<ChangeEvent> changesSince(long afterSequence, int max);
 
   /**
-   * @return the greatest sequence in the change feed, 0 if nothing was ever appended; purging
-   *     old entries does not lower it
+   * @return the greatest sequence in the change feed, every event committed before this call
+   *     included, 0 if nothing was ever appended; purging old entries does not lower it
    */
   long latestChangeSequence();
 

@@ -136,6 +136,30 @@ public abstract class TestDatabase {
     }
   }
 
+  /**
+   * Checks the key count kept on every account row against a count of its keys (R1 reads the
+   * kept one).
+   *
+   * @throws AssertionError naming the accounts whose count is off
+   */
+  public void assertKeyCountsMatchKeys() {
+    try (Connection c = dataSource().getConnection(); Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT a.account_id, a.key_count,"
+            + " (SELECT COUNT(*) FROM keyseat_api_key k WHERE k.account_id = a.account_id) FROM keyseat_account a"
+            + " WHERE a.key_count <> (SELECT COUNT(*) FROM keyseat_api_key k WHERE k.account_id = a.account_id)")) {
+      StringBuilder off = new StringBuilder();
+      while (rs.next()) {
+        off.append(' ').append(rs.getString(1)).append(": kept ").append(rs.getInt(2)).append(", counted ")
+            .append(rs.getLong(3));
+      }
+      if (!off.isEmpty()) {
+        throw new AssertionError("key counts kept on account rows differ from the keys on " + name + ":" + off);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot count keys on " + name, e);
+    }
+  }
+
   /** @return a connection of the shared pool, for checks in SQL */
   public Connection connection() throws SQLException {
     return dataSource().getConnection();
