@@ -100,6 +100,18 @@ public abstract class TestDatabase {
     return storeBuilder().build();
   }
 
+  /**
+   * {@link #emptyStore()} whose feed entries are numbered by {@code clock}, for the contract's
+   * purge tests.
+   *
+   * @param clock the suite's clock
+   * @return a store that holds no account, no key and no change event
+   */
+  public JdbcKeyStore emptyStore(java.time.Clock clock) {
+    clear();
+    return storeBuilder().clock(clock).build();
+  }
+
   /** Drops every Keyseat table and creates the schema again from the shipped scripts. */
   public void recreateSchema() {
     try (Connection c = dataSource().getConnection()) {

@@ -2346,7 +2346,7 @@ public abstract class KeyManagerContract {
   }
 
   @Nested
-  @DisplayName("adoption: the operator imports existing keys, which then behave as native keys")
+  @SuitePart("adoption: the operator imports existing keys, which then behave as native keys")
   class ImportingKeys {
 
     @BeforeEach
@@ -2549,7 +2549,7 @@ public abstract class KeyManagerContract {
   // ================================================================== leaked keys
 
   @Nested
-  @DisplayName("leaked keys: the operator regenerates or suspends every key a leaked secret belongs to")
+  @SuitePart("leaked keys: the operator regenerates or suspends every key a leaked secret belongs to")
   class LeakedKeys {
 
     @Test

@@ -1719,11 +1719,16 @@ public abstract class KeyStoreContract {
       Declared.require(store, Capability.PURGES_CHANGES, storeName());
     }
 
-    /** Appends one event per instant, each in its own transaction, moving the clock to each. */
+    /**
+     * Appends one event per instant, each in its own transaction, moving the clock to each and
+     * reading the feed after each commit (a store that numbers entries when a reader first sees
+     * them numbers each at its instant).
+     */
     private List<ChangeEvent> feedAt(Instant... times) {
       for (int i = 0; i < times.length; i++) {
         clock.set(times[i]);
         appendChanges(ACME, event(ACME, i + 1, ChangeEvent.Type.CREATED, hash(i + 1)));
+        store.changesSince(0, 100);
       }
       return store.changesSince(0, 100);
     }
