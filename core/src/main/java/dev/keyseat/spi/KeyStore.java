@@ -3,9 +3,12 @@ package dev.keyseat.spi;
 import dev.keyseat.AccountId;
 import dev.keyseat.StoreUnavailableException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -18,13 +21,63 @@ import org.jspecify.annotations.Nullable;
  * <p>Implementations are thread-safe. Failures to reach the storage surface as
  * {@link StoreUnavailableException}; exceptions thrown by the work pass through unchanged after
  * rollback.
+ *
+ * <p>What the store checks and what core checks before calling it: the store refuses (returns
+ * {@code false} from a conditional write) only what breaks a uniqueness rule above, and throws for
+ * misuse (writing into a missing account, updating a missing row, writing another account's
+ * rows, deleting a device that still has a key). Every business rule (licenses, roles, closed
+ * accounts) is core's precondition, checked before the store is called.
+ *
+ * <p>Optional parts are declared by {@link #capabilities()}: listing keys ({@link
+ * #forEachKey}), purging the change feed ({@link #purgeChanges}) and notifying other nodes on
+ * commit. The test kit runs the tests of a capability only for stores that declare it.
  */
 public interface KeyStore {
+
+  /** The optional parts of the SPI a store may declare in {@link KeyStore#capabilities()}. */
+  enum Capability {
+    /** {@link KeyStore#forEachKey} lists every stored key (validators may preload their cache). */
+    LISTS_KEYS,
+    /**
+     * The store tells other nodes sharing it that the change feed grew, as soon as a transaction
+     * that appended changes commits (for example with PostgreSQL's {@code NOTIFY}), so their
+     * validators need not wait for the next poll.
+     */
+    NOTIFIES_ON_COMMIT,
+    /** {@link KeyStore#purgeChanges} deletes old change feed entries. */
+    PURGES_CHANGES
+  }
+
+  /**
+   * The optional parts of the SPI this store implements. The default derives them from the
+   * methods the store's class overrides: {@link Capability#LISTS_KEYS} if it overrides {@link
+   * #forEachKey}, {@link Capability#PURGES_CHANGES} if it overrides {@link #purgeChanges}; never
+   * {@link Capability#NOTIFIES_ON_COMMIT}, which a store must declare itself. A store that wraps
+   * another (a forwarding store) answers what the store it wraps answers.
+   *
+   * @return the capabilities, never null
+   */
+  default Set<Capability> capabilities() {
+    Set<Capability> declared = EnumSet.noneOf(Capability.class);
+    try {
+      if (getClass().getMethod("forEachKey", Consumer.class).getDeclaringClass() != KeyStore.class) {
+        declared.add(Capability.LISTS_KEYS);
+      }
+      if (getClass().getMethod("purgeChanges", Instant.class).getDeclaringClass() != KeyStore.class) {
+        declared.add(Capability.PURGES_CHANGES);
+      }
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError("KeyStore declares both methods", e);
+    }
+    return Set.copyOf(declared);
+  }
 
   /**
    * Runs {@code work} atomically and serialized with every other writer of the account, on every
    * node sharing the storage. Either all of its writes become visible together at commit, or none
-   * does (when {@code work} throws). The account need not exist yet: {@link
+   * does (when {@code work} throws): audit entries and change events included, so a refusal that
+   * core audits inside a transaction that then rolls back leaves no audit entry (core audits
+   * refusals in a transaction of their own that commits). The account need not exist yet: {@link
    * AccountTransaction#account()} is then empty and the work may insert it.
    *
    * @param accountId the account whose writers are serialized
@@ -61,8 +114,8 @@ public interface KeyStore {
    * lock: keys changed meanwhile may be seen before or after the change, which the caller
    * reconciles through the change feed, read from a position taken before this call.
    *
-   * <p>Optional: the default throws {@link UnsupportedOperationException}, and preloading is then
-   * refused when the validator is built.
+   * <p>Optional ({@link Capability#LISTS_KEYS}): the default throws {@link
+   * UnsupportedOperationException}, and preloading is then refused when the validator is built.
    *
    * @param action receives each key once
    * @throws StoreUnavailableException if the storage fails
@@ -115,8 +168,10 @@ public interface KeyStore {
    * re-established by the store, with backoff, until the subscription is closed. What {@code
    * onChange} throws is logged and ignored.
    *
-   * <p>Optional: the default throws {@link UnsupportedOperationException}, and validators then
-   * rely on polling alone (within one JVM, local commits invalidate at once anyway).
+   * <p>Optional ({@link Capability#NOTIFIES_ON_COMMIT}, which a store that implements this must
+   * declare in {@link #capabilities()}): the default throws {@link UnsupportedOperationException},
+   * and validators then rely on polling alone (within one JVM, local commits invalidate at once
+   * anyway).
    *
    * @param onChange told that the feed may have grown; may block (the next call waits)
    * @return the subscription, to close when done
@@ -146,31 +201,32 @@ public interface KeyStore {
   }
 
   /**
-   * Deletes the oldest change feed entries: those that became readable (were committed, or
-   * numbered, whichever is later) more than {@code retention} ago by the store's own clock, as a
-   * prefix of the feed. An entry numbered after one that is kept stays too, so the entries that
-   * remain are still gapless and a poller whose cursor lies before the oldest of them sees a gap
-   * ({@link #changesSince}) and drops its cache. {@link #latestChangeSequence()} is not lowered,
-   * and later entries are numbered on above it. Idempotent; safe to call from any node at any
-   * time. Keep the retention far longer than any node's longest outage.
+   * Deletes the change feed entries older than {@code cutoff}, from the start of the feed only. An
+   * entry's age counts from the time the store keeps for it: {@link ChangeEvent#at()}, or, for a
+   * store that numbers entries after commit, when it numbered them by its own clock (never
+   * earlier than {@code at}). Every entry at or after the cutoff stays, and so does every entry numbered after
+   * one that stays, so the remaining feed is gapless and a poller that has read up to {@link
+   * #latestChangeSequence()} misses nothing: only a poller whose cursor is before the oldest
+   * remaining entry sees a gap (see {@link #changesSince}). {@link #latestChangeSequence()} is not
+   * lowered, and the next committed event is numbered one above it. Idempotent.
    *
-   * <p>Optional: the default throws {@link UnsupportedOperationException}; a store whose feed
-   * never shrinks need not offer it.
+   * <p>Optional ({@link Capability#PURGES_CHANGES}): the default throws {@link
+   * UnsupportedOperationException}.
    *
-   * @param retention how long entries are kept; zero deletes every entry readable now
+   * @param cutoff entries that became readable before this instant may go
    * @return the number of entries deleted
-   * @throws NullPointerException if {@code retention} is null
-   * @throws IllegalArgumentException if {@code retention} is negative
    * @throws StoreUnavailableException if the storage fails
    * @throws UnsupportedOperationException if the store cannot purge its feed
    */
-  default int purgeChanges(Duration retention) {
+  default int purgeChanges(Instant cutoff) {
     throw new UnsupportedOperationException(getClass().getName() + " cannot purge its change feed");
   }
 
   /**
    * Adds usage coalesced in memory: greatest last-used time, summed counts. Deltas for unknown
-   * keys are ignored.
+   * keys are ignored, and so is a delta for a key deleted by a transaction that commits before or
+   * while the batch is written: usage never outlives its key nor reappears on a new key with the
+   * same id. Usage is not part of any account transaction and takes no account's writers' lock.
    *
    * @param batch usage per key
    */

@@ -16,8 +16,6 @@ import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.KeyUsage;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
-import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -54,28 +52,12 @@ public final class InMemoryKeyStore implements KeyStore {
   /** Usage of committed keys; absent for keys that do not exist. */
   private final ConcurrentHashMap<KeyId, KeyUsage> usage = new ConcurrentHashMap<>();
   private final Object feedLock = new Object();
-  /** The entries kept, guarded by feedLock: sequence {@code purged + i + 1} sits at index i. */
+  /** The feed after its purged start: sequence {@code purged + i + 1} sits at index i. */
   private final ArrayList<ChangeEvent> feed = new ArrayList<>();
-  /** When each kept entry committed, by {@link #clock}; parallel to {@link #feed}, guarded by feedLock. */
-  private final ArrayList<Instant> committedAt = new ArrayList<>();
-  /** How many of the first entries were purged; guarded by feedLock. */
   private long purged;
-  private final Clock clock;
 
-  /** Creates an empty store on the system clock. */
-  public InMemoryKeyStore() {
-    this(Clock.systemUTC());
-  }
-
-  /**
-   * Creates an empty store.
-   *
-   * @param clock when change feed entries commit, for {@link #purgeChanges(Duration)}
-   * @throws NullPointerException if {@code clock} is null
-   */
-  public InMemoryKeyStore(Clock clock) {
-    this.clock = Objects.requireNonNull(clock, "clock");
-  }
+  /** Creates an empty store. */
+  public InMemoryKeyStore() {}
 
   /** Committed state of one account: immutable maps replaced whole at commit. */
   private record State(
@@ -153,6 +135,7 @@ public final class InMemoryKeyStore implements KeyStore {
       throw new IllegalArgumentException("max must be positive");
     }
     synchronized (feedLock) {
+      // sequence n sits at index n - purged - 1
       int from = (int) Math.min(Math.max(afterSequence - purged, 0), feed.size());
       int to = (int) Math.min((long) from + max, feed.size());
       return List.copyOf(feed.subList(from, to));
@@ -166,21 +149,19 @@ public final class InMemoryKeyStore implements KeyStore {
     }
   }
 
-  /** Deletes the leading entries committed more than {@code retention} ago; the first one kept stops it. */
+  /**
+   * Deletes the entries at the start of the feed whose {@link ChangeEvent#at()} is before {@code
+   * cutoff}, up to the first one that is not: the rest stays gapless.
+   */
   @Override
-  public int purgeChanges(Duration retention) {
-    Objects.requireNonNull(retention, "retention");
-    if (retention.isNegative()) {
-      throw new IllegalArgumentException("retention must not be negative, was " + retention);
-    }
-    Instant cutoff = clock.instant().minus(retention);
+  public int purgeChanges(Instant cutoff) {
+    Objects.requireNonNull(cutoff, "cutoff");
     synchronized (feedLock) {
       int n = 0;
-      while (n < feed.size() && committedAt.get(n).isBefore(cutoff)) {
+      while (n < feed.size() && feed.get(n).at().isBefore(cutoff)) {
         n++;
       }
       feed.subList(0, n).clear();
-      committedAt.subList(0, n).clear();
       purged += n;
       return n;
     }
@@ -529,7 +510,8 @@ public final class InMemoryKeyStore implements KeyStore {
     @Override
     public KeyUsage usage(KeyId id) {
       reading();
-      return usage.getOrDefault(id, KeyUsage.NONE);
+      // only a key of this account: another account's key id reads as unused from here
+      return keys.containsKey(id) ? usage.getOrDefault(id, KeyUsage.NONE) : KeyUsage.NONE;
     }
 
     // audit and change feed
@@ -612,10 +594,8 @@ public final class InMemoryKeyStore implements KeyStore {
       }
       if (!changesAppended.isEmpty()) {
         synchronized (feedLock) {
-          Instant now = clock.instant();
           for (ChangeEvent e : changesAppended) {
             feed.add(e.withSequence(purged + feed.size() + 1L));
-            committedAt.add(now);
           }
         }
       }

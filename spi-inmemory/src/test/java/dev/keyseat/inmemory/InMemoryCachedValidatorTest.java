@@ -7,6 +7,6 @@ import dev.keyseat.testkit.CachedValidatorContract;
 class InMemoryCachedValidatorTest extends CachedValidatorContract {
   @Override
   protected KeyStore createStore() {
-    return new InMemoryKeyStore(clock);
+    return new InMemoryKeyStore();
   }
 }

@@ -7,6 +7,6 @@ import dev.keyseat.testkit.KeyEventsContract;
 class InMemoryKeyEventsTest extends KeyEventsContract {
   @Override
   protected KeyStore createStore() {
-    return new InMemoryKeyStore(clock);
+    return new InMemoryKeyStore();
   }
 }

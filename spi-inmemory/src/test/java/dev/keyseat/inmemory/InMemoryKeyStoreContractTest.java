@@ -7,6 +7,6 @@ import dev.keyseat.testkit.KeyStoreContract;
 class InMemoryKeyStoreContractTest extends KeyStoreContract {
   @Override
   protected KeyStore createStore() {
-    return new InMemoryKeyStore(clock);
+    return new InMemoryKeyStore();
   }
 }

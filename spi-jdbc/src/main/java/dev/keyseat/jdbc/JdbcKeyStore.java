@@ -21,6 +21,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
+import java.util.Set;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -309,6 +311,20 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   /**
+   * {@inheritDoc} On PostgreSQL also {@link Capability#NOTIFIES_ON_COMMIT}: see {@link
+   * #subscribeToChanges}.
+   */
+  @Override
+  public Set<Capability> capabilities() {
+    Set<Capability> declared = EnumSet.noneOf(Capability.class);
+    declared.addAll(KeyStore.super.capabilities());
+    if (dialect().notifyChanges != null) {
+      declared.add(Capability.NOTIFIES_ON_COMMIT);
+    }
+    return Set.copyOf(declared);
+  }
+
+  /**
    * On PostgreSQL, listens for the notification that every transaction appending feed entries
    * sends at commit ({@code NOTIFY keyseat_change}, no payload): one daemon thread holding one
    * connection of the {@linkplain Builder#notificationDataSource notification data source} for as
@@ -371,24 +387,20 @@ public final class JdbcKeyStore implements KeyStore {
    * @throws StoreUnavailableException if the database fails
    */
   public int purgeChanges() {
-    return purgeChanges(changeRetention);
+    return purgeChanges(clock.instant().minus(changeRetention));
   }
 
   /**
-   * Deletes change feed entries older than {@code retention} by the store's {@linkplain
-   * Builder#clock clock}, as {@link #purgeChanges()} does with the configured retention.
+   * Deletes change feed entries older than {@code cutoff}, from the start of the feed only, as
+   * {@link #purgeChanges()} does for the retention's cutoff.
    *
+   * @param cutoff entries whose time is before it may go
    * @return the number of entries deleted
-   * @throws IllegalArgumentException if {@code retention} is negative
    * @throws StoreUnavailableException if the database fails
    */
   @Override
-  public int purgeChanges(Duration retention) {
-    Objects.requireNonNull(retention, "retention");
-    if (retention.isNegative()) {
-      throw new IllegalArgumentException("retention must not be negative, was " + retention);
-    }
-    Instant cutoff = clock.instant().minus(retention);
+  public int purgeChanges(Instant cutoff) {
+    Objects.requireNonNull(cutoff, "cutoff");
     return connections.inTransaction(Mode.BATCH, "change feed purge", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.PURGE_CHANGES)) {
         Columns.setInstant(ps, 1, cutoff);

@@ -168,20 +168,6 @@ abstract class StoreSemanticsTests {
     assertThat(listed).containsExactlyInAnyOrder(key(1, ACME, "AQ-1"), key(2, ACME, "AQ-2"));
   }
 
-  // ------------------------------------------------------------------ usage
-
-  @Test
-  void usageIsReadOnlyThroughTheKeysOwnAccount() {
-    createAccounts();
-    createDevices(device(ACME, "AQ-1"));
-    store.inAccount(ACME, tx -> tx.insertKey(key(1, ACME, "AQ-1")));
-    store.recordUsage(List.of(new UsageDelta(keyId(1), T0.plusSeconds(10), 6)));
-
-    assertThat(usage(ACME, keyId(1))).isEqualTo(new KeyUsage(T0.plusSeconds(10), 6));
-    assertThat(usage(GLOBEX, keyId(1))).as("another account's view")
-        .isEqualTo(KeyUsage.NONE);
-  }
-
   // ------------------------------------------------------------------ audit
 
   @Test

@@ -102,8 +102,11 @@ public abstract class TestDatabase {
   }
 
   /**
-   * @param clock the store's clock (the feed purge's time source)
-   * @return as {@link #emptyStore()}, on {@code clock}
+   * {@link #emptyStore()} whose feed entries are numbered by {@code clock}, for the contract's
+   * purge tests.
+   *
+   * @param clock the suite's clock
+   * @return a store that holds no account, no key and no change event
    */
   public JdbcKeyStore emptyStore(java.time.Clock clock) {
     clear();

@@ -12,10 +12,12 @@ import dev.keyseat.spi.SharedRateLimiter;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -79,6 +81,18 @@ public class ForwardingKeyStore implements KeyStore {
     return delegate.latestChangeSequence();
   }
 
+  /** Deletes old feed entries through the store that does the work. */
+  @Override
+  public int purgeChanges(Instant cutoff) {
+    return delegate.purgeChanges(cutoff);
+  }
+
+  /** @return what the store that does the work declares */
+  @Override
+  public Set<Capability> capabilities() {
+    return delegate.capabilities();
+  }
+
   @Override
   public ChangeSubscription subscribeToChanges(Runnable onChange) {
     return delegate.subscribeToChanges(onChange);
@@ -87,11 +101,6 @@ public class ForwardingKeyStore implements KeyStore {
   @Override
   public SharedRateLimiter sharedRateLimiter(long requests, Duration period) {
     return delegate.sharedRateLimiter(requests, period);
-  }
-
-  @Override
-  public int purgeChanges(Duration retention) {
-    return delegate.purgeChanges(retention);
   }
 
   @Override

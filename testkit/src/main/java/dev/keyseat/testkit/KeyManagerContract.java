@@ -68,8 +68,8 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import javax.crypto.KeyGenerator;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -105,7 +105,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code mona}, viewer {@code victor}; devices {@code AQ-1}…{@code AQ-6}, no keys) and {@code
  * globex} (5 licenses; admin {@code gus}; devices {@code GX-1}, {@code GX-2}, no keys).
  */
+@DisplayNameGeneration(StoreDisplayNames.class)
 public abstract class KeyManagerContract {
+
+  /**
+   * The store's name in skip reasons and failure messages; reports are named by {@link
+   * StoreDisplayNames}.
+   *
+   * @return the name, by default the test class's simple name (with its enclosing classes)
+   */
+  protected String storeName() {
+    return Declared.nameOf(this);
+  }
+
 
   /** The platform operator. */
   protected static final Actor OPERATOR = Actor.operator("ops");
@@ -297,10 +309,10 @@ public abstract class KeyManagerContract {
     List<AuditEntry> logBefore = audit(account);
     Throwable thrown = catchThrowable(call);
     assertThat(thrown).isInstanceOf(type);
-    assertThat(snapshot()).as("state after the refusal").isEqualTo(before);
+    StateDiff.assertSame("a refused call changes nothing: every row, usage and the feed as before", before, snapshot());
     List<AuditEntry> logAfter = audit(account);
     assertThat(logAfter).as("the refusal is the one new audit entry").hasSize(logBefore.size() + 1);
-    assertThat(logAfter.subList(1, logAfter.size())).isEqualTo(logBefore);
+    assertThat(logAfter.subList(1, logAfter.size())).as("the audit entries before the refusal, unchanged").isEqualTo(logBefore);
     AuditEntry entry = logAfter.get(0);
     assertThat(entry.outcome()).isEqualTo(Outcome.REFUSED);
     assertThat(entry.detail()).isEqualTo(thrown.getMessage());
@@ -314,8 +326,8 @@ public abstract class KeyManagerContract {
     List<AuditEntry> logBefore = audit(ACME);
     Throwable thrown = catchThrowable(call);
     assertThat(thrown).isInstanceOf(type);
-    assertThat(snapshot()).as("state after the refusal").isEqualTo(before);
-    assertThat(audit(ACME)).isEqualTo(logBefore);
+    StateDiff.assertSame("a refused call changes nothing: every row, usage and the feed as before", before, snapshot());
+    assertThat(audit(ACME)).as("a refusal that is not audited leaves the audit log as it was").isEqualTo(logBefore);
     return type.cast(thrown);
   }
 
@@ -327,7 +339,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R1
 
   @Nested
-  @DisplayName("R1 quota: keys never exceed the contracted licenses")
+  @SuitePart("R1 quota: keys never exceed the contracted licenses")
   class R1Quota {
 
     @Test
@@ -387,7 +399,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R2
 
   @Nested
-  @DisplayName("R2 one key per device, of the account's devices")
+  @SuitePart("R2 one key per device, of the account's devices")
   class R2OneKeyPerDevice {
 
     @Test
@@ -439,7 +451,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R3
 
   @Nested
-  @DisplayName("R3 conservation: available = contracted - keys")
+  @SuitePart("R3 conservation: available = contracted - keys")
   class R3Conservation {
 
     @Test
@@ -482,7 +494,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R4
 
   @Nested
-  @DisplayName("R4 batch create is all or nothing")
+  @SuitePart("R4 batch create is all or nothing")
   class R4BatchAllOrNothing {
 
     @Test
@@ -581,7 +593,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R5
 
   @Nested
-  @DisplayName("R5 delete frees the license at once")
+  @SuitePart("R5 delete frees the license at once")
   class R5DeleteFrees {
 
     @Test
@@ -636,7 +648,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R6
 
   @Nested
-  @DisplayName("R6 regenerate in place")
+  @SuitePart("R6 regenerate in place")
   class R6Regenerate {
 
     @Test
@@ -737,7 +749,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R7
 
   @Nested
-  @DisplayName("R7 edit: label, expiry, suspension, rebinding")
+  @SuitePart("R7 edit: label, expiry, suspension, rebinding")
   class R7Edit {
 
     @Test
@@ -900,7 +912,7 @@ public abstract class KeyManagerContract {
   }
 
   @Nested
-  @DisplayName("R8 roles")
+  @SuitePart("R8 roles")
   class R8Roles {
 
     @Test
@@ -1027,7 +1039,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R9
 
   @Nested
-  @DisplayName("R9 license changes")
+  @SuitePart("R9 license changes")
   class R9LicenseChanges {
 
     @Test
@@ -1159,7 +1171,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R10
 
   @Nested
-  @DisplayName("R10 a device leaving takes its key")
+  @SuitePart("R10 a device leaving takes its key")
   class R10DeviceLeaves {
 
     @Test
@@ -1204,7 +1216,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R11
 
   @Nested
-  @DisplayName("R11 idempotence: already has a key, never a misleading quota error")
+  @SuitePart("R11 idempotence: already has a key, never a misleading quota error")
   class R11AlreadyHasKey {
 
     @Test
@@ -1237,7 +1249,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R12
 
   @Nested
-  @DisplayName("R12 audit: every action and every refusal")
+  @SuitePart("R12 audit: every action and every refusal")
   class R12Audit {
 
     @Test
@@ -1368,7 +1380,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R13
 
   @Nested
-  @DisplayName("R13 secrets: shown once, stored as hashes")
+  @SuitePart("R13 secrets: shown once, stored as hashes")
   class R13Secrets {
 
     @Test
@@ -1451,7 +1463,7 @@ public abstract class KeyManagerContract {
   // ================================================================== verdicts
 
   @Nested
-  @DisplayName("Verdicts of the validation path")
+  @SuitePart("Verdicts of the validation path")
   class Verdicts {
 
     @Test
@@ -1547,7 +1559,7 @@ public abstract class KeyManagerContract {
   // ================================================================== bad input
 
   @Nested
-  @DisplayName("Bad input: every violation listed, nothing changed")
+  @SuitePart("Bad input: every violation listed, nothing changed")
   class BadInput {
 
     /** Bidi controls, zero-width characters, controls other than tab, line and paragraph separators. */
@@ -1899,7 +1911,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: one key
 
   @Nested
-  @DisplayName("one key by id, or the key of a device, without listing the table")
+  @SuitePart("one key by id, or the key of a device, without listing the table")
   class OneKey {
 
     @Test
@@ -1977,7 +1989,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: several devices
 
   @Nested
-  @DisplayName("several devices associated in one call, all or nothing")
+  @SuitePart("several devices associated in one call, all or nothing")
   class SeveralDevices {
 
     @Test
@@ -2064,7 +2076,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: the operator's list
 
   @Nested
-  @DisplayName("the operator lists accounts, with usage, page by page")
+  @SuitePart("the operator lists accounts, with usage, page by page")
   class AccountList {
 
     @Test
@@ -2134,7 +2146,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: closing an account
 
   @Nested
-  @DisplayName("the operator closes an account")
+  @SuitePart("the operator closes an account")
   class ClosingAnAccount {
 
     @Test
@@ -2263,7 +2275,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: closing Keyseat
 
   @Nested
-  @DisplayName("closing Keyseat closes the validators it built")
+  @SuitePart("closing Keyseat closes the validators it built")
   class ClosingKeyseat {
 
     @Test
@@ -2334,7 +2346,7 @@ public abstract class KeyManagerContract {
   }
 
   @Nested
-  @DisplayName("adoption: the operator imports existing keys, which then behave as native keys")
+  @SuitePart("adoption: the operator imports existing keys, which then behave as native keys")
   class ImportingKeys {
 
     @BeforeEach
@@ -2537,7 +2549,7 @@ public abstract class KeyManagerContract {
   // ================================================================== leaked keys
 
   @Nested
-  @DisplayName("leaked keys: the operator regenerates or suspends every key a leaked secret belongs to")
+  @SuitePart("leaked keys: the operator regenerates or suspends every key a leaked secret belongs to")
   class LeakedKeys {
 
     @Test
