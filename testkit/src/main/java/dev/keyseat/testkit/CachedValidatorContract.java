@@ -541,12 +541,7 @@ public abstract class CachedValidatorContract {
   public void aStoreThatNotifiesChangesMakesTheValidatorReadTheFeedWithoutWaitingForAPoll() {
     IssuedKey deleted = createKey("AQ-1");
     IssuedKey regenerated = createKey("AQ-2");
-    try {
-      store.subscribeToChanges(() -> { }).close();
-    } catch (UnsupportedOperationException e) {
-      Assumptions.abort("the store offers no change notifications: " + e.getMessage());
-      return;
-    }
+    Declared.require(store, Capability.NOTIFIES_ON_COMMIT, storeName());
     int reads = store.feedReads(); // a validator's start reads only the feed's position
     // a poll interval no test waits for: only a notification can make the validator read the feed
     CachedKeyValidator v = start(keyseat.validator().scheduler(scheduler).metrics(metrics)
@@ -604,6 +599,7 @@ public abstract class CachedValidatorContract {
 
   @Test
   public void aNodeCutOffWhileTheStoreItselfPurgesItsFeedSeesTheGapAndRefusesKeysDeletedMeanwhile() {
+    Declared.require(store, Capability.PURGES_CHANGES, storeName());
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
@@ -617,13 +613,7 @@ public abstract class CachedValidatorContract {
     raw.changesSince(0, 100); // a store numbering entries when they are read numbers them now
     clock.advance(Duration.ofMinutes(1));
     IssuedKey later = nodeB.manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-3")).get(0);
-    int purged;
-    try {
-      purged = raw.purgeChanges(clock.instant().minusSeconds(30)); // the store's real purge, not a simulated one
-    } catch (UnsupportedOperationException e) {
-      Assumptions.abort("the store offers no feed purge: " + e.getMessage());
-      return;
-    }
+    int purged = raw.purgeChanges(clock.instant().minusSeconds(30)); // the store's real purge, not a simulated one
     assertThat(purged).as("the deletion's entry, and what came before it").isPositive();
     store.failFeed(false);
     scheduler.advance(POLL);
