@@ -64,7 +64,8 @@ final class DefaultKeyManager implements KeyManager {
   public Account createAccount(Actor operator, AccountId accountId, NewAccount command) {
     return write(operator, accountId, Action.CREATE_ACCOUNT, null, null, t -> {
       commands.start().bean("command", command).throwIfAny();
-      Account account = new Account(accountId, command.name(), command.licenses(), t.now);
+      // the licenses are a grant; the row records the total once the grant is in (recordTotal)
+      Account account = new Account(accountId, command.name(), 0, t.now);
       if (!t.tx.insertAccount(account)) {
         throw new AlreadyExistsException("account " + accountId + " exists already");
       }
@@ -74,7 +75,7 @@ final class DefaultKeyManager implements KeyManager {
       }
       t.audit(null, null, "created with " + Messages.count(command.licenses(), "license") + ", first admin "
           + command.firstAdmin());
-      return account;
+      return t.account();
     });
   }
 

@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param accountId the account it licenses
  * @param quantity licenses granted, 1 to {@link Account#MAX_LICENSES}
  * @param start first instant the licenses count
- * @param end first instant they no longer count, or null for an open-ended grant; after {@code start}
+ * @param end first instant they no longer count, or null for an open-ended grant; not before {@code
+ *     start} (equal to it for a grant ended before it started, which never counted)
  * @param reference free text such as an order number, possibly empty
  * @param createdBy who created it, e.g. {@code operator:ops}
  * @param createdAt when it was created
@@ -41,8 +42,8 @@ public record License(LicenseId id, AccountId accountId, int quantity, Instant s
     if (quantity < 1 || quantity > Account.MAX_LICENSES) {
       throw new IllegalArgumentException("quantity must be between 1 and " + Account.MAX_LICENSES);
     }
-    if (end != null && !end.isAfter(start)) {
-      throw new IllegalArgumentException("end must be after start");
+    if (end != null && end.isBefore(start)) {
+      throw new IllegalArgumentException("end must not be before start");
     }
   }
 

@@ -5,6 +5,8 @@ import dev.keyseat.AccountId;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
+import dev.keyseat.License;
+import dev.keyseat.LicensePolicy;
 import dev.keyseat.Member;
 import dev.keyseat.UserId;
 import dev.keyseat.spi.AccountTransaction;
@@ -12,6 +14,7 @@ import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.KeyUsage;
+import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +57,41 @@ class ForwardingKeyStore extends dev.keyseat.testkit.ForwardingKeyStore {
     @Override
     public Optional<Account> account() {
       return tx.account();
+    }
+
+    @Override
+    public List<License> licenses() {
+      return tx.licenses();
+    }
+
+    @Override
+    public boolean insertLicense(License license) {
+      return tx.insertLicense(license);
+    }
+
+    @Override
+    public void updateLicense(License license) {
+      tx.updateLicense(license);
+    }
+
+    @Override
+    public LicensePolicy licensePolicy() {
+      return tx.licensePolicy();
+    }
+
+    @Override
+    public void putLicensePolicy(LicensePolicy policy) {
+      tx.putLicensePolicy(policy);
+    }
+
+    @Override
+    public SeatLedger seatLedger() {
+      return tx.seatLedger();
+    }
+
+    @Override
+    public void putSeatLedger(SeatLedger ledger) {
+      tx.putSeatLedger(ledger);
     }
 
     @Override
