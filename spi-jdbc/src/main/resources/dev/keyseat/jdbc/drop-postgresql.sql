@@ -2,6 +2,9 @@
 DROP TABLE IF EXISTS keyseat_change_seq;
 DROP TABLE IF EXISTS keyseat_change;
 DROP TABLE IF EXISTS keyseat_audit;
+DROP TABLE IF EXISTS keyseat_seat_reassignment;
+DROP TABLE IF EXISTS keyseat_license_policy;
+DROP TABLE IF EXISTS keyseat_license;
 DROP TABLE IF EXISTS keyseat_api_key;
 DROP TABLE IF EXISTS keyseat_device;
 DROP TABLE IF EXISTS keyseat_member;
