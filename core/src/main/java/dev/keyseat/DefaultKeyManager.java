@@ -887,7 +887,8 @@ final class DefaultKeyManager implements KeyManager {
     }
 
     /**
-     * R9 seat reuse: keys created take licenses freed by deleting keys first; with a limit, at most
+     * R9 seat reuse: keys created take licenses never used first, then licenses freed by deleting
+     * keys; with a limit, at most
      * {@link LicensePolicy#maxReassignments()} such reassignments per period, else refused naming
      * when the next one is allowed.
      */
@@ -900,7 +901,10 @@ final class DefaultKeyManager implements KeyManager {
       Duration period = policy.reassignmentPeriod();
       Instant since = now.minus(period);
       List<Instant> recent = ledger.reassignments().stream().filter(at -> at.isAfter(since)).sorted().toList();
-      int reassigned = Math.min(created, ledger.freedSeats());
+      // licenses never used since they were contracted go first; the rest of the batch takes freed ones
+      int available = usage().available();
+      int fresh = Math.max(0, available - Math.min(ledger.freedSeats(), available));
+      int reassigned = Math.max(0, Math.min(created, available) - fresh);
       if (reassigned == 0) {
         return;
       }
