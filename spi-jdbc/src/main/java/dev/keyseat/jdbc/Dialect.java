@@ -36,7 +36,7 @@ abstract class Dialect {
   private Dialect(String name, String file, String conflictClause, String upsertMember,
       boolean statementLevelRollback, Set<String> retriableStates, Set<Integer> retriableCodes) {
     this.name = name;
-    this.schemaResource = "schema-" + file + ".sql";
+    this.schemaResource = "migration/" + file + "/V1__keyseat_schema.sql";
     this.dropResource = "drop-" + file + ".sql";
     this.insertAccount = Sql.INSERT_ACCOUNT + conflictClause;
     this.insertDevice = Sql.INSERT_DEVICE + conflictClause;

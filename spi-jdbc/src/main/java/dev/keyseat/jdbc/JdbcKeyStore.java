@@ -46,8 +46,10 @@ import org.slf4j.LoggerFactory;
  * Keyseat keyseat = Keyseat.builder(store).build();
  * }</pre>
  *
- * <p>The schema is {@code dev/keyseat/jdbc/schema-postgresql.sql} or {@code schema-h2.sql} in
- * this jar; apply it with your migration tool, or let {@link Builder#createSchemaIfMissing} do it.
+ * <p>The schema is {@code dev/keyseat/jdbc/migration/{postgresql,h2}/V1__keyseat_schema.sql} in
+ * this jar; apply it with your migration tool (Flyway: {@code spring.flyway.locations} or
+ * {@code locations("classpath:dev/keyseat/jdbc/migration/postgresql")}), or let
+ * {@link Builder#createSchemaIfMissing} do it.
  *
  * <p><b>Change feed.</b> A transaction that appended key changes takes the next sequence numbers
  * from the single row of {@code keyseat_change_seq} as its last statement and keeps that row locked

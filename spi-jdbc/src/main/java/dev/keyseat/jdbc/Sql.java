@@ -2,7 +2,7 @@ package dev.keyseat.jdbc;
 
 /**
  * The SQL both dialects share. Every value is a {@code ?} parameter; identifiers are constants.
- * Table and column names are those of {@code schema-postgresql.sql} and {@code schema-h2.sql}.
+ * Table and column names are those of the V1 migrations ({@code migration/postgresql/V1__keyseat_schema.sql}, {@code migration/h2/…}).
  */
 final class Sql {
   private Sql() {}

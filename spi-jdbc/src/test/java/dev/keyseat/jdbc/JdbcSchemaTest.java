@@ -36,7 +36,7 @@ class JdbcSchemaTest {
 
     @Override
     String schemaScript() {
-      return "schema-postgresql.sql";
+      return "migration/postgresql/V1__keyseat_schema.sql";
     }
   }
 
@@ -51,7 +51,7 @@ class JdbcSchemaTest {
 
     @Override
     String schemaScript() {
-      return "schema-h2.sql";
+      return "migration/h2/V1__keyseat_schema.sql";
     }
   }
 

@@ -867,80 +867,35 @@ public abstract class KeyManagerContract {
 
   /** Every key operation, and reading the audit log, with the action it is audited as. */
   protected enum KeyOperation {
-    LIST_KEYS(Action.LIST_KEYS) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.keys(a, ACME);
-      }
-    },
-    LIST_UNUSED_KEYS(Action.LIST_KEYS) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.keysUnusedSince(a, ACME, Instant.parse("2030-01-01T00:00:00Z"));
-      }
-    },
-    CREATE_KEYS(Action.CREATE_KEYS) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.createKeys(a, ACME, NewKeys.forDevices("AQ-5"));
-      }
-    },
-    REVEAL_SECRET(Action.REVEAL_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.revealSecret(a, ACME, id);
-      }
-    },
-    REGENERATE(Action.REGENERATE_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.regenerateKey(a, ACME, id);
-      }
-    },
-    REGENERATE_WITH_OVERLAP(Action.REGENERATE_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.regenerateKey(a, ACME, id, Duration.ofHours(1));
-      }
-    },
-    EDIT_LABEL(Action.EDIT_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.editKey(a, ACME, id, KeyEdit.label("mine now"));
-      }
-    },
-    SUSPEND(Action.EDIT_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.editKey(a, ACME, id, KeyEdit.suspend());
-      }
-    },
-    REBIND(Action.EDIT_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.editKey(a, ACME, id, KeyEdit.rebindTo("AQ-6"));
-      }
-    },
-    DELETE(Action.DELETE_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.deleteKey(a, ACME, id);
-      }
-    },
-    READ_AUDIT_LOG(Action.READ_AUDIT) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.auditLog(a, ACME, Long.MAX_VALUE, 10);
-      }
-    };
+    LIST_KEYS(Action.LIST_KEYS, (m, a, id) -> m.keys(a, ACME)),
+    LIST_UNUSED_KEYS(Action.LIST_KEYS,
+        (m, a, id) -> m.keysUnusedSince(a, ACME, Instant.parse("2030-01-01T00:00:00Z"))),
+    CREATE_KEYS(Action.CREATE_KEYS, (m, a, id) -> m.createKeys(a, ACME, NewKeys.forDevices("AQ-5"))),
+    REVEAL_SECRET(Action.REVEAL_KEY, (m, a, id) -> m.revealSecret(a, ACME, id)),
+    REGENERATE(Action.REGENERATE_KEY, (m, a, id) -> m.regenerateKey(a, ACME, id)),
+    REGENERATE_WITH_OVERLAP(Action.REGENERATE_KEY, (m, a, id) -> m.regenerateKey(a, ACME, id, Duration.ofHours(1))),
+    EDIT_LABEL(Action.EDIT_KEY, (m, a, id) -> m.editKey(a, ACME, id, KeyEdit.label("mine now"))),
+    SUSPEND(Action.EDIT_KEY, (m, a, id) -> m.editKey(a, ACME, id, KeyEdit.suspend())),
+    REBIND(Action.EDIT_KEY, (m, a, id) -> m.editKey(a, ACME, id, KeyEdit.rebindTo("AQ-6"))),
+    DELETE(Action.DELETE_KEY, (m, a, id) -> m.deleteKey(a, ACME, id)),
+    READ_AUDIT_LOG(Action.READ_AUDIT, (m, a, id) -> m.auditLog(a, ACME, Long.MAX_VALUE, 10));
 
     final Action action;
+    private final Call call;
 
-    KeyOperation(Action action) {
+    KeyOperation(Action action, Call call) {
       this.action = action;
+      this.call = call;
     }
 
-    abstract void run(KeyManager m, Actor actor, KeyId existingKey);
+    void run(KeyManager m, Actor actor, KeyId existingKey) {
+      call.run(m, actor, existingKey);
+    }
+
+    /** What an operation calls. */
+    private interface Call {
+      void run(KeyManager m, Actor actor, KeyId existingKey);
+    }
   }
 
   static Stream<Arguments> keyOperationsByIntruders() {

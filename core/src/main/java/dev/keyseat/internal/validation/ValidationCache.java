@@ -13,6 +13,7 @@ import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import dev.keyseat.validation.CachedKeyValidator;
+import dev.keyseat.validation.CachedKeyValidatorBuilder.Settings;
 import dev.keyseat.validation.Ticker;
 import dev.keyseat.validation.ValidatorMetrics;
 import dev.keyseat.validation.ValidatorScheduler;
@@ -120,28 +121,28 @@ final class ValidationCache implements CachedKeyValidator {
     }
   }
 
-  ValidationCache(CacheSettings b, KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock,
-      CommitStream commits, Consumer<CachedKeyValidator> onClose) {
+  ValidationCache(Settings b, Ticker ticker, ValidatorScheduler scheduler, ValidationCacheBuilder.Parts parts,
+      Consumer<CachedKeyValidator> onClose) {
     this.onClose = onClose;
-    this.commits = commits;
-    this.store = store;
-    this.format = format;
-    this.hasher = hasher;
+    this.commits = parts.commits();
+    this.store = parts.store();
+    this.format = parts.format();
+    this.hasher = parts.hasher();
     this.keyLength = format.length();
     this.stagedOffset = format.stagedOffset();
     this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
-    this.clock = clock;
-    this.ticker = b.ticker();
+    this.clock = parts.clock();
+    this.ticker = ticker;
     this.metrics = b.metrics();
-    this.preload = b.preload();
-    this.negativeTtl = b.negativeTtl().toNanos();
+    this.preload = b.preloadAllKeys();
+    this.negativeTtl = b.negativeEntryTtl().toNanos();
     this.maxStaleness = b.maxStaleness().toNanos();
     this.maximumSize = b.maximumSize();
     this.cache = newCache();
     this.startedAt = ticker.read();
     this.syncedAt = startedAt - ANCIENT;
     this.lastWarning = new AtomicLong(startedAt - WARN_EVERY);
-    this.budget = new LookupBudget(b.lookupsPerSecond(), startedAt);
+    this.budget = new LookupBudget(b.storeLookupsPerSecond(), startedAt);
     Duration ratePeriod = b.rateLimitPeriod();
     this.rateLimiter = ratePeriod == null ? null : new Bucket4jRateLimiter(b.rateLimitRequests(), ratePeriod, ticker);
 
@@ -152,9 +153,8 @@ final class ValidationCache implements CachedKeyValidator {
       commits.unsubscribe(onCommit);
       throw new IllegalStateException("cannot preload all keys: " + e.getCause().getMessage(), e.getCause());
     }
-    ValidatorScheduler scheduler = b.scheduler();
-    tasks.add(scheduler.schedule("feed-poller", b.pollInterval(), () -> quietly("poll the change feed", this::poll)));
-    tasks.add(scheduler.schedule("usage-flusher", b.flushInterval(), () -> quietly("flush usage", this::flushUsage)));
+    tasks.add(scheduler.schedule("feed-poller", b.feedPollInterval(), () -> quietly("poll the change feed", this::poll)));
+    tasks.add(scheduler.schedule("usage-flusher", b.usageFlushInterval(), () -> quietly("flush usage", this::flushUsage)));
   }
 
   // ------------------------------------------------------------------ validation

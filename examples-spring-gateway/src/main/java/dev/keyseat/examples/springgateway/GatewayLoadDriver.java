@@ -1,19 +1,14 @@
-package dev.keyseat.examples.gateway;
+package dev.keyseat.examples.springgateway;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
-import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyManager;
-import dev.keyseat.Keyseat;
 import dev.keyseat.NewAccount;
 import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.UserId;
-import dev.keyseat.inmemory.InMemoryKeyStore;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,12 +22,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.LongAdder;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * Measures the gateway over loopback: requests per second with in-process key validation and,
- * in the same run, with validation switched off, so that validation's share of a request's cost
- * shows. The two gateways share one validator and are measured in alternating phases, five
- * rounds, after a warm-up of each; the medians are compared. Arguments:
+ * Measures the Spring Boot gateway over loopback: requests per second with in-process key
+ * validation and, in the same run, a second instance with validation switched off
+ * ({@code gateway.validation=false}: every key taken as valid, all else the same: Tomcat, Spring
+ * Security, the controller), so that validation's share of a request's cost shows. The two are
+ * measured in alternating phases, five rounds, after a warm-up of each; the medians are compared.
+ * Arguments:
  * {@code [seconds per phase [client threads]]}, default 5 and 4.
  */
 public final class GatewayLoadDriver {
@@ -45,8 +44,28 @@ public final class GatewayLoadDriver {
     Duration phase = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
     int threads = args.length > 1 ? Integer.parseInt(args[1]) : 4;
 
-    Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build();
-    KeyManager keys = keyseat.manager();
+    try (ConfigurableApplicationContext validating = start("validating", true);
+        ConfigurableApplicationContext plain = start("plain", false)) {
+      measure(validating, plain, validating.getBean(KeyManager.class), phase, threads);
+    }
+  }
+
+  private static ConfigurableApplicationContext start(String name, boolean validation) {
+    return new SpringApplicationBuilder(DeviceDataGatewayApplication.class).run(
+        "--server.port=0",
+        "--spring.datasource.url=jdbc:h2:mem:load-" + name + ";DB_CLOSE_DELAY=-1",
+        "--gateway.demo-account=false",
+        "--gateway.validation=" + validation,
+        "--keyseat.validator.rate-limit.requests=0",
+        "--logging.level.root=WARN");
+  }
+
+  private static URI baseUri(ConfigurableApplicationContext app) {
+    return URI.create("http://127.0.0.1:" + app.getEnvironment().getProperty("local.server.port"));
+  }
+
+  private static void measure(ConfigurableApplicationContext validatingApp, ConfigurableApplicationContext plainApp,
+      KeyManager keys, Duration phase, int threads) throws Exception {
     AccountId acme = AccountId.of("acme");
     Actor admin = Actor.user("alice");
     keys.createAccount(Actor.operator("ops"), acme, new NewAccount("Acme Air", UserId.of("alice"), 100));
@@ -62,12 +81,12 @@ public final class GatewayLoadDriver {
         threads, phase.toSeconds(), ROUNDS);
     double[] without = new double[ROUNDS];
     double[] with = new double[ROUNDS];
-    try (CachedKeyValidator validator = keyseat.validator().build();
-        DeviceDataGateway plain = DeviceDataGateway.start(validator, loopback(), false);
-        DeviceDataGateway validating = DeviceDataGateway.start(validator, loopback(), true)) {
+    URI plain = baseUri(plainApp);
+    URI validating = baseUri(validatingApp);
+    {
       HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-      run(plain.baseUri(), http, issued, threads, phase); // warm-up of both servers and the client
-      run(validating.baseUri(), http, issued, threads, phase);
+      run(plain, http, issued, threads, phase); // warm-up of both servers and the client
+      run(validating, http, issued, threads, phase);
       // alternate the phases so that drifting load on the machine hits both alike
       for (int r = 0; r < ROUNDS; r++) {
         without[r] = phase(plain, http, issued, threads, phase, "without validation");
@@ -82,14 +101,10 @@ public final class GatewayLoadDriver {
         + "validation's share of a request: %.1f%%%n", a, b, b / a, 100 * (1 - b / a));
   }
 
-  private static InetSocketAddress loopback() {
-    return new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-  }
-
   /** Measures one gateway for one phase; returns requests per second. */
-  static double phase(DeviceDataGateway gateway, HttpClient http, List<IssuedKey> issued, int threads,
+  static double phase(URI gateway, HttpClient http, List<IssuedKey> issued, int threads,
       Duration length, String name) throws Exception {
-    long[] result = run(gateway.baseUri(), http, issued, threads, length);
+    long[] result = run(gateway, http, issued, threads, length);
     double rps = result[0] / (length.toNanos() / 1e9);
     System.out.printf(Locale.ROOT, "  %-20s %,10.0f requests/s (%,d requests, %d not 200)%n",
         name, rps, result[0], result[1]);

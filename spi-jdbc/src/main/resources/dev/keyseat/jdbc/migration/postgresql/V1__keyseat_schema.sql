@@ -1,17 +1,18 @@
--- Keyseat JDBC store: schema for H2 2.x (embedded single node, tests).
+-- Keyseat JDBC store: schema for PostgreSQL 12 or later.
 --
--- Apply it once per database (with your migration tool, or JdbcKeyStore's createSchemaIfMissing).
+-- Migration V1 (Flyway naming): applied by Flyway (spring.flyway.locations), by the Spring Boot starter
+-- and by JdbcKeyStore's createSchemaIfMissing; an upgrade is a new file, never an edit of this one.
 -- Instants are exact decimal seconds since the epoch, NUMERIC(30,9), so that every value reads back
--- equal to what was written, to the nanosecond.
--- H2 compares strings as Java does, so ORDER BY matches Java's String order.
+-- equal to what was written, to the nanosecond; to_timestamp(created_at) shows one as a timestamp.
+-- Identifiers use the "C" collation so that ORDER BY matches Java's String order.
 -- The store never keeps a plaintext secret: only SHA-256 or HMAC-SHA256 hashes, and optionally a
 -- secret sealed by the host's vault.
 
 -- closed_at is set when the operator closes the account: its row stays as the owner of its audit
 -- log; it has no members, devices or keys left.
 CREATE TABLE keyseat_account (
-  account_id          VARCHAR(64) NOT NULL,
-  name                CHARACTER VARYING NOT NULL,
+  account_id          VARCHAR(64) COLLATE "C" NOT NULL,
+  name                TEXT          NOT NULL,
   contracted_licenses INTEGER       NOT NULL,
   created_at          NUMERIC(30,9) NOT NULL,
   closed_at           NUMERIC(30,9),
@@ -20,8 +21,8 @@ CREATE TABLE keyseat_account (
 );
 
 CREATE TABLE keyseat_member (
-  account_id VARCHAR(64)  NOT NULL,
-  user_id    VARCHAR(200) NOT NULL,
+  account_id VARCHAR(64)  COLLATE "C" NOT NULL,
+  user_id    VARCHAR(200) COLLATE "C" NOT NULL,
   role       VARCHAR(16)  NOT NULL,
   CONSTRAINT keyseat_member_pk PRIMARY KEY (account_id, user_id),
   CONSTRAINT keyseat_member_account_fk FOREIGN KEY (account_id) REFERENCES keyseat_account (account_id),
@@ -30,10 +31,10 @@ CREATE TABLE keyseat_member (
 
 -- A serial is unique platform-wide: a device belongs to at most one account.
 CREATE TABLE keyseat_device (
-  serial        VARCHAR(64) NOT NULL,
-  account_id    VARCHAR(64) NOT NULL,
-  name          CHARACTER VARYING NOT NULL,
-  model         CHARACTER VARYING NOT NULL,
+  serial        VARCHAR(64) COLLATE "C" NOT NULL,
+  account_id    VARCHAR(64) COLLATE "C" NOT NULL,
+  name          TEXT          NOT NULL,
+  model         TEXT          NOT NULL,
   associated_at NUMERIC(30,9) NOT NULL,
   CONSTRAINT keyseat_device_pk PRIMARY KEY (serial),
   CONSTRAINT keyseat_device_account_serial_uq UNIQUE (account_id, serial),
@@ -43,19 +44,19 @@ CREATE TABLE keyseat_device (
 -- One row per key: the key -> device -> account foreign keys make a key's device belong to the
 -- key's account; one key per device; hashes unique. Usage (last used, count) is kept on the row.
 CREATE TABLE keyseat_api_key (
-  key_id               VARCHAR(64) NOT NULL,
-  account_id           VARCHAR(64) NOT NULL,
-  device_serial        VARCHAR(64) NOT NULL,
-  hash                 BINARY VARYING NOT NULL,
-  hint                 CHARACTER VARYING NOT NULL,
-  label                CHARACTER VARYING NOT NULL,
+  key_id               VARCHAR(64) COLLATE "C" NOT NULL,
+  account_id           VARCHAR(64) COLLATE "C" NOT NULL,
+  device_serial        VARCHAR(64) COLLATE "C" NOT NULL,
+  hash                 BYTEA         NOT NULL,
+  hint                 TEXT          NOT NULL,
+  label                TEXT          NOT NULL,
   created_at           NUMERIC(30,9) NOT NULL,
   regenerated_at       NUMERIC(30,9),
   expires_at           NUMERIC(30,9),
   suspended            BOOLEAN       NOT NULL,
-  previous_hash        BINARY VARYING,
+  previous_hash        BYTEA,
   previous_valid_until NUMERIC(30,9),
-  sealed_secret        BINARY VARYING,
+  sealed_secret        BYTEA,
   last_used_at         NUMERIC(30,9),
   use_count            BIGINT        NOT NULL DEFAULT 0,
   ordinal              BIGINT        NOT NULL DEFAULT 0,
@@ -65,7 +66,7 @@ CREATE TABLE keyseat_api_key (
   CONSTRAINT keyseat_api_key_device_uq UNIQUE (device_serial),
   CONSTRAINT keyseat_api_key_device_fk FOREIGN KEY (account_id, device_serial)
     REFERENCES keyseat_device (account_id, serial),
-  CONSTRAINT keyseat_api_key_hash_ck CHECK (OCTET_LENGTH(hash) = 32),
+  CONSTRAINT keyseat_api_key_hash_ck CHECK (octet_length(hash) = 32),
   CONSTRAINT keyseat_api_key_previous_ck CHECK ((previous_hash IS NULL) = (previous_valid_until IS NULL)),
   CONSTRAINT keyseat_api_key_use_count_ck CHECK (use_count >= 0),
   CONSTRAINT keyseat_api_key_ordinal_ck CHECK (ordinal >= 0)
@@ -79,13 +80,13 @@ CREATE INDEX keyseat_api_key_account_ix ON keyseat_api_key (account_id, created_
 -- ends_at NULL: open-ended). Never deleted: an ended grant is history. end_applied: the account's
 -- over-limit strategy was applied for the end (written once).
 CREATE TABLE keyseat_license (
-  license_id  VARCHAR(64) NOT NULL,
-  account_id  VARCHAR(64) NOT NULL,
+  license_id  VARCHAR(64) COLLATE "C" NOT NULL,
+  account_id  VARCHAR(64) COLLATE "C" NOT NULL,
   quantity    INTEGER       NOT NULL,
   starts_at   NUMERIC(30,9) NOT NULL,
   ends_at     NUMERIC(30,9),
-  reference   CHARACTER VARYING NOT NULL,
-  created_by  CHARACTER VARYING NOT NULL,
+  reference   TEXT          NOT NULL,
+  created_by  TEXT          NOT NULL,
   created_at  NUMERIC(30,9) NOT NULL,
   end_applied BOOLEAN       NOT NULL,
   CONSTRAINT keyseat_license_pk PRIMARY KEY (license_id),
@@ -100,7 +101,7 @@ CREATE INDEX keyseat_license_account_ix ON keyseat_license (account_id, starts_a
 -- account over its limit, reassignments unlimited) and nothing freed. reassignment_period in
 -- seconds, NULL for no reuse limit.
 CREATE TABLE keyseat_license_policy (
-  account_id          VARCHAR(64) NOT NULL,
+  account_id          VARCHAR(64) COLLATE "C" NOT NULL,
   on_expiry           VARCHAR(16)   NOT NULL,
   max_reassignments   INTEGER       NOT NULL,
   reassignment_period NUMERIC(30,9),
@@ -114,7 +115,7 @@ CREATE TABLE keyseat_license_policy (
 -- When freed licenses were given to new keys (one row per license, numbered 1, 2, 3... oldest
 -- first), for the seat reuse limit; rewritten whole by each reassignment.
 CREATE TABLE keyseat_seat_reassignment (
-  account_id VARCHAR(64) NOT NULL,
+  account_id VARCHAR(64) COLLATE "C" NOT NULL,
   n          INTEGER       NOT NULL,
   at         NUMERIC(30,9) NOT NULL,
   CONSTRAINT keyseat_seat_reassignment_pk PRIMARY KEY (account_id, n),
@@ -124,15 +125,15 @@ CREATE TABLE keyseat_seat_reassignment (
 
 -- Each account's audit log; the store numbers entries 1, 2, 3... per account.
 CREATE TABLE keyseat_audit (
-  account_id    VARCHAR(64) NOT NULL,
+  account_id    VARCHAR(64) COLLATE "C" NOT NULL,
   seq           BIGINT        NOT NULL,
   at            NUMERIC(30,9) NOT NULL,
-  actor         CHARACTER VARYING NOT NULL,
+  actor         TEXT          NOT NULL,
   action        VARCHAR(32)   NOT NULL,
-  key_id        VARCHAR(64),
-  device_serial VARCHAR(64),
+  key_id        VARCHAR(64) COLLATE "C",
+  device_serial VARCHAR(64) COLLATE "C",
   outcome       VARCHAR(16)   NOT NULL,
-  detail        CHARACTER VARYING NOT NULL,
+  detail        TEXT          NOT NULL,
   CONSTRAINT keyseat_audit_pk PRIMARY KEY (account_id, seq),
   CONSTRAINT keyseat_audit_account_fk FOREIGN KEY (account_id) REFERENCES keyseat_account (account_id)
 );
@@ -143,12 +144,12 @@ CREATE TABLE keyseat_audit (
 CREATE TABLE keyseat_change (
   seq        BIGINT        NOT NULL,
   type       VARCHAR(16)   NOT NULL,
-  account_id VARCHAR(64) NOT NULL,
-  key_id     VARCHAR(64) NOT NULL,
-  hashes     BINARY VARYING NOT NULL,
+  account_id VARCHAR(64) COLLATE "C" NOT NULL,
+  key_id     VARCHAR(64) COLLATE "C" NOT NULL,
+  hashes     BYTEA         NOT NULL,
   at         NUMERIC(30,9) NOT NULL,
   CONSTRAINT keyseat_change_pk PRIMARY KEY (seq),
-  CONSTRAINT keyseat_change_hashes_ck CHECK (MOD(OCTET_LENGTH(hashes), 32) = 0)
+  CONSTRAINT keyseat_change_hashes_ck CHECK (mod(octet_length(hashes), 32) = 0)
 );
 
 CREATE INDEX keyseat_change_at_ix ON keyseat_change (at);
