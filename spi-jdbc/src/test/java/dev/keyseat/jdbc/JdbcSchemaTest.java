@@ -82,7 +82,7 @@ class JdbcSchemaTest {
   void postgresAndH2SchemasHaveTheSameTablesColumnsAndNamedConstraints() throws SQLException {
     TestDatabase pg = TestDatabases.postgres();
     TestDatabase h2 = TestDatabases.h2();
-    assertThat(columns(h2)).isEqualTo(columns(pg)).hasSize(7);
+    assertThat(columns(h2)).isEqualTo(columns(pg)).hasSize(10);
 
     Set<String> pgConstraints = names(pg, "SELECT conname FROM pg_constraint c JOIN pg_class t ON c.conrelid = t.oid"
         + " WHERE t.relname LIKE 'keyseat%'");

@@ -79,13 +79,13 @@ abstract class SchemaTests {
     } finally {
       executor.shutdownNow();
     }
-    assertThat(keyseatTables()).hasSize(7);
+    assertThat(keyseatTables()).hasSize(10);
   }
 
   @Test
   void theDropScriptRemovesEveryTable() throws SQLException {
     database().recreateSchema();
-    assertThat(keyseatTables()).hasSize(7);
+    assertThat(keyseatTables()).hasSize(10);
     database().dropSchema();
     assertThat(keyseatTables()).isEmpty();
   }
