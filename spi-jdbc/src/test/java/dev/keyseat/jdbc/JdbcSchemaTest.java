@@ -96,7 +96,7 @@ class JdbcSchemaTest {
 
     Set<String> pgIndexes = names(pg, "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'keyseat%'"
         + " AND indexname NOT IN (SELECT conname FROM pg_constraint)");
-    assertThat(pgIndexes).containsExactlyInAnyOrder("keyseat_api_key_account_ix", "keyseat_change_at_ix");
+    assertThat(pgIndexes).containsExactlyInAnyOrder("keyseat_api_key_account_ix", "keyseat_change_at_ix", "keyseat_license_account_ix");
     assertThat(names(h2, "SELECT index_name FROM information_schema.indexes")).containsAll(pgIndexes);
   }
 
