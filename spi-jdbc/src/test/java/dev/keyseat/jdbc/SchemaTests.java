@@ -55,7 +55,8 @@ abstract class SchemaTests {
   void createSchemaIfMissingCreatesTheShippedSchemaOnceAndTheStoreWorks() throws SQLException {
     JdbcKeyStore store = database().storeBuilder().createSchemaIfMissing(true).build();
     assertThat(keyseatTables()).containsExactly("keyseat_account", "keyseat_api_key", "keyseat_audit",
-        "keyseat_change", "keyseat_change_seq", "keyseat_device", "keyseat_member");
+        "keyseat_change", "keyseat_change_seq", "keyseat_device", "keyseat_license", "keyseat_license_policy",
+        "keyseat_member", "keyseat_seat_reassignment");
     boolean first = store.inAccount(ACME, tx -> tx.insertAccount(account(ACME, 1)));
     assertThat(first).isTrue();
     // a second node starting later finds the schema and keeps the data
@@ -93,7 +94,7 @@ abstract class SchemaTests {
   @Test
   void theScriptsSplitIntoStatements() {
     List<String> statements = Scripts.statements(Scripts.read(schemaScript()));
-    assertThat(statements).hasSize(10);
+    assertThat(statements).hasSize(14);
     assertThat(statements).allSatisfy(s -> assertThat(s).doesNotStartWith("--").doesNotEndWith(";"));
     assertThat(statements.get(statements.size() - 1)).startsWith("INSERT INTO keyseat_change_seq");
   }
