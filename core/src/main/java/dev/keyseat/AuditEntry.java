@@ -95,7 +95,14 @@ public record AuditEntry(
     /** An admin reads the audit log (R12). */
     READ_AUDIT("read the audit log", false, Role.ADMIN),
     /** The operator closed the account ({@link KeyManager#closeAccount}); the last entry of its log. */
-    CLOSE_ACCOUNT("close accounts", true);
+    CLOSE_ACCOUNT("close accounts", true),
+    /** The operator imported keys from an existing system ({@link KeyManager#importKeys}); one entry per key. */
+    IMPORT_KEYS("import keys", true),
+    /**
+     * The operator's leaked-key response ({@link KeyManager#revokeLeaked}); its entries record what
+     * was done, as {@code REGENERATE_KEY} or {@code SUSPEND_KEY}, and this names its refusals.
+     */
+    REVOKE_LEAKED_KEY("revoke leaked keys", true);
 
     private final String description;
     private final boolean operator;

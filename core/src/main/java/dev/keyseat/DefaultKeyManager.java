@@ -1182,6 +1182,253 @@ final class DefaultKeyManager implements KeyManager {
     });
   }
 
+  // ------------------------------------------------------------------ adoption and leaked keys
+
+  /** The hint of a key imported as a hash: there is no plaintext to take the last characters of. */
+  static final String IMPORTED_HASH_HINT = "(imported hash)";
+
+  @Override
+  public ImportResult importKeys(Actor operator, AccountId accountId, List<KeyImport> records, boolean associateDevices) {
+    return write(operator, accountId, Action.IMPORT_KEYS, null, null, t -> {
+      t.account(); // R9: only the operator imports (checked by write)
+      List<KeyHash> hashes = validImport(records, t.now);
+      List<ImportResult.ImportedKey> already = new ArrayList<>();
+      List<Integer> fresh = new ArrayList<>();
+      List<Integer> toAssociate = new ArrayList<>();
+      List<String> missing = new ArrayList<>();
+      List<String> keyed = new ArrayList<>();
+      for (int i = 0; i < records.size(); i++) {
+        String serial = records.get(i).serial();
+        if (t.tx.device(serial).isEmpty()) {
+          if (associateDevices) {
+            toAssociate.add(i);
+            fresh.add(i);
+          } else {
+            missing.add(serial);
+          }
+          continue;
+        }
+        Optional<StoredKey> existing = t.tx.keyForDevice(serial);
+        if (existing.isEmpty()) {
+          fresh.add(i);
+        } else if (existing.get().hash().equals(hashes.get(i))) {
+          already.add(new ImportResult.ImportedKey(i, serial, existing.get().id())); // imported by an earlier run
+        } else {
+          keyed.add(serial);
+        }
+      }
+      if (!missing.isEmpty()) {
+        throw new NotFoundException("device", missing); // R2: the device must belong to the account
+      }
+      if (!keyed.isEmpty()) {
+        throw new DeviceAlreadyHasKeyException(keyed); // R11 (and R2: one key per device)
+      }
+      LicenseUsage usage = t.usage();
+      if (fresh.size() > usage.available()) { // R1: refused whole, naming the shortfall
+        throw new LicenseLimitException(fresh.size(), usage.available(),
+            fresh.stream().map(i -> records.get(i).serial()).toList());
+      }
+      List<String> taken = new ArrayList<>();
+      for (int i : toAssociate) {
+        KeyImport r = records.get(i);
+        String name = r.deviceName() != null ? r.deviceName() : r.serial();
+        if (!t.tx.insertDevice(new Device(r.serial(), accountId, name, "", t.now))) {
+          taken.add(r.serial());
+        }
+      }
+      if (!taken.isEmpty()) {
+        throw new AlreadyExistsException((taken.size() == 1 ? "device is" : "devices are")
+            + " associated with another account: " + String.join(", ", taken)
+            + "; nothing was imported: leave them out, or dissociate them there first", taken);
+      }
+      for (int i : toAssociate) {
+        t.audit(Action.ASSOCIATE_DEVICE, null, records.get(i).serial(), "associated on import");
+      }
+      List<ImportResult.ImportedKey> imported = new ArrayList<>(fresh.size());
+      List<String> inUse = new ArrayList<>();
+      long ordinal = t.tx.lastKeyOrdinal(); // keys of one creation time keep the order of the records
+      for (int i : fresh) {
+        KeyImport r = records.get(i);
+        KeyId id = new KeyId(format.generateId("key_"));
+        String plain = r.secret() == null ? null : r.secret().reveal();
+        Instant created = r.createdAt() != null ? r.createdAt() : t.now;
+        StoredKey key = new StoredKey(id, accountId, r.serial(), hashes.get(i),
+            plain == null ? IMPORTED_HASH_HINT : format.hint(plain), r.label(), created, null, null, false, null, null,
+            plain == null ? null : seal(id, plain), ++ordinal);
+        if (!t.tx.insertKey(key)) {
+          inUse.add("records[" + i + "]");
+          continue;
+        }
+        t.change(ChangeEvent.Type.CREATED, key);
+        t.audit(id, r.serial(), "imported ("
+            + (plain == null ? "SHA-256 hash" : format.isWellFormed(plain) ? "Keyseat key" : "legacy key")
+            + ", created " + created + ")");
+        imported.add(new ImportResult.ImportedKey(i, r.serial(), id));
+      }
+      if (!inUse.isEmpty()) {
+        CommandValidator.Violations v = commands.start();
+        inUse.forEach(path -> v.add(path, "this key is in use by another device already; nothing was imported"));
+        v.throwIfAny();
+      }
+      return new ImportResult(imported, already, toAssociate.size());
+    });
+  }
+
+  /** Every malformed record and every repeat of an {@link #importKeys} request, at once; the records' hashes. */
+  private List<KeyHash> validImport(@Nullable List<KeyImport> records, Instant now) {
+    CommandValidator.Violations v = commands.start();
+    if (records == null || records.isEmpty() || records.size() > Constraints.MAX_BATCH) {
+      v.add("records", "must list 1 to " + Constraints.MAX_BATCH + " records");
+      v.throwIfAny();
+    }
+    List<KeyHash> hashes = new ArrayList<>(records.size());
+    Map<String, Integer> serials = new HashMap<>();
+    Map<KeyHash, Integer> keys = new HashMap<>();
+    for (int i = 0; i < records.size(); i++) {
+      KeyImport r = records.get(i);
+      String path = "records[" + i + "]";
+      hashes.add(null);
+      if (r == null) {
+        v.add(path, "must not be null");
+        continue;
+      }
+      boolean serialOk = r.serial() != null && r.serial().matches(Constraints.SERIAL);
+      String named = serialOk ? " (device " + r.serial() + ")" : "";
+      v.check(serialOk, path + ".serial", Constraints.SERIAL_MESSAGE);
+      if (serialOk) {
+        Integer first = serials.putIfAbsent(r.serial(), i);
+        v.check(first == null, path + ".serial", "repeats device " + r.serial() + " of records[" + first + "]");
+      }
+      KeyHash hash = null;
+      if ((r.secret() == null) == (r.sha256() == null)) {
+        v.add(path, "must give either the plaintext key or its SHA-256" + named);
+      } else if (r.secret() != null) {
+        String plain = r.secret().reveal();
+        if (format.isWellFormed(plain) || format.isLegacyShaped(plain)) {
+          hash = hasher.hash(plain);
+        } else {
+          // never echo what was given: it may be a secret of another shape
+          v.add(path + ".secret", "is neither a Keyseat key with a valid checksum nor of a declared legacy key shape"
+              + (format.hasLegacyShapes() ? " " + format.legacyShapes() : " (none declared: Keyseat.Builder.legacyKeyShapes)")
+              + named);
+        }
+      } else if (hasher.peppered()) {
+        v.add(path + ".sha256", "a SHA-256 hash cannot be imported while a pepper is configured (the store keeps"
+            + " HMAC-SHA256 of keys, which a SHA-256 cannot be turned into); import the plaintext keys instead" + named);
+      } else if (!r.sha256().matches("[0-9a-fA-F]{64}")) {
+        v.add(path + ".sha256", "must be 64 hexadecimal digits" + named);
+      } else {
+        hash = KeyHash.fromHex(r.sha256().toLowerCase(java.util.Locale.ROOT));
+      }
+      if (hash != null) {
+        Integer first = keys.putIfAbsent(hash, i);
+        v.check(first == null, path, "is the same key as records[" + first + "]" + named);
+        hashes.set(i, hash);
+      }
+      v.check(r.createdAt() == null || !r.createdAt().isAfter(now), path + ".createdAt", "must not be in the future" + named);
+      v.check(r.label().length() <= 200, path + ".label", "must be at most 200 characters" + named);
+      v.check(!Constraints.containsKey(r.label()), path + ".label", Constraints.NO_KEY_MESSAGE + named);
+      v.check(CommandValidator.isStorable(r.label()), path + ".label", CommandValidator.UNSTORABLE_MESSAGE + named);
+      if (r.deviceName() != null) {
+        String name = r.deviceName();
+        v.check(!name.isBlank() && name.length() <= 200, path + ".deviceName", "must be 1-200 characters, not blank" + named);
+        v.check(!Constraints.containsKey(name), path + ".deviceName", Constraints.NO_KEY_MESSAGE + named);
+        v.check(CommandValidator.isStorable(name), path + ".deviceName", CommandValidator.UNSTORABLE_MESSAGE + named);
+      }
+    }
+    v.throwIfAny();
+    return hashes;
+  }
+
+  @Override
+  public List<LeakedKey> revokeLeaked(Actor operator, List<Secret> secrets, LeakAction action) {
+    if (operator == null) {
+      throw InvalidRequestException.of("actor", "must not be null");
+    }
+    if (!operator.isOperator()) {
+      // a refusal that concerns no account (the keys are not known yet): logged, in no audit log
+      AccessDeniedException e = new AccessDeniedException(operator + " may not revoke leaked keys: only the operator may");
+      log.info("refused the leaked-key response to {}: {}", operator, e.getMessage());
+      throw e;
+    }
+    CommandValidator.Violations v = commands.start().notNull("action", action);
+    if (secrets == null || secrets.isEmpty() || secrets.size() > Constraints.MAX_BATCH) {
+      v.add("secrets", "must list 1 to " + Constraints.MAX_BATCH + " secrets");
+    } else {
+      for (int i = 0; i < secrets.size(); i++) {
+        v.check(secrets.get(i) != null, "secrets[" + i + "]", "must not be null");
+      }
+    }
+    v.throwIfAny();
+    List<LeakedKey> found = new ArrayList<>();
+    Set<KeyHash> seen = new HashSet<>();
+    for (int i = 0; i < secrets.size(); i++) {
+      String plain = secrets.get(i).reveal();
+      if (!format.isAccepted(plain)) {
+        continue; // no key has this shape: nothing to hash or look up
+      }
+      KeyHash hash = hasher.hash(plain);
+      if (!seen.add(hash)) {
+        continue;
+      }
+      Optional<StoredKey> match = store.findKeyByHash(hash);
+      if (match.isEmpty()) {
+        continue;
+      }
+      int index = i;
+      StoredKey candidate = match.get();
+      LeakedKey handled = write(operator, candidate.accountId(), Action.REVOKE_LEAKED_KEY, candidate.id(), null,
+          t -> revokeLeaked(t, candidate.id(), hash, action, index));
+      if (handled != null) {
+        found.add(handled);
+      }
+    }
+    return found;
+  }
+
+  /** One leaked secret's key, in its account's transaction; null if the key changed since it was found. */
+  private @Nullable LeakedKey revokeLeaked(Context t, KeyId id, KeyHash hash, LeakAction action, int index) {
+    t.account(); // only the operator (checked by write)
+    StoredKey key = t.tx.key(id).orElse(null);
+    if (key == null) {
+      return null; // deleted meanwhile: the secret matches no key any more
+    }
+    boolean current = key.hash().equals(hash);
+    boolean previous = !current && hash.equals(key.previousHash());
+    if (!current && !previous) {
+      return null; // regenerated meanwhile
+    }
+    if (action == LeakAction.SUSPEND) {
+      if (!key.suspended()) {
+        StoredKey suspended = key.withSuspended(true);
+        t.updateKey(suspended);
+        t.change(ChangeEvent.Type.SUSPENDED, suspended);
+      }
+      t.audit(Action.SUSPEND_KEY, id, key.deviceSerial(), "suspended by the operator: leaked " + (previous ? "previous " : "")
+          + "secret reported" + (key.suspended() ? " (was suspended already)" : ""));
+    } else if (previous) {
+      // the current secret did not leak: end the overlap of the leaked previous one
+      StoredKey ended = new StoredKey(key.id(), key.accountId(), key.deviceSerial(), key.hash(), key.hint(),
+          key.label(), key.createdAt(), key.regeneratedAt(), key.expiresAt(), key.suspended(), key.previousHash(),
+          t.now, key.sealedSecret(), key.ordinal());
+      t.updateKey(ended);
+      t.change(ChangeEvent.Type.EDITED, ended);
+      t.audit(Action.REGENERATE_KEY, id, key.deviceSerial(), "leaked previous secret reported: its overlap ended; the current secret stays");
+    } else {
+      String secret = format.generate();
+      StoredKey regenerated = key.regenerated(hasher.hash(secret), format.hint(secret), seal(id, secret), t.now, t.now);
+      t.updateKey(regenerated);
+      List<KeyHash> affected = new ArrayList<>(List.of(key.hash(), regenerated.hash()));
+      if (key.previousHash() != null) {
+        affected.add(key.previousHash());
+      }
+      t.change(ChangeEvent.Type.REGENERATED, regenerated, affected);
+      t.audit(Action.REGENERATE_KEY, id, key.deviceSerial(), "regenerated by the operator: leaked secret reported and revoked; the new"
+          + " secret was not shown (an admin regenerates the key to give the device a new one)");
+    }
+    return new LeakedKey(index, key.accountId(), key.deviceSerial(), id, action, previous);
+  }
+
   @Override
   public String toString() {
     return "KeyManager[store=" + store + "]";

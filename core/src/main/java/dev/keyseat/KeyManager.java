@@ -378,4 +378,69 @@ public interface KeyManager {
    *     {@link LicensesInUseException#keysToDelete()} says how many
    */
   Account closeAccount(Actor operator, AccountId accountId, boolean deleteKeys);
+  // ---- adoption and leaked keys (operator)
+
+  /**
+   * The operator imports keys from an existing system into an account, without reissuing them: one
+   * batch, in one transaction, all or nothing. Each record names a device and gives the key's
+   * plaintext (a Keyseat key, or one of the {@link Keyseat.Builder#legacyKeyShapes declared legacy
+   * shapes}) or the SHA-256 of it. Imported keys validate, are invalidated and count usage as keys
+   * created here; regenerating one issues a key in Keyseat's format.
+   *
+   * <p>Checks, in order: the request itself ({@link InvalidRequestException} listing every bad
+   * field as {@code records[i].field}: a malformed serial, neither or both of secret and hash, a
+   * plaintext of no accepted shape (never echoed), a hash that is not 64 hexadecimal digits, a
+   * creation time in the future, a bad label or device name, a serial or key repeated within the
+   * request); every device belongs to the account, unless {@code associateDevices} is set, which
+   * associates the missing ones (R2, {@link NotFoundException} naming each); no device has another
+   * key ({@link DeviceAlreadyHasKeyException} naming each, R11); enough licenses are free for the
+   * keys not yet imported ({@link LicenseLimitException} with needed and available: the shortfall,
+   * R1); the serials to associate are free on the platform ({@link AlreadyExistsException}); no key
+   * is in use by another device already ({@link InvalidRequestException}).
+   *
+   * <p><b>Idempotent</b>: a record whose device already has exactly this key (an earlier run
+   * imported it) is reported in {@link ImportResult#alreadyImported()}, not imported again, so a
+   * rerun of an interrupted import continues where it stopped.
+   *
+   * <p><b>Pepper</b>: with a pepper configured the store keeps HMAC-SHA256 of keys, which cannot
+   * be computed from a SHA-256, so records that give a SHA-256 are refused ({@link
+   * InvalidRequestException} saying so); import the plaintext keys instead, which are hashed with
+   * the pepper.
+   *
+   * <p>Audit (R12): one {@code IMPORT_KEYS} entry per imported key and one {@code
+   * ASSOCIATE_DEVICE} entry per associated device, never with a secret or hash; a refusal is one
+   * entry.
+   *
+   * @param operator the operator
+   * @param accountId the open account
+   * @param records 1–1,000 records with distinct serials and keys
+   * @param associateDevices whether to associate devices the account does not have yet, named by
+   *     the record's device name or else its serial
+   * @return the records imported and those already imported, by position in the request
+   * @throws AccessDeniedException if the actor is not the operator (audited)
+   * @throws NotFoundException if the account does not exist or is closed, or a device is missing
+   * @throws InvalidRequestException if a record is malformed, or a hashed record meets a pepper
+   * @throws DeviceAlreadyHasKeyException if a device has another key
+   * @throws LicenseLimitException if the account lacks licenses for the new keys
+   * @throws AlreadyExistsException if a device to associate belongs to another account
+   */
+  ImportResult importKeys(Actor operator, AccountId accountId, List<KeyImport> records, boolean associateDevices);
+
+  /**
+   * The operator's leaked-key response: for each presented secret, finds its key by hash on any
+   * account, regenerates or suspends it per {@code action}, in that account's transaction, audits
+   * it there ({@code REGENERATE_KEY} or {@code SUSPEND_KEY}, detail "leaked"), and returns where it
+   * was found. Secrets of no accepted shape and secrets that match no key are skipped and not
+   * reported; a secret presented twice is handled once. Each key is one transaction: a failure
+   * part-way leaves the keys handled before it handled.
+   *
+   * @param operator the operator
+   * @param secrets 1–1,000 presented secrets, e.g. found by a secret scanner
+   * @param action what to do to each key found
+   * @return the keys found, in the order of the secrets; never a secret
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws InvalidRequestException if the list is null, empty, too long or holds a null, or the
+   *     action is null
+   */
+  List<LeakedKey> revokeLeaked(Actor operator, List<Secret> secrets, LeakAction action);
 }

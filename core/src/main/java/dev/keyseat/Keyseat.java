@@ -12,6 +12,7 @@ import dev.keyseat.validation.KeyValidator;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -46,7 +47,7 @@ public final class Keyseat implements AutoCloseable {
   private Keyseat(Builder b) {
     this.store = b.store;
     this.clock = b.clock;
-    this.format = new KeyFormat(b.prefix, b.random);
+    this.format = new KeyFormat(b.prefix, b.random, b.legacyShapes);
     this.hasher = new KeyHasher(b.pepper);
     this.manager = new DefaultKeyManager(store, clock, format, hasher, b.vault, b.maxOverlap, commits::publish);
   }
@@ -115,6 +116,19 @@ public final class Keyseat implements AutoCloseable {
     return openValidators.size();
   }
 
+  /**
+   * Whether an input is worth hashing: a Keyseat key of this Keyseat's prefix with a valid
+   * checksum, or a key of one of the {@link Builder#legacyKeyShapes declared legacy shapes}. The
+   * validators answer {@code MALFORMED} to everything else. Never throws; for import tools and
+   * scanners that check their input before sending it.
+   *
+   * @param key any input, possibly null
+   * @return whether this Keyseat's validators would hash and look up the input
+   */
+  public boolean isKeyShaped(@Nullable CharSequence key) {
+    return key != null && format.isAccepted(key);
+  }
+
   /** @return the store */
   public KeyStore store() {
     return store;
@@ -139,6 +153,7 @@ public final class Keyseat implements AutoCloseable {
     private @Nullable SecretVault vault;
     private Duration maxOverlap = Duration.ofDays(7);
     private SecureRandom random = new SecureRandom();
+    private List<LegacyKeyShape> legacyShapes = List.of();
 
     private Builder(KeyStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -208,6 +223,29 @@ public final class Keyseat implements AutoCloseable {
      */
     public Builder secureRandom(SecureRandom random) {
       this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Declares the shapes of keys imported from an existing system ({@link KeyManager#importKeys}):
+     * such keys carry no checksum and validate, until they are regenerated, if they have one of
+     * these shapes. Only inputs that are not well-formed Keyseat keys are tried against them, so
+     * native keys validate as fast as without legacy shapes; inputs of no shape stay {@code
+     * MALFORMED} without hashing. Regenerating an imported key issues a key in Keyseat's format.
+     * Replaces shapes declared before; none by default.
+     *
+     * <pre>{@code
+     * Keyseat.builder(store)
+     *     .legacyKeyShapes(LegacyKeyShape.uuid(), LegacyKeyShape.pattern("[0-9a-f]{40}", 40, 40))
+     *     .build();
+     * }</pre>
+     *
+     * @param shapes the shapes, none to accept only Keyseat keys
+     * @return this builder
+     * @throws NullPointerException if {@code shapes} or one of them is null
+     */
+    public Builder legacyKeyShapes(LegacyKeyShape... shapes) {
+      this.legacyShapes = List.of(shapes);
       return this;
     }
 

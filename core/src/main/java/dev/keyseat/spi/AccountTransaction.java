@@ -16,6 +16,14 @@ import java.util.Optional;
  * together at commit. Valid only inside {@link AccountWork#run}. Conditional writes return
  * {@code false} instead of throwing when a uniqueness rule would be broken, and then change nothing.
  * Orderings "by serial" and "by user id" are {@link String#compareTo} orders.
+ *
+ * <p>A conditional write that meets a serial, key id or hash held by another account's
+ * uncommitted transaction may wait for that transaction to end and answer by its outcome, or
+ * return {@code false} at once; it never returns {@code true} while the other may still commit it.
+ * Misuse throws instead of writing: updating the account, inserting a row or appending audit
+ * while the account does not exist, and any {@code update*} of a row the account does not
+ * have throw {@link IllegalStateException}; a row of another account throws {@link
+ * IllegalArgumentException}; a use after the work returned throws {@link IllegalStateException}.
  */
 public interface AccountTransaction {
 
@@ -64,10 +72,19 @@ public interface AccountTransaction {
    */
   boolean insertDevice(Device device);
 
-  /** @param device replaces the stored device of this account with the same serial */
+  /**
+   * @param device replaces the stored device of this account with the same serial
+   * @throws IllegalStateException if the account has no device with that serial
+   */
   void updateDevice(Device device);
 
-  /** Removes the device from this account; its key must have been deleted first. */
+  /**
+   * Removes the device from this account; no effect if absent. The store checks that its key was
+   * deleted first.
+   *
+   * @param serial the device's serial
+   * @throws IllegalStateException if a key is still bound to the device
+   */
   void deleteDevice(String serial);
 
   // keys
@@ -96,21 +113,29 @@ public interface AccountTransaction {
 
   /**
    * @param key a key of this account bound to a device of this account
-   * @return false if the id, the hash or the device's key slot is taken
+   * @return false if the id or a hash is taken (in any account), the device has a key, or the
+   *     device is not a device of this account: the store checks the binding, core need not
    */
   boolean insertKey(StoredKey key);
 
   /**
    * Replaces the key with the same id.
    *
-   * @return false if the new hash is taken by another key or the new device has another key
+   * @param key the new version of a key of this account
+   * @return false if the new hash is taken by another key, the new device has another key or is
+   *     not a device of this account
+   * @throws IllegalStateException if the account has no key with that id
    */
   boolean updateKey(StoredKey key);
 
   /** Deletes the key and its usage; no effect if absent. */
   void deleteKey(KeyId id);
 
-  /** @return recorded usage of a key of this account */
+  /**
+   * @param id a key id
+   * @return recorded usage of a key of this account; {@link KeyUsage#NONE} for a key of another
+   *     account or no key at all
+   */
   KeyUsage usage(KeyId id);
 
   // licenses (grants, the account's license policy, the seat reuse ledger)
@@ -187,7 +212,13 @@ public interface AccountTransaction {
 
   // audit and change feed
 
-  /** Appends an audit entry; the store assigns its sequence. */
+  /**
+   * Appends an audit entry; the store assigns its sequence at commit. Sequences increase within an
+   * account; they may be numbered per account or shared by all accounts, and need not be
+   * contiguous. An entry of a transaction that rolls back is never stored.
+   *
+   * @param entry an entry of this account
+   */
   void appendAudit(AuditEntry entry);
 
   /**

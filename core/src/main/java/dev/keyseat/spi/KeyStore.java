@@ -2,9 +2,12 @@ package dev.keyseat.spi;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.StoreUnavailableException;
+import java.time.Instant;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -17,13 +20,63 @@ import org.jspecify.annotations.Nullable;
  * <p>Implementations are thread-safe. Failures to reach the storage surface as
  * {@link StoreUnavailableException}; exceptions thrown by the work pass through unchanged after
  * rollback.
+ *
+ * <p>What the store checks and what core checks before calling it: the store refuses (returns
+ * {@code false} from a conditional write) only what breaks a uniqueness rule above, and throws for
+ * misuse (writing into a missing account, updating a missing row, writing another account's
+ * rows, deleting a device that still has a key). Every business rule (licenses, roles, closed
+ * accounts) is core's precondition, checked before the store is called.
+ *
+ * <p>Optional parts are declared by {@link #capabilities()}: listing keys ({@link
+ * #forEachKey}), purging the change feed ({@link #purgeChanges}) and notifying other nodes on
+ * commit. The test kit runs the tests of a capability only for stores that declare it.
  */
 public interface KeyStore {
+
+  /** The optional parts of the SPI a store may declare in {@link KeyStore#capabilities()}. */
+  enum Capability {
+    /** {@link KeyStore#forEachKey} lists every stored key (validators may preload their cache). */
+    LISTS_KEYS,
+    /**
+     * The store tells other nodes sharing it that the change feed grew, as soon as a transaction
+     * that appended changes commits (for example with PostgreSQL's {@code NOTIFY}), so their
+     * validators need not wait for the next poll.
+     */
+    NOTIFIES_ON_COMMIT,
+    /** {@link KeyStore#purgeChanges} deletes old change feed entries. */
+    PURGES_CHANGES
+  }
+
+  /**
+   * The optional parts of the SPI this store implements. The default derives them from the
+   * methods the store's class overrides: {@link Capability#LISTS_KEYS} if it overrides {@link
+   * #forEachKey}, {@link Capability#PURGES_CHANGES} if it overrides {@link #purgeChanges}; never
+   * {@link Capability#NOTIFIES_ON_COMMIT}, which a store must declare itself. A store that wraps
+   * another (a forwarding store) answers what the store it wraps answers.
+   *
+   * @return the capabilities, never null
+   */
+  default Set<Capability> capabilities() {
+    Set<Capability> declared = EnumSet.noneOf(Capability.class);
+    try {
+      if (getClass().getMethod("forEachKey", Consumer.class).getDeclaringClass() != KeyStore.class) {
+        declared.add(Capability.LISTS_KEYS);
+      }
+      if (getClass().getMethod("purgeChanges", Instant.class).getDeclaringClass() != KeyStore.class) {
+        declared.add(Capability.PURGES_CHANGES);
+      }
+    } catch (NoSuchMethodException e) {
+      throw new AssertionError("KeyStore declares both methods", e);
+    }
+    return Set.copyOf(declared);
+  }
 
   /**
    * Runs {@code work} atomically and serialized with every other writer of the account, on every
    * node sharing the storage. Either all of its writes become visible together at commit, or none
-   * does (when {@code work} throws). The account need not exist yet: {@link
+   * does (when {@code work} throws): audit entries and change events included, so a refusal that
+   * core audits inside a transaction that then rolls back leaves no audit entry (core audits
+   * refusals in a transaction of their own that commits). The account need not exist yet: {@link
    * AccountTransaction#account()} is then empty and the work may insert it.
    *
    * @param accountId the account whose writers are serialized
@@ -60,8 +113,8 @@ public interface KeyStore {
    * lock: keys changed meanwhile may be seen before or after the change, which the caller
    * reconciles through the change feed, read from a position taken before this call.
    *
-   * <p>Optional: the default throws {@link UnsupportedOperationException}, and preloading is then
-   * refused when the validator is built.
+   * <p>Optional ({@link Capability#LISTS_KEYS}): the default throws {@link
+   * UnsupportedOperationException}, and preloading is then refused when the validator is built.
    *
    * @param action receives each key once
    * @throws StoreUnavailableException if the storage fails
@@ -75,10 +128,17 @@ public interface KeyStore {
    * Reads the change feed.
    *
    * <p>Sequences are <b>gapless and in commit order</b>: each committed event is numbered one
-   * above the event committed before it (a transaction that rolls back uses up no number), and an
-   * event never commits under a lower number than one already visible. So a poller that has read
-   * up to {@code s} has seen every event numbered {@code s} or less, and can never miss one that
-   * commits later. A gap therefore has one meaning: if the first event returned is numbered above
+   * above the event numbered before it (a transaction that rolls back uses up no number); an event
+   * becomes readable only under a number above every number readable before it, so no event ever
+   * appears under a lower number than one already visible; the events of one transaction keep
+   * their order; and an event of a transaction that began after another committed is numbered
+   * above that one's events (events of transactions that overlapped may be numbered in either
+   * order). A store may number events at commit (under a lock held until then) or after commit,
+   * when the feed is read (the JDBC store on PostgreSQL, so that writers of different accounts
+   * share no lock): either way, every event committed before this call returns is readable
+   * through it, and through {@link #latestChangeSequence()}. So a poller that has read up to
+   * {@code s} has seen every event numbered {@code s} or less, and can never miss one that commits
+   * later. A gap therefore has one meaning: if the first event returned is numbered above
    * {@code afterSequence + 1} (or an event above the one before it plus one), the entries in
    * between were purged before the poller read them, for example during a long outage of the
    * poller. It must then forget everything it cached, not just the keys of the events it reads.
@@ -90,14 +150,38 @@ public interface KeyStore {
   List<ChangeEvent> changesSince(long afterSequence, int max);
 
   /**
-   * @return the greatest sequence in the change feed, 0 if nothing was ever appended; purging
-   *     old entries does not lower it
+   * @return the greatest sequence in the change feed, every event committed before this call
+   *     included, 0 if nothing was ever appended; purging old entries does not lower it
    */
   long latestChangeSequence();
 
   /**
+   * Deletes the change feed entries older than {@code cutoff}, from the start of the feed only. An
+   * entry's age counts from the time the store keeps for it: {@link ChangeEvent#at()}, or, for a
+   * store that numbers entries after commit, when it numbered them by its own clock (never
+   * earlier than {@code at}). Every entry at or after the cutoff stays, and so does every entry numbered after
+   * one that stays, so the remaining feed is gapless and a poller that has read up to {@link
+   * #latestChangeSequence()} misses nothing: only a poller whose cursor is before the oldest
+   * remaining entry sees a gap (see {@link #changesSince}). {@link #latestChangeSequence()} is not
+   * lowered, and the next committed event is numbered one above it. Idempotent.
+   *
+   * <p>Optional ({@link Capability#PURGES_CHANGES}): the default throws {@link
+   * UnsupportedOperationException}.
+   *
+   * @param cutoff entries that became readable before this instant may go
+   * @return the number of entries deleted
+   * @throws StoreUnavailableException if the storage fails
+   * @throws UnsupportedOperationException if the store cannot purge its feed
+   */
+  default int purgeChanges(Instant cutoff) {
+    throw new UnsupportedOperationException(getClass().getName() + " cannot purge its change feed");
+  }
+
+  /**
    * Adds usage coalesced in memory: greatest last-used time, summed counts. Deltas for unknown
-   * keys are ignored.
+   * keys are ignored, and so is a delta for a key deleted by a transaction that commits before or
+   * while the batch is written: usage never outlives its key nor reappears on a new key with the
+   * same id. Usage is not part of any account transaction and takes no account's writers' lock.
    *
    * @param batch usage per key
    */

@@ -20,6 +20,7 @@ import dev.keyseat.spi.KeyUsage;
 import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -57,7 +58,9 @@ public final class InMemoryKeyStore implements KeyStore {
   /** Usage of committed keys; absent for keys that do not exist. */
   private final ConcurrentHashMap<KeyId, KeyUsage> usage = new ConcurrentHashMap<>();
   private final Object feedLock = new Object();
+  /** The feed after its purged start: sequence {@code purged + i + 1} sits at index i. */
   private final ArrayList<ChangeEvent> feed = new ArrayList<>();
+  private long purged;
 
   /** Creates an empty store. */
   public InMemoryKeyStore() {}
@@ -144,8 +147,8 @@ public final class InMemoryKeyStore implements KeyStore {
       throw new IllegalArgumentException("max must be positive");
     }
     synchronized (feedLock) {
-      // sequence n sits at index n - 1
-      int from = (int) Math.min(Math.max(afterSequence, 0), feed.size());
+      // sequence n sits at index n - purged - 1
+      int from = (int) Math.min(Math.max(afterSequence - purged, 0), feed.size());
       int to = (int) Math.min((long) from + max, feed.size());
       return List.copyOf(feed.subList(from, to));
     }
@@ -154,7 +157,25 @@ public final class InMemoryKeyStore implements KeyStore {
   @Override
   public long latestChangeSequence() {
     synchronized (feedLock) {
-      return feed.size();
+      return purged + feed.size();
+    }
+  }
+
+  /**
+   * Deletes the entries at the start of the feed whose {@link ChangeEvent#at()} is before {@code
+   * cutoff}, up to the first one that is not: the rest stays gapless.
+   */
+  @Override
+  public int purgeChanges(Instant cutoff) {
+    Objects.requireNonNull(cutoff, "cutoff");
+    synchronized (feedLock) {
+      int n = 0;
+      while (n < feed.size() && feed.get(n).at().isBefore(cutoff)) {
+        n++;
+      }
+      feed.subList(0, n).clear();
+      purged += n;
+      return n;
     }
   }
 
@@ -504,7 +525,8 @@ public final class InMemoryKeyStore implements KeyStore {
     @Override
     public KeyUsage usage(KeyId id) {
       reading();
-      return usage.getOrDefault(id, KeyUsage.NONE);
+      // only a key of this account: another account's key id reads as unused from here
+      return keys.containsKey(id) ? usage.getOrDefault(id, KeyUsage.NONE) : KeyUsage.NONE;
     }
 
     // audit and change feed
@@ -655,7 +677,7 @@ public final class InMemoryKeyStore implements KeyStore {
       if (!changesAppended.isEmpty()) {
         synchronized (feedLock) {
           for (ChangeEvent e : changesAppended) {
-            feed.add(e.withSequence(feed.size() + 1L));
+            feed.add(e.withSequence(purged + feed.size() + 1L));
           }
         }
       }

@@ -3,20 +3,15 @@ package dev.keyseat.inmemory;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyseat.AuditEntry;
-import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.testkit.ForwardingKeyStore;
 import dev.keyseat.testkit.QuotaPropertiesContract;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +23,7 @@ class QuotaPropertiesCatchBrokenStoresTest {
 
   @Test
   void aStoreThatUndercountsKeysBreaksConservation() {
-    assertCaught(() -> withBug("keyCount", (tx, args) -> Math.max(0, tx.keyCount() - 1)),
+    assertCaught(() -> PlantedBugs.withBug("keyCount", (tx, args) -> Math.max(0, tx.keyCount() - 1)),
         "[R3 conservation]", "[R1 quota]");
   }
 
@@ -39,7 +34,7 @@ class QuotaPropertiesCatchBrokenStoresTest {
 
   @Test
   void aStoreThatDropsRefusalsFromTheAuditLogBreaksTheAuditRule() {
-    assertCaught(() -> withBug("appendAudit", (tx, args) -> {
+    assertCaught(() -> PlantedBugs.withBug("appendAudit", (tx, args) -> {
       AuditEntry entry = (AuditEntry) args[0];
       if (entry.outcome() == AuditEntry.Outcome.SUCCESS) {
         tx.appendAudit(entry);
@@ -50,44 +45,12 @@ class QuotaPropertiesCatchBrokenStoresTest {
 
   @Test
   void aStoreThatForgetsMemberRemovalsBreaksTheRoleRule() {
-    assertCaught(() -> withBug("removeMember", (tx, args) -> null), "[R8 roles]");
+    assertCaught(() -> PlantedBugs.withBug("removeMember", (tx, args) -> null), "[R8 roles]");
   }
 
   @Test
   void aStoreThatKeepsDissociatedDevicesBreaksDeviceLeaves() {
-    assertCaught(() -> withBug("deleteDevice", (tx, args) -> null), "[R10 device leaves]");
-  }
-
-  /** What a planted bug does instead of one method of the real transaction. */
-  @FunctionalInterface
-  private interface Bug {
-    Object instead(AccountTransaction real, Object[] args);
-  }
-
-  /** @return the in-memory store whose transactions run {@code bug} instead of {@code method} */
-  private static KeyStore withBug(String method, Bug bug) {
-    return new ForwardingKeyStore(new InMemoryKeyStore(), planting(method, bug));
-  }
-
-  /**
-   * @return a wrapper of transactions that passes every call to the real transaction except those
-   *     of {@code method}, which {@code bug} answers
-   */
-  private static UnaryOperator<AccountTransaction> planting(String method, Bug bug) {
-    if (Arrays.stream(AccountTransaction.class.getMethods()).noneMatch(m -> m.getName().equals(method))) {
-      throw new IllegalArgumentException("AccountTransaction has no method " + method);
-    }
-    return tx -> (AccountTransaction) Proxy.newProxyInstance(AccountTransaction.class.getClassLoader(),
-        new Class<?>[] {AccountTransaction.class}, (proxy, m, args) -> {
-          if (m.getName().equals(method)) {
-            return bug.instead(tx, args);
-          }
-          try {
-            return m.invoke(tx, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
-        });
+    assertCaught(() -> PlantedBugs.withBug("deleteDevice", (tx, args) -> null), "[R10 device leaves]");
   }
 
   private static void assertCaught(Supplier<KeyStore> brokenStore, String... anyOfRules) {
@@ -125,7 +88,7 @@ class QuotaPropertiesCatchBrokenStoresTest {
     }
 
     private StaleIndexStore(Map<KeyHash, StoredKey> seen) {
-      super(new InMemoryKeyStore(), planting("insertKey", (tx, args) -> {
+      super(new InMemoryKeyStore(), PlantedBugs.planting("insertKey", (tx, args) -> {
         StoredKey key = (StoredKey) args[0];
         seen.put(key.hash(), key);
         return tx.insertKey(key);

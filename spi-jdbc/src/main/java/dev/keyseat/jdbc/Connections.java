@@ -1,6 +1,7 @@
 package dev.keyseat.jdbc;
 
 import dev.keyseat.StoreUnavailableException;
+import dev.keyseat.jdbc.Dialect.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -28,50 +29,59 @@ final class Connections {
   enum Mode {
     /**
      * An account transaction: auto-commit off, READ COMMITTED (what makes the account row lock
-     * protect the reads after it), retried; a connection failing during commit leaves the outcome
-     * unknown.
+     * protect the reads after it), the lock timeout, retried; a connection failing during commit
+     * leaves the outcome unknown.
      */
-    WRITE(Isolation.READ_COMMITTED, true, true, true),
+    WRITE(Level.READ_COMMITTED, true, true, true, true, false),
     /** A read-only REPEATABLE READ snapshot of an account, retried. */
-    SNAPSHOT(Isolation.SNAPSHOT, true, true, true),
+    SNAPSHOT(Level.SNAPSHOT, true, true, true, false, false),
     /**
      * One statement in the pool's own mode: a single round trip where the pool hands out
      * auto-commit connections, else a transaction committed at once; retried.
      */
-    STATEMENT(Isolation.POOLED, false, true, false),
-    /** A short transaction of its own at the pool's isolation (usage flush, feed purge), retried. */
-    BATCH(Isolation.POOLED, true, true, true),
+    STATEMENT(Level.POOLED, false, true, false, false, false),
+    /**
+     * A short transaction of its own at the pool's isolation with the lock timeout (usage flush,
+     * feed purge), retried.
+     */
+    BATCH(Level.POOLED, true, true, true, true, false),
+    /**
+     * Numbering the change feed (PostgreSQL): READ COMMITTED, so that the statement after the
+     * counter lock sees every commit before it; the lock timeout; and the idle-in-transaction
+     * timeout, so that a reader cut off while it holds the counter row loses its session after
+     * that long instead of keeping every node's feed waiting. Retried; a failed commit numbered
+     * nothing, which the next reader does.
+     */
+    FEED(Level.READ_COMMITTED, true, true, false, true, true),
     /**
      * A transaction of its own, so that the driver reads a large result through a cursor in
      * pages ({@code forEachKey}). Not retried: what was passed on would be passed again. A read,
      * so a failed commit changes nothing.
      */
-    STREAM(Isolation.POOLED, true, false, false),
+    STREAM(Level.POOLED, true, false, false, false, false),
     /**
      * The builder's start: recognise the database and check the schema on one connection, in
      * transactions the work ends itself. Not retried; failures report that the database could not
      * be reached.
      */
-    START(Isolation.POOLED, true, false, false);
+    START(Level.POOLED, true, false, false, false, false);
 
-    private final Isolation isolation;
+    private final Level level;
     private final boolean ownTransaction;
     private final boolean retried;
     private final boolean commitOutcomeUnknown;
+    private final boolean lockTimeout;
+    private final boolean idleTimeout;
 
-    Mode(Isolation isolation, boolean ownTransaction, boolean retried, boolean commitOutcomeUnknown) {
-      this.isolation = isolation;
+    Mode(Level level, boolean ownTransaction, boolean retried, boolean commitOutcomeUnknown, boolean lockTimeout,
+        boolean idleTimeout) {
+      this.level = level;
       this.ownTransaction = ownTransaction;
       this.retried = retried;
       this.commitOutcomeUnknown = commitOutcomeUnknown;
+      this.lockTimeout = lockTimeout;
+      this.idleTimeout = idleTimeout;
     }
-  }
-
-  private enum Isolation {
-    /** Whatever the pool's connections have. */
-    POOLED,
-    READ_COMMITTED,
-    SNAPSHOT
   }
 
   /** Work on a prepared connection; the helper ends the transaction. */
@@ -85,23 +95,26 @@ final class Connections {
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
+  private final long lockTimeoutMillis;
 
-  Connections(DataSource dataSource, Dialect dialect, int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+  Connections(DataSource dataSource, Dialect dialect, int maxAttempts, Duration initialBackoff, Duration maxBackoff,
+      Duration lockTimeout) {
     this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
     this.dialect = Objects.requireNonNull(dialect, "dialect");
     this.maxAttempts = maxAttempts;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
+    this.lockTimeoutMillis = Math.max(1, lockTimeout.toMillis());
   }
 
   Dialect dialect() {
     return dialect;
   }
 
-  /** @return e.g. {@code PostgreSQL, attempts=3} */
+  /** @return e.g. {@code PostgreSQL, attempts=3, lockTimeout=5000ms} */
   @Override
   public String toString() {
-    return dialect + ", attempts=" + maxAttempts;
+    return dialect + ", attempts=" + maxAttempts + ", lockTimeout=" + lockTimeoutMillis + "ms";
   }
 
   /**
@@ -117,7 +130,7 @@ final class Connections {
     int attempts = mode.retried ? maxAttempts : 1;
     for (int n = 1; ; n++) {
       try {
-        return attempt(dataSource, dialect, mode, work);
+        return attempt(dataSource, dialect, mode, lockTimeoutMillis, work);
       } catch (SqlFailure f) {
         SQLException e = f.sqlException();
         if (n < attempts && dialect.isRetriable(e)) {
@@ -139,7 +152,7 @@ final class Connections {
    */
   static <T> T atStart(DataSource dataSource, SqlWork<T> work) {
     try {
-      return attempt(dataSource, null, Mode.START, work);
+      return attempt(dataSource, null, Mode.START, 0, work);
     } catch (SqlFailure f) {
       SQLException e = f.sqlException();
       throw new StoreUnavailableException("JDBC key store: cannot reach the database to start (SQLState "
@@ -148,7 +161,8 @@ final class Connections {
   }
 
   /** One attempt; SQL failures leave as {@link SqlFailure}. */
-  private static <T> T attempt(DataSource dataSource, @Nullable Dialect dialect, Mode mode, SqlWork<T> work) {
+  private static <T> T attempt(DataSource dataSource, @Nullable Dialect dialect, Mode mode, long lockTimeoutMillis,
+      SqlWork<T> work) {
     Connection c = connect(dataSource);
     boolean restoreAutoCommit = false;
     int restoreIsolation = -1;
@@ -157,9 +171,9 @@ final class Connections {
         restoreAutoCommit = true;
         c.setAutoCommit(false);
       }
-      if (mode.isolation != Isolation.POOLED) {
-        restoreIsolation = Objects.requireNonNull(dialect, "dialect")
-            .begin(c, mode.isolation == Isolation.SNAPSHOT);
+      if (mode.level != Level.POOLED || mode.lockTimeout) {
+        restoreIsolation = Objects.requireNonNull(dialect, "dialect").begin(c, mode.level,
+            mode.lockTimeout ? lockTimeoutMillis : 0, mode.idleTimeout ? lockTimeoutMillis : 0);
       }
       T result = work.run(c);
       commit(c, mode);

@@ -1,8 +1,8 @@
 package dev.keyseat.jdbc;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Locale;
 import java.util.Set;
 
@@ -28,13 +28,20 @@ abstract class Dialect {
    * transaction (PostgreSQL), so that conditional writes must avoid it.
    */
   final boolean statementLevelRollback;
+  /**
+   * True if writers insert feed rows unnumbered and feed readers number the committed ones
+   * (PostgreSQL: no lock shared by all accounts in the commit path); false if a writer numbers its
+   * rows from the counter row as its last step and holds that row until it commits (H2, one node).
+   */
+  final boolean numbersFeedAfterCommit;
   /** SQLStates of a transaction the database rolled back for a reason that a retry may not meet. */
   private final Set<String> retriableStates;
   /** Vendor error codes of the same. */
   private final Set<Integer> retriableCodes;
 
   private Dialect(String name, String file, String conflictClause, String upsertMember,
-      boolean statementLevelRollback, Set<String> retriableStates, Set<Integer> retriableCodes) {
+      boolean statementLevelRollback, boolean numbersFeedAfterCommit, Set<String> retriableStates,
+      Set<Integer> retriableCodes) {
     this.name = name;
     this.schemaResource = "migration/" + file + "/V1__keyseat_schema.sql";
     this.dropResource = "drop-" + file + ".sql";
@@ -43,6 +50,7 @@ abstract class Dialect {
     this.insertKey = Sql.INSERT_KEY + conflictClause;
     this.upsertMember = upsertMember;
     this.statementLevelRollback = statementLevelRollback;
+    this.numbersFeedAfterCommit = numbersFeedAfterCommit;
     this.retriableStates = retriableStates;
     this.retriableCodes = retriableCodes;
   }
@@ -62,15 +70,30 @@ abstract class Dialect {
     };
   }
 
+  /** The isolation a transaction asks for. */
+  enum Level {
+    /** Whatever the pool's connections have. */
+    POOLED,
+    /** What makes the account row lock protect the reads after it; each statement sees the latest commits. */
+    READ_COMMITTED,
+    /** A read-only REPEATABLE READ snapshot. */
+    SNAPSHOT
+  }
+
   /**
-   * Starts the transaction on a connection whose auto-commit is off.
+   * Starts the transaction on a connection whose auto-commit is off, in one round trip.
    *
    * @param c the connection
-   * @param snapshot true for a read-only REPEATABLE READ snapshot, false for an account
-   *     transaction at READ COMMITTED
+   * @param level the isolation
+   * @param lockTimeoutMillis how long a statement waits for a lock before failing (PostgreSQL
+   *     55P03, retried), for this transaction only on PostgreSQL and for the session on H2; 0 to
+   *     leave the connection's setting
+   * @param idleTimeoutMillis PostgreSQL only: the server ends the session if the client leaves the
+   *     transaction idle this long (so that a stalled client cannot keep its locks); 0 to leave the
+   *     connection's setting
    * @return the isolation level to restore when the connection is handed back, or -1
    */
-  abstract int begin(Connection c, boolean snapshot) throws SQLException;
+  abstract int begin(Connection c, Level level, long lockTimeoutMillis, long idleTimeoutMillis) throws SQLException;
 
   /** @return whether the transaction was rolled back for a reason that a retry may not meet */
   final boolean isRetriable(SQLException e) {
@@ -102,6 +125,8 @@ abstract class Dialect {
   static final class Postgres extends Dialect {
     private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
     private static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    private static final String LOCK_TIMEOUT = "SET LOCAL lock_timeout = ";
+    private static final String IDLE_TIMEOUT = "SET LOCAL idle_in_transaction_session_timeout = ";
     /** serialization_failure, deadlock_detected, lock_not_available (lock_timeout). */
     private static final Set<String> RETRIABLE = Set.of("40001", "40P01", "55P03");
 
@@ -109,15 +134,28 @@ abstract class Dialect {
       super("PostgreSQL", "postgresql", " ON CONFLICT DO NOTHING",
           "INSERT INTO keyseat_member (account_id, user_id, role) VALUES (?, ?, ?)"
               + " ON CONFLICT (account_id, user_id) DO UPDATE SET role = EXCLUDED.role",
-          false, RETRIABLE, Set.of());
+          false, true, RETRIABLE, Set.of());
     }
 
     @Override
-    int begin(Connection c, boolean snapshot) throws SQLException {
+    int begin(Connection c, Level level, long lockTimeoutMillis, long idleTimeoutMillis) throws SQLException {
       // Scoped to this transaction: nothing to restore, and READ COMMITTED is what makes the row
       // lock protect the reads that follow it, whatever the pool's default isolation is.
-      try (PreparedStatement ps = c.prepareStatement(snapshot ? SNAPSHOT : READ_COMMITTED)) {
-        ps.execute();
+      StringBuilder sql = new StringBuilder(switch (level) {
+        case POOLED -> "";
+        case READ_COMMITTED -> READ_COMMITTED;
+        case SNAPSHOT -> SNAPSHOT;
+      });
+      if (lockTimeoutMillis > 0) {
+        sql.append(sql.isEmpty() ? "" : "; ").append(LOCK_TIMEOUT).append(lockTimeoutMillis);
+      }
+      if (idleTimeoutMillis > 0) {
+        sql.append(sql.isEmpty() ? "" : "; ").append(IDLE_TIMEOUT).append(idleTimeoutMillis);
+      }
+      if (!sql.isEmpty()) {
+        try (Statement st = c.createStatement()) {
+          st.execute(sql.toString());
+        }
       }
       return -1;
     }
@@ -138,12 +176,21 @@ abstract class Dialect {
     H2() {
       super("H2", "h2", "",
           "MERGE INTO keyseat_member (account_id, user_id, role) KEY (account_id, user_id) VALUES (?, ?, ?)",
-          true, RETRIABLE, RETRIABLE_CODES);
+          true, false, RETRIABLE, RETRIABLE_CODES);
     }
 
     @Override
-    int begin(Connection c, boolean snapshot) throws SQLException {
-      int wanted = snapshot ? Connection.TRANSACTION_REPEATABLE_READ : Connection.TRANSACTION_READ_COMMITTED;
+    int begin(Connection c, Level level, long lockTimeoutMillis, long idleTimeoutMillis) throws SQLException {
+      if (lockTimeoutMillis > 0) {
+        // A session setting in H2 (neither committed nor rolled back); every store transaction sets it.
+        try (Statement st = c.createStatement()) {
+          st.execute("SET LOCK_TIMEOUT " + lockTimeoutMillis);
+        }
+      }
+      if (level == Level.POOLED) {
+        return -1;
+      }
+      int wanted = level == Level.SNAPSHOT ? Connection.TRANSACTION_REPEATABLE_READ : Connection.TRANSACTION_READ_COMMITTED;
       int current = c.getTransactionIsolation();
       if (current == wanted) {
         return -1;

@@ -51,18 +51,34 @@ import org.slf4j.LoggerFactory;
  * {@code locations("classpath:dev/keyseat/jdbc/migration/postgresql")}), or let
  * {@link Builder#createSchemaIfMissing} do it.
  *
- * <p><b>Change feed.</b> A transaction that appended key changes takes the next sequence numbers
- * from the single row of {@code keyseat_change_seq} as its last statement and keeps that row locked
- * until it commits. Numbers are therefore gapless and in commit order: a poller that has read up
- * to {@code s} has seen every change numbered below {@code s}, and never misses one committed late
- * under a lower number. A gap (a first entry above {@code cursor + 1}) can only mean that
+ * <p><b>Change feed.</b> On PostgreSQL a transaction inserts its feed rows without a number and
+ * touches no row shared by all accounts, so writers of different accounts never wait for each
+ * other. Every feed read ({@link #changesSince}, {@link #latestChangeSequence()}) on any node first
+ * numbers the committed rows still without one, in a short transaction of its own serialized by
+ * the single row of {@code keyseat_change_seq}, which only numbering locks; a probe of a partial
+ * index makes it free when nothing waits. Its numbering statement runs after that lock is
+ * granted, so at READ COMMITTED it sees every row committed before, and a row committed later gets
+ * a number above every number any poller has read. Numbers are therefore gapless, a poller that
+ * has read up to {@code s} has seen every change numbered below {@code s}, and never misses one
+ * committed later; a transaction left open anywhere delays no one's numbering but its own. On H2
+ * (one node) a transaction takes its numbers from that row as its last statement and keeps it
+ * locked until it commits. A gap (a first entry above {@code cursor + 1}) can only mean that
  * {@link #purgeChanges()} removed entries the poller never read, so it must drop its whole cache.
- * {@link #latestChangeSequence()} reads the counter, which purging does not lower. The price:
- * commits that carry key changes are serialized across accounts for one insert and the commit.
+ * {@link #latestChangeSequence()} reads the counter, which purging does not lower.
+ *
+ * <p><b>Locks.</b> Each account transaction starts by locking its account row; other rows it
+ * writes belong to that account (keys, devices, audit) or are inserted (feed rows), so only
+ * writers of the same account, or of the same device serial or key hash, ever wait for each
+ * other, and for at most {@link Builder#lockTimeout}. The license check reads the key count kept
+ * on the account row ({@code key_count}, changed in the same transaction), never a count of keys.
+ * Usage flushes lock key rows in key order without waiting ({@code SKIP LOCKED}) and wait only
+ * for a row held elsewhere while holding no other, so they cannot deadlock with account
+ * transactions.
  *
  * <p><b>Audit and usage.</b> Audit entries are numbered per account under the account's row lock.
- * {@link #recordUsage} coalesces its batch per key and updates the key rows in key order, in one
- * JDBC batch and transaction; deltas for deleted keys update nothing.
+ * {@link #recordUsage} coalesces its batch per key and updates the key rows in key order, 100 keys
+ * per transaction, a key held by an account transaction just then in a transaction of its own
+ * once that one ends; deltas for deleted keys update nothing.
  *
  * <p><b>Failures.</b> A transaction that the database rolled back because of a deadlock or a
  * serialization failure is run again, up to {@link Builder#maxAttempts} times with exponential
@@ -75,18 +91,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class JdbcKeyStore implements KeyStore {
   private static final Logger log = LoggerFactory.getLogger(JdbcKeyStore.class);
-  private static final int USAGE_BATCH = 500;
   private static final int LISTING_FETCH = 1000;
   private static final Object SCHEMA_LOCK = new Object();
 
   private final Connections connections;
   private final Duration changeRetention;
   private final Clock clock;
+  /** Whether writers number their feed rows under the counter lock (H2) or readers do (PostgreSQL). */
+  private final boolean numberFeedAtCommit;
 
   private JdbcKeyStore(Builder b, Dialect dialect) {
-    this.connections = new Connections(b.dataSource, dialect, b.maxAttempts, b.initialBackoff, b.maxBackoff);
+    this.connections = new Connections(b.dataSource, dialect, b.maxAttempts, b.initialBackoff, b.maxBackoff,
+        b.lockTimeout);
     this.changeRetention = b.changeRetention;
     this.clock = b.clock;
+    this.numberFeedAtCommit = b.numberFeedAtCommit || !dialect.numbersFeedAfterCommit;
   }
 
   /**
@@ -94,7 +113,7 @@ public final class JdbcKeyStore implements KeyStore {
    *
    * @param dataSource the host's pooled data source, pointing at a PostgreSQL or H2 database
    * @return a builder with the defaults: no schema creation, 3 attempts, backoff from 10 ms to
-   *     200 ms, change feed retention of 7 days, the system clock
+   *     200 ms, a lock timeout of 5 s, change feed retention of 7 days, the system clock
    * @throws NullPointerException if {@code dataSource} is null
    */
   public static Builder builder(DataSource dataSource) {
@@ -120,7 +139,7 @@ public final class JdbcKeyStore implements KeyStore {
   /** The work of an account transaction on its prepared connection; the helper commits. */
   private <T> T account(Connection c, AccountId accountId, AccountWork<T> work, boolean writable)
       throws SQLException {
-    JdbcTransaction tx = new JdbcTransaction(dialect(), c, accountId, writable);
+    JdbcTransaction tx = new JdbcTransaction(dialect(), c, accountId, writable, numberFeedAtCommit, clock);
     T result;
     try {
       result = work.run(tx);
@@ -187,6 +206,7 @@ public final class JdbcKeyStore implements KeyStore {
     if (max < 1) {
       throw new IllegalArgumentException("max must be positive");
     }
+    numberCommittedChanges();
     return connections.inTransaction(Mode.STATEMENT, "change feed read", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.CHANGES_SINCE)) {
         ps.setLong(1, Math.max(afterSequence, 0));
@@ -204,7 +224,68 @@ public final class JdbcKeyStore implements KeyStore {
 
   @Override
   public long latestChangeSequence() {
-    return connections.inTransaction(Mode.STATEMENT, "change feed read", JdbcKeyStore::latest);
+    if (numberFeedAtCommit) {
+      return connections.inTransaction(Mode.STATEMENT, "change feed read", JdbcKeyStore::latest);
+    }
+    long[] state = feedState();
+    return state[1] == 0 ? state[0] : number();
+  }
+
+  /**
+   * Before a feed read (PostgreSQL): numbers the changes committed so far, if any await their
+   * number. Cheap when none does: one probe of a partial index.
+   */
+  private void numberCommittedChanges() {
+    if (!numberFeedAtCommit && feedState()[1] != 0) {
+      number();
+    }
+  }
+
+  /** @return the counter and 1 if changes await their number, else 0 */
+  private long[] feedState() {
+    return connections.inTransaction(Mode.STATEMENT, "change feed read", c -> {
+      try (PreparedStatement ps = c.prepareStatement(Sql.FEED_STATE); ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException(Sql.NO_FEED_COUNTER, "55000");
+        }
+        return new long[] {rs.getLong(1), rs.getInt(2)};
+      }
+    });
+  }
+
+  /**
+   * Numbers every committed unnumbered change, under the counter row's lock, which only this step
+   * takes: one feed reader at a time, on any node, in a short transaction that writers never wait
+   * for. The numbering statement runs after the lock is granted, so at READ COMMITTED it sees every
+   * change committed before, the previous numbering included: numbers stay gapless, and a change
+   * committed later gets a number above every number a poller could have read.
+   *
+   * @return the counter after numbering
+   */
+  private long number() {
+    Instant now = clock.instant();
+    return connections.inTransaction(Mode.FEED, "change feed numbering", c -> {
+      long last;
+      try (PreparedStatement ps = c.prepareStatement(Sql.LOCK_COUNTER); ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new SQLException(Sql.NO_FEED_COUNTER, "55000");
+        }
+        last = rs.getLong(1);
+      }
+      int numbered;
+      try (PreparedStatement ps = c.prepareStatement(Sql.NUMBER_CHANGES)) {
+        ps.setLong(1, last);
+        Columns.setInstant(ps, 2, now);
+        numbered = ps.executeUpdate();
+      }
+      if (numbered > 0) {
+        try (PreparedStatement ps = c.prepareStatement(Sql.SET_COUNTER)) {
+          ps.setLong(1, last + numbered);
+          ps.executeUpdate();
+        }
+      }
+      return last + numbered;
+    });
   }
 
   private static long latest(Connection c) throws SQLException {
@@ -217,18 +298,35 @@ public final class JdbcKeyStore implements KeyStore {
   }
 
   /**
-   * Deletes change feed entries older than the {@linkplain Builder#changeRetention retention}.
-   * Call it now and then (e.g. hourly, from one node or all: it is idempotent). Only the start of
-   * the feed goes: an old entry numbered after a recent one (the nodes' clocks disagreed) stays
-   * until that one is old too, so the remaining entries stay gapless. A node whose cursor points
-   * before the oldest remaining entry sees a gap in the sequence and must drop its whole cache.
-   * {@link #latestChangeSequence()} is not affected.
+   * Deletes change feed entries numbered longer ago than the {@linkplain Builder#changeRetention
+   * retention}. An entry's age counts from when it got its number, which is after its transaction
+   * committed (PostgreSQL: by the first feed reader after the commit; H2: at the commit), never from
+   * when the call that wrote it started: however long a transaction ran, its entries are kept for
+   * the whole retention after they became readable, and entries not yet numbered are never
+   * deleted. Call it now and then (e.g. hourly, from one node or all: it is idempotent). Only the
+   * start of the feed goes: an old entry numbered after a recent one (the nodes' clocks disagreed)
+   * stays until that one is old too, so the remaining entries stay gapless. A node whose cursor
+   * points before the oldest remaining entry sees a gap in the sequence and must drop its whole
+   * cache. {@link #latestChangeSequence()} is not affected.
    *
    * @return the number of entries deleted
    * @throws StoreUnavailableException if the database fails
    */
   public int purgeChanges() {
-    Instant cutoff = clock.instant().minus(changeRetention);
+    return purgeChanges(clock.instant().minus(changeRetention));
+  }
+
+  /**
+   * Deletes change feed entries older than {@code cutoff}, from the start of the feed only, as
+   * {@link #purgeChanges()} does for the retention's cutoff.
+   *
+   * @param cutoff entries whose time is before it may go
+   * @return the number of entries deleted
+   * @throws StoreUnavailableException if the database fails
+   */
+  @Override
+  public int purgeChanges(Instant cutoff) {
+    Objects.requireNonNull(cutoff, "cutoff");
     return connections.inTransaction(Mode.BATCH, "change feed purge", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.PURGE_CHANGES)) {
         Columns.setInstant(ps, 1, cutoff);
@@ -246,7 +344,7 @@ public final class JdbcKeyStore implements KeyStore {
     if (batch.isEmpty()) {
       return;
     }
-    // Coalesce per key, then write in key order so that concurrent flushes lock rows in one order.
+    // Coalesce per key, then write in key order: concurrent flushes lock rows in one order.
     Map<String, UsageDelta> merged = new LinkedHashMap<>();
     for (UsageDelta d : batch) {
       merged.merge(d.keyId().value(), d, (a, b) -> new UsageDelta(a.keyId(),
@@ -254,31 +352,69 @@ public final class JdbcKeyStore implements KeyStore {
     }
     List<UsageDelta> ordered = new ArrayList<>(merged.values());
     ordered.sort(Comparator.comparing(d -> d.keyId().value()));
-    connections.inTransaction(Mode.BATCH, "usage flush", c -> {
-      try (PreparedStatement ps = c.prepareStatement(Sql.RECORD_USAGE)) {
-        int pending = 0;
-        for (UsageDelta d : ordered) {
-          Columns.setInstant(ps, 1, d.lastUsedAt());
-          Columns.setInstant(ps, 2, d.lastUsedAt());
-          ps.setLong(3, d.count());
-          ps.setString(4, d.keyId().value());
-          ps.addBatch();
-          if (++pending == USAGE_BATCH) {
-            ps.executeBatch();
-            pending = 0;
+    for (int from = 0; from < ordered.size(); from += Sql.IN_LIST) {
+      List<UsageDelta> chunk = ordered.subList(from, Math.min(ordered.size(), from + Sql.IN_LIST));
+      List<UsageDelta> skipped = connections.inTransaction(Mode.BATCH, "usage flush", c -> flushFree(c, chunk));
+      for (UsageDelta d : skipped) {
+        // Held by an account transaction just now (or deleted): wait for it holding no other row.
+        connections.inTransaction(Mode.BATCH, "usage flush", c -> {
+          try (PreparedStatement ps = c.prepareStatement(Sql.RECORD_USAGE)) {
+            bindUsage(ps, d);
+            ps.executeUpdate();
           }
-        }
-        if (pending > 0) {
-          ps.executeBatch();
-        }
+          return null;
+        });
       }
-      return null;
-    });
+    }
   }
 
   /**
-   * One statement: each account row with the count of its keys, from the statement's snapshot, in
-   * account id order ({@code "C"} collation on PostgreSQL, Java's order on H2); no lock.
+   * Locks the chunk's keys that no transaction holds, in key order and without waiting, and
+   * updates them: a flush never waits for a row while it holds another, so it cannot deadlock with
+   * an account transaction, whatever order that one locks its keys in.
+   *
+   * @return the deltas of the keys it could not lock (held elsewhere, or deleted)
+   */
+  private static List<UsageDelta> flushFree(Connection c, List<UsageDelta> chunk) throws SQLException {
+    java.util.Set<String> locked = new java.util.HashSet<>();
+    try (PreparedStatement ps = c.prepareStatement(Sql.LOCK_FREE_KEYS)) {
+      for (int i = 0; i < Sql.IN_LIST; i++) {
+        ps.setString(i + 1, chunk.get(Math.min(i, chunk.size() - 1)).keyId().value());
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          locked.add(rs.getString(1));
+        }
+      }
+    }
+    List<UsageDelta> skipped = new ArrayList<>();
+    try (PreparedStatement ps = c.prepareStatement(Sql.RECORD_USAGE)) {
+      int pending = 0;
+      for (UsageDelta d : chunk) {
+        if (!locked.contains(d.keyId().value())) {
+          skipped.add(d);
+          continue;
+        }
+        bindUsage(ps, d);
+        ps.addBatch();
+        pending++;
+      }
+      if (pending > 0) {
+        ps.executeBatch();
+      }
+    }
+    return skipped;
+  }
+
+  private static void bindUsage(PreparedStatement ps, UsageDelta d) throws SQLException {
+    Columns.setInstant(ps, 1, d.lastUsedAt());
+    Columns.setInstant(ps, 2, d.lastUsedAt());
+    ps.setLong(3, d.count());
+    ps.setString(4, d.keyId().value());
+  }
+
+  /**
+   * One statement: each account row with the count of its keys kept on it, in account id order ({@code "C"} collation on PostgreSQL, Java's order on H2); no lock.
    */
   @Override
   public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
@@ -321,7 +457,9 @@ public final class JdbcKeyStore implements KeyStore {
     private Duration initialBackoff = Duration.ofMillis(10);
     private Duration maxBackoff = Duration.ofMillis(200);
     private Duration changeRetention = Duration.ofDays(7);
+    private Duration lockTimeout = Duration.ofSeconds(5);
     private Clock clock = Clock.systemUTC();
+    private boolean numberFeedAtCommit;
 
     private Builder(DataSource dataSource) {
       this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -378,6 +516,40 @@ public final class JdbcKeyStore implements KeyStore {
       }
       this.initialBackoff = initial;
       this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * How long a statement of the store's transactions waits for a row lock before the
+     * transaction fails: account transactions waiting for another writer of the same account
+     * (a client that stalls in its transaction, for example), usage flushes and feed numbering.
+     * A timed-out transaction is rolled back and retried like a deadlock, up to {@link
+     * #maxAttempts}, then fails with {@link StoreUnavailableException}. PostgreSQL: {@code SET
+     * LOCAL lock_timeout}, for the store's transaction only; the numbering transaction also gets
+     * it as {@code idle_in_transaction_session_timeout}, so that a node cut off while numbering
+     * loses its session instead of holding the feed. H2: the session's {@code LOCK_TIMEOUT}.
+     * Writers of different accounts never wait for each other's locks. Default 5 seconds.
+     *
+     * @param timeout from 1 millisecond to 10 minutes
+     * @return this builder
+     * @throws NullPointerException if {@code timeout} is null
+     * @throws IllegalArgumentException if {@code timeout} is out of range
+     */
+    public Builder lockTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "timeout");
+      if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException("lock timeout must be between 1 ms and 10 minutes, was " + timeout);
+      }
+      this.lockTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * For measurements in this package only: numbers the feed under the counter lock at commit on
+     * PostgreSQL too (the store's scheme before 0.1.0, which serializes commits across accounts).
+     */
+    Builder numberFeedAtCommit(boolean atCommit) {
+      this.numberFeedAtCommit = atCommit;
       return this;
     }
 
@@ -477,7 +649,8 @@ public final class JdbcKeyStore implements KeyStore {
     @Override
     public String toString() {
       return "JdbcKeyStore.Builder[createSchemaIfMissing=" + createSchemaIfMissing + ", maxAttempts=" + maxAttempts
-          + ", backoff=" + initialBackoff + ".." + maxBackoff + ", changeRetention=" + changeRetention + "]";
+          + ", backoff=" + initialBackoff + ".." + maxBackoff + ", lockTimeout=" + lockTimeout + ", changeRetention="
+          + changeRetention + "]";
     }
   }
 

@@ -25,6 +25,8 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.sql.Savepoint;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -33,10 +35,12 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One account transaction on one connection. The account row is locked when the transaction
- * starts (or read without a lock for a snapshot). Audit entries and change events are kept in
- * memory and written by {@link #flush()} just before commit: audit entries numbered after the
- * account's last one, change events after the feed's last one, under the feed lock that is held
- * only between that point and the commit.
+ * starts (or read without a lock for a snapshot), with its key count. Audit entries, change events
+ * and the net change of the key count are kept in memory and written by {@link #flush()} just
+ * before commit: audit entries numbered after the account's last one; change events either
+ * unnumbered, for feed readers to number once committed (PostgreSQL), or numbered after the feed's
+ * last one under the counter lock, held only between that point and the commit (H2); the key count
+ * on the account row, which this transaction holds locked.
  *
  * <p>A failed statement poisons the transaction: every later call fails the same way, and the
  * store rolls back.
@@ -46,7 +50,13 @@ final class JdbcTransaction implements AccountTransaction {
   private final Connection c;
   private final AccountId accountId;
   private final boolean writable;
+  private final boolean numberAtCommit;
+  private final Clock clock;
   private @Nullable Account account;
+  /** The account's key count as read with its row. */
+  private int storedKeyCount;
+  /** Keys inserted minus keys deleted by this transaction. */
+  private int keyDelta;
   private boolean open = true;
   private @Nullable SQLException failure;
   private final List<AuditEntry> pendingAudit = new ArrayList<>();
@@ -71,13 +81,23 @@ final class JdbcTransaction implements AccountTransaction {
    * Locks (or, for a snapshot, reads) the account row.
    *
    * @param writable false for a read-only snapshot whose writes throw
+   * @param numberAtCommit true to number change events under the counter lock as the last step,
+   *     false to leave them to the feed readers
+   * @param clock the time written as {@code numbered_at} when numbering at commit
    */
-  JdbcTransaction(Dialect dialect, Connection c, AccountId accountId, boolean writable) {
+  JdbcTransaction(Dialect dialect, Connection c, AccountId accountId, boolean writable, boolean numberAtCommit,
+      Clock clock) {
     this.dialect = dialect;
     this.c = c;
     this.accountId = accountId;
     this.writable = writable;
-    this.account = queryOne(writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT, byAccount(), Columns::account).orElse(null);
+    this.numberAtCommit = numberAtCommit;
+    this.clock = clock;
+    queryOne(writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT, byAccount(), rs -> {
+      account = Columns.account(rs);
+      storedKeyCount = rs.getInt(6);
+      return account;
+    });
   }
 
   /** Ends the work: later calls throw {@link IllegalStateException}. */
@@ -93,46 +113,79 @@ final class JdbcTransaction implements AccountTransaction {
   /** Writes the pending audit entries and change events; the caller commits next. */
   void flush() throws SQLException {
     if (!pendingAudit.isEmpty()) {
+      long seq;
+      try (PreparedStatement ps = c.prepareStatement(Sql.LAST_AUDIT_SEQ)) {
+        Columns.setText(ps, 1, accountId.value());
+        try (var rs = ps.executeQuery()) {
+          rs.next();
+          seq = rs.getLong(1);
+        }
+      }
       try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_AUDIT)) {
         for (AuditEntry e : pendingAudit) {
           Columns.setText(ps, 1, accountId.value());
-          Columns.setInstant(ps, 2, e.at());
-          Columns.setText(ps, 3, e.actor());
-          Columns.setText(ps, 4, e.action().name());
-          Columns.setText(ps, 5, e.keyId() == null ? null : e.keyId().value());
-          Columns.setText(ps, 6, e.deviceSerial());
-          Columns.setText(ps, 7, e.outcome().name());
-          Columns.setText(ps, 8, e.detail());
-          Columns.setText(ps, 9, accountId.value());
+          ps.setLong(2, ++seq);
+          Columns.setInstant(ps, 3, e.at());
+          Columns.setText(ps, 4, e.actor());
+          Columns.setText(ps, 5, e.action().name());
+          Columns.setText(ps, 6, e.keyId() == null ? null : e.keyId().value());
+          Columns.setText(ps, 7, e.deviceSerial());
+          Columns.setText(ps, 8, e.outcome().name());
+          Columns.setText(ps, 9, e.detail());
           ps.addBatch();
         }
         ps.executeBatch();
       }
     }
-    if (!pendingChanges.isEmpty()) {
-      int n = pendingChanges.size();
-      // The feed lock: from here to commit, other writers of the feed wait. So numbers are taken
-      // in commit order and a poller that has seen number s has seen every number below s.
-      try (PreparedStatement ps = c.prepareStatement(Sql.RESERVE_CHANGES)) {
-        ps.setLong(1, n);
-        if (ps.executeUpdate() != 1) {
-          throw new SQLException(Sql.NO_FEED_COUNTER, "55000");
-        }
+    if (keyDelta != 0) {
+      try (PreparedStatement ps = c.prepareStatement(Sql.ADD_KEY_COUNT)) {
+        ps.setInt(1, keyDelta);
+        Columns.setText(ps, 2, accountId.value());
+        ps.executeUpdate();
       }
+    }
+    if (pendingChanges.isEmpty()) {
+      return;
+    }
+    if (!numberAtCommit) {
+      // No shared row: the rows get their numbers from the first feed reader after commit.
       try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_CHANGE)) {
-        for (int i = 0; i < n; i++) {
-          ChangeEvent e = pendingChanges.get(i);
-          ps.setLong(1, n - 1L - i);
-          Columns.setText(ps, 2, e.type().name());
-          Columns.setText(ps, 3, e.accountId().value());
-          Columns.setText(ps, 4, e.keyId().value());
-          ps.setBytes(5, Columns.hashes(e.hashes()));
-          Columns.setInstant(ps, 6, e.at());
+        for (ChangeEvent e : pendingChanges) {
+          bindChange(ps, 1, e);
           ps.addBatch();
         }
         ps.executeBatch();
       }
+      return;
     }
+    int n = pendingChanges.size();
+    // The counter lock: from here to commit, other writers of the feed wait. So numbers are taken
+    // in commit order and a poller that has seen number s has seen every number below s.
+    try (PreparedStatement ps = c.prepareStatement(Sql.RESERVE_CHANGES)) {
+      ps.setLong(1, n);
+      if (ps.executeUpdate() != 1) {
+        throw new SQLException(Sql.NO_FEED_COUNTER, "55000");
+      }
+    }
+    Instant now = clock.instant();
+    try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_NUMBERED_CHANGE)) {
+      for (int i = 0; i < n; i++) {
+        ps.setLong(1, n - 1L - i);
+        bindChange(ps, 2, pendingChanges.get(i));
+        Columns.setInstant(ps, 7, now);
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+  }
+
+  /** Binds type, account, key id, hashes and time from parameter {@code first} on. */
+  private static void bindChange(PreparedStatement ps, int first, ChangeEvent e) throws SQLException {
+    Columns.setText(ps, first, e.type().name());
+    Columns.setText(ps, first + 1, e.accountId().value());
+    Columns.setText(ps, first + 2, e.keyId().value());
+    ps.setBytes(first + 3, Columns.hashes(e.hashes()));
+    Columns.setInstant(ps, first + 4, e.at());
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -281,6 +334,7 @@ final class JdbcTransaction implements AccountTransaction {
     });
     if (inserted) {
       account = a;
+      storedKeyCount = 0;
     }
     return inserted;
   }
@@ -401,10 +455,11 @@ final class JdbcTransaction implements AccountTransaction {
     return query(Sql.KEYS, byAccount(), Columns::key);
   }
 
+  /** The count kept on the account row (no count of the keys): R1's check costs nothing more. */
   @Override
   public int keyCount() {
     reading();
-    return query(Sql.KEY_COUNT, byAccount(), rs -> rs.getInt(1)).get(0);
+    return account == null ? 0 : storedKeyCount + keyDelta;
   }
 
   @Override
@@ -438,8 +493,9 @@ final class JdbcTransaction implements AccountTransaction {
       Columns.setText(ps, 5, key.id().value());
       ps.setBytes(6, key.hash().toBytes());
       ps.setBytes(7, other.toBytes());
-      ps.setBytes(8, key.hash().toBytes());
-      ps.setBytes(9, other.toBytes());
+      Columns.setText(ps, 8, key.id().value());
+      ps.setBytes(9, key.hash().toBytes());
+      ps.setBytes(10, other.toBytes());
     }, rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).get(0);
   }
 
@@ -454,7 +510,11 @@ final class JdbcTransaction implements AccountTransaction {
     }
     // The device is this account's and locked with it; a concurrent writer of another account can
     // only collide on the id or a hash, which the unique constraints turn into "not inserted".
-    return insertUnlessTaken(dialect.insertKey, ps -> Columns.bindNewKey(ps, key));
+    boolean inserted = insertUnlessTaken(dialect.insertKey, ps -> Columns.bindNewKey(ps, key));
+    if (inserted) {
+      keyDelta++;
+    }
+    return inserted;
   }
 
   @Override
@@ -476,7 +536,7 @@ final class JdbcTransaction implements AccountTransaction {
   public void deleteKey(KeyId id) {
     writing();
     Objects.requireNonNull(id, "id");
-    update(Sql.DELETE_KEY, byAccountAnd(id.value()));
+    keyDelta -= update(Sql.DELETE_KEY, byAccountAnd(id.value()));
   }
 
   @Override

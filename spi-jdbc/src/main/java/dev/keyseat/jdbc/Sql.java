@@ -7,19 +7,29 @@ package dev.keyseat.jdbc;
 final class Sql {
   private Sql() {}
 
+  /** The number of parameters of {@link #LOCK_FREE_KEYS}. */
+  static final int IN_LIST = 100;
+
   // accounts
 
   static final String ACCOUNT_COLUMNS = "account_id, name, contracted_licenses, created_at, closed_at";
+  /** An account row with its key count as column 6, locked for the transaction. */
   static final String LOCK_ACCOUNT =
-      "SELECT " + ACCOUNT_COLUMNS + " FROM keyseat_account WHERE account_id = ? FOR UPDATE";
-  static final String READ_ACCOUNT = "SELECT " + ACCOUNT_COLUMNS + " FROM keyseat_account WHERE account_id = ?";
+      "SELECT " + ACCOUNT_COLUMNS + ", key_count FROM keyseat_account WHERE account_id = ? FOR UPDATE";
+  /** An account row with its key count as column 6. */
+  static final String READ_ACCOUNT =
+      "SELECT " + ACCOUNT_COLUMNS + ", key_count FROM keyseat_account WHERE account_id = ?";
+  /**
+   * Adds the transaction's net key inserts and deletes to the locked account row's count (R1 reads
+   * it); parameters: delta, account.
+   */
+  static final String ADD_KEY_COUNT = "UPDATE keyseat_account SET key_count = key_count + ? WHERE account_id = ?";
   static final String INSERT_ACCOUNT = "INSERT INTO keyseat_account (" + ACCOUNT_COLUMNS + ") VALUES (?, ?, ?, ?, ?)";
   static final String UPDATE_ACCOUNT =
       "UPDATE keyseat_account SET name = ?, contracted_licenses = ?, created_at = ?, closed_at = ? WHERE account_id = ?";
-  /** The operator's account list: each account with its key count, from one statement's snapshot. */
+  /** The operator's account list: each account with its kept key count. */
   private static final String ACCOUNT_LISTING = "SELECT a.account_id, a.name, a.contracted_licenses, a.created_at,"
-      + " a.closed_at, (SELECT COUNT(*) FROM keyseat_api_key k WHERE k.account_id = a.account_id)"
-      + " FROM keyseat_account a";
+      + " a.closed_at, a.key_count FROM keyseat_account a";
   /** The first page of accounts; parameter: limit. */
   static final String ACCOUNTS_FIRST = ACCOUNT_LISTING + " ORDER BY a.account_id LIMIT ?";
   /** A page of accounts after a cursor; parameters: cursor, limit. */
@@ -51,7 +61,6 @@ final class Sql {
   static final String KEY_COLUMNS = "key_id, account_id, " + KEY_VALUE_COLUMNS + ", ordinal";
   static final String KEYS =
       "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? ORDER BY created_at, ordinal, key_id";
-  static final String KEY_COUNT = "SELECT COUNT(*) FROM keyseat_api_key WHERE account_id = ?";
   static final String LAST_KEY_ORDINAL = "SELECT COALESCE(MAX(ordinal), 0) FROM keyseat_api_key WHERE account_id = ?";
   static final String KEY = "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   static final String KEY_FOR_DEVICE =
@@ -64,13 +73,14 @@ final class Sql {
   /**
    * Before writing a key: is its device in the account (1 or 0), does another key hold the device
    * (count), and does another key hold one of its hashes as current or previous hash (count)?
-   * Parameters: account, serial; serial, key id; key id, hash, previous-or-hash twice.
+   * Parameters: account, serial; serial, key id; key id, hash, previous-or-hash; the same three again.
    */
   static final String KEY_WRITE_CHECK = "SELECT"
       + " (SELECT COUNT(*) FROM keyseat_device WHERE account_id = ? AND serial = ?),"
       + " (SELECT COUNT(*) FROM keyseat_api_key WHERE device_serial = ? AND key_id <> ?),"
-      + " (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ?"
-      + " AND (hash IN (?, ?) OR previous_hash IN (?, ?)))";
+      // two probes, one per unique index: an OR across the two columns made H2 scan the table
+      + " (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ? AND hash IN (?, ?))"
+      + " + (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ? AND previous_hash IN (?, ?))";
   static final String KEY_USAGE =
       "SELECT last_used_at, use_count FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   /** The validation path: two unique-index probes. */
@@ -78,6 +88,12 @@ final class Sql {
       + " UNION ALL SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE previous_hash = ?";
   /** Every key, in no particular order, for validators that preload their cache. */
   static final String ALL_KEYS = "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key";
+  /**
+   * Locks those of up to {@link #IN_LIST} keys that no other transaction holds, in key order,
+   * without waiting; parameters: key ids (unused places repeat the last).
+   */
+  static final String LOCK_FREE_KEYS = "SELECT key_id FROM keyseat_api_key WHERE key_id IN ("
+      + "?, ".repeat(Sql.IN_LIST - 1) + "?) ORDER BY key_id FOR UPDATE SKIP LOCKED";
   /** Greatest last-used time, summed count; parameters: at, at, count, key id. */
   static final String RECORD_USAGE = "UPDATE keyseat_api_key SET"
       + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END,"
@@ -110,35 +126,60 @@ final class Sql {
   // audit
 
   /**
-   * Appends an entry numbered one past the account's last; the account row lock makes the numbers
-   * race-free. Parameters: account, at, actor, action, key id, serial, outcome, detail, account.
+   * The account's last audit sequence, read once per transaction: the account row is locked, so the
+   * transaction numbers its entries on from it. (Numbering each row with {@code MAX(seq) + 1} in its
+   * own INSERT made H2 scan the account's whole log per entry: quadratic in large imports.)
    */
+  static final String LAST_AUDIT_SEQ = "SELECT COALESCE(MAX(seq), 0) FROM keyseat_audit WHERE account_id = ?";
+  /** Appends an entry. Parameters: account, seq, at, actor, action, key id, serial, outcome, detail. */
   static final String APPEND_AUDIT = "INSERT INTO keyseat_audit"
       + " (account_id, seq, at, actor, action, key_id, device_serial, outcome, detail)"
-      + " SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM keyseat_audit WHERE account_id = ?";
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   static final String AUDIT_PAGE = "SELECT seq, at, actor, action, key_id, device_serial, outcome, detail"
       + " FROM keyseat_audit WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
 
   // change feed
 
-  /** Takes the feed lock until commit and reserves numbers; parameter: how many. */
+  /** Takes the counter lock until commit and reserves numbers; parameter: how many. */
   static final String RESERVE_CHANGES = "UPDATE keyseat_change_seq SET last_seq = last_seq + ? WHERE id = 1";
   /**
-   * Appends one reserved change; parameters: how far below the last reserved number, type,
-   * account, key id, hashes, at.
+   * Appends one change numbered from the reserved ones (H2); parameters: how far below the last
+   * reserved number, type, account, key id, hashes, at, numbered at.
    */
-  static final String APPEND_CHANGE = "INSERT INTO keyseat_change (seq, type, account_id, key_id, hashes, at)"
-      + " SELECT last_seq - ?, ?, ?, ?, ?, ? FROM keyseat_change_seq WHERE id = 1";
+  static final String APPEND_NUMBERED_CHANGE = "INSERT INTO keyseat_change"
+      + " (seq, type, account_id, key_id, hashes, at, numbered_at)"
+      + " SELECT last_seq - ?, ?, ?, ?, ?, ?, ? FROM keyseat_change_seq WHERE id = 1";
+  /**
+   * Appends one change to be numbered after commit (PostgreSQL); parameters: type, account, key id,
+   * hashes, at.
+   */
+  static final String APPEND_CHANGE = "INSERT INTO keyseat_change (type, account_id, key_id, hashes, at)"
+      + " VALUES (?, ?, ?, ?, ?)";
+  /** The counter, and whether any committed change awaits its number (one partial-index probe). */
+  static final String FEED_STATE = "SELECT last_seq,"
+      + " CASE WHEN EXISTS (SELECT 1 FROM keyseat_change WHERE seq IS NULL) THEN 1 ELSE 0 END"
+      + " FROM keyseat_change_seq WHERE id = 1";
+  /** The numbering lock, which only feed readers take (never a writer); the counter as of now. */
+  static final String LOCK_COUNTER = "SELECT last_seq FROM keyseat_change_seq WHERE id = 1 FOR UPDATE";
+  /**
+   * Numbers every committed unnumbered change after the counter, in id order, which is commit order
+   * for transactions that did not overlap; parameters: the counter, numbered at.
+   */
+  static final String NUMBER_CHANGES = "UPDATE keyseat_change c SET seq = ? + p.n, numbered_at = ?"
+      + " FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM keyseat_change WHERE seq IS NULL) p"
+      + " WHERE c.id = p.id";
+  /** Parameter: the new counter. */
+  static final String SET_COUNTER = "UPDATE keyseat_change_seq SET last_seq = ? WHERE id = 1";
   static final String CHANGES_SINCE = "SELECT seq, type, account_id, key_id, hashes, at FROM keyseat_change"
       + " WHERE seq > ? ORDER BY seq LIMIT ?";
   static final String LATEST_CHANGE = "SELECT last_seq FROM keyseat_change_seq WHERE id = 1";
-  /** The message when {@link #LATEST_CHANGE} or {@link #RESERVE_CHANGES} finds no row (SQLState 55000). */
+  /** The message when the counter row is missing (SQLState 55000). */
   static final String NO_FEED_COUNTER = "keyseat_change_seq has no row 1: the schema is incomplete";
   /**
-   * Deletes the changes older than a cutoff that precede every newer one, so that only the start
-   * of the feed goes and the rest stays gapless even where the nodes' clocks disagree; parameters:
-   * cutoff twice.
+   * Deletes the changes numbered before a cutoff that precede every change numbered since, so that
+   * only the start of the feed goes and the rest stays gapless even where the nodes' clocks
+   * disagree. Unnumbered changes stay. Parameters: cutoff twice.
    */
-  static final String PURGE_CHANGES = "DELETE FROM keyseat_change WHERE at < ? AND seq <"
-      + " COALESCE((SELECT MIN(seq) FROM keyseat_change WHERE at >= ?), 9223372036854775807)";
+  static final String PURGE_CHANGES = "DELETE FROM keyseat_change WHERE numbered_at < ? AND seq <"
+      + " COALESCE((SELECT MIN(seq) FROM keyseat_change WHERE numbered_at >= ?), 9223372036854775807)";
 }

@@ -117,7 +117,9 @@ class JdbcFailureTest {
     void theDeadlockVictimIsRunAgainAndSucceeds() throws Exception {
       JdbcKeyStore store = db.storeBuilder().maxAttempts(3).build();
       assertThat(deadlockThenInsert(store)).isTrue();
-      assertThat(runs).hasValue(2);
+      // Run again at least once; on a loaded machine the other session may ask for the row lock
+      // only after this one's first deadlock check, so the cycle can cost a second round.
+      assertThat(runs.get()).as("attempts of the deadlock victim").isBetween(2, 3);
       assertThat(store.readAccount(ACME, AccountTransaction::devices)).hasSize(1);
     }
 

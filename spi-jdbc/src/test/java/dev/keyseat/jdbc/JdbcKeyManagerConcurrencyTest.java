@@ -2,11 +2,15 @@ package dev.keyseat.jdbc;
 
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.testkit.KeyManagerConcurrencyContract;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 
-/** The testkit's KeyManager fuzz test, unchanged, on PostgreSQL and on H2. */
+/**
+ * The testkit's KeyManager fuzz test, unchanged, on PostgreSQL and on H2; after each test, the key
+ * count kept on every account row must equal its keys.
+ */
 class JdbcKeyManagerConcurrencyTest {
 
   @Nested
@@ -17,6 +21,11 @@ class JdbcKeyManagerConcurrencyTest {
     protected KeyStore createStore() {
       return TestDatabases.postgres().emptyStore();
     }
+
+    @AfterEach
+    void keyCountsAreKept() {
+      TestDatabases.postgres().assertKeyCountsMatchKeys();
+    }
   }
 
   @Nested
@@ -26,6 +35,11 @@ class JdbcKeyManagerConcurrencyTest {
     @Override
     protected KeyStore createStore() {
       return TestDatabases.h2().emptyStore();
+    }
+
+    @AfterEach
+    void keyCountsAreKept() {
+      TestDatabases.h2().assertKeyCountsMatchKeys();
     }
   }
 }

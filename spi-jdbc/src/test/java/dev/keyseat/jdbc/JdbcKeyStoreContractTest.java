@@ -15,7 +15,7 @@ class JdbcKeyStoreContractTest {
   class OnPostgres extends KeyStoreContract {
     @Override
     protected KeyStore createStore() {
-      return TestDatabases.postgres().emptyStore();
+      return TestDatabases.postgres().emptyStore(clock);
     }
   }
 
@@ -25,7 +25,7 @@ class JdbcKeyStoreContractTest {
   class OnH2 extends KeyStoreContract {
     @Override
     protected KeyStore createStore() {
-      return TestDatabases.h2().emptyStore();
+      return TestDatabases.h2().emptyStore(clock);
     }
   }
 }

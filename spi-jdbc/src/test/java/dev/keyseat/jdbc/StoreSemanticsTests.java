@@ -17,6 +17,7 @@ import dev.keyseat.AccountId;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
+import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyUsage;
@@ -28,6 +29,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +65,10 @@ abstract class StoreSemanticsTests {
 
   boolean write(AccountId id, AccountWork<Boolean> work) {
     return store.inAccount(id, work);
+  }
+
+  int readInt(AccountId id, AccountWork<Integer> work) {
+    return store.readAccount(id, work);
   }
 
   KeyUsage usage(AccountId id, KeyId key) {
@@ -158,20 +168,6 @@ abstract class StoreSemanticsTests {
     assertThat(listed).containsExactlyInAnyOrder(key(1, ACME, "AQ-1"), key(2, ACME, "AQ-2"));
   }
 
-  // ------------------------------------------------------------------ usage
-
-  @Test
-  void usageIsReadOnlyThroughTheKeysOwnAccount() {
-    createAccounts();
-    createDevices(device(ACME, "AQ-1"));
-    store.inAccount(ACME, tx -> tx.insertKey(key(1, ACME, "AQ-1")));
-    store.recordUsage(List.of(new UsageDelta(keyId(1), T0.plusSeconds(10), 6)));
-
-    assertThat(usage(ACME, keyId(1))).isEqualTo(new KeyUsage(T0.plusSeconds(10), 6));
-    assertThat(usage(GLOBEX, keyId(1))).as("another account's view")
-        .isEqualTo(KeyUsage.NONE);
-  }
-
   // ------------------------------------------------------------------ audit
 
   @Test
@@ -218,29 +214,33 @@ abstract class StoreSemanticsTests {
 
   // ------------------------------------------------------------------ purging the change feed
 
+  /** Writes one change with {@code writer} and reads the feed with it, so that it numbers it. */
+  private static void appendAndRead(JdbcKeyStore writer, AccountId account, int key) {
+    writer.inAccount(account, tx -> {
+      tx.appendChange(change(account, key, ChangeEvent.Type.EDITED, hash("k" + key)));
+      return null;
+    });
+    assertThat(writer.changesSince(0, 100)).extracting(ChangeEvent::keyId).contains(keyId(key));
+  }
+
   @Test
-  void purgingDropsChangesOlderThanTheRetentionButNotTheLatestSequence() {
+  void purgingDropsChangesNumberedLongerAgoThanTheRetentionButNotTheLatestSequence() {
     MutableClock clock = new MutableClock(T0.plus(Duration.ofDays(1)));
     JdbcKeyStore purging = database().storeBuilder().clock(clock).changeRetention(Duration.ofHours(1)).build();
     createAccounts();
-    purging.inAccount(ACME, tx -> {
-      tx.appendChange(change(ACME, 1, ChangeEvent.Type.CREATED, hash("a")));
-      tx.appendChange(new ChangeEvent(0, ChangeEvent.Type.CREATED, ACME, keyId(2), List.of(hash("b")),
-          T0.plus(Duration.ofDays(1)).minus(Duration.ofMinutes(30))));
-      return null;
-    });
+    appendAndRead(purging, ACME, 1); // the event's own time (T0) is a day old: it does not count
+    clock.advance(Duration.ofMinutes(30));
+    appendAndRead(purging, ACME, 2);
+    clock.advance(Duration.ofMinutes(31));
     assertThat(purging.purgeChanges()).isEqualTo(1);
     assertThat(purging.changesSince(0, 10)).extracting(ChangeEvent::sequence).containsExactly(2L);
     assertThat(purging.latestChangeSequence()).isEqualTo(2);
-    clock.advance(Duration.ofMinutes(31));
+    clock.advance(Duration.ofMinutes(30));
     assertThat(purging.purgeChanges()).isEqualTo(1);
     assertThat(purging.changesSince(0, 10)).isEmpty();
     assertThat(purging.latestChangeSequence()).isEqualTo(2);
     // numbering goes on after a purge
-    purging.inAccount(ACME, tx -> {
-      tx.appendChange(change(ACME, 3, ChangeEvent.Type.DELETED, hash("c")));
-      return null;
-    });
+    appendAndRead(purging, ACME, 3);
     assertThat(purging.changesSince(0, 10)).extracting(ChangeEvent::sequence).containsExactly(3L);
   }
 
@@ -249,22 +249,93 @@ abstract class StoreSemanticsTests {
     Instant now = T0.plus(Duration.ofDays(1));
     JdbcKeyStore purging = database().storeBuilder().clock(new MutableClock(now))
         .changeRetention(Duration.ofHours(1)).build();
+    JdbcKeyStore slowClock = database().storeBuilder()
+        .clock(new MutableClock(now.minus(Duration.ofHours(2)))).build();
+    JdbcKeyStore fastClock = database().storeBuilder()
+        .clock(new MutableClock(now.minus(Duration.ofMinutes(1)))).build();
     createAccounts();
-    Instant old = now.minus(Duration.ofHours(2));
-    Instant recent = now.minus(Duration.ofMinutes(1));
-    // seq 1 and 2 old; 3 recent (a node with a fast clock); 4 old (a node with a slow clock); 5 recent
-    List<Instant> at = List.of(old, old, recent, old, recent);
-    purging.inAccount(ACME, tx -> {
-      for (int i = 0; i < at.size(); i++) {
-        tx.appendChange(new ChangeEvent(0, ChangeEvent.Type.EDITED, ACME, keyId(i + 1), List.of(hash("k" + i)),
-            at.get(i)));
-      }
-      return null;
-    });
+    // numbered 1 and 2 by a node whose clock is behind; 3 on time; 4 behind; 5 on time
+    List<JdbcKeyStore> nodes = List.of(slowClock, slowClock, fastClock, slowClock, fastClock);
+    for (int i = 0; i < nodes.size(); i++) {
+      appendAndRead(nodes.get(i), ACME, i + 1);
+    }
 
     assertThat(purging.purgeChanges()).isEqualTo(2);
 
     assertThat(purging.changesSince(0, 10)).extracting(ChangeEvent::sequence).containsExactly(3L, 4L, 5L);
     assertThat(purging.latestChangeSequence()).isEqualTo(5);
+  }
+
+  /**
+   * The call that writes a change may run longer than the retention (a batch of 1,000 keys, a
+   * stalled client): its entry counts its age from when it became readable, so a poller that has
+   * caught up still reads it after purges during and after that call.
+   */
+  @Test
+  void purgingNeverDropsAChangeOfALongTransactionBeforeACaughtUpPollerCouldReadIt() throws Exception {
+    MutableClock clock = new MutableClock(T0.plus(Duration.ofDays(1)));
+    JdbcKeyStore purging = database().storeBuilder().clock(clock).changeRetention(Duration.ofHours(1)).build();
+    createAccounts();
+    CompletableFuture<Void> appended = new CompletableFuture<>();
+    CompletableFuture<Void> purgedMeanwhile = new CompletableFuture<>();
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    Future<?> slow = executor.submit(() -> purging.inAccount(ACME, tx -> {
+      tx.appendChange(new ChangeEvent(0, ChangeEvent.Type.DELETED, ACME, keyId(1), List.of(hash("slow")),
+          clock.instant()));
+      clock.advance(Duration.ofHours(2)); // the call runs twice as long as the retention
+      appended.complete(null);
+      try {
+        purgedMeanwhile.get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+      return null;
+    }));
+    appended.get(30, TimeUnit.SECONDS);
+    appendAndRead(purging, GLOBEX, 2);
+    long cursor = purging.latestChangeSequence(); // a poller caught up with every commit so far
+    assertThat(cursor).isEqualTo(1);
+    assertThat(purging.purgeChanges()).isZero();
+    purgedMeanwhile.complete(null);
+    slow.get(30, TimeUnit.SECONDS);
+
+    assertThat(purging.purgeChanges()).isZero();
+    assertThat(purging.changesSince(cursor, 10)).extracting(ChangeEvent::keyId, ChangeEvent::sequence)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(keyId(1), 2L));
+    clock.advance(Duration.ofMinutes(59));
+    assertThat(purging.purgeChanges()).isZero();
+    clock.advance(Duration.ofMinutes(2));
+    assertThat(purging.purgeChanges()).isEqualTo(2);
+    executor.shutdown();
+  }
+
+  @Test
+  void theKeyCountKeptOnTheAccountRowIsTheNumberOfItsKeys() {
+    createAccounts();
+    createDevices(device(ACME, "AQ-1"), device(ACME, "AQ-2"), device(ACME, "AQ-3"), device(GLOBEX, "GX-1"));
+    int inTx = store.inAccount(ACME, tx -> {
+      assertThat(tx.keyCount()).isZero();
+      assertThat(tx.insertKey(key(1, ACME, "AQ-1"))).isTrue();
+      assertThat(tx.insertKey(key(2, ACME, "AQ-1"))).isFalse(); // the device has a key: not counted
+      assertThat(tx.insertKey(key(3, ACME, "AQ-2"))).isTrue();
+      return tx.keyCount();
+    });
+    assertThat(inTx).isEqualTo(2);
+    assertThatThrownBy(() -> store.inAccount(ACME, tx -> {
+      tx.insertKey(key(4, ACME, "AQ-3"));
+      throw new IllegalStateException("rolled back");
+    })).isInstanceOf(IllegalStateException.class);
+    store.inAccount(ACME, tx -> {
+      tx.deleteKey(keyId(1));
+      tx.deleteKey(keyId(99)); // no such key: nothing to count
+      assertThat(tx.keyCount()).isEqualTo(1);
+      return tx.insertKey(key(5, ACME, "AQ-3"));
+    });
+    store.inAccount(GLOBEX, tx -> tx.insertKey(key(6, GLOBEX, "GX-1")));
+
+    assertThat(readInt(ACME, AccountTransaction::keyCount)).isEqualTo(2);
+    assertThat(readInt(GLOBEX, AccountTransaction::keyCount)).isEqualTo(1);
+    assertThat(store.accounts(null, 10)).extracting(a -> a.keyCount()).containsExactly(2, 1);
+    database().assertKeyCountsMatchKeys();
   }
 }

@@ -103,6 +103,18 @@ public abstract class TestDatabase {
     return storeBuilder().build();
   }
 
+  /**
+   * {@link #emptyStore()} whose feed entries are numbered by {@code clock}, for the contract's
+   * purge tests.
+   *
+   * @param clock the suite's clock
+   * @return a store that holds no account, no key and no change event
+   */
+  public JdbcKeyStore emptyStore(java.time.Clock clock) {
+    clear();
+    return storeBuilder().clock(clock).build();
+  }
+
   /** Drops every Keyseat table and creates the schema again from the shipped scripts. */
   public void recreateSchema() {
     try (Connection c = dataSource().getConnection()) {
@@ -136,6 +148,30 @@ public abstract class TestDatabase {
       }
     } catch (SQLException e) {
       throw new IllegalStateException("cannot clear " + name, e);
+    }
+  }
+
+  /**
+   * Checks the key count kept on every account row against a count of its keys (R1 reads the
+   * kept one).
+   *
+   * @throws AssertionError naming the accounts whose count is off
+   */
+  public void assertKeyCountsMatchKeys() {
+    try (Connection c = dataSource().getConnection(); Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT a.account_id, a.key_count,"
+            + " (SELECT COUNT(*) FROM keyseat_api_key k WHERE k.account_id = a.account_id) FROM keyseat_account a"
+            + " WHERE a.key_count <> (SELECT COUNT(*) FROM keyseat_api_key k WHERE k.account_id = a.account_id)")) {
+      StringBuilder off = new StringBuilder();
+      while (rs.next()) {
+        off.append(' ').append(rs.getString(1)).append(": kept ").append(rs.getInt(2)).append(", counted ")
+            .append(rs.getLong(3));
+      }
+      if (!off.isEmpty()) {
+        throw new AssertionError("key counts kept on account rows differ from the keys on " + name + ":" + off);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot count keys on " + name, e);
     }
   }
 

@@ -24,6 +24,7 @@ import dev.keyseat.validation.ValidatorMetrics;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.KeyStore.Capability;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import java.lang.management.ManagementFactory;
@@ -45,6 +46,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,7 +60,19 @@ import org.junit.jupiter.api.Test;
  * validators' poller and flusher; nothing sleeps. Store calls are counted and failed on demand by
  * an {@link InstrumentedKeyStore} around the store under test.
  */
+@DisplayNameGeneration(StoreDisplayNames.class)
 public abstract class CachedValidatorContract {
+
+  /**
+   * The store's name in skip reasons and failure messages; reports are named by {@link
+   * StoreDisplayNames}.
+   *
+   * @return the name, by default the test class's simple name (with its enclosing classes)
+   */
+  protected String storeName() {
+    return Declared.nameOf(this);
+  }
+
   /** The platform operator. */
   protected static final Actor OPERATOR = Actor.operator("ops");
   /** The account's administrator. */
@@ -565,6 +579,7 @@ public abstract class CachedValidatorContract {
 
   @Test
   public void aPreloadedNodeBackFromBeyondThePurgeReloadsEveryKeyAndGoesOn() {
+    Declared.require(store, Capability.LISTS_KEYS, storeName());
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
     CachedKeyValidator v = start(validator().preloadAllKeys().feedPollInterval(POLL)
@@ -896,6 +911,7 @@ public abstract class CachedValidatorContract {
 
   @Test
   public void aPreloadedValidatorAnswersWithoutLookupsAndFollowsChanges() {
+    Declared.require(store, Capability.LISTS_KEYS, storeName());
     IssuedKey k = createKey("AQ-1");
     IssuedKey suspended = createKey("AQ-2");
     keys.editKey(ADMIN, ACME, suspended.key().id(), KeyEdit.suspend());
@@ -933,6 +949,7 @@ public abstract class CachedValidatorContract {
 
   @Test
   public void aPreloadedKeyReachingItsExpiryWhileLookupsFailIsUnavailableUntilTheStoreAnswers() {
+    Declared.require(store, Capability.LISTS_KEYS, storeName());
     IssuedKey k = keys.createKeys(ADMIN, ACME,
         NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(1)))).get(0);
     CachedKeyValidator v = start(validator().preloadAllKeys());
@@ -953,6 +970,11 @@ public abstract class CachedValidatorContract {
       @Override
       public void forEachKey(Consumer<? super StoredKey> action) {
         throw new UnsupportedOperationException("no listing here");
+      }
+
+      @Override
+      public Set<Capability> capabilities() {
+        return Set.of();
       }
     };
     Keyseat node = Keyseat.builder(unlisted).clock(clock).build();

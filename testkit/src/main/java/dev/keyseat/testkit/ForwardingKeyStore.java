@@ -9,10 +9,12 @@ import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -74,6 +76,18 @@ public class ForwardingKeyStore implements KeyStore {
   @Override
   public long latestChangeSequence() {
     return delegate.latestChangeSequence();
+  }
+
+  /** Deletes old feed entries through the store that does the work. */
+  @Override
+  public int purgeChanges(Instant cutoff) {
+    return delegate.purgeChanges(cutoff);
+  }
+
+  /** @return what the store that does the work declares */
+  @Override
+  public Set<Capability> capabilities() {
+    return delegate.capabilities();
   }
 
   @Override

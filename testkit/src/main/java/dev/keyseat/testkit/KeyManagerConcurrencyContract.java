@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,7 +78,19 @@ import org.junit.jupiter.api.Test;
  * calls, every wait limited by {@link #timeout()}; nothing sleeps. Each failure message carries the
  * random seed of the run.
  */
+@DisplayNameGeneration(StoreDisplayNames.class)
 public abstract class KeyManagerConcurrencyContract {
+
+  /**
+   * The store's name in skip reasons and failure messages; reports are named by {@link
+   * StoreDisplayNames}.
+   *
+   * @return the name, by default the test class's simple name (with its enclosing classes)
+   */
+  protected String storeName() {
+    return Declared.nameOf(this);
+  }
+
   /** The account the administrators share. */
   protected static final AccountId ACCOUNT = AccountId.of("fuzz");
   /** Licenses the account contracts. */

@@ -72,8 +72,8 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import javax.crypto.KeyGenerator;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -109,7 +109,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code mona}, viewer {@code victor}; devices {@code AQ-1}…{@code AQ-6}, no keys) and {@code
  * globex} (5 licenses; admin {@code gus}; devices {@code GX-1}, {@code GX-2}, no keys).
  */
+@DisplayNameGeneration(StoreDisplayNames.class)
 public abstract class KeyManagerContract {
+
+  /**
+   * The store's name in skip reasons and failure messages; reports are named by {@link
+   * StoreDisplayNames}.
+   *
+   * @return the name, by default the test class's simple name (with its enclosing classes)
+   */
+  protected String storeName() {
+    return Declared.nameOf(this);
+  }
+
 
   /** The platform operator. */
   protected static final Actor OPERATOR = Actor.operator("ops");
@@ -301,10 +313,10 @@ public abstract class KeyManagerContract {
     List<AuditEntry> logBefore = audit(account);
     Throwable thrown = catchThrowable(call);
     assertThat(thrown).isInstanceOf(type);
-    assertThat(snapshot()).as("state after the refusal").isEqualTo(before);
+    StateDiff.assertSame("a refused call changes nothing: every row, usage and the feed as before", before, snapshot());
     List<AuditEntry> logAfter = audit(account);
     assertThat(logAfter).as("the refusal is the one new audit entry").hasSize(logBefore.size() + 1);
-    assertThat(logAfter.subList(1, logAfter.size())).isEqualTo(logBefore);
+    assertThat(logAfter.subList(1, logAfter.size())).as("the audit entries before the refusal, unchanged").isEqualTo(logBefore);
     AuditEntry entry = logAfter.get(0);
     assertThat(entry.outcome()).isEqualTo(Outcome.REFUSED);
     assertThat(entry.detail()).isEqualTo(thrown.getMessage());
@@ -318,8 +330,8 @@ public abstract class KeyManagerContract {
     List<AuditEntry> logBefore = audit(ACME);
     Throwable thrown = catchThrowable(call);
     assertThat(thrown).isInstanceOf(type);
-    assertThat(snapshot()).as("state after the refusal").isEqualTo(before);
-    assertThat(audit(ACME)).isEqualTo(logBefore);
+    StateDiff.assertSame("a refused call changes nothing: every row, usage and the feed as before", before, snapshot());
+    assertThat(audit(ACME)).as("a refusal that is not audited leaves the audit log as it was").isEqualTo(logBefore);
     return type.cast(thrown);
   }
 
@@ -331,7 +343,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R1
 
   @Nested
-  @DisplayName("R1 quota: keys never exceed the contracted licenses")
+  @SuitePart("R1 quota: keys never exceed the contracted licenses")
   class R1Quota {
 
     @Test
@@ -391,7 +403,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R2
 
   @Nested
-  @DisplayName("R2 one key per device, of the account's devices")
+  @SuitePart("R2 one key per device, of the account's devices")
   class R2OneKeyPerDevice {
 
     @Test
@@ -443,7 +455,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R3
 
   @Nested
-  @DisplayName("R3 conservation: available = contracted - keys")
+  @SuitePart("R3 conservation: available = contracted - keys")
   class R3Conservation {
 
     @Test
@@ -486,7 +498,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R4
 
   @Nested
-  @DisplayName("R4 batch create is all or nothing")
+  @SuitePart("R4 batch create is all or nothing")
   class R4BatchAllOrNothing {
 
     @Test
@@ -585,7 +597,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R5
 
   @Nested
-  @DisplayName("R5 delete frees the license at once")
+  @SuitePart("R5 delete frees the license at once")
   class R5DeleteFrees {
 
     @Test
@@ -640,7 +652,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R6
 
   @Nested
-  @DisplayName("R6 regenerate in place")
+  @SuitePart("R6 regenerate in place")
   class R6Regenerate {
 
     @Test
@@ -741,7 +753,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R7
 
   @Nested
-  @DisplayName("R7 edit: label, expiry, suspension, rebinding")
+  @SuitePart("R7 edit: label, expiry, suspension, rebinding")
   class R7Edit {
 
     @Test
@@ -904,7 +916,7 @@ public abstract class KeyManagerContract {
   }
 
   @Nested
-  @DisplayName("R8 roles")
+  @SuitePart("R8 roles")
   class R8Roles {
 
     @Test
@@ -1031,7 +1043,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R9
 
   @Nested
-  @DisplayName("R9 license changes")
+  @SuitePart("R9 license changes")
   class R9LicenseChanges {
 
     @Test
@@ -1399,7 +1411,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R10
 
   @Nested
-  @DisplayName("R10 a device leaving takes its key")
+  @SuitePart("R10 a device leaving takes its key")
   class R10DeviceLeaves {
 
     @Test
@@ -1444,7 +1456,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R11
 
   @Nested
-  @DisplayName("R11 idempotence: already has a key, never a misleading quota error")
+  @SuitePart("R11 idempotence: already has a key, never a misleading quota error")
   class R11AlreadyHasKey {
 
     @Test
@@ -1477,7 +1489,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R12
 
   @Nested
-  @DisplayName("R12 audit: every action and every refusal")
+  @SuitePart("R12 audit: every action and every refusal")
   class R12Audit {
 
     @Test
@@ -1608,7 +1620,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R13
 
   @Nested
-  @DisplayName("R13 secrets: shown once, stored as hashes")
+  @SuitePart("R13 secrets: shown once, stored as hashes")
   class R13Secrets {
 
     @Test
@@ -1691,7 +1703,7 @@ public abstract class KeyManagerContract {
   // ================================================================== verdicts
 
   @Nested
-  @DisplayName("Verdicts of the validation path")
+  @SuitePart("Verdicts of the validation path")
   class Verdicts {
 
     @Test
@@ -1787,7 +1799,7 @@ public abstract class KeyManagerContract {
   // ================================================================== bad input
 
   @Nested
-  @DisplayName("Bad input: every violation listed, nothing changed")
+  @SuitePart("Bad input: every violation listed, nothing changed")
   class BadInput {
 
     /** Bidi controls, zero-width characters, controls other than tab, line and paragraph separators. */
@@ -2139,7 +2151,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: one key
 
   @Nested
-  @DisplayName("one key by id, or the key of a device, without listing the table")
+  @SuitePart("one key by id, or the key of a device, without listing the table")
   class OneKey {
 
     @Test
@@ -2217,7 +2229,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: several devices
 
   @Nested
-  @DisplayName("several devices associated in one call, all or nothing")
+  @SuitePart("several devices associated in one call, all or nothing")
   class SeveralDevices {
 
     @Test
@@ -2304,7 +2316,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: the operator's list
 
   @Nested
-  @DisplayName("the operator lists accounts, with usage, page by page")
+  @SuitePart("the operator lists accounts, with usage, page by page")
   class AccountList {
 
     @Test
@@ -2374,7 +2386,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: closing an account
 
   @Nested
-  @DisplayName("the operator closes an account")
+  @SuitePart("the operator closes an account")
   class ClosingAnAccount {
 
     @Test
@@ -2503,7 +2515,7 @@ public abstract class KeyManagerContract {
   // ================================================================== conveniences: closing Keyseat
 
   @Nested
-  @DisplayName("closing Keyseat closes the validators it built")
+  @SuitePart("closing Keyseat closes the validators it built")
   class ClosingKeyseat {
 
     @Test
@@ -2558,6 +2570,302 @@ public abstract class KeyManagerContract {
       }
       assertThat(scheduler.activeTasks()).isEmpty();
       assertThat(v.validate(wellFormedUnissuedKey()).status()).isEqualTo(Status.UNAVAILABLE);
+    }
+  }
+  // ================================================================== adoption: importing existing keys
+
+  /** A UUID never issued, the shape of the legacy keys of these tests. */
+  private static final String LEGACY_1 = "3f2a7c1e-9b4d-4e8a-b6c1-0d2e4f6a8b01";
+  private static final String LEGACY_2 = "7a9e3b2c-1d4f-4a6b-8c0e-2f4a6b8c0d12";
+  private static final String LEGACY_3 = "c0ffee00-1234-4abc-9def-0123456789ab";
+  private static final String LEGACY_4 = "deadbeef-5678-4def-8abc-9876543210fe";
+
+  /** Switches to a Keyseat over the same store and clock that accepts UUIDs as imported keys. */
+  protected void useLegacyUuids() {
+    use(Keyseat.builder(store).clock(clock).legacyKeyShapes(dev.keyseat.LegacyKeyShape.uuid()).build());
+  }
+
+  @Nested
+  @SuitePart("adoption: the operator imports existing keys, which then behave as native keys")
+  class ImportingKeys {
+
+    @BeforeEach
+    void legacyShapes() {
+      useLegacyUuids();
+    }
+
+    @Test
+    void importedLegacyAndKeyseatKeysValidateWithTheirCreationTimeAndLabel() {
+      Instant then = clock.instant().minus(Duration.ofDays(400));
+      String nativeKey = wellFormedKey("ImportedNative0123456789abc");
+      dev.keyseat.ImportResult result = keys.importKeys(OPERATOR, ACME, List.of(
+          dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1).withCreatedAt(then).withLabel("from the old portal"),
+          dev.keyseat.KeyImport.ofSecret("AQ-2", nativeKey)), false);
+      assertThat(result.imported()).extracting(dev.keyseat.ImportResult.ImportedKey::index,
+          dev.keyseat.ImportResult.ImportedKey::serial).containsExactly(tuple(0, "AQ-1"), tuple(1, "AQ-2"));
+      assertThat(result.alreadyImported()).isEmpty();
+      assertThat(usage().used()).isEqualTo(2);
+      ApiKey legacyRow = keys.keyOfDevice(ADMIN, ACME, "AQ-1");
+      assertThat(legacyRow.createdAt()).isEqualTo(then);
+      assertThat(legacyRow.label()).isEqualTo("from the old portal");
+      assertThat(legacyRow.hint()).isEqualTo("..." + LEGACY_1.substring(LEGACY_1.length() - 4));
+      assertThat(validator.validate(LEGACY_1, "AQ-1").status()).isEqualTo(Status.VALID);
+      assertThat(validator.validate(LEGACY_1, "AQ-2").status()).isEqualTo(Status.DEVICE_MISMATCH);
+      assertThat(validator.validate(nativeKey).keyId()).isEqualTo(result.imported().get(1).keyId());
+      assertThat(store.findKeyByHash(sha256(LEGACY_1))).as("the store keeps SHA-256 of the whole key").isPresent();
+      assertThat(row(legacyRow.id()).useCount()).as("the valid verdict only").isEqualTo(1);
+    }
+
+    @Test
+    void aHashedImportValidatesThePlaintextItWasTakenFrom() {
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSha256("AQ-3", sha256(LEGACY_3).toHex().toUpperCase())),
+          false);
+      assertThat(status(LEGACY_3)).isEqualTo(Status.VALID);
+      assertThat(keys.keyOfDevice(ADMIN, ACME, "AQ-3").hint()).isEqualTo("(imported hash)");
+    }
+
+    @Test
+    void inputsOfNoDeclaredShapeStayMalformed() {
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
+      assertThat(status(LEGACY_1.replace('-', '_'))).isEqualTo(Status.MALFORMED);
+      assertThat(status(LEGACY_1 + "0")).isEqualTo(Status.MALFORMED);
+      assertThat(status("ks_" + "x".repeat(33))).as("a mistyped Keyseat key is no legacy key").isEqualTo(Status.MALFORMED);
+      use(Keyseat.builder(store).clock(clock).build());
+      assertThat(status(LEGACY_1)).as("without the declared shape").isEqualTo(Status.MALFORMED);
+    }
+
+    @Test
+    void aRerunReportsWhatWasImportedAlreadyAndDuplicatesNothing() {
+      List<dev.keyseat.KeyImport> batch = List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
+          dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2));
+      dev.keyseat.ImportResult first = keys.importKeys(OPERATOR, ACME, batch.subList(0, 1), false);
+      int auditBefore = audit(ACME).size();
+      dev.keyseat.ImportResult again = keys.importKeys(OPERATOR, ACME, batch, false);
+      assertThat(again.alreadyImported()).extracting(dev.keyseat.ImportResult.ImportedKey::serial,
+          dev.keyseat.ImportResult.ImportedKey::keyId).containsExactly(tuple("AQ-1", first.imported().get(0).keyId()));
+      assertThat(again.imported()).extracting(dev.keyseat.ImportResult.ImportedKey::serial).containsExactly("AQ-2");
+      assertThat(usage().used()).isEqualTo(2);
+      assertThat(audit(ACME)).hasSize(auditBefore + 1);
+    }
+
+    @Test
+    void anImportBeyondTheLicensesIsRefusedWholeNamingTheShortfall() {
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
+      LicenseLimitException e = refused(LicenseLimitException.class, () -> keys.importKeys(OPERATOR, ACME, List.of(
+          dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2),
+          dev.keyseat.KeyImport.ofSecret("AQ-3", LEGACY_3), dev.keyseat.KeyImport.ofSecret("AQ-4", LEGACY_4)), false));
+      assertThat(e.needed()).as("the key imported already needs no license").isEqualTo(3);
+      assertThat(e.available()).isEqualTo(2);
+      assertThat(e.getMessage()).doesNotContain(LEGACY_2);
+    }
+
+    @Test
+    void aDeviceNotOfTheAccountIsRefusedUnlessTheImportAssociatesIt() {
+      NotFoundException missing = refused(NotFoundException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("GX-1", LEGACY_2)),
+          false));
+      assertThat(missing.getMessage()).contains("NEW-1", "GX-1");
+      refused(AlreadyExistsException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("GX-1", LEGACY_2)),
+          true));
+      dev.keyseat.ImportResult done = keys.importKeys(OPERATOR, ACME, List.of(
+          dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1).withDeviceName("Lobby monitor"),
+          dev.keyseat.KeyImport.ofSecret("NEW-2", LEGACY_2)), true);
+      assertThat(done.devicesAssociated()).isEqualTo(2);
+      assertThat(keys.devices(VIEWER, ACME)).extracting(Device::serial, Device::name)
+          .contains(tuple("NEW-1", "Lobby monitor"), tuple("NEW-2", "NEW-2"));
+      assertThat(status(LEGACY_2)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void aDeviceWithAnotherKeyIsRefusedAsAlreadyHavingOne() {
+      createKey("AQ-1");
+      DeviceAlreadyHasKeyException e = refused(DeviceAlreadyHasKeyException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2), dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)),
+          false));
+      assertThat(e.getMessage()).contains("AQ-1").doesNotContain("AQ-2");
+    }
+
+    @Test
+    void aKeyInUseByAnotherDeviceIsRefused() {
+      IssuedKey theirs = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1")).get(0);
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", theirs.secret().reveal())), false));
+      assertThat(fields(e)).containsExactly("records[0]");
+      assertThat(e.getMessage()).doesNotContain(GLOBEX.value(), "GX-1");
+    }
+
+    @Test
+    void everyBadRecordIsNamedAndNoPlaintextIsEchoed() {
+      String notAKey = "hunter2-is-not-a-key-of-any-shape";
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME,
+          Arrays.asList(
+              dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
+              dev.keyseat.KeyImport.ofSecret("not a serial", LEGACY_2),
+              dev.keyseat.KeyImport.ofSecret("AQ-3", notAKey),
+              dev.keyseat.KeyImport.ofSha256("AQ-4", "abc"),
+              new dev.keyseat.KeyImport("AQ-5", null, null, null, "", null),
+              dev.keyseat.KeyImport.ofSecret("AQ-6", LEGACY_3).withCreatedAt(clock.instant().plusSeconds(1)),
+              dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_4),
+              dev.keyseat.KeyImport.ofSha256("AQ-2", sha256(LEGACY_1).toHex()),
+              null), false));
+      assertThat(fields(e)).containsExactly("records[1].serial", "records[2].secret", "records[3].sha256", "records[4]",
+          "records[5].createdAt", "records[6].serial", "records[7]", "records[8]");
+      assertThat(e.violations().get(1).message()).endsWith("(device AQ-3)");
+      assertThat(e.getMessage()).doesNotContain(notAKey, LEGACY_1, LEGACY_2, LEGACY_3, LEGACY_4);
+      refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME, List.of(), false));
+    }
+
+    @Test
+    void onlyTheOperatorImports() {
+      for (Actor a : List.of(ADMIN, MANAGER, GLOBEX_ADMIN)) {
+        refused(AccessDeniedException.class,
+            () -> keys.importKeys(a, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false));
+      }
+      refusedUnaudited(NotFoundException.class, () -> keys.importKeys(OPERATOR, AccountId.of("nowhere"),
+          List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false));
+    }
+
+    @Test
+    void eachImportedKeyIsAuditedAsAnImportWithoutItsSecretOrHash() {
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
+          dev.keyseat.KeyImport.ofSha256("NEW-1", sha256(LEGACY_2).toHex())), true);
+      List<AuditEntry> log = audit(ACME).subList(0, 3);
+      assertThat(log).extracting(AuditEntry::action, AuditEntry::deviceSerial, AuditEntry::actor, AuditEntry::outcome)
+          .containsExactlyInAnyOrder(tuple(Action.IMPORT_KEYS, "AQ-1", OPERATOR.toString(), Outcome.SUCCESS),
+              tuple(Action.IMPORT_KEYS, "NEW-1", OPERATOR.toString(), Outcome.SUCCESS),
+              tuple(Action.ASSOCIATE_DEVICE, "NEW-1", OPERATOR.toString(), Outcome.SUCCESS));
+      assertThat(log).allSatisfy(entry -> assertThat(entry.detail())
+          .doesNotContain(LEGACY_1, LEGACY_2, sha256(LEGACY_1).toHex(), sha256(LEGACY_2).toHex()));
+      assertThat(log).filteredOn(entry -> entry.action() == Action.IMPORT_KEYS).allSatisfy(entry ->
+          assertThat(entry.keyId()).isNotNull());
+    }
+
+    @Test
+    void withAPepperAHashedImportIsRefusedAndAPlaintextImportIsHashedWithThePepper() {
+      byte[] pepper = "a host pepper of 32 bytes.......".getBytes(StandardCharsets.US_ASCII);
+      use(Keyseat.builder(store).clock(clock).pepper(pepper).legacyKeyShapes(dev.keyseat.LegacyKeyShape.uuid()).build());
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSha256("AQ-1", sha256(LEGACY_1).toHex())), false));
+      assertThat(fields(e)).containsExactly("records[0].sha256");
+      assertThat(e.getMessage()).contains("pepper", "import the plaintext keys instead");
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
+      assertThat(status(LEGACY_1)).isEqualTo(Status.VALID);
+      assertThat(store.findKeyByHash(sha256(LEGACY_1))).as("HMAC, not SHA-256, at rest").isEmpty();
+    }
+
+    @Test
+    void regeneratingAnImportedKeyIssuesAKeyInKeyseatsFormat() {
+      KeyId id = keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false)
+          .imported().get(0).keyId();
+      IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, id);
+      assertThat(fresh.secret().reveal()).matches("ks_[0-9A-Za-z]{33}");
+      assertThat(fresh.key().hint()).startsWith("ks_...");
+      assertThat(status(fresh)).isEqualTo(Status.VALID);
+      assertThat(status(LEGACY_1)).isEqualTo(Status.REVOKED);
+    }
+
+    @Test
+    void theCachedValidatorAnswersImportedKeysAndForgetsThemAsItDoesNativeKeys() {
+      ManualScheduler scheduler = new ManualScheduler(clock);
+      try (CachedKeyValidator cached = keyseat.validator().scheduler(scheduler).build()) {
+        assertThat(cached.validate(LEGACY_1).status()).as("negative entry first").isEqualTo(Status.UNKNOWN);
+        KeyId id = keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
+            dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2)), false).imported().get(0).keyId();
+        assertThat(cached.validate(LEGACY_1).status()).as("the import invalidated it").isEqualTo(Status.VALID);
+        assertThat(cached.validate(LEGACY_1, "AQ-1").status()).isEqualTo(Status.VALID);
+        assertThat(cached.validate(LEGACY_1, "AQ-9").status()).isEqualTo(Status.DEVICE_MISMATCH);
+        assertThat(cached.validate(LEGACY_2).status()).isEqualTo(Status.VALID);
+        assertThat(cached.validate(LEGACY_1.toUpperCase().replace('-', '+')).status()).isEqualTo(Status.MALFORMED);
+        keys.editKey(ADMIN, ACME, id, KeyEdit.suspend());
+        assertThat(cached.validate(LEGACY_1).status()).isEqualTo(Status.SUSPENDED);
+        keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-2").id());
+        assertThat(cached.validate(LEGACY_2).status()).isEqualTo(Status.UNKNOWN);
+      }
+      assertThat(keys.keyOfDevice(ADMIN, ACME, "AQ-1").useCount()).as("usage written at close").isEqualTo(2);
+    }
+  }
+
+  // ================================================================== leaked keys
+
+  @Nested
+  @SuitePart("leaked keys: the operator regenerates or suspends every key a leaked secret belongs to")
+  class LeakedKeys {
+
+    @Test
+    void eachLeakedSecretsKeyIsRegeneratedInItsAccountAndReportedWithoutTheSecret() {
+      IssuedKey ours = createKey("AQ-1");
+      IssuedKey theirs = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-2")).get(0);
+      List<dev.keyseat.LeakedKey> found = keys.revokeLeaked(OPERATOR, List.of(Secret.of("not a key"),
+          theirs.secret(), Secret.of(wellFormedUnissuedKey()), ours.secret(), ours.secret()),
+          dev.keyseat.LeakAction.REGENERATE);
+      assertThat(found).extracting(dev.keyseat.LeakedKey::index, dev.keyseat.LeakedKey::accountId,
+              dev.keyseat.LeakedKey::deviceSerial, dev.keyseat.LeakedKey::keyId, dev.keyseat.LeakedKey::previousSecret)
+          .containsExactly(tuple(1, GLOBEX, "GX-2", theirs.key().id(), false),
+              tuple(3, ACME, "AQ-1", ours.key().id(), false));
+      assertThat(found.toString()).doesNotContain(ours.secret().reveal(), theirs.secret().reveal());
+      assertThat(status(ours)).isEqualTo(Status.REVOKED);
+      assertThat(status(theirs)).isEqualTo(Status.REVOKED);
+      assertThat(row(ours.key().id()).regeneratedAt()).isEqualTo(clock.instant());
+      assertThat(usage().used()).as("same key, same license").isEqualTo(1);
+      AuditEntry entry = audit(GLOBEX).get(0);
+      assertThat(entry).extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::actor, AuditEntry::outcome)
+          .containsExactly(Action.REGENERATE_KEY, theirs.key().id(), OPERATOR.toString(), Outcome.SUCCESS);
+      assertThat(entry.detail()).contains("leaked").doesNotContain(theirs.secret().reveal());
+      assertThat(audit(ACME).get(0).action()).isEqualTo(Action.REGENERATE_KEY);
+    }
+
+    @Test
+    void suspendingStopsTheKeyUntilAnAdminResumesIt() {
+      IssuedKey key = createKey("AQ-2");
+      assertThat(keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.SUSPEND)).hasSize(1);
+      assertThat(status(key)).isEqualTo(Status.SUSPENDED);
+      assertThat(audit(ACME).get(0)).extracting(AuditEntry::action, AuditEntry::deviceSerial)
+          .containsExactly(Action.SUSPEND_KEY, "AQ-2");
+      keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.resume());
+      assertThat(status(key)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void aLeakedPreviousSecretLosesItsOverlapAndTheCurrentOneStays() {
+      IssuedKey old = createKey("AQ-1");
+      IssuedKey current = keys.regenerateKey(ADMIN, ACME, old.key().id(), Duration.ofHours(1));
+      assertThat(status(old)).isEqualTo(Status.VALID);
+      List<dev.keyseat.LeakedKey> found = keys.revokeLeaked(OPERATOR, List.of(old.secret()),
+          dev.keyseat.LeakAction.REGENERATE);
+      assertThat(found).extracting(dev.keyseat.LeakedKey::previousSecret).containsExactly(true);
+      assertThat(status(old)).isEqualTo(Status.REVOKED);
+      assertThat(status(current)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void theCachedValidatorStopsALeakedSecretAtOnce() {
+      IssuedKey key = createKey("AQ-1");
+      try (CachedKeyValidator cached = keyseat.validator().scheduler(new ManualScheduler(clock)).build()) {
+        assertThat(cached.validate(key.secret().reveal()).status()).isEqualTo(Status.VALID);
+        keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.REGENERATE);
+        assertThat(cached.validate(key.secret().reveal()).status()).isEqualTo(Status.REVOKED);
+      }
+    }
+
+    @Test
+    void anImportedLegacyKeyIsFoundToo() {
+      useLegacyUuids();
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-3", LEGACY_3)), false);
+      assertThat(keys.revokeLeaked(OPERATOR, List.of(Secret.of(LEGACY_3)), dev.keyseat.LeakAction.SUSPEND))
+          .extracting(dev.keyseat.LeakedKey::deviceSerial).containsExactly("AQ-3");
+      assertThat(status(LEGACY_3)).isEqualTo(Status.SUSPENDED);
+    }
+
+    @Test
+    void onlyTheOperatorMayAndAnEmptyListIsInvalid() {
+      IssuedKey key = createKey("AQ-1");
+      refusedUnaudited(AccessDeniedException.class,
+          () -> keys.revokeLeaked(ADMIN, List.of(key.secret()), dev.keyseat.LeakAction.REGENERATE));
+      refusedUnaudited(InvalidRequestException.class,
+          () -> keys.revokeLeaked(OPERATOR, List.of(), dev.keyseat.LeakAction.REGENERATE));
+      refusedUnaudited(InvalidRequestException.class, () -> keys.revokeLeaked(OPERATOR, List.of(key.secret()), null));
+      assertThat(status(key)).isEqualTo(Status.VALID);
     }
   }
 }

@@ -27,6 +27,7 @@ import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.KeyStore.Capability;
 import dev.keyseat.spi.KeyUsage;
 import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
@@ -52,9 +53,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.assertj.core.api.AbstractThrowableAssert;
+import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -114,7 +115,19 @@ import org.junit.jupiter.api.Test;
  * KeyStore#inAccount} must do so itself, and the work the suite hands it has no effects outside the
  * transaction other than counting down latches.
  */
+@DisplayNameGeneration(StoreDisplayNames.class)
 public abstract class KeyStoreContract {
+
+  /**
+   * The store's name in skip reasons and failure messages; reports are named by {@link
+   * StoreDisplayNames}.
+   *
+   * @return the name, by default the test class's simple name (with its enclosing classes)
+   */
+  protected String storeName() {
+    return Declared.nameOf(this);
+  }
+
   /** An account most tests use. */
   protected static final AccountId ACME = AccountId.of("acme");
   /** A second account, for cross-account rules. */
@@ -1133,6 +1146,20 @@ public abstract class KeyStoreContract {
   }
 
   @Test
+  void usageIsReadOnlyThroughTheKeysOwnAccount() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    createAccount(GLOBEX, 5);
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant().plusSeconds(10), 6)));
+
+    assertThat(usage(ACME, k.id())).as("usage of %s read through its own account", k.id())
+        .isEqualTo(new KeyUsage(clock.instant().plusSeconds(10), 6));
+    assertThat(usage(GLOBEX, k.id()))
+        .as("usage(id) is the recorded usage of a key of this account: %s read through another account", k.id())
+        .isEqualTo(KeyUsage.NONE);
+  }
+
+  @Test
   void usageForUnknownKeysIsIgnored() {
     givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
     StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
@@ -1831,8 +1858,96 @@ public abstract class KeyStoreContract {
   // ==================================================================== the operator's account list
 
   /** {@link KeyStore#accounts}: every committed account, in id order, with its key count, in pages. */
+  /**
+   * {@link KeyStore#purgeChanges}, for stores that declare {@link Capability#PURGES_CHANGES}; the
+   * others skip these tests by declaration. A store that keeps its own time for feed entries must
+   * take it from {@link #clock}.
+   */
   @Nested
-  @DisplayName("accounts(after, limit): the operator's account list")
+  class Purging {
+
+    @BeforeEach
+    void requirePurge() {
+      Declared.require(store, Capability.PURGES_CHANGES, storeName());
+    }
+
+    /**
+     * Appends one event per instant, each in its own transaction, moving the clock to each and
+     * reading the feed after each commit (a store that numbers entries when a reader first sees
+     * them numbers each at its instant).
+     */
+    private List<ChangeEvent> feedAt(Instant... times) {
+      for (int i = 0; i < times.length; i++) {
+        clock.set(times[i]);
+        appendChanges(ACME, event(ACME, i + 1, ChangeEvent.Type.CREATED, hash(i + 1)));
+        store.changesSince(0, 100);
+      }
+      return store.changesSince(0, 100);
+    }
+
+    @Test
+    void purgeDeletesOnlyEntriesOlderThanTheCutoffAndKeepsEveryYoungerOne() {
+      Instant t0 = clock.instant();
+      List<ChangeEvent> before = feedAt(t0, t0.plusSeconds(10), t0.plusSeconds(20), t0.plusSeconds(30));
+      long latest = store.latestChangeSequence();
+
+      int purged = store.purgeChanges(t0.plusSeconds(15));
+
+      assertThat(purged).as("purgeChanges(cutoff) counts the entries older than the cutoff it deleted")
+          .isEqualTo(2);
+      assertThat(store.changesSince(0, 100))
+          .as("every entry at or after the cutoff stays, unchanged and with its number")
+          .containsExactlyElementsOf(before.subList(2, 4));
+      assertThat(store.latestChangeSequence()).as("purging never lowers latestChangeSequence()")
+          .isEqualTo(latest);
+      assertThat(store.purgeChanges(t0.plusSeconds(15))).as("purging again with the same cutoff deletes nothing")
+          .isZero();
+    }
+
+    @Test
+    void anOldEntryNumberedAfterAYoungOneStaysSoTheFeedKeepsNoHole() {
+      Instant t0 = clock.instant();
+      // the second writer's clock was behind: its entry is older than the first's, numbered after it
+      List<ChangeEvent> before = feedAt(t0, t0.plusSeconds(40), t0.plusSeconds(5), t0.plusSeconds(50));
+
+      store.purgeChanges(t0.plusSeconds(30));
+
+      List<ChangeEvent> after = store.changesSince(0, 100);
+      assertThat(after).as("only the start of the feed goes: the old entry numbered after a young one stays")
+          .containsExactlyElementsOf(before.subList(1, 4));
+      assertGapless(after);
+    }
+
+    @Test
+    void aCaughtUpPollerMissesNothingAfterAPurgeOfTheWholeFeed() {
+      Instant t0 = clock.instant();
+      List<ChangeEvent> before = feedAt(t0, t0.plusSeconds(1));
+      long cursor = store.latestChangeSequence();
+
+      assertThat(store.purgeChanges(t0.plusSeconds(3600))).as("entries deleted when all are old").isEqualTo(2);
+      assertThat(store.changesSince(0, 100)).as("the feed after purging every entry").isEmpty();
+      assertThat(store.latestChangeSequence()).as("latestChangeSequence() after purging every entry")
+          .isEqualTo(cursor);
+      clock.set(t0.plusSeconds(3600));
+      ChangeEvent next = event(ACME, 9, ChangeEvent.Type.DELETED, hash(9));
+      appendChanges(ACME, next);
+
+      assertThat(store.changesSince(cursor, 10)).as("a poller caught up at %d sees the next commit as %d",
+          cursor, cursor + 1).extracting(ChangeEvent::sequence).containsExactly(cursor + 1);
+      assertThat(store.changesSince(0, 10)).as("a poller behind the purge sees a gap: its first entry is above 1")
+          .extracting(ChangeEvent::sequence).containsExactly(before.get(1).sequence() + 1);
+    }
+
+    @Test
+    void purgingAnEmptyFeedDeletesNothing() {
+      assertThat(store.purgeChanges(clock.instant().plusSeconds(3600))).as("entries deleted from an empty feed")
+          .isZero();
+      assertThat(store.latestChangeSequence()).as("latestChangeSequence() of an empty, purged feed").isZero();
+    }
+  }
+
+  @Nested
+  @SuitePart("accounts(after, limit): the operator's account list")
   class AccountListing {
 
     @Test

@@ -5,6 +5,7 @@ import static org.quicktheories.QuickTheory.qt;
 import dev.keyseat.Keyseat;
 import dev.keyseat.spi.KeyStore;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Configuration;
 
@@ -51,7 +52,19 @@ import org.quicktheories.core.Configuration;
  * and the broken invariant with a trace of what the real manager did at each step. Rerun one seed with {@code -DQT_SEED=<seed>}; change
  * the number of sequences with {@code -DQT_EXAMPLES=<n>} or by overriding {@link #examples()}.
  */
+@DisplayNameGeneration(StoreDisplayNames.class)
 public abstract class QuotaPropertiesContract {
+
+  /**
+   * The store's name in skip reasons and failure messages; reports are named by {@link
+   * StoreDisplayNames}.
+   *
+   * @return the name, by default the test class's simple name (with its enclosing classes)
+   */
+  protected String storeName() {
+    return Declared.nameOf(this);
+  }
+
 
   /** For subclasses. */
   protected QuotaPropertiesContract() {}

@@ -46,7 +46,7 @@ public final class StoreLookupValidator implements KeyValidator {
 
   @Override
   public Verdict validate(String key, String deviceSerial) {
-    if (!format.isWellFormed(key)) {
+    if (!format.isWellFormed(key) && !format.isLegacyShaped(key)) {
       return Verdict.MALFORMED;
     }
     try {

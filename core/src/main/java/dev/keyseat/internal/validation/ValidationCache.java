@@ -81,6 +81,7 @@ final class ValidationCache implements CachedKeyValidator {
   private final Queue<CacheEntry> toFlush = new ConcurrentLinkedQueue<>();
   private final ConcurrentHashMap<AccountId, AccountId> accounts = new ConcurrentHashMap<>();
   private final int keyLength;
+  private final boolean legacyShapes;
   private final int stagedOffset;
   private final ThreadLocal<Probe> probes;
   private final Function<CacheEntry, @Nullable CacheEntry> loader = this::load;
@@ -110,6 +111,8 @@ final class ValidationCache implements CachedKeyValidator {
   private static final class Probe {
     final char[] chars;
     final byte[] bytes;
+    /** A legacy key's bytes, for hashing. */
+    final byte[] legacy = new byte[dev.keyseat.LegacyKeyShape.MAX_LENGTH];
     final KeyHasher.State digester;
     final byte[] digest = new byte[KeyHash.LENGTH];
     final CacheEntry key = new CacheEntry();
@@ -129,6 +132,7 @@ final class ValidationCache implements CachedKeyValidator {
     this.format = parts.format();
     this.hasher = parts.hasher();
     this.keyLength = format.length();
+    this.legacyShapes = format.hasLegacyShapes();
     this.stagedOffset = format.stagedOffset();
     this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
     this.clock = parts.clock();
@@ -182,18 +186,35 @@ final class ValidationCache implements CachedKeyValidator {
   }
 
   private Verdict decide(@Nullable String key, @Nullable String deviceSerial) {
-    if (key == null || key.length() != keyLength) {
+    if (key == null) {
       return Verdict.MALFORMED;
     }
-    Probe probe = probes.get();
-    if (!format.isWellFormed(key, probe.chars, probe.bytes)) {
+    Probe probe;
+    byte[] staged;
+    int offset;
+    int n;
+    if (key.length() == keyLength && format.isWellFormed(key, (probe = probes.get()).chars, probe.bytes)) {
+      // native keys first: the path is the same whether legacy shapes are declared or not
+      staged = probe.bytes;
+      offset = stagedOffset;
+      n = keyLength;
+    } else if (legacyShapes && format.isLegacyShaped(key)) {
+      // only inputs that fail the native shape are tried against the declared legacy shapes
+      probe = probes.get();
+      n = key.length();
+      for (int i = 0; i < n; i++) {
+        probe.legacy[i] = (byte) key.charAt(i); // printable ASCII, checked by the shape
+      }
+      staged = probe.legacy;
+      offset = 0;
+    } else {
       return Verdict.MALFORMED;
     }
     long now = ticker.read();
     if (now - syncedAt > maxStaleness) {
       return Verdict.UNAVAILABLE;
     }
-    KeyHasher.hashInto(probe.digester, probe.bytes, stagedOffset, keyLength, probe.digest);
+    KeyHasher.hashInto(probe.digester, staged, offset, n, probe.digest);
     probe.key.set(probe.digest);
     CacheEntry entry = cache.getIfPresent(probe.key);
     if (entry != null && entry.freshAt(now)) {

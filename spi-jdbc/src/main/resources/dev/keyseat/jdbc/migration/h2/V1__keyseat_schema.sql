@@ -9,15 +9,20 @@
 -- secret sealed by the host's vault.
 
 -- closed_at is set when the operator closes the account: its row stays as the owner of its audit
--- log; it has no members, devices or keys left.
+-- log; it has no members, devices or keys left. key_count is the number of the account's rows in
+-- keyseat_api_key, kept by the store in each key-changing transaction under the account row lock
+-- (the license check reads it instead of counting). It may exceed contracted_licenses: licenses
+-- cancelled with MARK_OVER_LIMIT or SUSPEND_NEWEST leave keys above the total.
 CREATE TABLE keyseat_account (
   account_id          VARCHAR(64) NOT NULL,
   name                CHARACTER VARYING NOT NULL,
   contracted_licenses INTEGER       NOT NULL,
   created_at          NUMERIC(30,9) NOT NULL,
   closed_at           NUMERIC(30,9),
+  key_count           INTEGER       NOT NULL DEFAULT 0,
   CONSTRAINT keyseat_account_pk PRIMARY KEY (account_id),
-  CONSTRAINT keyseat_account_licenses_ck CHECK (contracted_licenses >= 0)
+  CONSTRAINT keyseat_account_licenses_ck CHECK (contracted_licenses >= 0),
+  CONSTRAINT keyseat_account_key_count_ck CHECK (key_count >= 0)
 );
 
 CREATE TABLE keyseat_member (
@@ -138,21 +143,26 @@ CREATE TABLE keyseat_audit (
   CONSTRAINT keyseat_audit_account_fk FOREIGN KEY (account_id) REFERENCES keyseat_account (account_id)
 );
 
--- The change feed read by every node's validator. Sequences are gapless and in commit order:
--- a transaction takes the next numbers from keyseat_change_seq's single row as its last step and
--- holds that row lock until it commits.
+-- The change feed read by the validators. One node: a transaction numbers its rows from
+-- keyseat_change_seq's single row as its last step (numbered_at: the store's clock then) and holds
+-- that row lock until it commits, so numbers are gapless and in commit order. Purging goes by
+-- numbered_at. (The PostgreSQL schema numbers rows after commit instead; same columns.)
 CREATE TABLE keyseat_change (
-  seq        BIGINT        NOT NULL,
-  type       VARCHAR(16)   NOT NULL,
-  account_id VARCHAR(64) NOT NULL,
-  key_id     VARCHAR(64) NOT NULL,
-  hashes     BINARY VARYING NOT NULL,
-  at         NUMERIC(30,9) NOT NULL,
-  CONSTRAINT keyseat_change_pk PRIMARY KEY (seq),
+  id          BIGINT        GENERATED ALWAYS AS IDENTITY,
+  seq         BIGINT,
+  type        VARCHAR(16)   NOT NULL,
+  account_id  VARCHAR(64)   NOT NULL,
+  key_id      VARCHAR(64)   NOT NULL,
+  hashes      BINARY VARYING NOT NULL,
+  at          NUMERIC(30,9) NOT NULL,
+  numbered_at NUMERIC(30,9),
+  CONSTRAINT keyseat_change_pk PRIMARY KEY (id),
+  CONSTRAINT keyseat_change_seq_uq UNIQUE (seq),
+  CONSTRAINT keyseat_change_numbered_ck CHECK ((seq IS NULL) = (numbered_at IS NULL)),
   CONSTRAINT keyseat_change_hashes_ck CHECK (MOD(OCTET_LENGTH(hashes), 32) = 0)
 );
 
-CREATE INDEX keyseat_change_at_ix ON keyseat_change (at);
+CREATE INDEX keyseat_change_numbered_at_ix ON keyseat_change (numbered_at);
 
 CREATE TABLE keyseat_change_seq (
   id       SMALLINT NOT NULL,

@@ -9,15 +9,20 @@
 -- secret sealed by the host's vault.
 
 -- closed_at is set when the operator closes the account: its row stays as the owner of its audit
--- log; it has no members, devices or keys left.
+-- log; it has no members, devices or keys left. key_count is the number of the account's rows in
+-- keyseat_api_key, kept by the store in each key-changing transaction under the account row lock
+-- (the license check reads it instead of counting). It may exceed contracted_licenses: licenses
+-- cancelled with MARK_OVER_LIMIT or SUSPEND_NEWEST leave keys above the total.
 CREATE TABLE keyseat_account (
   account_id          VARCHAR(64) COLLATE "C" NOT NULL,
   name                TEXT          NOT NULL,
   contracted_licenses INTEGER       NOT NULL,
   created_at          NUMERIC(30,9) NOT NULL,
   closed_at           NUMERIC(30,9),
+  key_count           INTEGER       NOT NULL DEFAULT 0,
   CONSTRAINT keyseat_account_pk PRIMARY KEY (account_id),
-  CONSTRAINT keyseat_account_licenses_ck CHECK (contracted_licenses >= 0)
+  CONSTRAINT keyseat_account_licenses_ck CHECK (contracted_licenses >= 0),
+  CONSTRAINT keyseat_account_key_count_ck CHECK (key_count >= 0)
 );
 
 CREATE TABLE keyseat_member (
@@ -138,21 +143,28 @@ CREATE TABLE keyseat_audit (
   CONSTRAINT keyseat_audit_account_fk FOREIGN KEY (account_id) REFERENCES keyseat_account (account_id)
 );
 
--- The change feed read by every node's validator. Sequences are gapless and in commit order:
--- a transaction takes the next numbers from keyseat_change_seq's single row as its last step and
--- holds that row lock until it commits.
+-- The change feed read by every node's validator. A writer inserts its rows with seq NULL and
+-- touches no shared row. A feed reader first numbers the committed unnumbered rows (seq, then
+-- numbered_at: the reader's clock), in id order, under keyseat_change_seq's row lock, which only
+-- numbering takes. Numbers are gapless; a row is visible to pollers only once numbered, above
+-- every number before it. Purging goes by numbered_at, so a row is never older than its commit.
 CREATE TABLE keyseat_change (
-  seq        BIGINT        NOT NULL,
-  type       VARCHAR(16)   NOT NULL,
-  account_id VARCHAR(64) COLLATE "C" NOT NULL,
-  key_id     VARCHAR(64) COLLATE "C" NOT NULL,
-  hashes     BYTEA         NOT NULL,
-  at         NUMERIC(30,9) NOT NULL,
-  CONSTRAINT keyseat_change_pk PRIMARY KEY (seq),
+  id          BIGINT        GENERATED ALWAYS AS IDENTITY,
+  seq         BIGINT,
+  type        VARCHAR(16)   NOT NULL,
+  account_id  VARCHAR(64) COLLATE "C" NOT NULL,
+  key_id      VARCHAR(64) COLLATE "C" NOT NULL,
+  hashes      BYTEA         NOT NULL,
+  at          NUMERIC(30,9) NOT NULL,
+  numbered_at NUMERIC(30,9),
+  CONSTRAINT keyseat_change_pk PRIMARY KEY (id),
+  CONSTRAINT keyseat_change_seq_uq UNIQUE (seq),
+  CONSTRAINT keyseat_change_numbered_ck CHECK ((seq IS NULL) = (numbered_at IS NULL)),
   CONSTRAINT keyseat_change_hashes_ck CHECK (mod(octet_length(hashes), 32) = 0)
 );
 
-CREATE INDEX keyseat_change_at_ix ON keyseat_change (at);
+CREATE INDEX keyseat_change_pending_ix ON keyseat_change (id) WHERE seq IS NULL;
+CREATE INDEX keyseat_change_numbered_at_ix ON keyseat_change (numbered_at);
 
 CREATE TABLE keyseat_change_seq (
   id       SMALLINT NOT NULL,
