@@ -1174,7 +1174,6 @@ public abstract class KeyManagerContract {
 
   /** Issue 16: licenses as grants with terms, renewals and expiry, and the seat reuse limit (R1, R3, R9). */
   @Nested
-  @DisplayName("R9 license grants: terms, renewals, expiry, seat reuse")
   class R9LicenseGrants {
     private static final Duration DAY = Duration.ofDays(1);
 

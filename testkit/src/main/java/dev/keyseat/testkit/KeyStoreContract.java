@@ -1715,7 +1715,6 @@ public abstract class KeyStoreContract {
    * License#ORDER}, unique ids, all or nothing with the transaction.
    */
   @Nested
-  @DisplayName("licenses: grants, license policy, seat ledger")
   class LicenseGrants {
 
     private License grant(String id, AccountId account, int quantity, Instant start, Instant end) {
