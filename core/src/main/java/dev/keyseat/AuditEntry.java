@@ -15,7 +15,8 @@ import org.jspecify.annotations.Nullable;
  * @param sequence position in the account's log, assigned by the store (0 before it is stored)
  * @param accountId the account
  * @param at when it happened
- * @param actor who did it, e.g. {@code user:alice} or {@code operator:ops}
+ * @param actor who did it, e.g. {@code user:alice} or {@code operator:ops}, or {@code platform:keyseat}
+ *     for what the platform does by itself (a license grant's end passing)
  * @param action what was attempted
  * @param keyId the key concerned, or null
  * @param deviceSerial the device concerned, or null
@@ -46,6 +47,21 @@ public record AuditEntry(
     CANCEL_LICENSES("cancel licenses", true),
     /** The operator or any member reads the license usage (R3). */
     READ_LICENSES("read license usage", true, Role.ADMIN, Role.MANAGER, Role.VIEWER),
+    /** The operator grants licenses for a term or open-ended (R9). */
+    GRANT_LICENSES("grant licenses", true),
+    /** The operator extends, renews or shortens a grant's term (R9). */
+    CHANGE_LICENSE_TERM("change license terms", true),
+    /** The operator ends a grant now, with an over-limit strategy (R9). */
+    END_LICENSES("end licenses", true),
+    /** The operator sets the account's license policy: expiry strategy, seat reuse limit (R9). */
+    SET_LICENSE_POLICY("set license policies", true),
+    /** The operator or any member reads the grants, their history and the license policy (R3). */
+    LIST_LICENSES("read licenses", true, Role.ADMIN, Role.MANAGER, Role.VIEWER),
+    /**
+     * A grant's end passed and the account's expiry strategy was applied (R9); the platform's action,
+     * audited as {@code platform}. The operator may also apply due ends by hand.
+     */
+    LICENSES_EXPIRED("apply license ends", true),
     /** Any member lists the members. */
     LIST_MEMBERS("list members", false, Role.ADMIN, Role.MANAGER, Role.VIEWER),
     /** An admin adds a member. */

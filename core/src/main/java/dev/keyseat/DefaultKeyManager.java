@@ -9,6 +9,7 @@ import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -33,6 +34,8 @@ final class DefaultKeyManager implements KeyManager {
   private static final Logger log = LoggerFactory.getLogger(KeyManager.class);
   private static final int MAX_AUDIT_PAGE = 1000;
   private static final int MAX_ACCOUNT_PAGE = 1000;
+  /** Who the audit log names for what the platform does by itself: a grant's end passing (R9). */
+  static final String PLATFORM = "platform:keyseat";
 
   private final KeyStore store;
   private final Clock clock;
@@ -61,31 +64,30 @@ final class DefaultKeyManager implements KeyManager {
   public Account createAccount(Actor operator, AccountId accountId, NewAccount command) {
     return write(operator, accountId, Action.CREATE_ACCOUNT, null, null, t -> {
       commands.start().bean("command", command).throwIfAny();
-      Account account = new Account(accountId, command.name(), command.licenses(), t.now);
+      // the licenses are a grant; the row records the total once the grant is in (recordTotal)
+      Account account = new Account(accountId, command.name(), 0, t.now);
       if (!t.tx.insertAccount(account)) {
         throw new AlreadyExistsException("account " + accountId + " exists already");
       }
       t.tx.putMember(new Member(accountId, command.firstAdmin(), Role.ADMIN));
+      if (command.licenses() > 0) {
+        t.insertGrant(command.licenses(), t.now, null, ""); // the initial licenses: one open-ended grant
+      }
       t.audit(null, null, "created with " + Messages.count(command.licenses(), "license") + ", first admin "
           + command.firstAdmin());
-      return account;
+      return t.account();
     });
   }
 
   @Override
   public LicenseUsage contractLicenses(Actor operator, AccountId accountId, int quantity) {
     return write(operator, accountId, Action.CONTRACT_LICENSES, null, null, t -> {
-      Account account = t.account();
-      long total = (long) account.contractedLicenses() + quantity;
-      commands.start()
-          .check(quantity >= 1, "quantity", "must be at least 1")
-          .check(quantity < 1 || total <= Account.MAX_LICENSES, "quantity", "would bring the account to " + total
-              + " licenses, above the " + Constraints.MAX_LICENSES_TEXT + " an account may contract; at most "
-              + Messages.count(Account.MAX_LICENSES - account.contractedLicenses(), "more license") + " can be added")
-          .throwIfAny();
-      t.tx.updateAccount(account.withContractedLicenses(account.contractedLicenses() + quantity));
+      t.account();
+      commands.start().check(quantity >= 1, "quantity", "must be at least 1").throwIfAny();
+      t.requireWithinMaximum(quantity, t.now, null, null);
+      License grant = t.insertGrant(quantity, t.now, null, ""); // R9: an open-ended grant from now
       t.licensesChanged(ChangeEvent.Type.LICENSES_CONTRACTED);
-      t.audit(null, null, "contracted " + Messages.count(quantity, "license"));
+      t.audit(null, null, "contracted " + Messages.count(quantity, "license") + " (open-ended grant " + grant.id() + ")");
       return t.usage();
     });
   }
@@ -93,39 +95,205 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public LicenseUsage cancelLicenses(Actor operator, AccountId accountId, int quantity, OverLimitStrategy strategy) {
     return write(operator, accountId, Action.CANCEL_LICENSES, null, null, t -> {
-      Account account = t.account();
+      t.account();
+      int total = t.total(t.now);
+      // R9: cancelling shortens open-ended grants; grants for a term end with endLicense
+      List<License> open = t.grants().stream().filter(g -> g.end() == null && g.activeAt(t.now))
+          .sorted(License.ORDER.reversed()).toList();
+      int cancellable = open.stream().mapToInt(License::quantity).sum();
       commands.start()
-          .check(quantity >= 1 && quantity <= account.contractedLicenses(), "quantity",
-              "must be between 1 and the " + Messages.count(account.contractedLicenses(), "license") + " contracted")
+          .check(quantity >= 1 && quantity <= cancellable, "quantity", cancellable == total
+              ? "must be between 1 and the " + Messages.count(total, "license") + " contracted"
+              : "must be between 1 and the " + Messages.count(cancellable, "open-ended license") + " contracted;"
+              + " licenses granted for a term end with endLicense")
           .notNull("strategy", strategy)
           .throwIfAny();
-      int total = account.contractedLicenses() - quantity;
-      List<StoredKey> keys = t.tx.keys();
-      int excess = keys.size() - total;
+      int remaining = total - quantity;
+      int keys = t.tx.keyCount();
+      int excess = keys - remaining;
       if (excess > 0 && strategy == OverLimitStrategy.REJECT) { // R9: REJECT refuses to go below the keys in use
         throw new LicensesInUseException("cannot cancel " + Messages.count(quantity, "license") + ": "
-            + Messages.count(keys.size(), "key") + (keys.size() == 1 ? " is" : " are") + " in use and "
-            + Messages.count(total, "license") + " would remain; delete "
+            + Messages.count(keys, "key") + (keys == 1 ? " is" : " are") + " in use and "
+            + Messages.count(remaining, "license") + " would remain; delete "
             + Messages.count(excess, "key") + " first", excess);
       }
-      t.tx.updateAccount(account.withContractedLicenses(total));
       t.licensesChanged(ChangeEvent.Type.LICENSES_CANCELLED);
-      // R9: keys are never deleted automatically; SUSPEND_NEWEST suspends the newest, MARK_OVER_LIMIT none
-      if (excess > 0 && strategy == OverLimitStrategy.SUSPEND_NEWEST) {
-        keys.stream()
-            .sorted(StoredKey.CREATION_ORDER.reversed())
-            .limit(excess)
-            .filter(k -> !k.suspended())
-            .forEach(k -> {
-              t.updateKey(k.withSuspended(true));
-              t.change(ChangeEvent.Type.SUSPENDED, k);
-              t.audit(Action.SUSPEND_KEY, k.id(), k.deviceSerial(), "suspended: licenses cancelled below keys in use");
-            });
+      int left = quantity;
+      for (License g : open) { // the newest open-ended grants end first; a part is granted again from now
+        if (left == 0) {
+          break;
+        }
+        t.updateGrant(g.withEnd(t.now).withEndApplied());
+        if (g.quantity() > left) {
+          t.insertGrant(g.quantity() - left, t.now, null, g.reference());
+          left = 0;
+        } else {
+          left -= g.quantity();
+        }
       }
+      t.applyOverLimit(strategy, t.actor.toString(), "licenses cancelled below keys in use");
       t.audit(null, null, "cancelled " + Messages.count(quantity, "license") + " (" + strategy + ")"
           + (excess > 0 ? "; over limit by " + excess : ""));
       return t.usage();
     });
+  }
+
+  @Override
+  public License grantLicenses(Actor operator, AccountId accountId, NewLicense command) {
+    return write(operator, accountId, Action.GRANT_LICENSES, null, null, t -> {
+      t.account();
+      commands.start().notNull("command", command).throwIfAny();
+      Instant start = command.start() == null ? t.now : command.start();
+      Instant end = command.end();
+      String reference = command.reference() == null ? "" : command.reference();
+      String refProblem = FreeText.Check.problem(reference, false);
+      commands.start()
+          .check(command.quantity() >= 1, "command.quantity", "must be at least 1")
+          .check(end == null || end.isAfter(start), "command.end", "must be after the start (" + start + ")")
+          .check(end == null || end.isAfter(t.now), "command.end", "must be in the future")
+          .check(refProblem == null, "command.reference", refProblem == null ? "" : refProblem)
+          .check(reference.length() <= 200, "command.reference", Constraints.MAX_TEXT_MESSAGE)
+          .check(!Constraints.containsKey(reference), "command.reference", Constraints.NO_KEY_MESSAGE)
+          .check(CommandValidator.isStorable(reference), "command.reference", CommandValidator.UNSTORABLE_MESSAGE)
+          .throwIfAny();
+      t.requireWithinMaximum(command.quantity(), start, end, null);
+      License grant = t.insertGrant(command.quantity(), start, end, reference);
+      t.audit(null, null, "granted " + Messages.count(grant.quantity(), "license") + " " + term(grant)
+          + (reference.isEmpty() ? "" : ", reference \"" + reference + "\"") + " (grant " + grant.id() + ")");
+      return grant;
+    });
+  }
+
+  @Override
+  public License changeLicenseTerm(Actor operator, AccountId accountId, LicenseId licenseId, @Nullable Instant end) {
+    return write(operator, accountId, Action.CHANGE_LICENSE_TERM, null, null, t -> {
+      t.account();
+      License grant = t.grant(licenseId);
+      commands.start()
+          .check(end == null || end.isAfter(grant.start()), "end", "must be after the grant's start (" + grant.start() + ")")
+          .check(end == null || end.isAfter(t.now), "end", "must be in the future; end licenses now with endLicense")
+          .throwIfAny();
+      boolean longer = end == null || (grant.end() != null && end.isAfter(grant.end()));
+      if (longer) {
+        t.requireWithinMaximum(grant.quantity(), grant.start(), end, licenseId); // extension or renewal
+      }
+      String what = !longer ? "shortened" : grant.endedAt(t.now) ? "renewed" : "extended";
+      License changed = grant.withEnd(end);
+      t.updateGrant(changed);
+      t.audit(null, null, what + " grant " + licenseId + " of " + Messages.count(grant.quantity(), "license")
+          + ": " + term(grant) + " -> " + term(changed));
+      return changed;
+    });
+  }
+
+  @Override
+  public LicenseUsage endLicense(Actor operator, AccountId accountId, LicenseId licenseId, OverLimitStrategy strategy) {
+    return write(operator, accountId, Action.END_LICENSES, null, null, t -> {
+      t.account();
+      License grant = t.grant(licenseId);
+      commands.start()
+          .notNull("strategy", strategy)
+          .check(!grant.endedAt(t.now), "licenseId", "grant " + licenseId + " ended already, at " + grant.end())
+          .throwIfAny();
+      int remaining = t.total(t.now) - (grant.activeAt(t.now) ? grant.quantity() : 0);
+      int keys = t.tx.keyCount();
+      int excess = keys - remaining;
+      if (excess > 0 && strategy == OverLimitStrategy.REJECT) { // R9: REJECT refuses to go below the keys in use
+        throw new LicensesInUseException("cannot end grant " + licenseId + " of "
+            + Messages.count(grant.quantity(), "license") + ": " + Messages.count(keys, "key")
+            + (keys == 1 ? " is" : " are") + " in use and " + Messages.count(remaining, "license")
+            + " would remain; delete " + Messages.count(excess, "key") + " first", excess);
+      }
+      Instant end = grant.start().isAfter(t.now) ? grant.start() : t.now; // a grant not started yet never counts
+      t.updateGrant(grant.withEnd(end).withEndApplied());
+      t.applyOverLimit(strategy, t.actor.toString(), "licenses ended early below keys in use");
+      t.audit(null, null, "ended grant " + licenseId + " of " + Messages.count(grant.quantity(), "license") + " early ("
+          + strategy + ")" + (excess > 0 ? "; over limit by " + excess : ""));
+      return t.usage();
+    });
+  }
+
+  @Override
+  public List<License> licenses(Actor actor, AccountId accountId) {
+    return read(actor, accountId, Action.LIST_LICENSES, t -> t.grants().stream().sorted(License.ORDER).toList());
+  }
+
+  @Override
+  public LicensePolicy licensePolicy(Actor actor, AccountId accountId) {
+    return read(actor, accountId, Action.LIST_LICENSES, t -> t.tx.licensePolicy());
+  }
+
+  @Override
+  public LicensePolicy setLicensePolicy(Actor operator, AccountId accountId, LicensePolicy policy) {
+    return write(operator, accountId, Action.SET_LICENSE_POLICY, null, null, t -> {
+      t.account();
+      commands.start().notNull("policy", policy).throwIfAny();
+      LicensePolicy before = t.tx.licensePolicy();
+      t.tx.putLicensePolicy(policy);
+      if (before.limitsReassignments() != policy.limitsReassignments()) {
+        t.tx.putSeatLedger(SeatLedger.EMPTY); // the ledger counts from the moment a limit is set
+      }
+      t.audit(null, null, "license policy: on expiry " + policy.onExpiry() + ", "
+          + (policy.limitsReassignments()
+              ? "at most " + Messages.count(policy.maxReassignments(), "reassignment") + " of freed licenses per "
+              + Messages.duration(policy.reassignmentPeriod())
+              : "reassignments of freed licenses unlimited"));
+      return policy;
+    });
+  }
+
+  @Override
+  public LicenseUsage applyLicenseEnds(Actor operator, AccountId accountId) {
+    // the due ends are applied by write() itself, before the body, as for every write on the account
+    return write(operator, accountId, Action.LICENSES_EXPIRED, null, null, Context::usage);
+  }
+
+  /** @return a grant's term as the audit log and messages say it */
+  private static String term(License g) {
+    return "from " + g.start() + (g.end() == null ? ", open-ended" : " until " + g.end());
+  }
+
+  /**
+   * The account's grants. An account stored before grants existed (or written by a store's own
+   * tests) and without any has its {@link Account#contractedLicenses()} as one open-ended grant
+   * from its creation, stored the first time the account's licenses change.
+   */
+  private static List<License> grantsOf(Account account, List<License> stored) {
+    if (stored.isEmpty() && account.contractedLicenses() > 0) {
+      return List.of(new License(LEGACY_GRANT, account.id(), account.contractedLicenses(), account.createdAt(), null,
+          "", "operator", account.createdAt(), false));
+    }
+    return stored;
+  }
+
+  private static final LicenseId LEGACY_GRANT = LicenseId.of("lic_contracted");
+
+  /** R3: the licenses contracted at {@code at}: the sum of the grants active then. */
+  private static int totalAt(List<License> grants, Instant at, @Nullable LicenseId except) {
+    long total = 0;
+    for (License g : grants) {
+      if (g.activeAt(at) && !g.id().equals(except)) {
+        total += g.quantity();
+      }
+    }
+    return (int) Math.min(total, Integer.MAX_VALUE);
+  }
+
+  /** R3: used, available and total at {@code at}, and the next end of an active grant. */
+  private static LicenseUsage usageAt(int keys, List<License> grants, Instant at) {
+    Instant next = null;
+    for (License g : grants) {
+      if (g.activeAt(at) && g.end() != null && (next == null || g.end().isBefore(next))) {
+        next = g.end();
+      }
+    }
+    int ending = 0;
+    for (License g : grants) {
+      if (g.activeAt(at) && next != null && next.equals(g.end())) {
+        ending += g.quantity();
+      }
+    }
+    return LicenseUsage.of(keys, totalAt(grants, at, null), ending, next);
   }
 
   @Override
@@ -270,6 +438,7 @@ final class DefaultKeyManager implements KeyManager {
       Map<String, Device> devices = t.requireDevicesOfAccount(serials); // R2
       t.requireNoKeyYet(serials); // R11: before the quota, so a repeat is never a misleading quota error
       t.requireFreeLicenses(serials.size(), serials); // R1
+      t.reassignFreedSeats(serials.size()); // R9: the seat reuse limit, if the account has one
       List<IssuedKey> issued = new ArrayList<>(serials.size());
       long ordinal = t.tx.lastKeyOrdinal(); // the keys table keeps the order the devices were selected in
       for (String serial : serials) {
@@ -410,6 +579,7 @@ final class DefaultKeyManager implements KeyManager {
       T result = store.inAccount(accountId, tx -> {
         Context t = new Context(tx, actor, accountId, action);
         t.requirePermitted(); // R8, R9
+        t.applyDueEnds(); // R9: grants whose end passed, written once, before anything else
         T r = body.apply(t);
         committed.clear();
         committed.addAll(t.changes);
@@ -567,9 +737,207 @@ final class DefaultKeyManager implements KeyManager {
       return tx.key(id).orElseThrow(() -> NotFoundException.of("key", id));
     }
 
-    /** R3: available = contracted - keys. */
+    private @Nullable List<License> grants;
+
+    /** R3: available = contracted - keys, the contracted total being the grants active now. */
     LicenseUsage usage() {
-      return LicenseUsage.of(tx.keyCount(), account().contractedLicenses());
+      return usageAt(tx.keyCount(), grants(), now);
+    }
+
+    /** @return the account's grants, as this transaction sees and writes them */
+    List<License> grants() {
+      if (grants == null) {
+        grants = new ArrayList<>(grantsOf(account(), tx.licenses()));
+      }
+      return grants;
+    }
+
+    /** R3: the licenses contracted at {@code at}. */
+    int total(Instant at) {
+      return totalAt(grants(), at, null);
+    }
+
+    License grant(LicenseId id) {
+      commands.start().notNull("licenseId", id).throwIfAny();
+      if (id.equals(LEGACY_GRANT) && legacy()) {
+        materializeLegacyGrant();
+        return grants.get(0);
+      }
+      return grants().stream().filter(g -> g.id().equals(id)).findFirst()
+          .orElseThrow(() -> NotFoundException.of("license", id));
+    }
+
+    private boolean legacy() {
+      return !grants().isEmpty() && grants().get(0).id().equals(LEGACY_GRANT);
+    }
+
+    /** Stores the implicit grant of an account written before grants ({@link #grantsOf}). */
+    private void materializeLegacyGrant() {
+      License legacy = grants().get(0);
+      License stored = new License(new LicenseId(format.generateId("lic_")), accountId, legacy.quantity(),
+          legacy.start(), null, "", legacy.createdBy(), legacy.createdAt(), false);
+      if (!tx.insertLicense(stored)) {
+        throw new IllegalStateException("store refused a fresh license grant");
+      }
+      grants.set(0, stored);
+    }
+
+    /** Inserts a grant created by this call's actor, and records the total now on the account row. */
+    License insertGrant(int quantity, Instant start, @Nullable Instant end, String reference) {
+      if (legacy()) {
+        materializeLegacyGrant();
+      }
+      License grant = new License(new LicenseId(format.generateId("lic_")), accountId, quantity, start, end,
+          reference, actor.toString(), now, false);
+      if (!tx.insertLicense(grant)) {
+        throw new IllegalStateException("store refused a fresh license grant");
+      }
+      grants.add(grant);
+      recordTotal();
+      return grant;
+    }
+
+    void updateGrant(License grant) {
+      if (grant.id().equals(LEGACY_GRANT)) {
+        materializeLegacyGrant();
+        grant = new License(grants.get(0).id(), accountId, grant.quantity(), grant.start(), grant.end(),
+            grant.reference(), grant.createdBy(), grant.createdAt(), grant.endApplied());
+      }
+      tx.updateLicense(grant);
+      for (int i = 0; i < grants.size(); i++) {
+        if (grants.get(i).id().equals(grant.id())) {
+          grants.set(i, grant);
+        }
+      }
+      recordTotal();
+    }
+
+    /** {@link Account#contractedLicenses()}: the total as of the account's last license change. */
+    private void recordTotal() {
+      Account account = account();
+      int total = total(now);
+      if (account.contractedLicenses() != total) {
+        tx.updateAccount(account.withContractedLicenses(total));
+      }
+    }
+
+    /**
+     * R9: the account's total stays at most {@link Account#MAX_LICENSES} at every instant of
+     * [start, end) with {@code quantity} more licenses ({@code except}: a grant whose term changes).
+     */
+    void requireWithinMaximum(int quantity, Instant start, @Nullable Instant end, @Nullable LicenseId except) {
+      int peak = totalAt(grants(), start, except);
+      for (License g : grants()) {
+        if (g.start().isAfter(start) && (end == null || g.start().isBefore(end))) {
+          peak = Math.max(peak, totalAt(grants(), g.start(), except));
+        }
+      }
+      long total = (long) peak + quantity;
+      commands.start()
+          .check(total <= Account.MAX_LICENSES, "quantity", "would bring the account to " + total
+              + " licenses, above the " + Constraints.MAX_LICENSES_TEXT + " an account may contract; at most "
+              + Messages.count(Math.max(0, Account.MAX_LICENSES - peak), "more license") + " can be added")
+          .throwIfAny();
+    }
+
+    /**
+     * R9: the ends of grants that passed and were not applied yet are applied now, once: each is
+     * audited as the platform's action and, if the account now has more keys than licenses, its
+     * expiry strategy applies (never a deletion). Idempotent: a second call finds nothing due.
+     */
+    void applyDueEnds() {
+      Optional<Account> open = tx.account().filter(a -> !a.isClosed());
+      if (open.isEmpty()) {
+        return;
+      }
+      List<License> due = grants().stream().filter(g -> g.endedAt(now) && !g.endApplied()).toList();
+      if (due.isEmpty()) {
+        return;
+      }
+      OverLimitStrategy strategy = tx.licensePolicy().onExpiry();
+      for (License g : due) {
+        updateGrant(g.withEndApplied());
+        audit(PLATFORM, Action.LICENSES_EXPIRED, null, null, "grant " + g.id() + " of "
+            + Messages.count(g.quantity(), "license") + " ended at " + g.end());
+      }
+      int excess = tx.keyCount() - total(now);
+      applyOverLimit(strategy, PLATFORM, "licenses ended below keys in use");
+      if (excess > 0) {
+        audit(PLATFORM, Action.LICENSES_EXPIRED, null, null, "over limit by " + excess + " (" + strategy + ")");
+      }
+    }
+
+    /**
+     * R9: after the total dropped, the account's keys above it are left over the limit ({@code
+     * MARK_OVER_LIMIT}) or the newest of them suspended ({@code SUSPEND_NEWEST}); never deleted.
+     */
+    void applyOverLimit(OverLimitStrategy strategy, String who, String why) {
+      List<StoredKey> keys = tx.keys();
+      int excess = keys.size() - total(now);
+      if (excess <= 0 || strategy != OverLimitStrategy.SUSPEND_NEWEST) {
+        return;
+      }
+      keys.stream()
+          .sorted(StoredKey.CREATION_ORDER.reversed())
+          .limit(excess)
+          .filter(k -> !k.suspended())
+          .forEach(k -> {
+            updateKey(k.withSuspended(true));
+            change(ChangeEvent.Type.SUSPENDED, k);
+            audit(who, Action.SUSPEND_KEY, k.id(), k.deviceSerial(), "suspended: " + why);
+          });
+    }
+
+    /**
+     * R9 seat reuse: keys created take licenses never used first, then licenses freed by deleting
+     * keys; with a limit, at most
+     * {@link LicensePolicy#maxReassignments()} such reassignments per period, else refused naming
+     * when the next one is allowed.
+     */
+    void reassignFreedSeats(int created) {
+      LicensePolicy policy = tx.licensePolicy();
+      if (!policy.limitsReassignments()) {
+        return;
+      }
+      SeatLedger ledger = tx.seatLedger();
+      Duration period = policy.reassignmentPeriod();
+      Instant since = now.minus(period);
+      List<Instant> recent = ledger.reassignments().stream().filter(at -> at.isAfter(since)).sorted().toList();
+      // licenses never used since they were contracted go first; the rest of the batch takes freed ones
+      int available = usage().available();
+      int fresh = Math.max(0, available - Math.min(ledger.freedSeats(), available));
+      int reassigned = Math.max(0, Math.min(created, available) - fresh);
+      if (reassigned == 0) {
+        return;
+      }
+      int max = policy.maxReassignments();
+      if (recent.size() + reassigned > max) {
+        int mustPass = recent.size() + reassigned - max;
+        Instant next = mustPass <= recent.size() ? recent.get(mustPass - 1).plus(period)
+            : recent.isEmpty() ? now : recent.get(recent.size() - 1).plus(period);
+        throw new SeatReuseLimitException("license reuse limit reached: "
+            + Messages.count(reassigned, "freed license") + " would be reassigned, and "
+            + Messages.count(recent.size(), "reassignment") + " happened in the last " + Messages.duration(period)
+            + " (at most " + max + " per " + Messages.duration(period) + ")"
+            + (reassigned > max ? "; select at most " + Messages.count(max, "device") + " at once" : "")
+            + "; the next reassignment is allowed at " + next, next);
+      }
+      List<Instant> kept = new ArrayList<>(recent);
+      for (int i = 0; i < reassigned; i++) {
+        kept.add(now);
+      }
+      tx.putSeatLedger(new SeatLedger(ledger.freedSeats() - reassigned, kept));
+    }
+
+    /** R9 seat reuse: a deleted key's license counts as freed while a license is really free. */
+    void freeSeat() {
+      LicensePolicy policy = tx.licensePolicy();
+      if (!policy.limitsReassignments()) {
+        return;
+      }
+      SeatLedger ledger = tx.seatLedger();
+      int free = Math.max(0, total(now) - tx.keyCount());
+      tx.putSeatLedger(new SeatLedger(Math.min(ledger.freedSeats() + 1, free), ledger.reassignments()));
     }
 
     /** R2: every selected device is associated with this account; names each one that is not. */
@@ -617,6 +985,7 @@ final class DefaultKeyManager implements KeyManager {
     /** R5: the key and its license go in this transaction; every secret it had stops validating. */
     void deleteKey(StoredKey key, String detail) {
       tx.deleteKey(key.id());
+      freeSeat();
       change(ChangeEvent.Type.DELETED, key);
       audit(Action.DELETE_KEY, key.id(), key.deviceSerial(), detail);
     }
@@ -644,8 +1013,13 @@ final class DefaultKeyManager implements KeyManager {
 
     /** R12: the action is audited in the transaction that does it. */
     void audit(Action what, @Nullable KeyId keyId, @Nullable String serial, String detail) {
-      tx.appendAudit(new AuditEntry(0, accountId, now, actor.toString(), what, keyId, serial, Outcome.SUCCESS, detail));
-      log.debug("{} by {} in account {}: key={} device={} {}", what, actor, accountId, keyId, serial, detail);
+      audit(actor.toString(), what, keyId, serial, detail);
+    }
+
+    /** R12, as {@code who}: the actor, or {@link #PLATFORM} for what the platform does by itself. */
+    void audit(String who, Action what, @Nullable KeyId keyId, @Nullable String serial, String detail) {
+      tx.appendAudit(new AuditEntry(0, accountId, now, who, what, keyId, serial, Outcome.SUCCESS, detail));
+      log.debug("{} by {} in account {}: key={} device={} {}", what, who, accountId, keyId, serial, detail);
     }
 
     List<ApiKey> table(java.util.function.Predicate<ApiKey> filter) {
@@ -769,8 +1143,13 @@ final class DefaultKeyManager implements KeyManager {
         .throwIfAny();
     List<AccountSummary> rows = store.accounts(after, limit + 1);
     List<AccountOverview> page = new ArrayList<>(Math.min(limit, rows.size()));
+    Instant now = clock.instant();
     for (AccountSummary row : rows.subList(0, Math.min(limit, rows.size()))) {
-      page.add(new AccountOverview(row.account(), LicenseUsage.of(row.keyCount(), row.account().contractedLicenses())));
+      Account account = row.account();
+      // R3: the total now, from the account's grants (a closed account has none active)
+      List<License> grants = account.isClosed() ? List.of()
+          : grantsOf(account, store.readAccount(account.id(), AccountTransaction::licenses));
+      page.add(new AccountOverview(account, usageAt(row.keyCount(), grants, now)));
     }
     AccountId next = rows.size() > limit ? page.get(limit - 1).account().id() : null;
     return new AccountPage(page, next);
@@ -780,6 +1159,7 @@ final class DefaultKeyManager implements KeyManager {
   public Account closeAccount(Actor operator, AccountId accountId, boolean deleteKeys) {
     return write(operator, accountId, Action.CLOSE_ACCOUNT, null, null, t -> {
       Account account = t.account();
+      int licensesBefore = t.total(t.now);
       List<StoredKey> keys = t.tx.keys();
       if (!keys.isEmpty() && !deleteKeys) {
         throw new LicensesInUseException("cannot close account " + accountId + ": it has " + keys.size()
@@ -798,10 +1178,15 @@ final class DefaultKeyManager implements KeyManager {
       for (Member m : members) {
         t.tx.removeMember(m.userId());
       }
+      for (License g : t.grants()) { // licenses cancelled: every grant not ended yet ends now
+        if (!g.endedAt(t.now)) {
+          t.updateGrant(g.withEnd(g.start().isAfter(t.now) ? g.start() : t.now).withEndApplied());
+        }
+      }
       Account closed = account.closed(t.now);
       t.tx.updateAccount(closed);
       t.audit(null, null, "closed: " + keys.size() + " keys deleted, " + devices.size() + " devices dissociated, "
-          + members.size() + " members removed, " + account.contractedLicenses() + " licenses cancelled");
+          + members.size() + " members removed, " + licensesBefore + " licenses cancelled");
       return closed;
     });
   }

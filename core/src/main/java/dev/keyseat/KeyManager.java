@@ -57,9 +57,121 @@ public interface KeyManager {
   }
 
   /**
-   * License usage (R3): used, available, total. Any member and the operator may read it.
+   * License usage (R3): used, available, total now (the grants active now), and how many licenses
+   * end next and when ("5 licenses end on …"). Any member and the operator may read it.
    */
   LicenseUsage licenseUsage(Actor actor, AccountId accountId);
+
+  // ---- license grants (operator; any member reads them)
+
+  /**
+   * The operator grants licenses, open-ended or for a term (R9): "10 licenses from 1 March until
+   * 1 March next year, order 4711". They count towards the total (R1, R3) from {@code start}
+   * until {@code end}. {@link #contractLicenses} is an open-ended grant from now.
+   *
+   * @param operator the operator
+   * @param accountId the account
+   * @param command quantity, start (null: now; may be in the past or the future), end (null:
+   *     open-ended; after the start and in the future) and a reference such as an order number
+   * @return the grant
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws NotFoundException if the account does not exist or is closed
+   * @throws InvalidRequestException if the command is malformed, or the account's total would exceed
+   *     {@link Account#MAX_LICENSES} at some instant of the term (the message says how many more fit)
+   */
+  License grantLicenses(Actor operator, AccountId accountId, NewLicense command);
+
+  /**
+   * The operator extends, renews or shortens a grant's term (R9). A later end (or null,
+   * open-ended) extends it, and renews it if it had ended: it counts again at once. An earlier end,
+   * still in the future, shortens it; when that end passes the account's expiry strategy applies as
+   * for any end. To end a grant now, use {@link #endLicense}.
+   *
+   * @param operator the operator
+   * @param accountId the account
+   * @param licenseId the grant
+   * @param end the new end: after the grant's start and in the future; null for open-ended
+   * @return the grant with its new term
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws NotFoundException if the account or the grant does not exist
+   * @throws InvalidRequestException if the end is not after the start or not in the future, or the
+   *     longer term would bring the total above {@link Account#MAX_LICENSES}
+   */
+  License changeLicenseTerm(Actor operator, AccountId accountId, LicenseId licenseId, @Nullable Instant end);
+
+  /**
+   * The operator ends a grant now, before its end (R9), with the over-limit strategies of {@link
+   * #cancelLicenses}: {@link OverLimitStrategy#REJECT} refuses to go below the keys in use. Keys are
+   * never deleted. The grant stays in the history with its end set to now (or to its start, if it
+   * had not started).
+   *
+   * @param operator the operator
+   * @param accountId the account
+   * @param licenseId the grant, not ended yet
+   * @param strategy what to do if fewer licenses than keys remain
+   * @return usage afterwards
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws NotFoundException if the account or the grant does not exist
+   * @throws InvalidRequestException if the grant ended already or the strategy is null
+   * @throws LicensesInUseException under {@code REJECT} if fewer licenses than keys would remain
+   */
+  LicenseUsage endLicense(Actor operator, AccountId accountId, LicenseId licenseId, OverLimitStrategy strategy);
+
+  /**
+   * Every grant of the account, ended ones included, by start (R3). The operator and any member
+   * may read them; {@link License#activeAt} tells which count now.
+   *
+   * @param actor the operator or a member
+   * @param accountId the account
+   * @return the grants in {@link License#ORDER}
+   * @throws AccessDeniedException if the actor is neither
+   * @throws NotFoundException if the account does not exist or is closed
+   */
+  List<License> licenses(Actor actor, AccountId accountId);
+
+  /**
+   * The account's license policy: what an expiry does, and the seat reuse limit.
+   *
+   * @param actor the operator or a member
+   * @param accountId the account
+   * @return the policy; {@link LicensePolicy#DEFAULT} until the operator sets one
+   * @throws AccessDeniedException if the actor is neither
+   * @throws NotFoundException if the account does not exist or is closed
+   */
+  LicensePolicy licensePolicy(Actor actor, AccountId accountId);
+
+  /**
+   * The operator sets the account's license policy (R9): the strategy applied when a grant's end
+   * passes ({@code MARK_OVER_LIMIT} by default, or {@code SUSPEND_NEWEST}), and optionally how often
+   * a license freed by deleting a key may be given to a new key. Turning the seat reuse limit on or
+   * off starts its count afresh.
+   *
+   * @param operator the operator
+   * @param accountId the account
+   * @param policy the policy
+   * @return the policy
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws NotFoundException if the account does not exist or is closed
+   * @throws InvalidRequestException if the policy is null
+   */
+  LicensePolicy setLicensePolicy(Actor operator, AccountId accountId, LicensePolicy policy);
+
+  /**
+   * Applies the ends of grants that have passed (R9), now, instead of at the account's next
+   * management call, which applies them too. The total drops at the end instant whatever is written
+   * (it is derived from the grants and the clock); what is written is each end's audit entry (by
+   * {@code platform:keyseat}) and, under {@code SUSPEND_NEWEST}, the suspensions, once: calls on
+   * several nodes at once are serialized per account and the later ones find nothing left to do.
+   * Run it from any node (e.g. a daily job over {@link #accounts}) so that suspensions reach the
+   * validators without waiting for a management call.
+   *
+   * @param operator the operator
+   * @param accountId the account
+   * @return usage afterwards
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws NotFoundException if the account does not exist or is closed
+   */
+  LicenseUsage applyLicenseEnds(Actor operator, AccountId accountId);
 
   // ---- members (admin)
 

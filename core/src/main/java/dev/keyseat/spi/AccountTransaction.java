@@ -4,6 +4,8 @@ import dev.keyseat.Account;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
+import dev.keyseat.License;
+import dev.keyseat.LicensePolicy;
 import dev.keyseat.Member;
 import dev.keyseat.UserId;
 import java.util.List;
@@ -135,6 +137,78 @@ public interface AccountTransaction {
    *     account or no key at all
    */
   KeyUsage usage(KeyId id);
+
+  // licenses (grants, the account's license policy, the seat reuse ledger)
+
+  /**
+   * Every license grant of the account, ended ones included (grants are never deleted), in {@link
+   * License#ORDER}. Optional for stores written before grants: the default throws.
+   *
+   * @return the grants
+   * @throws UnsupportedOperationException if the store does not keep license grants
+   */
+  default List<License> licenses() {
+    throw new UnsupportedOperationException(getClass().getName() + " does not keep license grants");
+  }
+
+  /**
+   * Inserts a grant of this account.
+   *
+   * @param license the grant
+   * @return false if a grant with that id exists (in any account); then nothing changed
+   * @throws UnsupportedOperationException if the store does not keep license grants
+   */
+  default boolean insertLicense(License license) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not keep license grants");
+  }
+
+  /**
+   * Replaces the grant of this account with the same id: its end and {@link License#endApplied()}
+   * (the other components never change).
+   *
+   * @param license the grant as it is now
+   * @throws UnsupportedOperationException if the store does not keep license grants
+   */
+  default void updateLicense(License license) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not keep license grants");
+  }
+
+  /**
+   * @return the account's license policy as last written by {@link #putLicensePolicy}, or {@link
+   *     LicensePolicy#DEFAULT} if none was (the default answer of stores without policies)
+   */
+  default LicensePolicy licensePolicy() {
+    return LicensePolicy.DEFAULT;
+  }
+
+  /**
+   * Stores the account's license policy, replacing the previous one.
+   *
+   * @param policy the policy
+   * @throws UnsupportedOperationException if the store does not keep license policies
+   */
+  default void putLicensePolicy(LicensePolicy policy) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not keep license policies");
+  }
+
+  /**
+   * @return the account's seat reuse ledger as last written by {@link #putSeatLedger}, or {@link
+   *     SeatLedger#EMPTY} if none was (the default answer of stores without a ledger)
+   */
+  default SeatLedger seatLedger() {
+    return SeatLedger.EMPTY;
+  }
+
+  /**
+   * Stores the account's seat reuse ledger, replacing the previous one (the reassignment instants
+   * are kept in the order given).
+   *
+   * @param ledger the ledger
+   * @throws UnsupportedOperationException if the store does not keep a seat ledger
+   */
+  default void putSeatLedger(SeatLedger ledger) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not keep a seat reuse ledger");
+  }
 
   // audit and change feed
 

@@ -5,6 +5,9 @@ import dev.keyseat.AccountId;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
+import dev.keyseat.License;
+import dev.keyseat.LicenseId;
+import dev.keyseat.LicensePolicy;
 import dev.keyseat.Member;
 import dev.keyseat.UserId;
 import dev.keyseat.spi.AccountSummary;
@@ -14,6 +17,7 @@ import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.KeyUsage;
+import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import java.time.Instant;
@@ -45,6 +49,8 @@ public final class InMemoryKeyStore implements KeyStore {
   private final ConcurrentHashMap<String, AccountId> serialOwners = new ConcurrentHashMap<>();
   /** Key id → owning account, reserved when a transaction inserts the key: ids are unique platform-wide. */
   private final ConcurrentHashMap<KeyId, AccountId> keyOwners = new ConcurrentHashMap<>();
+  /** License grant id → owning account, reserved when a transaction inserts the grant. */
+  private final ConcurrentHashMap<LicenseId, AccountId> licenseOwners = new ConcurrentHashMap<>();
   /** Every current and previous hash in use → key id, reserved when a transaction writes it. */
   private final ConcurrentHashMap<KeyHash, KeyId> hashOwners = new ConcurrentHashMap<>();
   /** Committed keys by current and previous hash: the validation path's index. */
@@ -64,8 +70,14 @@ public final class InMemoryKeyStore implements KeyStore {
       @Nullable Account account,
       Map<UserId, Member> members,
       Map<String, Device> devices,
-      Map<KeyId, StoredKey> keys) {
-    static final State EMPTY = new State(null, Map.of(), Map.of(), Map.of());
+      Map<KeyId, StoredKey> keys,
+      Licensing licensing) {
+    static final State EMPTY = new State(null, Map.of(), Map.of(), Map.of(), Licensing.EMPTY);
+  }
+
+  /** An account's license grants, license policy and seat ledger. */
+  private record Licensing(Map<LicenseId, License> grants, LicensePolicy policy, SeatLedger ledger) {
+    static final Licensing EMPTY = new Licensing(Map.of(), LicensePolicy.DEFAULT, SeatLedger.EMPTY);
   }
 
   private static final class Holder {
@@ -211,6 +223,8 @@ public final class InMemoryKeyStore implements KeyStore {
     Map<UserId, Member> members;
     Map<String, Device> devices;
     Map<KeyId, StoredKey> keys;
+    Licensing licensing;
+    final List<LicenseId> reservedLicenseIds = new ArrayList<>();
     boolean membersCopied;
     boolean devicesCopied;
     boolean keysCopied;
@@ -230,6 +244,7 @@ public final class InMemoryKeyStore implements KeyStore {
       this.members = base.members();
       this.devices = base.devices();
       this.keys = base.keys();
+      this.licensing = base.licensing();
     }
 
     private void writing() {
@@ -537,6 +552,69 @@ public final class InMemoryKeyStore implements KeyStore {
       }
     }
 
+    // licenses
+
+    @Override
+    public List<License> licenses() {
+      reading();
+      return licensing.grants().values().stream().sorted(License.ORDER).toList();
+    }
+
+    @Override
+    public boolean insertLicense(License license) {
+      writing();
+      requireAccount();
+      requireOwn(license.accountId());
+      if (licensing.grants().containsKey(license.id())
+          || !reserve(licenseOwners, license.id(), reservedLicenseIds)) {
+        return false;
+      }
+      putGrant(license);
+      return true;
+    }
+
+    @Override
+    public void updateLicense(License license) {
+      writing();
+      requireOwn(license.accountId());
+      if (!licensing.grants().containsKey(license.id())) {
+        throw new IllegalStateException("license grant " + license.id() + " does not exist in account " + accountId);
+      }
+      putGrant(license);
+    }
+
+    private void putGrant(License license) {
+      Map<LicenseId, License> grants = new HashMap<>(licensing.grants());
+      grants.put(license.id(), license);
+      licensing = new Licensing(Map.copyOf(grants), licensing.policy(), licensing.ledger());
+    }
+
+    @Override
+    public LicensePolicy licensePolicy() {
+      reading();
+      return licensing.policy();
+    }
+
+    @Override
+    public void putLicensePolicy(LicensePolicy policy) {
+      writing();
+      requireAccount();
+      licensing = new Licensing(licensing.grants(), Objects.requireNonNull(policy, "policy"), licensing.ledger());
+    }
+
+    @Override
+    public SeatLedger seatLedger() {
+      reading();
+      return licensing.ledger();
+    }
+
+    @Override
+    public void putSeatLedger(SeatLedger ledger) {
+      writing();
+      requireAccount();
+      licensing = new Licensing(licensing.grants(), licensing.policy(), Objects.requireNonNull(ledger, "ledger"));
+    }
+
     @Override
     public void appendChange(ChangeEvent event) {
       writing();
@@ -556,10 +634,13 @@ public final class InMemoryKeyStore implements KeyStore {
       for (KeyHash h : reservedHashes) {
         hashOwners.remove(h);
       }
+      for (LicenseId id : reservedLicenseIds) {
+        licenseOwners.remove(id, accountId);
+      }
     }
 
     void commit() {
-      if (!accountChanged && !membersCopied && !devicesCopied && !keysCopied
+      if (!accountChanged && !membersCopied && !devicesCopied && !keysCopied && licensing == base.licensing()
           && auditAppended.isEmpty() && changesAppended.isEmpty()) {
         return;
       }
@@ -567,7 +648,8 @@ public final class InMemoryKeyStore implements KeyStore {
       holder.state = new State(account,
           membersCopied ? Map.copyOf(members) : base.members(),
           devicesCopied ? Map.copyOf(devices) : base.devices(),
-          keysCopied ? Map.copyOf(keys) : base.keys());
+          keysCopied ? Map.copyOf(keys) : base.keys(),
+          licensing);
       if (devicesCopied) {
         for (String serial : base.devices().keySet()) {
           if (!devices.containsKey(serial)) {

@@ -5,18 +5,25 @@ import dev.keyseat.AccountId;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
+import dev.keyseat.License;
+import dev.keyseat.LicenseId;
+import dev.keyseat.LicensePolicy;
 import dev.keyseat.Member;
+import dev.keyseat.OverLimitStrategy;
 import dev.keyseat.Role;
 import dev.keyseat.UserId;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyUsage;
+import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
 import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Instant;
@@ -554,6 +561,135 @@ final class JdbcTransaction implements AccountTransaction {
       java.time.Instant last = Columns.getInstant(rs, 1);
       return last == null && count == 0 ? KeyUsage.NONE : new KeyUsage(last, count);
     }).orElse(KeyUsage.NONE);
+  }
+
+  // ------------------------------------------------------------------ licenses
+
+  private License license(ResultSet rs) throws SQLException {
+    return new License(LicenseId.of(rs.getString(1)), AccountId.of(rs.getString(2)), rs.getInt(3),
+        Columns.requireInstant(rs, 4), Columns.getInstant(rs, 5), rs.getString(6), rs.getString(7),
+        Columns.requireInstant(rs, 8), rs.getBoolean(9));
+  }
+
+  @Override
+  public List<License> licenses() {
+    reading();
+    return query(Sql.LICENSES, byAccount(), this::license).stream().sorted(License.ORDER).toList();
+  }
+
+  @Override
+  public boolean insertLicense(License l) {
+    writing();
+    requireAccount();
+    requireOwn(l.accountId());
+    return unlessTaken(Sql.INSERT_LICENSE, ps -> {
+      Columns.setText(ps, 1, l.id().value());
+      Columns.setText(ps, 2, accountId.value());
+      ps.setInt(3, l.quantity());
+      Columns.setInstant(ps, 4, l.start());
+      Columns.setInstant(ps, 5, l.end());
+      Columns.setText(ps, 6, l.reference());
+      Columns.setText(ps, 7, l.createdBy());
+      Columns.setInstant(ps, 8, l.createdAt());
+      ps.setBoolean(9, l.endApplied());
+    }, true) == 1;
+  }
+
+  @Override
+  public void updateLicense(License l) {
+    writing();
+    requireOwn(l.accountId());
+    int rows = update(Sql.UPDATE_LICENSE, ps -> {
+      Columns.setInstant(ps, 1, l.end());
+      ps.setBoolean(2, l.endApplied());
+      Columns.setText(ps, 3, accountId.value());
+      Columns.setText(ps, 4, l.id().value());
+    });
+    if (rows != 1) {
+      throw new IllegalStateException("license grant " + l.id() + " does not exist in account " + accountId);
+    }
+  }
+
+  /** The account's row of keyseat_license_policy: its policy and the ledger's freed seats. */
+  private record PolicyRow(LicensePolicy policy, int freedSeats) {}
+
+  private Optional<PolicyRow> policyRow() {
+    return queryOne(Sql.LICENSE_POLICY, byAccount(), rs -> {
+      java.math.BigDecimal period = rs.getBigDecimal(3);
+      Duration d = period == null ? null : Duration.between(Instant.EPOCH, Columns.instant(period));
+      return new PolicyRow(new LicensePolicy(OverLimitStrategy.valueOf(rs.getString(1)), rs.getInt(2), d), rs.getInt(4));
+    });
+  }
+
+  @Override
+  public LicensePolicy licensePolicy() {
+    reading();
+    return policyRow().map(PolicyRow::policy).orElse(LicensePolicy.DEFAULT);
+  }
+
+  @Override
+  public void putLicensePolicy(LicensePolicy policy) {
+    writing();
+    requireAccount();
+    Objects.requireNonNull(policy, "policy");
+    Binder values = ps -> {
+      Columns.setText(ps, 1, policy.onExpiry().name());
+      ps.setInt(2, policy.maxReassignments());
+      Columns.setInstant(ps, 3, policy.reassignmentPeriod() == null ? null
+          : Instant.EPOCH.plus(policy.reassignmentPeriod()));
+    };
+    // the account row lock serializes the writers of this row: update, or insert if there is none
+    if (update(Sql.UPDATE_LICENSE_POLICY, ps -> {
+      values.bind(ps);
+      Columns.setText(ps, 4, accountId.value());
+    }) == 0) {
+      update(Sql.INSERT_LICENSE_POLICY, ps -> {
+        values.bind(ps);
+        ps.setInt(4, 0);
+        Columns.setText(ps, 5, accountId.value());
+      });
+    }
+  }
+
+  @Override
+  public SeatLedger seatLedger() {
+    reading();
+    Optional<PolicyRow> row = policyRow();
+    if (row.isEmpty()) {
+      return SeatLedger.EMPTY;
+    }
+    List<Instant> at = query(Sql.SEAT_REASSIGNMENTS, byAccount(), rs -> Columns.requireInstant(rs, 1));
+    return new SeatLedger(row.get().freedSeats(), at);
+  }
+
+  @Override
+  public void putSeatLedger(SeatLedger ledger) {
+    writing();
+    requireAccount();
+    Objects.requireNonNull(ledger, "ledger");
+    if (policyRow().isEmpty()) {
+      putLicensePolicy(LicensePolicy.DEFAULT);
+    }
+    update(Sql.UPDATE_FREED_SEATS, ps -> {
+      ps.setInt(1, ledger.freedSeats());
+      Columns.setText(ps, 2, accountId.value());
+    });
+    update(Sql.DELETE_SEAT_REASSIGNMENTS, byAccount());
+    if (!ledger.reassignments().isEmpty()) {
+      sql(() -> {
+        try (PreparedStatement ps = c.prepareStatement(Sql.INSERT_SEAT_REASSIGNMENT)) {
+          int n = 0;
+          for (Instant at : ledger.reassignments()) {
+            Columns.setText(ps, 1, accountId.value());
+            ps.setInt(2, ++n);
+            Columns.setInstant(ps, 3, at);
+            ps.addBatch();
+          }
+          ps.executeBatch();
+          return null;
+        }
+      });
+    }
   }
 
   // ------------------------------------------------------------------ audit and change feed

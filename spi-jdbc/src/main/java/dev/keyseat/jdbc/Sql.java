@@ -99,6 +99,30 @@ final class Sql {
       + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END,"
       + " use_count = use_count + ? WHERE key_id = ?";
 
+  // licenses
+
+  static final String LICENSE_COLUMNS =
+      "license_id, account_id, quantity, starts_at, ends_at, reference, created_by, created_at, end_applied";
+  static final String LICENSES = "SELECT " + LICENSE_COLUMNS + " FROM keyseat_license WHERE account_id = ?"
+      + " ORDER BY starts_at, license_id";
+  static final String INSERT_LICENSE =
+      "INSERT INTO keyseat_license (" + LICENSE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /** The only parts of a grant that change; parameters: end, end applied, account, license id. */
+  static final String UPDATE_LICENSE =
+      "UPDATE keyseat_license SET ends_at = ?, end_applied = ? WHERE account_id = ? AND license_id = ?";
+  static final String LICENSE_POLICY = "SELECT on_expiry, max_reassignments, reassignment_period, freed_seats"
+      + " FROM keyseat_license_policy WHERE account_id = ?";
+  /** Parameters: on expiry, max, period, freed seats, account. */
+  static final String INSERT_LICENSE_POLICY = "INSERT INTO keyseat_license_policy"
+      + " (on_expiry, max_reassignments, reassignment_period, freed_seats, account_id) VALUES (?, ?, ?, ?, ?)";
+  static final String UPDATE_LICENSE_POLICY = "UPDATE keyseat_license_policy SET on_expiry = ?,"
+      + " max_reassignments = ?, reassignment_period = ? WHERE account_id = ?";
+  static final String UPDATE_FREED_SEATS = "UPDATE keyseat_license_policy SET freed_seats = ? WHERE account_id = ?";
+  static final String SEAT_REASSIGNMENTS = "SELECT at FROM keyseat_seat_reassignment WHERE account_id = ? ORDER BY n";
+  static final String DELETE_SEAT_REASSIGNMENTS = "DELETE FROM keyseat_seat_reassignment WHERE account_id = ?";
+  static final String INSERT_SEAT_REASSIGNMENT =
+      "INSERT INTO keyseat_seat_reassignment (account_id, n, at) VALUES (?, ?, ?)";
+
   // audit
 
   /**

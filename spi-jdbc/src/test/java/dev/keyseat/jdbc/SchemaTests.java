@@ -55,7 +55,8 @@ abstract class SchemaTests {
   void createSchemaIfMissingCreatesTheShippedSchemaOnceAndTheStoreWorks() throws SQLException {
     JdbcKeyStore store = database().storeBuilder().createSchemaIfMissing(true).build();
     assertThat(keyseatTables()).containsExactly("keyseat_account", "keyseat_api_key", "keyseat_audit",
-        "keyseat_change", "keyseat_change_seq", "keyseat_device", "keyseat_member", "keyseat_rate_limit");
+        "keyseat_change", "keyseat_change_seq", "keyseat_device", "keyseat_license", "keyseat_license_policy",
+        "keyseat_member", "keyseat_rate_limit", "keyseat_seat_reassignment");
     boolean first = store.inAccount(ACME, tx -> tx.insertAccount(account(ACME, 1)));
     assertThat(first).isTrue();
     // a second node starting later finds the schema and keeps the data
@@ -79,13 +80,13 @@ abstract class SchemaTests {
     } finally {
       executor.shutdownNow();
     }
-    assertThat(keyseatTables()).hasSize(8);
+    assertThat(keyseatTables()).hasSize(11);
   }
 
   @Test
   void theDropScriptRemovesEveryTable() throws SQLException {
     database().recreateSchema();
-    assertThat(keyseatTables()).hasSize(8);
+    assertThat(keyseatTables()).hasSize(11);
     database().dropSchema();
     assertThat(keyseatTables()).isEmpty();
   }
@@ -93,8 +94,8 @@ abstract class SchemaTests {
   @Test
   void theScriptsSplitIntoStatements() {
     List<String> statements = Scripts.statements(Scripts.read(schemaScript()));
-    // eight tables, two indexes shared, the counter's row; PostgreSQL adds the pending-feed index
-    assertThat(statements).hasSize(schemaScript().contains("postgresql") ? 12 : 11);
+    // eleven tables, three indexes shared, the counter's row; PostgreSQL adds the pending-feed index
+    assertThat(statements).hasSize(schemaScript().contains("postgresql") ? 16 : 15);
     assertThat(statements).allSatisfy(s -> assertThat(s).doesNotStartWith("--").doesNotEndWith(";"));
     assertThat(statements.get(statements.size() - 1)).startsWith("INSERT INTO keyseat_change_seq");
   }

@@ -21,6 +21,9 @@ public abstract class TestDatabase {
       "DELETE FROM keyseat_api_key",
       "DELETE FROM keyseat_device",
       "DELETE FROM keyseat_member",
+      "DELETE FROM keyseat_seat_reassignment",
+      "DELETE FROM keyseat_license_policy",
+      "DELETE FROM keyseat_license",
       "DELETE FROM keyseat_account",
       "UPDATE keyseat_change_seq SET last_seq = 0");
 

@@ -29,19 +29,23 @@ import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.KeyValidator;
 import dev.keyseat.Keyseat;
 import dev.keyseat.LastAdminException;
+import dev.keyseat.License;
 import dev.keyseat.LicenseLimitException;
+import dev.keyseat.LicensePolicy;
 import dev.keyseat.LicenseUsage;
 import dev.keyseat.LicensesInUseException;
 import dev.keyseat.Member;
 import dev.keyseat.NewAccount;
 import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
+import dev.keyseat.NewLicense;
 import dev.keyseat.NotFoundException;
 import dev.keyseat.OverLimitStrategy;
 import dev.keyseat.Role;
 import dev.keyseat.Secret;
 import dev.keyseat.SecretNotRetainedException;
 import dev.keyseat.SecretVault;
+import dev.keyseat.SeatReuseLimitException;
 import dev.keyseat.UserId;
 import dev.keyseat.VaultKeyMismatchException;
 import dev.keyseat.validation.Verdict;
@@ -1165,6 +1169,241 @@ public abstract class KeyManagerContract {
         assertThat(status(k)).isNotEqualTo(Status.UNKNOWN);
       }
       assertThat(usage()).isEqualTo(new LicenseUsage(3, 0, 0));
+    }
+  }
+
+  /** Issue 16: licenses as grants with terms, renewals and expiry, and the seat reuse limit (R1, R3, R9). */
+  @Nested
+  class R9LicenseGrants {
+    private static final Duration DAY = Duration.ofDays(1);
+
+    private License term(int quantity, Duration from, Duration until) {
+      Instant now = clock.instant();
+      return keys.grantLicenses(OPERATOR, ACME, NewLicense.term(quantity, now.plus(from), now.plus(until), "order 4711"));
+    }
+
+    private List<String> createKeys(String... serials) {
+      return keys.createKeys(ADMIN, ACME, NewKeys.forDevices(serials)).stream()
+          .map(k -> k.secret().reveal()).toList();
+    }
+
+    @Test
+    void aGrantCountsFromItsStartUntilItsEndAndTheUsageSaysWhenLicensesEnd() {
+      License g = term(2, DAY, DAY.multipliedBy(31));
+      assertThat(g.reference()).isEqualTo("order 4711");
+      assertThat(g.createdBy()).isEqualTo(OPERATOR.toString());
+      assertThat(usage()).isEqualTo(new LicenseUsage(0, 3, 3));
+
+      clock.advance(DAY);
+      LicenseUsage during = keys.licenseUsage(VIEWER, ACME);
+      assertThat(during).isEqualTo(LicenseUsage.of(0, 5, 2, g.end()));
+      assertThat(during.toString()).contains("2 licenses end on " + g.end());
+
+      clock.advance(DAY.multipliedBy(30)); // the end passes: the total drops at that instant
+      assertThat(usage()).isEqualTo(new LicenseUsage(0, 3, 3));
+      assertThat(keys.licenses(VIEWER, ACME)).extracting(License::quantity).containsExactly(3, 2);
+    }
+
+    @Test
+    void contractingAndCancellingCreateAndShortenOpenEndedGrantsAndNothingIsDeleted() {
+      keys.contractLicenses(OPERATOR, ACME, 2);
+      assertThat(keys.licenses(OPERATOR, ACME)).extracting(License::quantity, License::end)
+          .containsExactlyInAnyOrder(tuple(3, null), tuple(2, null));
+      clock.advance(Duration.ofMinutes(1));
+      assertThat(keys.cancelLicenses(OPERATOR, ACME, 4).total()).isEqualTo(1);
+
+      List<License> history = keys.licenses(OPERATOR, ACME);
+      assertThat(history).hasSize(3);
+      assertThat(history).filteredOn(l -> l.activeAt(clock.instant())).singleElement()
+          .satisfies(l -> assertThat(l.quantity()).isEqualTo(1));
+      assertThat(history).filteredOn(l -> !l.activeAt(clock.instant())).extracting(License::end)
+          .containsOnly(clock.instant());
+      assertThat(keys.accounts(OPERATOR, null, 10).accounts()).filteredOn(a -> a.account().id().equals(ACME))
+          .singleElement().satisfies(a -> assertThat(a.usage().total()).isEqualTo(1));
+    }
+
+    @Test
+    void anExpiryMarksTheAccountOverItsLimitByDefaultAndDeletesNothing() {
+      term(2, Duration.ZERO, DAY.multipliedBy(10));
+      List<String> secrets = createKeys("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5");
+      clock.advance(DAY.multipliedBy(10));
+
+      assertThat(usage()).isEqualTo(new LicenseUsage(5, 0, 3));
+      assertThat(usage().overLimit()).isTrue();
+      LicenseLimitException e = refused(LicenseLimitException.class,
+          () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-6")));
+      assertThat(e.available()).isZero();
+      assertThat(secrets).allMatch(k -> status(k) == Status.VALID);
+      assertThat(keys.keys(ADMIN, ACME)).hasSize(5);
+      keys.applyLicenseEnds(OPERATOR, ACME);
+      assertThat(secrets).allMatch(k -> status(k) == Status.VALID);
+      assertThat(audit(ACME)).filteredOn(a -> a.action() == Action.LICENSES_EXPIRED)
+          .isNotEmpty().allMatch(a -> a.actor().equals("platform:keyseat"));
+      assertThat(accountsTotal()).isEqualTo(3);
+    }
+
+    @Test
+    void anExpiryUnderSuspendNewestSuspendsTheNewestKeysOnceAsThePlatformOnEveryNode() {
+      keys.setLicensePolicy(OPERATOR, ACME, LicensePolicy.DEFAULT.onExpiry(OverLimitStrategy.SUSPEND_NEWEST));
+      term(2, Duration.ZERO, DAY);
+      List<String> secrets = createKeys("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5");
+      KeyManager otherNode = Keyseat.builder(store).clock(clock).build().manager();
+      clock.advance(DAY);
+
+      keys.applyLicenseEnds(OPERATOR, ACME);
+      assertThat(secrets.subList(0, 3)).allMatch(k -> status(k) == Status.VALID);
+      assertThat(secrets.subList(3, 5)).allMatch(k -> status(k) == Status.SUSPENDED);
+      assertThat(audit(ACME)).filteredOn(a -> a.action() == Action.SUSPEND_KEY).hasSize(2)
+          .allMatch(a -> a.actor().equals("platform:keyseat"));
+
+      int entries = audit(ACME).size();
+      long feed = store.latestChangeSequence();
+      otherNode.applyLicenseEnds(OPERATOR, ACME); // written once: nothing left to do
+      keys.applyLicenseEnds(OPERATOR, ACME);
+      assertThat(audit(ACME)).hasSize(entries);
+      assertThat(store.latestChangeSequence()).isEqualTo(feed);
+      assertThat(keys.keys(ADMIN, ACME)).hasSize(5);
+    }
+
+    @Test
+    void theNextManagementCallAppliesADueEndWithoutBeingAsked() {
+      keys.setLicensePolicy(OPERATOR, ACME, LicensePolicy.DEFAULT.onExpiry(OverLimitStrategy.SUSPEND_NEWEST));
+      term(1, Duration.ZERO, DAY);
+      List<String> secrets = createKeys("AQ-1", "AQ-2", "AQ-3", "AQ-4");
+      clock.advance(DAY.plusSeconds(1));
+      keys.renameDevice(MANAGER, ACME, "AQ-6", "Roof");
+      assertThat(status(secrets.get(3))).isEqualTo(Status.SUSPENDED);
+      assertThat(secrets.subList(0, 3)).allMatch(k -> status(k) == Status.VALID);
+    }
+
+    @Test
+    void rejectCannotBeTheExpiryStrategy() {
+      refusedUnaudited(InvalidRequestException.class,
+          () -> LicensePolicy.DEFAULT.onExpiry(OverLimitStrategy.REJECT));
+      assertThat(keys.licensePolicy(VIEWER, ACME)).isEqualTo(LicensePolicy.DEFAULT);
+      assertThat(LicensePolicy.DEFAULT.onExpiry()).isEqualTo(OverLimitStrategy.MARK_OVER_LIMIT);
+    }
+
+    @Test
+    void extendingRenewingAndShorteningMoveTheEnd() {
+      License g = term(2, Duration.ZERO, DAY.multipliedBy(10));
+      License extended = keys.changeLicenseTerm(OPERATOR, ACME, g.id(), g.end().plus(DAY.multipliedBy(10)));
+      clock.advance(DAY.multipliedBy(15));
+      assertThat(usage().total()).isEqualTo(5);
+      clock.advance(DAY.multipliedBy(5));
+      assertThat(usage().total()).isEqualTo(3);
+
+      License renewed = keys.changeLicenseTerm(OPERATOR, ACME, g.id(), clock.instant().plus(DAY.multipliedBy(365)));
+      assertThat(renewed.start()).isEqualTo(g.start());
+      assertThat(usage().total()).as("a renewal counts again at once").isEqualTo(5);
+      keys.changeLicenseTerm(OPERATOR, ACME, g.id(), clock.instant().plus(DAY));
+      assertThat(usage().nextEnd()).isEqualTo(clock.instant().plus(DAY));
+      assertThat(extended.end()).isEqualTo(g.end().plus(DAY.multipliedBy(10)));
+
+      InvalidRequestException e = refused(InvalidRequestException.class,
+          () -> keys.changeLicenseTerm(OPERATOR, ACME, g.id(), clock.instant().minusSeconds(1)));
+      assertThat(fields(e)).containsExactly("end");
+      refused(NotFoundException.class,
+          () -> keys.changeLicenseTerm(OPERATOR, ACME, dev.keyseat.LicenseId.of("lic_unknown00"), null));
+    }
+
+    @Test
+    void endingAGrantEarlyUsesTheOverLimitStrategies() {
+      License g = term(2, Duration.ZERO, DAY.multipliedBy(365));
+      createKeys("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5");
+
+      LicensesInUseException e = refused(LicensesInUseException.class,
+          () -> keys.endLicense(OPERATOR, ACME, g.id(), OverLimitStrategy.REJECT));
+      assertThat(e.keysToDelete()).isEqualTo(2);
+      assertThat(usage().total()).isEqualTo(5);
+
+      LicenseUsage after = keys.endLicense(OPERATOR, ACME, g.id(), OverLimitStrategy.MARK_OVER_LIMIT);
+      assertThat(after).isEqualTo(new LicenseUsage(5, 0, 3));
+      assertThat(keys.licenses(OPERATOR, ACME)).filteredOn(l -> l.id().equals(g.id())).singleElement()
+          .satisfies(l -> assertThat(l.end()).isEqualTo(clock.instant()));
+      refused(InvalidRequestException.class,
+          () -> keys.endLicense(OPERATOR, ACME, g.id(), OverLimitStrategy.MARK_OVER_LIMIT));
+      assertThat(keys.keys(ADMIN, ACME)).hasSize(5);
+    }
+
+    @Test
+    void onlyTheOperatorGrantsChangesAndEndsAndAnyMemberReadsTheGrants() {
+      License g = term(1, Duration.ZERO, DAY);
+      for (Actor a : List.of(ADMIN, MANAGER, VIEWER, STRANGER)) {
+        refused(AccessDeniedException.class, () -> keys.grantLicenses(a, ACME, NewLicense.openEnded(1)));
+        refused(AccessDeniedException.class, () -> keys.changeLicenseTerm(a, ACME, g.id(), null));
+        refused(AccessDeniedException.class, () -> keys.endLicense(a, ACME, g.id(), OverLimitStrategy.REJECT));
+        refused(AccessDeniedException.class, () -> keys.setLicensePolicy(a, ACME, LicensePolicy.DEFAULT));
+        refused(AccessDeniedException.class, () -> keys.applyLicenseEnds(a, ACME));
+      }
+      for (Actor a : List.of(ADMIN, MANAGER, VIEWER, OPERATOR)) {
+        assertThat(keys.licenses(a, ACME)).extracting(License::id).contains(g.id());
+        assertThat(keys.licenseUsage(a, ACME).nextEnd()).isEqualTo(g.end());
+      }
+      refused(AccessDeniedException.class, () -> keys.licenses(STRANGER, ACME));
+      refused(AccessDeniedException.class, () -> keys.licenses(GLOBEX_ADMIN, ACME));
+    }
+
+    @Test
+    void aGrantThatWouldBringTheTotalAboveTheMaximumAtSomeInstantIsRefused() {
+      int max = Account.MAX_LICENSES;
+      term(max - 3, DAY.multipliedBy(10), DAY.multipliedBy(20));
+      InvalidRequestException e = refused(InvalidRequestException.class,
+          () -> keys.grantLicenses(OPERATOR, ACME, NewLicense.openEnded(1)));
+      assertThat(e.violations().get(0).message()).contains("1,000,000");
+      assertThat(term(1, Duration.ZERO, DAY.multipliedBy(10)).quantity()).isEqualTo(1);
+      assertThat(term(5, DAY.multipliedBy(20), DAY.multipliedBy(30)).quantity()).isEqualTo(5);
+    }
+
+    @Test
+    void malformedGrantsAreRefusedWithEveryViolation() {
+      Instant now = clock.instant();
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.grantLicenses(OPERATOR, ACME,
+          new NewLicense(0, now.plus(DAY), now, "order\u202Eevil")));
+      assertThat(fields(e)).containsExactlyInAnyOrder("command.quantity", "command.end", "command.end",
+          "command.reference");
+      refused(InvalidRequestException.class, () -> keys.grantLicenses(OPERATOR, ACME,
+          new NewLicense(1, now.minus(DAY.multipliedBy(3)), now.minus(DAY), null)));
+      refused(InvalidRequestException.class, () -> keys.grantLicenses(OPERATOR, ACME, null));
+      assertThat(keys.licenses(OPERATOR, ACME)).hasSize(1);
+    }
+
+    @Test
+    void aFreedLicenseIsReassignedAtMostNTimesPerPeriodAndTheRefusalSaysWhenNext() {
+      keys.setLicensePolicy(OPERATOR, ACME, LicensePolicy.DEFAULT.limitReassignments(2, DAY.multipliedBy(30)));
+      createKeys("AQ-1", "AQ-2", "AQ-3"); // fresh licenses: no reassignment
+      Instant first = clock.instant();
+      for (int i = 0; i < 2; i++) {
+        keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-" + (i + 1)).id());
+        createKeys("AQ-" + (i + 4));
+        clock.advance(DAY);
+      }
+      keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-3").id());
+      SeatReuseLimitException e = refused(SeatReuseLimitException.class, () -> createKeys("AQ-1"));
+      assertThat(e.nextReassignmentAt()).isEqualTo(first.plus(DAY.multipliedBy(30)));
+      assertThat(e.getMessage()).contains(e.nextReassignmentAt().toString());
+      assertThat(usage()).isEqualTo(new LicenseUsage(2, 1, 3));
+
+      keys.contractLicenses(OPERATOR, ACME, 1);
+      createKeys("AQ-2"); // a license never used before is no reassignment
+      clock.set(e.nextReassignmentAt());
+      createKeys("AQ-1");
+      assertThat(usage()).isEqualTo(new LicenseUsage(4, 0, 4));
+    }
+
+    @Test
+    void withoutAReuseLimitFreedLicensesAreReassignedFreely() {
+      for (int i = 0; i < 20; i++) {
+        String secret = createKeys("AQ-1").get(0);
+        assertThat(status(secret)).isEqualTo(Status.VALID);
+        keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-1").id());
+      }
+      assertThat(usage()).isEqualTo(new LicenseUsage(0, 3, 3));
+    }
+
+    private int accountsTotal() {
+      return keys.accounts(OPERATOR, null, 10).accounts().stream().filter(a -> a.account().id().equals(ACME))
+          .findFirst().orElseThrow().usage().total();
     }
   }
 

@@ -14,7 +14,11 @@ import dev.keyseat.AuditEntry.Action;
 import dev.keyseat.AuditEntry.Outcome;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
+import dev.keyseat.License;
+import dev.keyseat.LicenseId;
+import dev.keyseat.LicensePolicy;
 import dev.keyseat.Member;
+import dev.keyseat.OverLimitStrategy;
 import dev.keyseat.Role;
 import dev.keyseat.UserId;
 import dev.keyseat.spi.AccountSummary;
@@ -25,6 +29,7 @@ import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.KeyStore.Capability;
 import dev.keyseat.spi.KeyUsage;
+import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import java.io.IOException;
@@ -1702,6 +1707,152 @@ public abstract class KeyStoreContract {
     @Override
     public void close() {
       release.countDown();
+    }
+  }
+
+  // ==================================================================== license grants (issue 16)
+
+  /**
+   * License grants, the license policy and the seat ledger: stored as written, in {@link
+   * License#ORDER}, unique ids, all or nothing with the transaction.
+   */
+  @Nested
+  class LicenseGrants {
+
+    private License grant(String id, AccountId account, int quantity, Instant start, Instant end) {
+      return new License(LicenseId.of(id), account, quantity, start, end, "order 4711 — Zürich 北京 😀",
+          "operator:ops", clock.instant(), false);
+    }
+
+    private boolean insert(AccountId account, License l) {
+      return store.inAccount(account, tx -> tx.insertLicense(l));
+    }
+
+    @Test
+    void grantsReadBackAsWrittenInStartOrderWithHistory() {
+      createAccount(ACME, 0);
+      Instant t = clock.instant().plusNanos(123_456_789);
+      License later = grant("lic_00000002", ACME, 5, t.plus(Duration.ofDays(30)), t.plus(Duration.ofDays(395)));
+      License open = new License(LicenseId.of("lic_00000001"), ACME, 10, t, null, "", "operator:ops", t, false);
+      License ended = grant("lic_00000003", ACME, 1_000_000, t.minus(Duration.ofDays(9)), t.minus(Duration.ofDays(1)))
+          .withEndApplied();
+      assertThat(insert(ACME, later)).isTrue();
+      assertThat(insert(ACME, open)).isTrue();
+      assertThat(insert(ACME, ended)).isTrue();
+
+      assertThat(store.readAccount(ACME, AccountTransaction::licenses)).containsExactly(ended, open, later);
+      assertThat(store.readAccount(GLOBEX, AccountTransaction::licenses)).isEmpty();
+    }
+
+    @Test
+    void aTakenGrantIdIsRefusedInEveryAccountAndChangesNothing() {
+      createAccount(ACME, 0);
+      createAccount(GLOBEX, 0);
+      Instant t = clock.instant();
+      License first = grant("lic_00000001", ACME, 3, t, null);
+      assertThat(insert(ACME, first)).isTrue();
+      assertThat(insert(ACME, grant("lic_00000001", ACME, 4, t, null))).isFalse();
+      assertThat(insert(GLOBEX, grant("lic_00000001", GLOBEX, 4, t, null))).isFalse();
+      assertThat(store.readAccount(ACME, AccountTransaction::licenses)).containsExactly(first);
+      assertThat(store.readAccount(GLOBEX, AccountTransaction::licenses)).isEmpty();
+    }
+
+    @Test
+    void anUpdateChangesTheEndAndWhetherItWasAppliedAndRollsBackWithItsTransaction() {
+      createAccount(ACME, 0);
+      Instant t = clock.instant();
+      License g = grant("lic_00000001", ACME, 3, t, t.plus(Duration.ofDays(10)));
+      insert(ACME, g);
+      License ended = g.withEnd(t.plusSeconds(1)).withEndApplied();
+      catchThrowable(() -> store.inAccount(ACME, tx -> {
+        tx.updateLicense(ended);
+        throw new IllegalStateException("boom");
+      }));
+      assertThat(store.readAccount(ACME, AccountTransaction::licenses)).containsExactly(g);
+      store.inAccount(ACME, tx -> {
+        tx.updateLicense(ended);
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::licenses)).containsExactly(ended);
+      License reopened = ended.withEnd(null);
+      store.inAccount(ACME, tx -> {
+        tx.updateLicense(reopened);
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::licenses)).containsExactly(reopened);
+      assertThat(reopened.endApplied()).isFalse();
+    }
+
+    @Test
+    void theLicensePolicyIsTheDefaultUntilWrittenThenAsLastWritten() {
+      createAccount(ACME, 0);
+      assertThat(store.readAccount(ACME, AccountTransaction::licensePolicy)).isEqualTo(LicensePolicy.DEFAULT);
+      LicensePolicy limited = LicensePolicy.DEFAULT.onExpiry(OverLimitStrategy.SUSPEND_NEWEST)
+          .limitReassignments(3, Duration.ofDays(30).plusNanos(7));
+      store.inAccount(ACME, tx -> {
+        tx.putLicensePolicy(limited);
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::licensePolicy)).isEqualTo(limited);
+      catchThrowable(() -> store.inAccount(ACME, tx -> {
+        tx.putLicensePolicy(LicensePolicy.DEFAULT);
+        throw new IllegalStateException("boom");
+      }));
+      assertThat(store.readAccount(ACME, AccountTransaction::licensePolicy)).isEqualTo(limited);
+      store.inAccount(ACME, tx -> {
+        tx.putLicensePolicy(limited.unlimitedReassignments());
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::licensePolicy))
+          .isEqualTo(limited.unlimitedReassignments());
+    }
+
+    @Test
+    void theSeatLedgerIsEmptyUntilWrittenThenReplacedWholeAndKeptApartFromThePolicy() {
+      createAccount(ACME, 0);
+      createAccount(GLOBEX, 0);
+      assertThat(store.readAccount(ACME, AccountTransaction::seatLedger)).isEqualTo(SeatLedger.EMPTY);
+      Instant t = clock.instant().plusNanos(1);
+      SeatLedger three = new SeatLedger(2, List.of(t, t, t.plusSeconds(5)));
+      store.inAccount(ACME, tx -> {
+        tx.putSeatLedger(three);
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::seatLedger)).isEqualTo(three);
+      assertThat(store.readAccount(ACME, AccountTransaction::licensePolicy)).isEqualTo(LicensePolicy.DEFAULT);
+      LicensePolicy limited = LicensePolicy.DEFAULT.limitReassignments(5, Duration.ofDays(1));
+      store.inAccount(ACME, tx -> {
+        tx.putLicensePolicy(limited);
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::seatLedger)).as("a policy keeps the ledger")
+          .isEqualTo(three);
+      SeatLedger one = new SeatLedger(0, List.of(t.plusSeconds(9)));
+      store.inAccount(ACME, tx -> {
+        tx.putSeatLedger(one);
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::seatLedger)).isEqualTo(one);
+      assertThat(store.readAccount(ACME, AccountTransaction::licensePolicy)).isEqualTo(limited);
+      assertThat(store.readAccount(GLOBEX, AccountTransaction::seatLedger)).isEqualTo(SeatLedger.EMPTY);
+    }
+
+    @Test
+    void aReadOnlyTransactionRefusesLicenseWrites() {
+      createAccount(ACME, 0);
+      License g = grant("lic_00000001", ACME, 1, clock.instant(), null);
+      List<Consumer<AccountTransaction>> writes = List.of(
+          tx -> tx.insertLicense(g),
+          tx -> tx.updateLicense(g),
+          tx -> tx.putLicensePolicy(LicensePolicy.DEFAULT),
+          tx -> tx.putSeatLedger(SeatLedger.EMPTY));
+      for (Consumer<AccountTransaction> write : writes) {
+        assertThatThrownBy(() -> store.readAccount(ACME, tx -> {
+          write.accept(tx);
+          return null;
+        })).isInstanceOf(UnsupportedOperationException.class);
+      }
+      assertThat(store.readAccount(ACME, AccountTransaction::licenses)).isEmpty();
     }
   }
 

@@ -80,6 +80,54 @@ CREATE TABLE keyseat_api_key (
 -- The keys table's order: creation time, then the order the devices of one batch were selected in.
 CREATE INDEX keyseat_api_key_account_ix ON keyseat_api_key (account_id, created_at, ordinal, key_id);
 
+-- License grants: what the operator sold an account ("10 licenses from 1 March for a year, order
+-- 4711"). The total at an instant is the sum of the grants active then (starts_at <= t < ends_at;
+-- ends_at NULL: open-ended). Never deleted: an ended grant is history. end_applied: the account's
+-- over-limit strategy was applied for the end (written once).
+CREATE TABLE keyseat_license (
+  license_id  VARCHAR(64) COLLATE "C" NOT NULL,
+  account_id  VARCHAR(64) COLLATE "C" NOT NULL,
+  quantity    INTEGER       NOT NULL,
+  starts_at   NUMERIC(30,9) NOT NULL,
+  ends_at     NUMERIC(30,9),
+  reference   TEXT          NOT NULL,
+  created_by  TEXT          NOT NULL,
+  created_at  NUMERIC(30,9) NOT NULL,
+  end_applied BOOLEAN       NOT NULL,
+  CONSTRAINT keyseat_license_pk PRIMARY KEY (license_id),
+  CONSTRAINT keyseat_license_account_fk FOREIGN KEY (account_id) REFERENCES keyseat_account (account_id),
+  CONSTRAINT keyseat_license_quantity_ck CHECK (quantity BETWEEN 1 AND 1000000),
+  CONSTRAINT keyseat_license_term_ck CHECK (ends_at IS NULL OR ends_at >= starts_at)
+);
+
+CREATE INDEX keyseat_license_account_ix ON keyseat_license (account_id, starts_at, license_id);
+
+-- An account's license policy and seat reuse ledger; no row: the default policy (expiry marks the
+-- account over its limit, reassignments unlimited) and nothing freed. reassignment_period in
+-- seconds, NULL for no reuse limit.
+CREATE TABLE keyseat_license_policy (
+  account_id          VARCHAR(64) COLLATE "C" NOT NULL,
+  on_expiry           VARCHAR(16)   NOT NULL,
+  max_reassignments   INTEGER       NOT NULL,
+  reassignment_period NUMERIC(30,9),
+  freed_seats         INTEGER       NOT NULL,
+  CONSTRAINT keyseat_license_policy_pk PRIMARY KEY (account_id),
+  CONSTRAINT keyseat_license_policy_account_fk FOREIGN KEY (account_id) REFERENCES keyseat_account (account_id),
+  CONSTRAINT keyseat_license_policy_expiry_ck CHECK (on_expiry IN ('MARK_OVER_LIMIT', 'SUSPEND_NEWEST')),
+  CONSTRAINT keyseat_license_policy_freed_ck CHECK (freed_seats >= 0)
+);
+
+-- When freed licenses were given to new keys (one row per license, numbered 1, 2, 3... oldest
+-- first), for the seat reuse limit; rewritten whole by each reassignment.
+CREATE TABLE keyseat_seat_reassignment (
+  account_id VARCHAR(64) COLLATE "C" NOT NULL,
+  n          INTEGER       NOT NULL,
+  at         NUMERIC(30,9) NOT NULL,
+  CONSTRAINT keyseat_seat_reassignment_pk PRIMARY KEY (account_id, n),
+  CONSTRAINT keyseat_seat_reassignment_policy_fk FOREIGN KEY (account_id)
+    REFERENCES keyseat_license_policy (account_id)
+);
+
 -- Each account's audit log; the store numbers entries 1, 2, 3... per account.
 CREATE TABLE keyseat_audit (
   account_id    VARCHAR(64) COLLATE "C" NOT NULL,
