@@ -1,4 +1,8 @@
-/** Keyseat core: domain, management policy, validation and the store SPI. */
+/**
+ * Keyseat core: the management API and domain ({@code dev.keyseat}), validation
+ * ({@code dev.keyseat.validation}) and the store SPI ({@code dev.keyseat.spi}). The mechanisms
+ * behind them ({@code dev.keyseat.internal...}) are not exported.
+ */
 module dev.keyseat.core {
   requires transitive org.jspecify;
   requires jakarta.validation;
@@ -8,6 +12,7 @@ module dev.keyseat.core {
   requires static io.github.bucket4j.core;
 
   exports dev.keyseat;
+  exports dev.keyseat.validation;
   exports dev.keyseat.spi;
 
   opens dev.keyseat to org.hibernate.validator;

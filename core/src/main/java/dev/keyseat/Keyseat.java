@@ -1,20 +1,23 @@
 package dev.keyseat;
 
+import dev.keyseat.internal.CommitStream;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
-import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.internal.validation.StoreLookupValidator;
+import dev.keyseat.internal.validation.ValidationCacheBuilder;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.validation.CachedKeyValidatorBuilder;
+import dev.keyseat.validation.KeyValidator;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The entry point: one Keyseat per store, holding the management API and the validators.
+ * The entry point: one Keyseat per store, holding the management API and the validators. It is
+ * the one place where the two paths meet: the management API publishes each commit's key changes,
+ * and the validators built here subscribe to them.
  *
  * <pre>{@code
  * Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build();
@@ -28,14 +31,14 @@ public final class Keyseat {
   private final KeyFormat format;
   private final KeyHasher hasher;
   private final KeyManager manager;
-  private final List<Consumer<List<ChangeEvent>>> commitListeners = new CopyOnWriteArrayList<>();
+  private final CommitStream commits = new CommitStream();
 
   private Keyseat(Builder b) {
     this.store = b.store;
     this.clock = b.clock;
     this.format = new KeyFormat(b.prefix, b.random);
     this.hasher = new KeyHasher(b.pepper);
-    this.manager = new DefaultKeyManager(store, clock, format, hasher, b.vault, b.maxOverlap, this::committed);
+    this.manager = new DefaultKeyManager(store, clock, format, hasher, b.vault, b.maxOverlap, commits::publish);
   }
 
   /**
@@ -59,7 +62,7 @@ public final class Keyseat {
    * @return a validator answering from the store
    */
   public KeyValidator storeValidator() {
-    return new StoreValidator(store, format, hasher, clock);
+    return new StoreLookupValidator(store, format, hasher, clock);
   }
 
   /**
@@ -79,8 +82,8 @@ public final class Keyseat {
    *     second, fail closed after 30 seconds without the feed, 1,000 store lookups per second,
    *     usage written every 10 seconds, no rate limit
    */
-  public CachedKeyValidator.Builder validator() {
-    return new CachedKeyValidator.Builder(this);
+  public CachedKeyValidatorBuilder validator() {
+    return new ValidationCacheBuilder(store, format, hasher, clock, commits);
   }
 
   /** @return the store */
@@ -91,29 +94,6 @@ public final class Keyseat {
   /** @return the clock */
   public Clock clock() {
     return clock;
-  }
-
-  KeyFormat format() {
-    return format;
-  }
-
-  KeyHasher hasher() {
-    return hasher;
-  }
-
-  /** Registers a listener told of the key changes of every management call after it commits. */
-  void onCommit(Consumer<List<ChangeEvent>> listener) {
-    commitListeners.add(listener);
-  }
-
-  void removeCommitListener(Consumer<List<ChangeEvent>> listener) {
-    commitListeners.remove(listener);
-  }
-
-  private void committed(List<ChangeEvent> events) {
-    for (Consumer<List<ChangeEvent>> l : commitListeners) {
-      l.accept(events);
-    }
   }
 
   @Override

@@ -1,10 +1,11 @@
 package dev.keyseat.benchmarks;
 
 import dev.keyseat.AccountId;
-import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.validation.CachedKeyValidatorBuilder;
+import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.KeyId;
 import dev.keyseat.Keyseat;
-import dev.keyseat.ValidatorScheduler;
+import dev.keyseat.validation.ValidatorScheduler;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
@@ -76,7 +77,7 @@ public final class HeapPerKey {
   private static void measure(String what, Fleet fleet, Keyseat keyseat, boolean preload, int n, boolean breakdown) {
     long before = usedAfterGc();
     Tasks tasks = new Tasks();
-    CachedKeyValidator.Builder b = keyseat.validator().scheduler(tasks).storeLookupsPerSecond(100_000_000);
+    CachedKeyValidatorBuilder b = keyseat.validator().scheduler(tasks).storeLookupsPerSecond(100_000_000);
     CachedKeyValidator v = (preload ? b.preloadAllKeys() : b.maximumSize(n + n / 10)).build();
     for (String secret : fleet.secrets) {
       if (!v.validate(secret).isValid()) {

@@ -1,8 +1,8 @@
 package dev.keyseat.benchmarks;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
-import dev.keyseat.CachedKeyValidator;
-import dev.keyseat.Verdict;
+import dev.keyseat.validation.CachedKeyValidator;
+import dev.keyseat.validation.Verdict;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;

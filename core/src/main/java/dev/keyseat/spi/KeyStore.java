@@ -55,7 +55,7 @@ public interface KeyStore {
 
   /**
    * Passes every stored key to {@code action}, for validators that preload their cache
-   * ({@code CachedKeyValidator.Builder.preloadAllKeys()}). Read-only and without the writers'
+   * ({@code CachedKeyValidatorBuilder.preloadAllKeys()}). Read-only and without the writers'
    * lock: keys changed meanwhile may be seen before or after the change, which the caller
    * reconciles through the change feed, read from a position taken before this call.
    *

@@ -3,9 +3,10 @@ package dev.keyseat.inmemory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.validation.CachedKeyValidatorBuilder;
+import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.Keyseat;
-import dev.keyseat.Verdict;
+import dev.keyseat.validation.Verdict;
 import dev.keyseat.testkit.ManualScheduler;
 import dev.keyseat.testkit.MutableClock;
 import java.time.Duration;
@@ -17,7 +18,7 @@ class CachedKeyValidatorBuilderTest {
   private final ManualScheduler scheduler = new ManualScheduler(clock);
   private final Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).clock(clock).build();
 
-  private CachedKeyValidator.Builder builder() {
+  private CachedKeyValidatorBuilder builder() {
     return keyseat.validator().scheduler(scheduler);
   }
 
@@ -54,21 +55,46 @@ class CachedKeyValidatorBuilderTest {
   }
 
   @Test
-  void contradictorySettingsAreRejectedAtBuildAndStartNothing() {
-    assertThatThrownBy(() -> builder().feedPollInterval(Duration.ofSeconds(10)).maxStaleness(Duration.ofSeconds(10))
-        .build())
+  void aContradictionIsRefusedAtTheSetterThatCausesItNamingBothSettings() {
+    assertThatThrownBy(() -> builder().feedPollInterval(Duration.ofSeconds(10)).maxStaleness(Duration.ofSeconds(10)))
         .isInstanceOf(IllegalStateException.class)
-        .hasMessage("maximum staleness PT10S must exceed the feed poll interval PT10S,"
-            + " or the validator would fail closed between two polls");
-    assertThatThrownBy(() -> builder().preloadAllKeys().maximumSize(10).build())
+        .hasMessage("maxStaleness(PT10S) must exceed feedPollInterval(PT10S), or the validator would fail closed"
+            + " between two polls; raise maxStaleness or shorten the interval");
+    assertThatThrownBy(() -> builder().maxStaleness(Duration.ofSeconds(5)).feedPollInterval(Duration.ofSeconds(6)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("maxStaleness(PT5S) must exceed feedPollInterval(PT6S)");
+    assertThatThrownBy(() -> builder().preloadAllKeys().maximumSize(10))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("preloadAllKeys() keeps every key and cannot be combined with maximumSize(10); choose one");
+    assertThatThrownBy(() -> builder().maximumSize(10).preloadAllKeys())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("preloadAllKeys() keeps every key and cannot be combined with maximumSize(10); choose one");
     assertThat(scheduler.activeTasks()).isEmpty();
   }
 
   @Test
+  void aContradictionWithADefaultIsRefusedAtBuildNamingBothAndStartsNothing() {
+    assertThatThrownBy(() -> builder().feedPollInterval(Duration.ofMinutes(1)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("maxStaleness(PT30S) must exceed feedPollInterval(PT1M)");
+    assertThatThrownBy(() -> builder().maxStaleness(Duration.ofMillis(500)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("maxStaleness(PT0.5S) must exceed feedPollInterval(PT1S)");
+    assertThat(scheduler.activeTasks()).isEmpty();
+  }
+
+  @Test
+  void settingsInEitherOrderBuildWhenTheyAgree() {
+    try (CachedKeyValidator a = builder().feedPollInterval(Duration.ofMinutes(1)).maxStaleness(Duration.ofMinutes(5)).build();
+        CachedKeyValidator b = builder().maxStaleness(Duration.ofMinutes(5)).feedPollInterval(Duration.ofMinutes(1)).build()) {
+      assertThat(a.validate("not a key")).isSameAs(Verdict.MALFORMED);
+      assertThat(b.validate("not a key")).isSameAs(Verdict.MALFORMED);
+    }
+  }
+
+  @Test
   void aRejectedSettingLeavesTheBuilderUsable() {
-    CachedKeyValidator.Builder b = builder();
+    CachedKeyValidatorBuilder b = builder();
     assertThatThrownBy(() -> b.maximumSize(-5)).isInstanceOf(IllegalArgumentException.class);
 
     try (CachedKeyValidator v = b.build()) {

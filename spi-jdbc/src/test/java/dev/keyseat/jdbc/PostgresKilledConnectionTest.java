@@ -16,7 +16,7 @@ import dev.keyseat.NewKeys;
 import dev.keyseat.SecretVault;
 import dev.keyseat.StoreUnavailableException;
 import dev.keyseat.UserId;
-import dev.keyseat.Verdict;
+import dev.keyseat.validation.Verdict;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;

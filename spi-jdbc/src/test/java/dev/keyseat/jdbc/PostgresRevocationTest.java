@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
-import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyManager;
 import dev.keyseat.NewAccount;
 import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.UserId;
-import dev.keyseat.Verdict.Status;
+import dev.keyseat.validation.Verdict.Status;
 import dev.keyseat.testkit.ManualScheduler;
 import dev.keyseat.testkit.MutableClock;
 import java.time.Clock;

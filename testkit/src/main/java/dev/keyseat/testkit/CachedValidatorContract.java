@@ -8,7 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
 import dev.keyseat.ApiKey;
-import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.validation.CachedKeyValidatorBuilder;
+import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyId;
@@ -18,9 +19,9 @@ import dev.keyseat.NewAccount;
 import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.UserId;
-import dev.keyseat.ValidatorMetrics;
-import dev.keyseat.Verdict;
-import dev.keyseat.Verdict.Status;
+import dev.keyseat.validation.ValidatorMetrics;
+import dev.keyseat.validation.Verdict;
+import dev.keyseat.validation.Verdict.Status;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
@@ -108,7 +109,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ helpers
 
   /** @return node A's validator builder, on the manual scheduler, recording {@link #metrics} */
-  protected CachedKeyValidator.Builder validator() {
+  protected CachedKeyValidatorBuilder validator() {
     return keyseat.validator().scheduler(scheduler).metrics(metrics);
   }
 
@@ -118,7 +119,7 @@ public abstract class CachedValidatorContract {
    * @param builder the configured builder
    * @return the running validator
    */
-  protected CachedKeyValidator start(CachedKeyValidator.Builder builder) {
+  protected CachedKeyValidator start(CachedKeyValidatorBuilder builder) {
     CachedKeyValidator v = builder.build();
     started.add(v);
     return v;
@@ -506,6 +507,85 @@ public abstract class CachedValidatorContract {
     assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
     assertThat(v.validate(secret(deleted)).status()).as("caught up with the feed").isEqualTo(Status.UNKNOWN);
     assertThat(metrics.lags().get(metrics.lags().size() - 1)).isZero();
+  }
+
+  // ------------------------------------------------------------------ feed gaps
+
+  @Test
+  public void aNodeCutOffPastThePurgeDropsWhatItCachedAndRefusesKeysDeletedMeanwhile() {
+    IssuedKey kept = createKey("AQ-1");
+    IssuedKey deleted = createKey("AQ-2");
+    IssuedKey regenerated = createKey("AQ-3");
+    CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
+    for (IssuedKey k : List.of(kept, deleted, regenerated)) {
+      assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    }
+    Keyseat nodeB = anotherNode();
+    nodeB.manager().editKey(ADMIN, ACME, kept.key().id(), KeyEdit.label("read normally"));
+    scheduler.advance(POLL);
+    assertThat(metrics.feedGaps()).as("a caught-up poller sees no gap").isZero();
+
+    store.failFeed(true);
+    nodeB.manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    IssuedKey fresh = nodeB.manager().regenerateKey(ADMIN, ACME, regenerated.key().id());
+    IssuedKey later = nodeB.manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")).get(0);
+    store.purgeFeedKeeping(1);
+    scheduler.advance(POLL.multipliedBy(3));
+    store.failFeed(false);
+    scheduler.advance(POLL);
+
+    assertThat(metrics.feedGaps()).as("the gap is reported once").isEqualTo(1);
+    assertThat(v.validate(secret(deleted)).status()).as("deleted while cut off, its event purged")
+        .isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(regenerated)).status()).as("replaced while cut off").isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(later)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    scheduler.advance(POLL);
+    assertThat(metrics.feedGaps()).as("no gap once caught up again").isEqualTo(1);
+  }
+
+  @Test
+  public void aFeedPurgedPastTheCursorWithNothingAfterItIsAGapToo() {
+    IssuedKey deleted = createKey("AQ-1");
+    CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
+
+    store.failFeed(true);
+    anotherNode().manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    store.purgeFeedKeeping(0);
+    scheduler.advance(POLL);
+    store.failFeed(false);
+    scheduler.advance(POLL);
+
+    assertThat(metrics.feedGaps()).isEqualTo(1);
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.UNKNOWN);
+  }
+
+  @Test
+  public void aPreloadedNodeBackFromBeyondThePurgeReloadsEveryKeyAndGoesOn() {
+    IssuedKey kept = createKey("AQ-1");
+    IssuedKey deleted = createKey("AQ-2");
+    CachedKeyValidator v = start(validator().preloadAllKeys().feedPollInterval(POLL)
+        .maxStaleness(Duration.ofMinutes(10)));
+    store.failFeed(true);
+    Keyseat nodeB = anotherNode();
+    nodeB.manager().deleteKey(ADMIN, ACME, deleted.key().id());
+    IssuedKey created = nodeB.manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-3")).get(0);
+    store.purgeFeedKeeping(0);
+    store.failFeed(false);
+    scheduler.advance(POLL);
+
+    assertThat(metrics.feedGaps()).isEqualTo(1);
+    int lookups = store.lookups();
+    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(created)).status()).as("reloaded, not looked up").isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(store.lookups()).as("answered from the reloaded cache").isEqualTo(lookups);
+
+    keys.deleteKey(ADMIN, ACME, kept.key().id());
+    assertThat(v.validate(secret(kept)).status()).as("local commits still invalidate the reloaded cache")
+        .isEqualTo(Status.UNKNOWN);
   }
 
   @Test

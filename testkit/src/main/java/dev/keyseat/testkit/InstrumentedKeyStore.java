@@ -29,6 +29,7 @@ public final class InstrumentedKeyStore extends ForwardingKeyStore {
   private volatile boolean failLookups;
   private volatile boolean failFeed;
   private volatile boolean failUsage;
+  private volatile long purgedThrough;
   private volatile CountDownLatch lookupGate = new CountDownLatch(0);
 
   /** @param delegate the store that does the work */
@@ -68,6 +69,20 @@ public final class InstrumentedKeyStore extends ForwardingKeyStore {
   /** @param fail whether {@link #recordUsage} fails from now on */
   public void failUsage(boolean fail) {
     this.failUsage = fail;
+  }
+
+  /**
+   * Hides all but the newest {@code keep} entries of the change feed from {@link #changesSince},
+   * as a store's purge of old entries would, without touching the store under test. Works while
+   * the feed is {@linkplain #failFeed failed}.
+   *
+   * @param keep how many of the newest entries stay readable
+   * @return the sequence of the last entry hidden
+   */
+  public long purgeFeedKeeping(int keep) {
+    long through = delegate().latestChangeSequence() - keep;
+    this.purgedThrough = through;
+    return through;
   }
 
   /** @param fail whether every validation-path call (lookups, feed, usage) fails from now on */
@@ -128,7 +143,8 @@ public final class InstrumentedKeyStore extends ForwardingKeyStore {
     if (failFeed) {
       throw new StoreUnavailableException("simulated outage: change feed");
     }
-    return super.changesSince(afterSequence, max);
+    long purged = purgedThrough;
+    return super.changesSince(Math.max(afterSequence, purged), max);
   }
 
   @Override

@@ -1,6 +1,6 @@
 package dev.keyseat.testkit;
 
-import dev.keyseat.ValidatorScheduler;
+import dev.keyseat.validation.ValidatorScheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.keyseat.testkit;
 
-import dev.keyseat.ValidatorMetrics;
-import dev.keyseat.Verdict;
+import dev.keyseat.validation.ValidatorMetrics;
+import dev.keyseat.validation.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -17,6 +17,7 @@ public final class RecordingValidatorMetrics implements ValidatorMetrics {
   private final LongAdder lookups = new LongAdder();
   private final LongAdder refused = new LongAdder();
   private final LongAdder flushedKeys = new LongAdder();
+  private final LongAdder feedGaps = new LongAdder();
   private final List<Duration> lags = new ArrayList<>();
 
   /** Starts with every count at zero. */
@@ -57,6 +58,11 @@ public final class RecordingValidatorMetrics implements ValidatorMetrics {
   }
 
   @Override
+  public void feedGap() {
+    feedGaps.increment();
+  }
+
+  @Override
   public void usageFlushed(int keys) {
     flushedKeys.add(keys);
   }
@@ -89,7 +95,12 @@ public final class RecordingValidatorMetrics implements ValidatorMetrics {
     return refused.sum();
   }
 
-  /** @return keys written in usage batches */
+  /** @return how many feed gaps the validator reported */
+  public long feedGaps() {
+    return feedGaps.sum();
+  }
+
+  /** @return the keys in every usage batch written so far */
   public long flushedKeys() {
     return flushedKeys.sum();
   }

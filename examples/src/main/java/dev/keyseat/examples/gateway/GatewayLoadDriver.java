@@ -2,7 +2,7 @@ package dev.keyseat.examples.gateway;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
-import dev.keyseat.CachedKeyValidator;
+import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyManager;
 import dev.keyseat.Keyseat;

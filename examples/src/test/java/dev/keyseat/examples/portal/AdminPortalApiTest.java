@@ -3,10 +3,10 @@ package dev.keyseat.examples.portal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyseat.Actor;
-import dev.keyseat.KeyValidator;
+import dev.keyseat.validation.KeyValidator;
 import dev.keyseat.Keyseat;
 import dev.keyseat.NewKeys;
-import dev.keyseat.Verdict;
+import dev.keyseat.validation.Verdict;
 import dev.keyseat.inmemory.InMemoryKeyStore;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

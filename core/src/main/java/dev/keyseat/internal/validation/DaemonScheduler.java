@@ -1,5 +1,7 @@
-package dev.keyseat;
+package dev.keyseat.internal.validation;
 
+import dev.keyseat.validation.CachedKeyValidator;
+import dev.keyseat.validation.ValidatorScheduler;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;

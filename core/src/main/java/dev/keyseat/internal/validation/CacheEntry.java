@@ -1,5 +1,6 @@
-package dev.keyseat;
+package dev.keyseat.internal.validation;
 
+import dev.keyseat.validation.Verdict;
 import dev.keyseat.spi.KeyHash;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;

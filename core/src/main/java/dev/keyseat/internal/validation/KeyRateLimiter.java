@@ -1,5 +1,6 @@
-package dev.keyseat;
+package dev.keyseat.internal.validation;
 
+import dev.keyseat.KeyId;
 /** A per-key rate limit. Its one implementation uses Bucket4j, loaded only when configured. */
 interface KeyRateLimiter {
 

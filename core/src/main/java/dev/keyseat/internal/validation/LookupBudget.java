@@ -1,4 +1,4 @@
-package dev.keyseat;
+package dev.keyseat.internal.validation;
 
 import java.util.concurrent.atomic.AtomicLong;
 

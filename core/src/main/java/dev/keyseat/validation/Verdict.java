@@ -1,5 +1,7 @@
-package dev.keyseat;
+package dev.keyseat.validation;
 
+import dev.keyseat.AccountId;
+import dev.keyseat.KeyId;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;

@@ -1,8 +1,9 @@
-package dev.keyseat;
+package dev.keyseat.internal.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyseat.spi.KeyHash;
+import dev.keyseat.validation.Verdict;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

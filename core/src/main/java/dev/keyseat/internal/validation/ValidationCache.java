@@ -1,8 +1,10 @@
-package dev.keyseat;
+package dev.keyseat.internal.validation;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.keyseat.Verdict.Status;
+import dev.keyseat.AccountId;
+import dev.keyseat.KeyId;
+import dev.keyseat.internal.CommitStream;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.spi.ChangeEvent;
@@ -10,6 +12,12 @@ import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
+import dev.keyseat.validation.CachedKeyValidator;
+import dev.keyseat.validation.Ticker;
+import dev.keyseat.validation.ValidatorMetrics;
+import dev.keyseat.validation.ValidatorScheduler;
+import dev.keyseat.validation.Verdict;
+import dev.keyseat.validation.Verdict.Status;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,7 +38,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The cached validator. The hot path (a cached, valid key) is: checksum, one SHA-256 into a
  * thread-local buffer, a cache lookup with a thread-local probe, a ticker read and a lock-free
- * usage count; it allocates nothing. Verdicts come from {@link StoreValidator#judge}, computed
+ * usage count; it allocates nothing. Verdicts come from {@link Verdicts#judge}, computed
  * when an entry is loaded and again when a time it depends on (expiry, end of an overlap)
  * arrives.
  *
@@ -38,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * key waits for it, so a load that read the store before a commit is removed by the commit's
  * invalidation, never left behind it.
  */
-final class CachingKeyValidator implements CachedKeyValidator {
+final class ValidationCache implements CachedKeyValidator {
   private static final Logger log = LoggerFactory.getLogger(CachedKeyValidator.class);
   /** "Never", in ticker nanoseconds: far enough, and far from overflow. */
   private static final long FOREVER = 100L * 365 * 24 * 3600 * 1_000_000_000L;
@@ -51,15 +59,19 @@ final class CachingKeyValidator implements CachedKeyValidator {
   /** Preload answers unknown hashes with this, without storing it. */
   private static final CacheEntry UNKNOWN_ENTRY = new CacheEntry().fill(Verdict.UNKNOWN, 0, 0);
 
-  private final Keyseat keyseat;
+  private final CommitStream commits;
   private final KeyStore store;
   private final KeyFormat format;
   private final KeyHasher hasher;
   private final Clock clock;
   private final Ticker ticker;
   private final ValidatorMetrics metrics;
-  /** Entries are their own keys: see {@link CacheEntry}. */
-  private final Cache<CacheEntry, CacheEntry> cache;
+  /**
+   * Entries are their own keys: see {@link CacheEntry}. Replaced only when a preloaded cache is
+   * reloaded after a feed gap.
+   */
+  private volatile Cache<CacheEntry, CacheEntry> cache;
+  private final long maximumSize;
   private final boolean preload;
   private final long negativeTtl;
   private final long maxStaleness;
@@ -106,46 +118,40 @@ final class CachingKeyValidator implements CachedKeyValidator {
     }
   }
 
-  CachingKeyValidator(CachedKeyValidator.Builder b) {
-    this.keyseat = b.keyseat;
-    this.store = keyseat.store();
-    this.format = keyseat.format();
-    this.hasher = keyseat.hasher();
+  ValidationCache(CacheSettings b, KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock,
+      CommitStream commits) {
+    this.commits = commits;
+    this.store = store;
+    this.format = format;
+    this.hasher = hasher;
     this.keyLength = format.length();
     this.stagedOffset = format.stagedOffset();
     this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
-    this.clock = keyseat.clock();
-    this.ticker = b.ticker != null ? b.ticker : defaultTicker(clock);
-    this.metrics = b.metrics;
-    this.preload = b.preload;
-    this.negativeTtl = b.negativeTtl.toNanos();
-    this.maxStaleness = b.maxStaleness.toNanos();
-    Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
-    if (!preload) {
-      caffeine.maximumSize(b.maximumSize);
-    }
-    this.cache = caffeine.build();
+    this.clock = clock;
+    this.ticker = b.ticker();
+    this.metrics = b.metrics();
+    this.preload = b.preload();
+    this.negativeTtl = b.negativeTtl().toNanos();
+    this.maxStaleness = b.maxStaleness().toNanos();
+    this.maximumSize = b.maximumSize();
+    this.cache = newCache();
     this.startedAt = ticker.read();
     this.syncedAt = startedAt - ANCIENT;
     this.lastWarning = new AtomicLong(startedAt - WARN_EVERY);
-    this.budget = new LookupBudget(b.lookupsPerSecond, startedAt);
-    this.rateLimiter = b.rateLimitPeriod == null ? null
-        : new Bucket4jRateLimiter(b.rateLimitRequests, b.rateLimitPeriod, ticker);
+    this.budget = new LookupBudget(b.lookupsPerSecond(), startedAt);
+    Duration ratePeriod = b.rateLimitPeriod();
+    this.rateLimiter = ratePeriod == null ? null : new Bucket4jRateLimiter(b.rateLimitRequests(), ratePeriod, ticker);
 
-    keyseat.onCommit(onCommit);
+    commits.subscribe(onCommit);
     try {
       poll();
     } catch (PreloadUnsupported e) {
-      keyseat.removeCommitListener(onCommit);
+      commits.unsubscribe(onCommit);
       throw new IllegalStateException("cannot preload all keys: " + e.getCause().getMessage(), e.getCause());
     }
-    ValidatorScheduler scheduler = b.scheduler != null ? b.scheduler : new DaemonScheduler();
-    tasks.add(scheduler.schedule("feed-poller", b.pollInterval, () -> quietly("poll the change feed", this::poll)));
-    tasks.add(scheduler.schedule("usage-flusher", b.flushInterval, () -> quietly("flush usage", this::flushUsage)));
-  }
-
-  static Ticker defaultTicker(Clock clock) {
-    return clock.getClass() == Clock.systemUTC().getClass() ? Ticker.system() : Ticker.of(clock);
+    ValidatorScheduler scheduler = b.scheduler();
+    tasks.add(scheduler.schedule("feed-poller", b.pollInterval(), () -> quietly("poll the change feed", this::poll)));
+    tasks.add(scheduler.schedule("usage-flusher", b.flushInterval(), () -> quietly("flush usage", this::flushUsage)));
   }
 
   // ------------------------------------------------------------------ validation
@@ -201,7 +207,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       return verdict;
     }
     if (deviceSerial != null && !deviceSerial.equals(verdict.deviceSerial())) {
-      return StoreValidator.forDevice(verdict, deviceSerial);
+      return Verdicts.forDevice(verdict, deviceSerial);
     }
     if (rateLimiter != null) {
       long wait = rateLimiter.tryAcquire(verdict.keyId());
@@ -258,7 +264,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       return entry.fill(Verdict.UNKNOWN, now + negativeTtl, now);
     }
     Instant wall = clock.instant();
-    Verdict verdict = shareAccount(StoreValidator.judge(found, presented, null, wall));
+    Verdict verdict = shareAccount(Verdicts.judge(found, presented, null, wall));
     if (verdict.status() == Status.UNKNOWN) {
       return entry.fill(verdict, now + negativeTtl, now);
     }
@@ -335,7 +341,24 @@ final class CachingKeyValidator implements CachedKeyValidator {
     }
   }
 
-  /** Reads the change feed to its end (or, the first time, its position and any preload). */
+  private Cache<CacheEntry, CacheEntry> newCache() {
+    Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
+    if (!preload) {
+      caffeine.maximumSize(maximumSize);
+    }
+    return caffeine.build();
+  }
+
+  /**
+   * Reads the change feed to its end (or, the first time, its position and any preload).
+   *
+   * <p>The feed is gapless (see {@link KeyStore#changesSince}), so a hole between the cursor and
+   * the next event means entries were purged before this validator read them, during an outage
+   * longer than the store's retention for example. What it cached may then be wrong in ways no
+   * event will announce, so it {@linkplain #resynchronize starts over}. A hole is seen as an
+   * event numbered above the one expected, or as an empty page while the feed's latest sequence
+   * is above the cursor (every entry after the cursor purged).
+   */
   void poll() {
     synchronized (pollLock) {
       if (closed) {
@@ -346,22 +369,11 @@ final class CachingKeyValidator implements CachedKeyValidator {
         if (cursor < 0) {
           long latest = store.latestChangeSequence();
           if (preload) {
-            try {
-              store.forEachKey(this::preload);
-            } catch (UnsupportedOperationException e) {
-              throw new PreloadUnsupported(e);
-            }
+            preloadInto(cache);
           }
           cursor = latest;
         } else {
-          List<ChangeEvent> events;
-          do {
-            events = store.changesSince(cursor, FEED_PAGE);
-            for (ChangeEvent e : events) {
-              apply(e);
-              cursor = Math.max(cursor, e.sequence());
-            }
-          } while (events.size() >= FEED_PAGE);
+          readFeedToItsEnd();
         }
         syncedAt = start;
       } catch (PreloadUnsupported e) {
@@ -374,13 +386,78 @@ final class CachingKeyValidator implements CachedKeyValidator {
     }
   }
 
-  private void preload(StoredKey key) {
+  /** Applies the feed from the cursor on; guarded by pollLock. */
+  private void readFeedToItsEnd() {
+    for (;;) {
+      List<ChangeEvent> events = store.changesSince(cursor, FEED_PAGE);
+      if (events.isEmpty()) {
+        if (store.latestChangeSequence() <= cursor) {
+          return;
+        }
+        // something above the cursor: either it committed just now, or it was purged
+        List<ChangeEvent> next = store.changesSince(cursor, 1);
+        if (next.isEmpty() || next.get(0).sequence() != cursor + 1) {
+          resynchronize(cursor + 1, next.isEmpty() ? store.latestChangeSequence() : next.get(0).sequence() - 1);
+        }
+        continue;
+      }
+      long before = cursor;
+      boolean gap = false;
+      for (ChangeEvent e : events) {
+        if (e.sequence() <= cursor) {
+          continue; // not newer: a store that repeats itself changes nothing here
+        }
+        if (e.sequence() != cursor + 1) {
+          resynchronize(cursor + 1, e.sequence() - 1);
+          gap = true;
+          break;
+        }
+        apply(e);
+        cursor = e.sequence();
+      }
+      if (!gap && (events.size() < FEED_PAGE || cursor == before)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * After a feed gap: forget every cached entry (a bounded cache reloads on demand), or reload a
+   * preloaded cache into a new one and swap it in, so that keys are never answered UNKNOWN for
+   * want of a reload; then go on from the feed's position taken before, so that changes committed
+   * meanwhile (this JVM's too) are applied to what was reloaded. Guarded by pollLock.
+   */
+  private void resynchronize(long firstMissing, long lastMissing) {
+    metrics.feedGap();
+    log.warn("change feed entries {} to {} were purged before this validator read them (was it cut off longer"
+        + " than the store's change retention?); dropping every cached entry and starting over", firstMissing,
+        lastMissing);
+    long latest = store.latestChangeSequence();
+    if (preload) {
+      Cache<CacheEntry, CacheEntry> fresh = newCache();
+      preloadInto(fresh);
+      cache = fresh;
+    } else {
+      cache.invalidateAll();
+    }
+    cursor = latest;
+  }
+
+  private void preloadInto(Cache<CacheEntry, CacheEntry> target) {
+    try {
+      store.forEachKey(key -> preload(target, key));
+    } catch (UnsupportedOperationException e) {
+      throw new PreloadUnsupported(e);
+    }
+  }
+
+  private void preload(Cache<CacheEntry, CacheEntry> target, StoredKey key) {
     CacheEntry current = fill(CacheEntry.of(key.hash()), key.hash(), key);
-    cache.put(current, current);
+    target.put(current, current);
     KeyHash previous = key.previousHash();
     if (previous != null) {
       CacheEntry old = fill(CacheEntry.of(previous), previous, key);
-      cache.put(old, old);
+      target.put(old, old);
     }
   }
 
@@ -450,7 +527,7 @@ final class CachingKeyValidator implements CachedKeyValidator {
       closed = true;
       syncedAt = ticker.read() - ANCIENT;
     }
-    keyseat.removeCommitListener(onCommit);
+    commits.unsubscribe(onCommit);
     for (ValidatorScheduler.Cancellable task : tasks) {
       quietly("stop a background task", task::cancel);
     }

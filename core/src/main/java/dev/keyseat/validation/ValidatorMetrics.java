@@ -1,4 +1,4 @@
-package dev.keyseat;
+package dev.keyseat.validation;
 
 import java.time.Duration;
 
@@ -55,6 +55,14 @@ public interface ValidatorMetrics {
    * @param lag the age of the view
    */
   default void feedLag(Duration lag) {}
+
+  /**
+   * The change feed had a gap: entries were purged before the validator read them (for example
+   * after an outage longer than the store's change retention), so it dropped everything it had
+   * cached and started over. Rare; worth an alert, since it means the retention is shorter than
+   * the outages nodes live through.
+   */
+  default void feedGap() {}
 
   /**
    * A batch of usage was written to the store.

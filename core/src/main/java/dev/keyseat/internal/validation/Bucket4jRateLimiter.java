@@ -1,5 +1,7 @@
-package dev.keyseat;
+package dev.keyseat.internal.validation;
 
+import dev.keyseat.KeyId;
+import dev.keyseat.validation.Ticker;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bandwidth;

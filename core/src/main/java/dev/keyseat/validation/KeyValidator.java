@@ -1,4 +1,4 @@
-package dev.keyseat;
+package dev.keyseat.validation;
 
 /**
  * Answers whether a presented API key is good. Never throws, whatever the input: null, empty,

@@ -1,4 +1,4 @@
-package dev.keyseat;
+package dev.keyseat.validation;
 
 import java.time.Clock;
 import java.time.Instant;
