@@ -37,6 +37,9 @@ public record Actor(Kind kind, String id) {
   }
 
   /** A user of a customer account. */
+  // A null from a caller that NullAway does not check is refused by the constructor with an
+  // InvalidRequestException (as for user(String)), not with a NullPointerException here.
+  @SuppressWarnings("NullAway")
   public static Actor user(UserId userId) {
     return new Actor(Kind.USER, userId == null ? null : userId.value());
   }

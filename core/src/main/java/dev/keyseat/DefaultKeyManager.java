@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -492,12 +493,15 @@ final class DefaultKeyManager implements KeyManager {
     }
     String auditSerial = serial != null && serial.matches(Constraints.SERIAL) ? serial : null;
     try {
+      // Every KeyseatException is built with a message; the fallback only satisfies the type.
+      String detail = Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName());
       store.inAccount(accountId, tx -> {
-        if (tx.account().isPresent()) {
+        boolean exists = tx.account().isPresent();
+        if (exists) {
           tx.appendAudit(new AuditEntry(0, accountId, clock.instant(), actor.toString(), action, keyId,
-              auditSerial, Outcome.REFUSED, e.getMessage()));
+              auditSerial, Outcome.REFUSED, detail));
         }
-        return null;
+        return exists; // whether the refusal was audited; nobody reads it
       });
     } catch (RuntimeException auditFailure) {
       log.warn("could not audit refusal of {} in account {}: {}", action, accountId, auditFailure.toString());

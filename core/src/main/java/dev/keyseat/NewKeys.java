@@ -23,6 +23,9 @@ public record NewKeys(
     @Nullable @Future Instant expiresAt) {
 
   /** Keys without label or expiry. */
+  // A null array from a caller that NullAway does not check becomes a violation of @NotEmpty,
+  // reported with the others in an InvalidRequestException, not a NullPointerException here.
+  @SuppressWarnings("NullAway")
   public static NewKeys forDevices(String... serials) {
     return new NewKeys(serials == null ? null : java.util.Arrays.asList(serials), "", null);
   }

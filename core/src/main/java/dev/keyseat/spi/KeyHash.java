@@ -2,6 +2,7 @@ package dev.keyseat.spi;
 
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The 32-byte SHA-256 (or HMAC-SHA256) of a whole API key: what a store keeps instead of the
@@ -43,8 +44,8 @@ public final class KeyHash {
   }
 
   @Override
-  public boolean equals(Object o) {
-    return this == o || o instanceof KeyHash k && MessageDigest.isEqual(bytes, k.bytes);
+  public boolean equals(@Nullable Object o) {
+    return this == o || (o instanceof KeyHash k && MessageDigest.isEqual(bytes, k.bytes));
   }
 
   @Override

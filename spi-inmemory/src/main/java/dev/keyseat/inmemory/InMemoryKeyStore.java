@@ -572,6 +572,9 @@ public final class InMemoryKeyStore implements KeyStore {
       }
     }
 
+    // Identity on purpose: a record this transaction did not replace is the same object, and only
+    // replaced records need their hashes republished.
+    @SuppressWarnings("ReferenceEquality")
     private void publishKeys(Map<KeyId, StoredKey> before, Map<KeyId, StoredKey> after) {
       for (StoredKey old : before.values()) {
         StoredKey now = after.get(old.id());

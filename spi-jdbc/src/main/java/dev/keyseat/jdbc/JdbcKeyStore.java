@@ -354,15 +354,17 @@ public final class JdbcKeyStore implements KeyStore {
     Objects.requireNonNull(action, "action");
     try {
       withConnection(c -> {
+        long listed = 0;
         try (PreparedStatement ps = c.prepareStatement(Sql.ALL_KEYS)) {
           ps.setFetchSize(LISTING_FETCH);
           try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               action.accept(Columns.key(rs));
+              listed++;
             }
           }
         }
-        return null;
+        return listed; // unused: the keys went to action (a result, because the work's result is non-null)
       });
     } catch (SqlFailure f) {
       // A read: a failed commit changes nothing, so no "outcome unknown" in the message.
@@ -460,7 +462,7 @@ public final class JdbcKeyStore implements KeyStore {
           ps.executeBatch();
         }
       }
-      return null;
+      return ordered.size(); // unused (a result, because the work's result is non-null)
     }));
   }
 

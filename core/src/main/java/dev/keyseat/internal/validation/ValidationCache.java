@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -98,8 +99,11 @@ final class ValidationCache implements CachedKeyValidator {
   /** The store cannot list its keys: a configuration error, reported by {@code build()}. */
   @SuppressWarnings("serial")
   private static final class PreloadUnsupported extends RuntimeException {
+    final UnsupportedOperationException unsupported;
+
     PreloadUnsupported(UnsupportedOperationException cause) {
       super(cause);
+      this.unsupported = cause;
     }
   }
 
@@ -147,7 +151,7 @@ final class ValidationCache implements CachedKeyValidator {
       poll();
     } catch (PreloadUnsupported e) {
       commits.unsubscribe(onCommit);
-      throw new IllegalStateException("cannot preload all keys: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException("cannot preload all keys: " + e.unsupported.getMessage(), e.unsupported);
     }
     ValidatorScheduler scheduler = b.scheduler();
     tasks.add(scheduler.schedule("feed-poller", b.pollInterval(), () -> quietly("poll the change feed", this::poll)));
@@ -202,7 +206,7 @@ final class ValidationCache implements CachedKeyValidator {
         return Verdict.UNAVAILABLE;
       }
     }
-    Verdict verdict = entry.verdict;
+    Verdict verdict = entry.filledVerdict();
     if (!entry.valid) {
       return verdict;
     }
@@ -210,7 +214,7 @@ final class ValidationCache implements CachedKeyValidator {
       return Verdicts.forDevice(verdict, deviceSerial);
     }
     if (rateLimiter != null) {
-      long wait = rateLimiter.tryAcquire(verdict.keyId());
+      long wait = rateLimiter.tryAcquire(Objects.requireNonNull(verdict.keyId()));
       if (wait > 0) {
         return new Verdict(Status.RATE_LIMITED, verdict.accountId(), verdict.deviceSerial(), verdict.keyId(),
             Duration.ofNanos(wait));
@@ -478,7 +482,7 @@ final class ValidationCache implements CachedKeyValidator {
         if (n <= 0) {
           continue;
         }
-        KeyId id = e.verdict.keyId();
+        KeyId id = Objects.requireNonNull(e.filledVerdict().keyId()); // only valid keys are counted
         Instant last = wall.minusNanos(Math.max(0, tick - e.lastUsed));
         batch.merge(id, new UsageDelta(id, last, n), (a, b) -> new UsageDelta(id,
             a.lastUsedAt().isAfter(b.lastUsedAt()) ? a.lastUsedAt() : b.lastUsedAt(), a.count() + b.count()));
