@@ -12,7 +12,14 @@ import java.util.Objects;
  * @param createdAt when the operator created the account
  */
 public record Account(AccountId id, String name, int contractedLicenses, Instant createdAt) {
-  /** Checks the invariants of an account row. */
+  /**
+   * Checks the invariants of an account row.
+   *
+   * @param id the host-supplied account id
+   * @param name display name
+   * @param contractedLicenses licenses contracted, never negative
+   * @param createdAt when the operator created the account
+   */
   public Account {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(name, "name");
@@ -22,7 +29,10 @@ public record Account(AccountId id, String name, int contractedLicenses, Instant
     }
   }
 
-  /** @return a copy with another number of contracted licenses */
+  /**
+   * @param licenses the number of contracted licenses
+   * @return a copy with another number of contracted licenses
+   */
   public Account withContractedLicenses(int licenses) {
     return new Account(id, name, licenses, createdAt);
   }

@@ -12,6 +12,7 @@ public record AccountId(String value) implements Comparable<AccountId> {
   private static final Pattern SHAPE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   /**
+   * @param value the identifier text
    * @throws InvalidRequestException if the value is null or not 1–64 of {@code [A-Za-z0-9_-]}
    */
   public AccountId {
@@ -23,7 +24,12 @@ public record AccountId(String value) implements Comparable<AccountId> {
     }
   }
 
-  /** Shorthand for {@code new AccountId(value)}. */
+  /**
+   * Shorthand for {@code new AccountId(value)}.
+   *
+   * @param value the account id, as in {@link #AccountId(String)}
+   * @return the account id
+   */
   public static AccountId of(String value) {
     return new AccountId(value);
   }

@@ -31,10 +31,45 @@ public record AuditEntry(
 
   /** Management actions recorded in the audit log. */
   public enum Action {
-    CREATE_ACCOUNT, CONTRACT_LICENSES, CANCEL_LICENSES, READ_LICENSES,
-    LIST_MEMBERS, ADD_MEMBER, CHANGE_ROLE, REMOVE_MEMBER,
-    LIST_DEVICES, ASSOCIATE_DEVICE, RENAME_DEVICE, DISSOCIATE_DEVICE,
-    LIST_KEYS, CREATE_KEYS, REVEAL_KEY, REGENERATE_KEY, EDIT_KEY, SUSPEND_KEY, DELETE_KEY,
+    /** The operator created the account. */
+    CREATE_ACCOUNT,
+    /** The operator contracted licenses. */
+    CONTRACT_LICENSES,
+    /** The operator cancelled licenses. */
+    CANCEL_LICENSES,
+    /** License usage was read. */
+    READ_LICENSES,
+    /** The members were listed. */
+    LIST_MEMBERS,
+    /** A member was added. */
+    ADD_MEMBER,
+    /** A member's role changed. */
+    CHANGE_ROLE,
+    /** A member was removed. */
+    REMOVE_MEMBER,
+    /** The devices were listed. */
+    LIST_DEVICES,
+    /** A device was associated. */
+    ASSOCIATE_DEVICE,
+    /** A device was renamed. */
+    RENAME_DEVICE,
+    /** A device was dissociated (its key deleted). */
+    DISSOCIATE_DEVICE,
+    /** The keys table was read. */
+    LIST_KEYS,
+    /** Keys were created. */
+    CREATE_KEYS,
+    /** A key's secret was revealed (copy). */
+    REVEAL_KEY,
+    /** A key was regenerated. */
+    REGENERATE_KEY,
+    /** A key was edited. */
+    EDIT_KEY,
+    /** A key was suspended or resumed. */
+    SUSPEND_KEY,
+    /** A key was deleted. */
+    DELETE_KEY,
+    /** The audit log was read. */
     READ_AUDIT
   }
 
@@ -46,7 +81,19 @@ public record AuditEntry(
     REFUSED
   }
 
-  /** Checks that required components are present. */
+  /**
+   * Checks that required components are present.
+   *
+   * @param sequence position in the account's log, assigned by the store (0 before it is stored)
+   * @param accountId the account
+   * @param at when it happened
+   * @param actor who did it, e.g. {@code user:alice} or {@code operator:ops}
+   * @param action what was attempted
+   * @param keyId the key concerned, or null
+   * @param deviceSerial the device concerned, or null
+   * @param outcome whether it was done or refused
+   * @param detail human-readable detail, e.g. the refusal message
+   */
   public AuditEntry {
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(at, "at");
@@ -56,7 +103,10 @@ public record AuditEntry(
     Objects.requireNonNull(detail, "detail");
   }
 
-  /** @return a copy carrying the sequence number the store assigned */
+  /**
+   * @param seq the sequence number the store assigned
+   * @return a copy carrying the sequence number the store assigned
+   */
   public AuditEntry withSequence(long seq) {
     return new AuditEntry(seq, accountId, at, actor, action, keyId, deviceSerial, outcome, detail);
   }

@@ -13,7 +13,15 @@ import java.util.Objects;
  * @param associatedAt when it was associated with the account
  */
 public record Device(String serial, AccountId accountId, String name, String model, Instant associatedAt) {
-  /** Checks that no component is null. */
+  /**
+   * Checks that no component is null.
+   *
+   * @param serial serial number, unique platform-wide (1–64 of {@code [A-Za-z0-9_-]})
+   * @param accountId the account it is associated with
+   * @param name display name
+   * @param model device model, may be empty
+   * @param associatedAt when it was associated with the account
+   */
   public Device {
     Objects.requireNonNull(serial, "serial");
     Objects.requireNonNull(accountId, "accountId");
@@ -22,7 +30,10 @@ public record Device(String serial, AccountId accountId, String name, String mod
     Objects.requireNonNull(associatedAt, "associatedAt");
   }
 
-  /** @return a copy with another name */
+  /**
+   * @param newName the new name
+   * @return a copy with another name
+   */
   public Device withName(String newName) {
     return new Device(serial, accountId, newName, model, associatedAt);
   }

@@ -36,13 +36,24 @@ public interface AccountTransaction {
   /** @return the account's members, ordered by user id */
   List<Member> members();
 
-  /** @return the member, or empty */
+  /**
+   * @param userId the user
+   * @return the member, or empty
+   */
   Optional<Member> member(UserId userId);
 
-  /** Inserts or replaces a member of this account. */
+  /**
+   * Inserts or replaces a member of this account.
+   *
+   * @param member the member
+   */
   void putMember(Member member);
 
-  /** Removes a member; no effect if absent. */
+  /**
+   * Removes a member; no effect if absent.
+   *
+   * @param userId the user
+   */
   void removeMember(UserId userId);
 
   // devices
@@ -50,7 +61,10 @@ public interface AccountTransaction {
   /** @return the account's devices, ordered by serial */
   List<Device> devices();
 
-  /** @return the device if it is associated with this account */
+  /**
+   * @param serial the device's serial number
+   * @return the device if it is associated with this account
+   */
   Optional<Device> device(String serial);
 
   /**
@@ -62,7 +76,11 @@ public interface AccountTransaction {
   /** @param device replaces the stored device of this account with the same serial */
   void updateDevice(Device device);
 
-  /** Removes the device from this account; its key must have been deleted first. */
+  /**
+   * Removes the device from this account; its key must have been deleted first.
+   *
+   * @param serial the device's serial number
+   */
   void deleteDevice(String serial);
 
   // keys
@@ -73,10 +91,16 @@ public interface AccountTransaction {
   /** @return the number of keys of the account */
   int keyCount();
 
-  /** @return the key with this id in this account */
+  /**
+   * @param id the id
+   * @return the key with this id in this account
+   */
   Optional<StoredKey> key(KeyId id);
 
-  /** @return the key bound to the device, if any */
+  /**
+   * @param serial the device's serial number
+   * @return the key bound to the device, if any
+   */
   Optional<StoredKey> keyForDevice(String serial);
 
   /**
@@ -88,19 +112,31 @@ public interface AccountTransaction {
   /**
    * Replaces the key with the same id.
    *
+   * @param key the key
    * @return false if the new hash is taken by another key or the new device has another key
    */
   boolean updateKey(StoredKey key);
 
-  /** Deletes the key and its usage; no effect if absent. */
+  /**
+   * Deletes the key and its usage; no effect if absent.
+   *
+   * @param id the id
+   */
   void deleteKey(KeyId id);
 
-  /** @return recorded usage of a key of this account */
+  /**
+   * @param id the id
+   * @return recorded usage of a key of this account
+   */
   KeyUsage usage(KeyId id);
 
   // audit and change feed
 
-  /** Appends an audit entry; the store assigns its sequence. */
+  /**
+   * Appends an audit entry; the store assigns its sequence.
+   *
+   * @param entry the entry to append
+   */
   void appendAudit(AuditEntry entry);
 
   /**
@@ -111,7 +147,11 @@ public interface AccountTransaction {
    */
   List<AuditEntry> audit(long beforeSequence, int limit);
 
-  /** Appends a change-feed event, visible to {@link KeyStore#changesSince} after commit. */
+  /**
+   * Appends a change-feed event, visible to {@link KeyStore#changesSince} after commit.
+   *
+   * @param event the change to append
+   */
   void appendChange(ChangeEvent event);
 
 }

@@ -23,10 +23,30 @@ public record ChangeEvent(long sequence, Type type, AccountId accountId, KeyId k
 
   /** Kinds of key change. */
   public enum Type {
-    CREATED, REGENERATED, EDITED, SUSPENDED, RESUMED, DELETED
+    /** A key was created. */
+    CREATED,
+    /** A key got a new secret. */
+    REGENERATED,
+    /** A key's label, expiry or device changed. */
+    EDITED,
+    /** A key was suspended. */
+    SUSPENDED,
+    /** A suspended key was resumed. */
+    RESUMED,
+    /** A key was deleted. */
+    DELETED
   }
 
-  /** Checks required components. */
+  /**
+   * Checks required components.
+   *
+   * @param sequence position in the feed, assigned by the store at commit (0 before it is stored): gapless and in commit order, one above the previous committed event's, so a poller that sees a gap knows the entries in between were purged (see {@link KeyStore#changesSince})
+   * @param type what happened
+   * @param accountId the account
+   * @param keyId the key
+   * @param hashes every hash of the key affected (current and previous)
+   * @param at when it happened
+   */
   public ChangeEvent {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(accountId, "accountId");
@@ -35,7 +55,10 @@ public record ChangeEvent(long sequence, Type type, AccountId accountId, KeyId k
     Objects.requireNonNull(at, "at");
   }
 
-  /** @return a copy carrying the sequence number the store assigned */
+  /**
+   * @param seq the sequence number the store assigned
+   * @return a copy carrying the sequence number the store assigned
+   */
   public ChangeEvent withSequence(long seq) {
     return new ChangeEvent(seq, type, accountId, keyId, hashes, at);
   }

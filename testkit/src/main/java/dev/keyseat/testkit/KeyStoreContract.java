@@ -1252,12 +1252,18 @@ public abstract class KeyStoreContract {
     return String.format("SN-%04d", n);
   }
 
-  /** @return a valid key id; ids of one width, so they sort by {@code n} */
+  /**
+   * @param n how many
+   * @return a valid key id; ids of one width, so they sort by {@code n}
+   */
   protected static KeyId keyId(int n) {
     return KeyId.of(String.format("key_%08d", n));
   }
 
-  /** @return a distinct, well-spread hash for every {@code n} */
+  /**
+   * @param n how many
+   * @return a distinct, well-spread hash for every {@code n}
+   */
   protected static KeyHash hash(int n) {
     try {
       return KeyHash.of(MessageDigest.getInstance("SHA-256").digest(("keystore-contract-" + n).getBytes(UTF_8)));

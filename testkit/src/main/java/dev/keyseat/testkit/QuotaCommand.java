@@ -87,7 +87,12 @@ public sealed interface QuotaCommand {
       NEVER_ISSUED
     }
 
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param kind which family of key
+     * @param fromNewest otherwise: 0 for the newest secret issued in {@code acme} (by a create or a regeneration), 1 for the one before, ... (wrapping around)
+     */
     public KeyRef {
       Objects.requireNonNull(kind, "kind");
       if (fromNewest < 0) {
@@ -114,7 +119,12 @@ public sealed interface QuotaCommand {
    *     regeneration), 1 for the one before, ... (wrapping around)
    */
   record SecretRef(boolean otherAccount, int fromNewest) {
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param fromNewest otherwise: 0 for the newest secret issued in {@code acme} (by a create or a regeneration), 1 for the one before, ... (wrapping around)
+     * @param otherAccount true for the secret of the key of account {@code other}
+     */
     public SecretRef {
       if (fromNewest < 0) {
         throw new IllegalArgumentException("fromNewest must be >= 0");
@@ -203,7 +213,14 @@ public sealed interface QuotaCommand {
    * @param expiresIn expiry of every new key relative to now, or null for never
    */
   record CreateKeys(Who by, List<String> serials, String label, @Nullable Duration expiresIn) implements QuotaCommand {
-    /** Copies the serials. */
+    /**
+     * Copies the serials.
+     *
+     * @param label the label of every new key
+     * @param expiresIn expiry of every new key relative to now, or null for never
+     * @param by how far
+     * @param serials the selected devices, possibly repeating one
+     */
     public CreateKeys {
       serials = List.copyOf(serials);
     }
