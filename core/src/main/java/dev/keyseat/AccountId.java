@@ -16,12 +16,7 @@ public record AccountId(String value) implements Comparable<AccountId> {
    * @throws InvalidRequestException if the value is null or not 1–64 of {@code [A-Za-z0-9_-]}
    */
   public AccountId {
-    if (value == null || !SHAPE.matcher(value).matches()) {
-      throw InvalidRequestException.of("accountId", "must be 1-64 characters of [A-Za-z0-9_-]");
-    }
-    if (Constraints.containsKey(value)) {
-      throw InvalidRequestException.of("accountId", Constraints.NO_KEY_MESSAGE);
-    }
+    Constraints.requireId("accountId", value, SHAPE, "must be 1 to 64 characters of A-Z, a-z, 0-9, _ and -");
   }
 
   /**

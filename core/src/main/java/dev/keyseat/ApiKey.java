@@ -1,7 +1,7 @@
 package dev.keyseat;
 
+import dev.keyseat.internal.Require;
 import java.time.Instant;
-import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,13 +53,7 @@ public record ApiKey(
    * @param status status at the time the row was read
    */
   public ApiKey {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(deviceSerial, "deviceSerial");
-    Objects.requireNonNull(deviceName, "deviceName");
-    Objects.requireNonNull(label, "label");
-    Objects.requireNonNull(hint, "hint");
-    Objects.requireNonNull(createdAt, "createdAt");
-    Objects.requireNonNull(status, "status");
+    Require.nonNull("id, accountId, deviceSerial, deviceName, label, hint, createdAt, status",
+        id, accountId, deviceSerial, deviceName, label, hint, createdAt, status);
   }
 }

@@ -1,7 +1,11 @@
 package dev.keyseat;
 
+import dev.keyseat.internal.Require;
 import java.time.Instant;
-import java.util.Objects;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,48 +33,97 @@ public record AuditEntry(
     Outcome outcome,
     String detail) {
 
-  /** Management actions recorded in the audit log. */
+  /**
+   * Management actions recorded in the audit log. Each knows who may perform it (R8, R9) and how to
+   * describe it in a refusal.
+   */
   public enum Action {
-    /** The operator created the account. */
-    CREATE_ACCOUNT,
-    /** The operator contracted licenses. */
-    CONTRACT_LICENSES,
-    /** The operator cancelled licenses. */
-    CANCEL_LICENSES,
-    /** License usage was read. */
-    READ_LICENSES,
-    /** The members were listed. */
-    LIST_MEMBERS,
-    /** A member was added. */
-    ADD_MEMBER,
-    /** A member's role changed. */
-    CHANGE_ROLE,
-    /** A member was removed. */
-    REMOVE_MEMBER,
-    /** The devices were listed. */
-    LIST_DEVICES,
-    /** A device was associated. */
-    ASSOCIATE_DEVICE,
-    /** A device was renamed. */
-    RENAME_DEVICE,
-    /** A device was dissociated (its key deleted). */
-    DISSOCIATE_DEVICE,
-    /** The keys table was read. */
-    LIST_KEYS,
-    /** Keys were created. */
-    CREATE_KEYS,
-    /** A key's secret was revealed (copy). */
-    REVEAL_KEY,
-    /** A key was regenerated. */
-    REGENERATE_KEY,
-    /** A key was edited. */
-    EDIT_KEY,
-    /** A key was suspended or resumed. */
-    SUSPEND_KEY,
-    /** A key was deleted. */
-    DELETE_KEY,
-    /** The audit log was read. */
-    READ_AUDIT
+    /** The operator creates an account (R9). */
+    CREATE_ACCOUNT("create accounts", true),
+    /** The operator contracts licenses (R9). */
+    CONTRACT_LICENSES("contract licenses", true),
+    /** The operator cancels licenses (R9). */
+    CANCEL_LICENSES("cancel licenses", true),
+    /** The operator or any member reads the license usage (R3). */
+    READ_LICENSES("read license usage", true, Role.ADMIN, Role.MANAGER, Role.VIEWER),
+    /** Any member lists the members. */
+    LIST_MEMBERS("list members", false, Role.ADMIN, Role.MANAGER, Role.VIEWER),
+    /** An admin adds a member. */
+    ADD_MEMBER(Descriptions.MEMBERS, false, Role.ADMIN),
+    /** An admin changes a member's role. */
+    CHANGE_ROLE(Descriptions.MEMBERS, false, Role.ADMIN),
+    /** An admin removes a member. */
+    REMOVE_MEMBER(Descriptions.MEMBERS, false, Role.ADMIN),
+    /** Any member lists the devices. */
+    LIST_DEVICES("list devices", false, Role.ADMIN, Role.MANAGER, Role.VIEWER),
+    /** An admin or manager associates a device. */
+    ASSOCIATE_DEVICE(Descriptions.DEVICES, false, Role.ADMIN, Role.MANAGER),
+    /** An admin or manager renames a device. */
+    RENAME_DEVICE(Descriptions.DEVICES, false, Role.ADMIN, Role.MANAGER),
+    /** An admin dissociates a device, deleting its key (R10). */
+    DISSOCIATE_DEVICE("dissociate devices", false, Role.ADMIN),
+    /** An admin lists the keys table. */
+    LIST_KEYS(Descriptions.KEYS, false, Role.ADMIN),
+    /** An admin creates keys (R1, R2, R4, R11). */
+    CREATE_KEYS(Descriptions.KEYS, false, Role.ADMIN),
+    /** An admin copies a secret through the vault (R13). */
+    REVEAL_KEY(Descriptions.KEYS, false, Role.ADMIN),
+    /** An admin regenerates a key's secret (R6). */
+    REGENERATE_KEY(Descriptions.KEYS, false, Role.ADMIN),
+    /** An admin edits a key (R7). */
+    EDIT_KEY(Descriptions.KEYS, false, Role.ADMIN),
+    /** A key was suspended, by an admin or because licenses were cancelled below the keys in use (R9). */
+    SUSPEND_KEY(Descriptions.KEYS, false, Role.ADMIN),
+    /** An admin deletes a key, freeing its license (R5). */
+    DELETE_KEY(Descriptions.KEYS, false, Role.ADMIN),
+    /** An admin reads the audit log (R12). */
+    READ_AUDIT("read the audit log", false, Role.ADMIN),
+    /** The operator closed the account ({@link KeyManager#closeAccount}); the last entry of its log. */
+    CLOSE_ACCOUNT("close accounts", true),
+    /** The operator imported keys from an existing system ({@link KeyManager#importKeys}); one entry per key. */
+    IMPORT_KEYS("import keys", true),
+    /**
+     * The operator's leaked-key response ({@link KeyManager#revokeLeaked}); its entries record what
+     * was done, as {@code REGENERATE_KEY} or {@code SUSPEND_KEY}, and this names its refusals.
+     */
+    REVOKE_LEAKED_KEY("revoke leaked keys", true);
+
+    private final String description;
+    private final boolean operator;
+    private final Set<Role> roles;
+
+    Action(String description, boolean operator, Role... roles) {
+      this.description = description;
+      this.operator = operator;
+      this.roles = roles.length == 0 ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(Arrays.asList(roles)));
+    }
+
+    /** @return what the action does, as a refusal names it, e.g. {@code "manage keys"} */
+    public String description() {
+      return description;
+    }
+
+    /** @return whether the operator may perform it (R9) */
+    public boolean allowsOperator() {
+      return operator;
+    }
+
+    /** @return the member roles that may perform it (R8); empty when only the operator may */
+    public Set<Role> allowedRoles() {
+      return roles;
+    }
+
+    /** @return whether it is part of key management, which only {@link Role#ADMIN} may do (R8) */
+    public boolean managesKeys() {
+      return description.equals(Descriptions.KEYS);
+    }
+  }
+
+  /** Descriptions shared by several actions. */
+  private static final class Descriptions {
+    static final String MEMBERS = "manage members";
+    static final String DEVICES = "associate or rename devices";
+    static final String KEYS = "manage keys";
   }
 
   /** Whether the action took effect. */
@@ -95,12 +148,8 @@ public record AuditEntry(
    * @param detail human-readable detail, e.g. the refusal message
    */
   public AuditEntry {
-    Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(at, "at");
-    Objects.requireNonNull(actor, "actor");
-    Objects.requireNonNull(action, "action");
-    Objects.requireNonNull(outcome, "outcome");
-    Objects.requireNonNull(detail, "detail");
+    Require.nonNull("accountId, at, actor, action, outcome, detail",
+        accountId, at, actor, action, outcome, detail);
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.keyseat.AuditEntry.Action;
 import dev.keyseat.AuditEntry.Outcome;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
@@ -13,13 +14,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
 /** The rules R1–R13 over a {@link KeyStore}. */
 final class DefaultKeyManager implements KeyManager {
   private static final Logger log = LoggerFactory.getLogger(KeyManager.class);
-  private static final int MAX_LICENSES = 1_000_000;
   private static final int MAX_AUDIT_PAGE = 1000;
+  private static final int MAX_ACCOUNT_PAGE = 1000;
 
   private final KeyStore store;
   private final Clock clock;
@@ -60,14 +61,14 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public Account createAccount(Actor operator, AccountId accountId, NewAccount command) {
     return write(operator, accountId, Action.CREATE_ACCOUNT, null, null, t -> {
-      t.requireOperator();
       commands.start().bean("command", command).throwIfAny();
       Account account = new Account(accountId, command.name(), command.licenses(), t.now);
       if (!t.tx.insertAccount(account)) {
         throw new AlreadyExistsException("account " + accountId + " exists already");
       }
       t.tx.putMember(new Member(accountId, command.firstAdmin(), Role.ADMIN));
-      t.audit(null, null, "created with " + command.licenses() + " licenses, first admin " + command.firstAdmin());
+      t.audit(null, null, "created with " + Messages.count(command.licenses(), "license") + ", first admin "
+          + command.firstAdmin());
       return account;
     });
   }
@@ -75,16 +76,16 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public LicenseUsage contractLicenses(Actor operator, AccountId accountId, int quantity) {
     return write(operator, accountId, Action.CONTRACT_LICENSES, null, null, t -> {
-      t.requireOperator();
       Account account = t.account();
+      long total = (long) account.contractedLicenses() + quantity;
       commands.start()
-          .check(quantity >= 1 && quantity <= MAX_LICENSES, "quantity", "must be between 1 and " + MAX_LICENSES)
+          .check(quantity >= 1, "quantity", "must be at least 1")
+          .check(quantity < 1 || total <= Account.MAX_LICENSES, "quantity", "would bring the account to " + total
+              + " licenses, above the " + Constraints.MAX_LICENSES_TEXT + " an account may contract; at most "
+              + Messages.count(Account.MAX_LICENSES - account.contractedLicenses(), "more license") + " can be added")
           .throwIfAny();
-      if ((long) account.contractedLicenses() + quantity > MAX_LICENSES) {
-        throw InvalidRequestException.of("quantity", "would exceed " + MAX_LICENSES + " licenses in total");
-      }
       t.tx.updateAccount(account.withContractedLicenses(account.contractedLicenses() + quantity));
-      t.audit(null, null, "contracted " + quantity + " licenses");
+      t.audit(null, null, "contracted " + Messages.count(quantity, "license"));
       return t.usage();
     });
   }
@@ -92,25 +93,26 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public LicenseUsage cancelLicenses(Actor operator, AccountId accountId, int quantity, OverLimitStrategy strategy) {
     return write(operator, accountId, Action.CANCEL_LICENSES, null, null, t -> {
-      t.requireOperator();
       Account account = t.account();
       commands.start()
           .check(quantity >= 1 && quantity <= account.contractedLicenses(), "quantity",
-              "must be between 1 and the " + account.contractedLicenses() + " licenses contracted")
+              "must be between 1 and the " + Messages.count(account.contractedLicenses(), "license") + " contracted")
           .notNull("strategy", strategy)
           .throwIfAny();
       int total = account.contractedLicenses() - quantity;
       List<StoredKey> keys = t.tx.keys();
       int excess = keys.size() - total;
-      if (excess > 0 && strategy == OverLimitStrategy.REJECT) {
-        throw new LicensesInUseException("cannot cancel " + quantity + " licenses: " + keys.size()
-            + " keys are in use and " + total + " licenses would remain; delete " + excess
-            + " keys first", excess);
+      if (excess > 0 && strategy == OverLimitStrategy.REJECT) { // R9: REJECT refuses to go below the keys in use
+        throw new LicensesInUseException("cannot cancel " + Messages.count(quantity, "license") + ": "
+            + Messages.count(keys.size(), "key") + (keys.size() == 1 ? " is" : " are") + " in use and "
+            + Messages.count(total, "license") + " would remain; delete "
+            + Messages.count(excess, "key") + " first", excess);
       }
       t.tx.updateAccount(account.withContractedLicenses(total));
+      // R9: keys are never deleted automatically; SUSPEND_NEWEST suspends the newest, MARK_OVER_LIMIT none
       if (excess > 0 && strategy == OverLimitStrategy.SUSPEND_NEWEST) {
         keys.stream()
-            .sorted(Comparator.comparing(StoredKey::createdAt).thenComparing(k -> k.id().value()).reversed())
+            .sorted(StoredKey.CREATION_ORDER.reversed())
             .limit(excess)
             .filter(k -> !k.suspended())
             .forEach(k -> {
@@ -119,7 +121,7 @@ final class DefaultKeyManager implements KeyManager {
               t.audit(Action.SUSPEND_KEY, k.id(), k.deviceSerial(), "suspended: licenses cancelled below keys in use");
             });
       }
-      t.audit(null, null, "cancelled " + quantity + " licenses (" + strategy + ")"
+      t.audit(null, null, "cancelled " + Messages.count(quantity, "license") + " (" + strategy + ")"
           + (excess > 0 ? "; over limit by " + excess : ""));
       return t.usage();
     });
@@ -127,13 +129,7 @@ final class DefaultKeyManager implements KeyManager {
 
   @Override
   public LicenseUsage licenseUsage(Actor actor, AccountId accountId) {
-    return read(actor, accountId, Action.READ_LICENSES, t -> {
-      if (!actor.isOperator()) {
-        t.requireRole(Role.ADMIN, Role.MANAGER, Role.VIEWER);
-      }
-      t.account();
-      return t.usage();
-    });
+    return read(actor, accountId, Action.READ_LICENSES, Context::usage);
   }
 
   // ------------------------------------------------------------------ members
@@ -141,7 +137,6 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public Member addMember(Actor admin, AccountId accountId, UserId userId, Role role) {
     return write(admin, accountId, Action.ADD_MEMBER, null, null, t -> {
-      t.requireRole(Role.ADMIN);
       commands.start().notNull("userId", userId).notNull("role", role).throwIfAny();
       if (t.tx.member(userId).isPresent()) {
         throw new AlreadyExistsException(userId + " is a member of account " + accountId + " already");
@@ -156,11 +151,10 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public Member changeRole(Actor admin, AccountId accountId, UserId userId, Role role) {
     return write(admin, accountId, Action.CHANGE_ROLE, null, null, t -> {
-      t.requireRole(Role.ADMIN);
       commands.start().notNull("userId", userId).notNull("role", role).throwIfAny();
       Member current = t.member(userId);
       if (current.role() == Role.ADMIN && role != Role.ADMIN) {
-        t.requireAnotherAdmin(userId, "demoted");
+        t.requireAnotherAdmin(userId, "demoted"); // R8: the last admin stays
       }
       Member member = new Member(accountId, userId, role);
       t.tx.putMember(member);
@@ -172,11 +166,10 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public void removeMember(Actor admin, AccountId accountId, UserId userId) {
     write(admin, accountId, Action.REMOVE_MEMBER, null, null, t -> {
-      t.requireRole(Role.ADMIN);
       commands.start().notNull("userId", userId).throwIfAny();
       Member current = t.member(userId);
       if (current.role() == Role.ADMIN) {
-        t.requireAnotherAdmin(userId, "removed");
+        t.requireAnotherAdmin(userId, "removed"); // R8: the last admin stays
       }
       t.tx.removeMember(userId);
       t.audit(null, null, "removed " + userId);
@@ -186,10 +179,7 @@ final class DefaultKeyManager implements KeyManager {
 
   @Override
   public List<Member> members(Actor actor, AccountId accountId) {
-    return read(actor, accountId, Action.LIST_MEMBERS, t -> {
-      t.requireRole(Role.ADMIN, Role.MANAGER, Role.VIEWER);
-      return t.tx.members();
-    });
+    return read(actor, accountId, Action.LIST_MEMBERS, t -> t.tx.members());
   }
 
   // ------------------------------------------------------------------ devices
@@ -197,7 +187,6 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public Device associateDevice(Actor actor, AccountId accountId, NewDevice command) {
     return write(actor, accountId, Action.ASSOCIATE_DEVICE, null, command == null ? null : command.serial(), t -> {
-      t.requireRole(Role.ADMIN, Role.MANAGER);
       commands.start().bean("command", command).throwIfAny();
       Device device = new Device(command.serial(), accountId, command.name(), command.model(), t.now);
       if (!t.tx.insertDevice(device)) {
@@ -212,10 +201,12 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public Device renameDevice(Actor actor, AccountId accountId, String serial, String name) {
     return write(actor, accountId, Action.RENAME_DEVICE, null, serial, t -> {
-      t.requireRole(Role.ADMIN, Role.MANAGER);
       commands.start()
           .check(serial != null && serial.matches(Constraints.SERIAL), "serial", Constraints.SERIAL_MESSAGE)
-          .check(name != null && !name.isBlank() && name.length() <= 200, "name", "must be 1-200 characters, not blank")
+          .notNull("name", name)
+          .check(name == null || FreeText.Check.problem(name, true) == null, "name",
+              Objects.requireNonNullElse(name == null ? null : FreeText.Check.problem(name, true), ""))
+          .check(name == null || name.length() <= 200, "name", Constraints.MAX_TEXT_MESSAGE)
           .check(name == null || !Constraints.containsKey(name), "name", Constraints.NO_KEY_MESSAGE)
           .check(name == null || CommandValidator.isStorable(name), "name", CommandValidator.UNSTORABLE_MESSAGE)
           .throwIfAny();
@@ -229,10 +220,9 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public void dissociateDevice(Actor admin, AccountId accountId, String serial) {
     write(admin, accountId, Action.DISSOCIATE_DEVICE, null, serial, t -> {
-      t.requireRole(Role.ADMIN);
       t.validSerial("serial", serial);
       t.device(serial);
-      t.tx.keyForDevice(serial).ifPresent(key -> t.deleteKey(key, "deleted with its device"));
+      t.tx.keyForDevice(serial).ifPresent(key -> t.deleteKey(key, "deleted with its device")); // R10: frees its license
       t.tx.deleteDevice(serial);
       t.audit(null, serial, "dissociated");
       return null;
@@ -241,26 +231,19 @@ final class DefaultKeyManager implements KeyManager {
 
   @Override
   public List<Device> devices(Actor actor, AccountId accountId) {
-    return read(actor, accountId, Action.LIST_DEVICES, t -> {
-      t.requireRole(Role.ADMIN, Role.MANAGER, Role.VIEWER);
-      return t.tx.devices();
-    });
+    return read(actor, accountId, Action.LIST_DEVICES, t -> t.tx.devices());
   }
 
   // ------------------------------------------------------------------ keys
 
   @Override
   public List<ApiKey> keys(Actor admin, AccountId accountId) {
-    return read(admin, accountId, Action.LIST_KEYS, t -> {
-      t.requireRole(Role.ADMIN);
-      return t.table(k -> true);
-    });
+    return read(admin, accountId, Action.LIST_KEYS, t -> t.table(k -> true));
   }
 
   @Override
   public List<ApiKey> keysUnusedSince(Actor admin, AccountId accountId, Instant since) {
     return read(admin, accountId, Action.LIST_KEYS, t -> {
-      t.requireRole(Role.ADMIN);
       commands.start().notNull("since", since).throwIfAny();
       return t.table(k -> k.lastUsedAt() == null || k.lastUsedAt().isBefore(since));
     });
@@ -269,7 +252,6 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public List<IssuedKey> createKeys(Actor admin, AccountId accountId, NewKeys command) {
     return write(admin, accountId, Action.CREATE_KEYS, null, null, t -> {
-      t.requireRole(Role.ADMIN);
       CommandValidator.Violations v = commands.start().bean("command", command);
       if (command != null && command.serials() != null) {
         // reported with the other violations; malformed serials are reported as such, not repeated
@@ -283,39 +265,23 @@ final class DefaultKeyManager implements KeyManager {
       }
       v.throwIfAny();
       List<String> serials = command.serials();
-      Map<String, Device> devices = new HashMap<>();
-      List<String> missing = new ArrayList<>();
-      List<String> keyed = new ArrayList<>();
-      for (String serial : serials) {
-        t.tx.device(serial).ifPresentOrElse(d -> devices.put(serial, d), () -> missing.add(serial));
-      }
-      if (!missing.isEmpty()) {
-        throw new NotFoundException("device", missing);
-      }
-      for (String serial : serials) {
-        if (t.tx.keyForDevice(serial).isPresent()) {
-          keyed.add(serial);
-        }
-      }
-      if (!keyed.isEmpty()) {
-        throw new DeviceAlreadyHasKeyException(keyed);
-      }
-      LicenseUsage usage = t.usage();
-      if (serials.size() > usage.available()) {
-        throw new LicenseLimitException(serials.size(), usage.available(), serials);
-      }
+      // R4: every check runs before the first key is written, and each names every offending device
+      Map<String, Device> devices = t.requireDevicesOfAccount(serials); // R2
+      t.requireNoKeyYet(serials); // R11: before the quota, so a repeat is never a misleading quota error
+      t.requireFreeLicenses(serials.size(), serials); // R1
       List<IssuedKey> issued = new ArrayList<>(serials.size());
+      long ordinal = t.tx.lastKeyOrdinal(); // the keys table keeps the order the devices were selected in
       for (String serial : serials) {
         KeyId id = new KeyId(format.generateId("key_"));
         String secret = format.generate();
         StoredKey key = new StoredKey(id, accountId, serial, hasher.hash(secret), format.hint(secret),
-            command.label(), t.now, null, command.expiresAt(), false, null, null, seal(id, secret));
-        if (!t.tx.insertKey(key)) {
+            command.label(), t.now, null, command.expiresAt(), false, null, null, seal(id, secret), ++ordinal);
+        if (!t.tx.insertKey(key)) { // R2: the store's uniqueness backs the checks above
           throw new IllegalStateException("store refused a fresh key for device " + serial);
         }
         t.change(ChangeEvent.Type.CREATED, key);
         t.audit(id, serial, "created");
-        issued.add(new IssuedKey(t.view(key, devices.get(serial)), Secret.of(secret)));
+        issued.add(new IssuedKey(t.view(key, devices.get(serial)), Secret.of(secret))); // R13: shown once
       }
       return issued;
     });
@@ -324,16 +290,20 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public Secret revealSecret(Actor admin, AccountId accountId, KeyId keyId) {
     return write(admin, accountId, Action.REVEAL_KEY, keyId, null, t -> {
-      t.requireRole(Role.ADMIN);
       StoredKey key = t.key(keyId);
       byte[] sealed = key.sealedSecret();
-      if (vault == null || sealed == null) {
+      if (vault == null || sealed == null) { // R13: "copy" only through a vault
         throw new SecretNotRetainedException("the secret of " + keyId + " was shown once, when it was "
             + (key.regeneratedAt() == null ? "created" : "regenerated") + ", and is not retained"
             + (vault == null ? " (no secret vault is configured)" : "")
             + "; regenerate the key to get a new secret");
       }
-      Secret secret = Secret.of(vault.open(keyId, sealed));
+      Secret secret;
+      try {
+        secret = Secret.of(vault.open(keyId, sealed));
+      } catch (IllegalStateException wrongVaultKey) { // R13: a refusal to act on, audited (R12), nothing secret
+        throw new VaultKeyMismatchException(keyId);
+      }
       t.audit(keyId, key.deviceSerial(), "secret revealed");
       return secret;
     });
@@ -342,25 +312,24 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public IssuedKey regenerateKey(Actor admin, AccountId accountId, KeyId keyId, Duration overlap) {
     return write(admin, accountId, Action.REGENERATE_KEY, keyId, null, t -> {
-      t.requireRole(Role.ADMIN);
       commands.start()
           .notNull("overlap", overlap)
-          .check(overlap == null || (!overlap.isNegative() && overlap.compareTo(maxOverlap) <= 0),
-              "overlap", "must be between PT0S and " + maxOverlap)
+          .check(overlap == null || (!overlap.isNegative() && overlap.compareTo(maxOverlap) <= 0), // R6: bounded overlap
+              "overlap", "must be zero or positive and at most " + Messages.duration(maxOverlap))
           .notNull("keyId", keyId)
           .throwIfAny();
       StoredKey old = t.key(keyId);
       String secret = format.generate();
+      // R6: same id, device and license; the old secret dies at once, or after the overlap
       StoredKey key = old.regenerated(hasher.hash(secret), format.hint(secret), seal(keyId, secret), t.now,
           t.now.plus(overlap));
       t.updateKey(key);
-      List<KeyHash> affected = new ArrayList<>(List.of(old.hash(), key.hash()));
-      if (old.previousHash() != null) {
-        affected.add(old.previousHash());
-      }
-      t.change(ChangeEvent.Type.REGENERATED, key, affected);
+      List<KeyHash> affected = new ArrayList<>(old.hashes());
+      affected.add(key.hash());
+      t.change(ChangeEvent.Type.REGENERATED, key, affected); // R5/R6: validators drop every hash it had
       t.audit(keyId, key.deviceSerial(),
-          overlap.isZero() ? "regenerated; old secret revoked" : "regenerated; old secret valid for " + overlap);
+          overlap.isZero() ? "regenerated; old secret revoked"
+              : "regenerated; old secret valid for " + Messages.duration(overlap));
       return new IssuedKey(t.view(key, t.device(key.deviceSerial())), Secret.of(secret));
     });
   }
@@ -368,14 +337,13 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public ApiKey editKey(Actor admin, AccountId accountId, KeyId keyId, KeyEdit edit) {
     return write(admin, accountId, Action.EDIT_KEY, keyId, null, t -> {
-      t.requireRole(Role.ADMIN);
       commands.start().bean("edit", edit)
           .check(edit == null || !edit.isEmpty(), "edit", "must change at least one thing")
           .check(edit == null || !(edit.clearExpiry() && edit.expiresAt() != null), "edit",
               "cannot both set and clear the expiry")
           .notNull("keyId", keyId)
           .throwIfAny();
-      StoredKey key = t.key(keyId);
+      StoredKey key = t.key(keyId); // R7: label, expiry, suspend/resume, rebinding
       List<String> changes = new ArrayList<>();
       if (edit.label() != null) {
         key = key.withLabel(edit.label());
@@ -388,20 +356,15 @@ final class DefaultKeyManager implements KeyManager {
       ChangeEvent.Type type = ChangeEvent.Type.EDITED;
       if (edit.suspended() != null && edit.suspended() != key.suspended()) {
         if (!edit.suspended()) {
-          LicenseUsage usage = t.usage();
-          if (usage.overLimit()) {
-            throw new LicenseLimitException(1, 0, List.of(key.deviceSerial()));
-          }
+          t.requireWithinLicensesToResume(key); // R1
         }
         key = key.withSuspended(edit.suspended());
         type = edit.suspended() ? ChangeEvent.Type.SUSPENDED : ChangeEvent.Type.RESUMED;
         changes.add(edit.suspended() ? "suspended" : "resumed");
       }
       if (edit.rebindTo() != null && !edit.rebindTo().equals(key.deviceSerial())) {
-        t.device(edit.rebindTo());
-        if (t.tx.keyForDevice(edit.rebindTo()).isPresent()) {
-          throw new DeviceAlreadyHasKeyException(List.of(edit.rebindTo()));
-        }
+        t.device(edit.rebindTo()); // R2: a device of this account
+        t.requireNoKeyYet(List.of(edit.rebindTo())); // R2: that has no key
         changes.add("moved from " + key.deviceSerial() + " to " + edit.rebindTo());
         key = key.withDevice(edit.rebindTo());
       }
@@ -415,8 +378,7 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public void deleteKey(Actor admin, AccountId accountId, KeyId keyId) {
     write(admin, accountId, Action.DELETE_KEY, keyId, null, t -> {
-      t.requireRole(Role.ADMIN);
-      t.deleteKey(t.key(keyId), "deleted; license freed");
+      t.deleteKey(t.key(keyId), "deleted; license freed"); // R5
       return null;
     });
   }
@@ -424,7 +386,6 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public List<AuditEntry> auditLog(Actor admin, AccountId accountId, long beforeSequence, int limit) {
     return read(admin, accountId, Action.READ_AUDIT, t -> {
-      t.requireRole(Role.ADMIN);
       commands.start()
           .check(limit >= 1 && limit <= MAX_AUDIT_PAGE, "limit", "must be between 1 and " + MAX_AUDIT_PAGE)
           .check(beforeSequence > 0, "beforeSequence", "must be positive")
@@ -435,6 +396,7 @@ final class DefaultKeyManager implements KeyManager {
 
   // ------------------------------------------------------------------ plumbing
 
+  /** R13: the secret is kept only sealed by the host's vault, if there is one; else only its hash. */
   private byte @Nullable [] seal(KeyId id, String secret) {
     return vault == null ? null : vault.seal(id, secret);
   }
@@ -446,6 +408,7 @@ final class DefaultKeyManager implements KeyManager {
     try {
       T result = store.inAccount(accountId, tx -> {
         Context t = new Context(tx, actor, accountId, action);
+        t.requirePermitted(); // R8, R9
         T r = body.apply(t);
         committed.clear();
         committed.addAll(t.changes);
@@ -456,17 +419,27 @@ final class DefaultKeyManager implements KeyManager {
       }
       return result;
     } catch (KeyseatException e) {
-      refused(actor, accountId, action, keyId, serial, e);
+      refused(actor, accountId, action, keyId, serial, e); // R12: every refusal is audited
       throw e;
     }
   }
 
   private <T> T read(Actor actor, AccountId accountId, Action action, Function<Context, T> body) {
+    return read(actor, accountId, action, null, null, body);
+  }
+
+  /** As {@link #read(Actor, AccountId, Action, Function)}, naming the key or device in a refusal's audit entry. */
+  private <T> T read(Actor actor, AccountId accountId, Action action, @Nullable KeyId keyId,
+      @Nullable String serial, Function<Context, T> body) {
     requireCaller(actor, accountId);
     try {
-      return store.readAccount(accountId, tx -> body.apply(new Context(tx, actor, accountId, action)));
+      return store.readAccount(accountId, tx -> {
+        Context t = new Context(tx, actor, accountId, action);
+        t.requirePermitted(); // R8
+        return body.apply(t);
+      });
     } catch (KeyseatException e) {
-      refused(actor, accountId, action, null, null, e);
+      refused(actor, accountId, action, keyId, serial, e); // R12: every refusal is audited
       throw e;
     }
   }
@@ -484,7 +457,7 @@ final class DefaultKeyManager implements KeyManager {
     }
   }
 
-  /** Records a refusal in its own transaction; the refused work was rolled back. */
+  /** Records a refusal in its own transaction; the refused work was rolled back (R12). */
   private void refused(Actor actor, AccountId accountId, Action action, @Nullable KeyId keyId,
       @Nullable String serial, KeyseatException e) {
     log.info("refused {} by {} in account {}: {}", action, actor, accountId, e.getMessage());
@@ -508,22 +481,6 @@ final class DefaultKeyManager implements KeyManager {
     }
   }
 
-  private static String describe(Action action) {
-    return switch (action) {
-      case CREATE_ACCOUNT -> "create accounts";
-      case CONTRACT_LICENSES -> "contract licenses";
-      case CANCEL_LICENSES -> "cancel licenses";
-      case READ_LICENSES -> "read license usage";
-      case LIST_MEMBERS -> "list members";
-      case ADD_MEMBER, CHANGE_ROLE, REMOVE_MEMBER -> "manage members";
-      case LIST_DEVICES -> "list devices";
-      case ASSOCIATE_DEVICE, RENAME_DEVICE -> "associate or rename devices";
-      case DISSOCIATE_DEVICE -> "dissociate devices";
-      case LIST_KEYS, CREATE_KEYS, REVEAL_KEY, REGENERATE_KEY, EDIT_KEY, SUSPEND_KEY, DELETE_KEY -> "manage keys";
-      case READ_AUDIT -> "read the audit log";
-    };
-  }
-
   /** One transaction of one call: the actor, the time, and the changes to publish after commit. */
   private final class Context {
     final AccountTransaction tx;
@@ -541,35 +498,49 @@ final class DefaultKeyManager implements KeyManager {
     }
 
     Account account() {
-      return tx.account().orElseThrow(() -> NotFoundException.of("account", accountId));
-    }
-
-    void requireOperator() {
-      if (!actor.isOperator()) {
-        throw new AccessDeniedException(actor + " may not " + describe(action) + ": only the operator may");
+      Account account = tx.account().orElseThrow(() -> NotFoundException.of("account", accountId));
+      if (account.isClosed()) {
+        // closeAccount: the row stays as the owner of the audit log, and nothing else may use it
+        throw NotFoundException.of("open account", accountId);
       }
+      return account;
     }
 
-    Role requireRole(Role... allowed) {
+    /**
+     * R8, R9: the actor may perform {@link #action}. Only the operator performs operator actions;
+     * member actions need the account (else not found) and a member whose role the action allows.
+     */
+    void requirePermitted() {
+      if (action.allowedRoles().isEmpty()) {
+        if (!actor.isOperator()) {
+          throw new AccessDeniedException(actor + " may not " + action.description() + ": only the operator may");
+        }
+        return;
+      }
       account();
       if (actor.isOperator()) {
-        throw new AccessDeniedException("the operator may not " + describe(action) + " in account " + accountId
-            + ": only " + roles(allowed) + " members may");
+        if (action.allowsOperator()) {
+          return;
+        }
+        throw new AccessDeniedException("the operator may not " + action.description() + " in account " + accountId
+            + ": only " + roles(action.allowedRoles()) + " members may");
       }
       Role role = tx.member(actor.userId()).map(Member::role).orElseThrow(() ->
-          new AccessDeniedException(actor + " is not a member of account " + accountId));
-      if (Arrays.asList(allowed).contains(role)) {
-        return role;
+          new AccessDeniedException(actor + " may not " + action.description() + " in account " + accountId
+              + ": access denied"));
+      if (action.allowedRoles().contains(role)) {
+        return;
       }
-      String extra = describe(action).equals("manage keys") ? "; key management is not available to " + role : "";
-      throw new AccessDeniedException(actor + " (" + role + ") may not " + describe(action) + " in account "
-          + accountId + ": only " + roles(allowed) + " may" + extra);
+      String extra = action.managesKeys() ? "; key management is not available to " + role : "";
+      throw new AccessDeniedException(actor + " (" + role + ") may not " + action.description() + " in account "
+          + accountId + ": only " + roles(action.allowedRoles()) + " may" + extra);
     }
 
-    private static String roles(Role... roles) {
-      return Arrays.stream(roles).map(Role::name).collect(Collectors.joining(" or "));
+    private static String roles(Set<Role> roles) {
+      return roles.stream().map(Role::name).collect(Collectors.joining(" or "));
     }
 
+    /** R8: the last admin cannot be removed or demoted. */
     void requireAnotherAdmin(UserId userId, String what) {
       long admins = tx.members().stream().filter(m -> m.role() == Role.ADMIN).count();
       if (admins <= 1) {
@@ -598,8 +569,45 @@ final class DefaultKeyManager implements KeyManager {
       return tx.key(id).orElseThrow(() -> NotFoundException.of("key", id));
     }
 
+    /** R3: available = contracted - keys. */
     LicenseUsage usage() {
       return LicenseUsage.of(tx.keyCount(), account().contractedLicenses());
+    }
+
+    /** R2: every selected device is associated with this account; names each one that is not. */
+    Map<String, Device> requireDevicesOfAccount(List<String> serials) {
+      Map<String, Device> devices = new HashMap<>();
+      List<String> missing = new ArrayList<>();
+      for (String serial : serials) {
+        tx.device(serial).ifPresentOrElse(d -> devices.put(serial, d), () -> missing.add(serial));
+      }
+      if (!missing.isEmpty()) {
+        throw new NotFoundException("device", missing);
+      }
+      return devices;
+    }
+
+    /** R2, R11: none of the devices has a key yet; names each one that has. */
+    void requireNoKeyYet(List<String> serials) {
+      List<String> keyed = serials.stream().filter(s -> tx.keyForDevice(s).isPresent()).toList();
+      if (!keyed.isEmpty()) {
+        throw new DeviceAlreadyHasKeyException(keyed);
+      }
+    }
+
+    /** R1: {@code needed} more keys stay within the contracted licenses; names the shortfall (R4). */
+    void requireFreeLicenses(int needed, List<String> serials) {
+      LicenseUsage usage = usage();
+      if (needed > usage.available()) {
+        throw new LicenseLimitException(needed, usage.available(), serials);
+      }
+    }
+
+    /** R1: a suspended key resumes only while the account is not over its limit. */
+    void requireWithinLicensesToResume(StoredKey key) {
+      if (usage().overLimit()) {
+        throw new LicenseLimitException(1, 0, List.of(key.deviceSerial()));
+      }
     }
 
     void updateKey(StoredKey key) {
@@ -608,19 +616,15 @@ final class DefaultKeyManager implements KeyManager {
       }
     }
 
+    /** R5: the key and its license go in this transaction; every secret it had stops validating. */
     void deleteKey(StoredKey key, String detail) {
       tx.deleteKey(key.id());
-      List<KeyHash> hashes = new ArrayList<>(List.of(key.hash()));
-      if (key.previousHash() != null) {
-        hashes.add(key.previousHash());
-      }
-      change(ChangeEvent.Type.DELETED, key, hashes);
+      change(ChangeEvent.Type.DELETED, key);
       audit(Action.DELETE_KEY, key.id(), key.deviceSerial(), detail);
     }
 
     void change(ChangeEvent.Type type, StoredKey key) {
-      List<KeyHash> hashes = key.previousHash() == null ? List.of(key.hash()) : List.of(key.hash(), key.previousHash());
-      change(type, key, hashes);
+      change(type, key, key.hashes());
     }
 
     void change(ChangeEvent.Type type, StoredKey key, List<KeyHash> hashes) {
@@ -633,6 +637,7 @@ final class DefaultKeyManager implements KeyManager {
       audit(action, keyId, serial, detail);
     }
 
+    /** R12: the action is audited in the transaction that does it. */
     void audit(Action what, @Nullable KeyId keyId, @Nullable String serial, String detail) {
       tx.appendAudit(new AuditEntry(0, accountId, now, actor.toString(), what, keyId, serial, Outcome.SUCCESS, detail));
       log.debug("{} by {} in account {}: key={} device={} {}", what, actor, accountId, keyId, serial, detail);
@@ -644,13 +649,12 @@ final class DefaultKeyManager implements KeyManager {
         devices.put(d.serial(), d);
       }
       List<ApiKey> rows = new ArrayList<>();
-      for (StoredKey k : tx.keys()) {
+      for (StoredKey k : tx.keys().stream().sorted(StoredKey.CREATION_ORDER).toList()) {
         ApiKey row = view(k, devices.get(k.deviceSerial()));
         if (filter.test(row)) {
           rows.add(row);
         }
       }
-      rows.sort(Comparator.comparing(ApiKey::createdAt).thenComparing(r -> r.id().value()));
       return rows;
     }
 
@@ -663,6 +667,387 @@ final class DefaultKeyManager implements KeyManager {
           k.label(), k.hint(), k.createdAt(), k.regeneratedAt(), k.expiresAt(), usage.lastUsedAt(),
           usage.useCount(), status);
     }
+  }
+
+  // ------------------------------------------------------------------ conveniences
+
+  @Override
+  public ApiKey key(Actor admin, AccountId accountId, KeyId keyId) {
+    return read(admin, accountId, Action.LIST_KEYS, keyId, null, t -> {
+      StoredKey key = t.key(keyId);
+      return t.view(key, t.tx.device(key.deviceSerial()).orElse(null));
+    });
+  }
+
+  @Override
+  public ApiKey keyOfDevice(Actor admin, AccountId accountId, String serial) {
+    return read(admin, accountId, Action.LIST_KEYS, null, serial, t -> {
+      Device device = t.device(serial);
+      StoredKey key = t.tx.keyForDevice(serial).orElseThrow(() -> NotFoundException.of("key for device", serial));
+      return t.view(key, device);
+    });
+  }
+
+  @Override
+  public List<Device> associateDevices(Actor actor, AccountId accountId, List<NewDevice> devices) {
+    return write(actor, accountId, Action.ASSOCIATE_DEVICE, null, null, t -> {
+      validDeviceList(devices);
+      List<String> taken = new ArrayList<>();
+      Map<String, String> where = new LinkedHashMap<>();
+      List<Device> associated = new ArrayList<>(devices.size());
+      for (NewDevice d : devices) {
+        Device device = new Device(d.serial(), accountId, d.name(), d.model(), t.now);
+        boolean here = t.tx.device(d.serial()).isPresent();
+        if (!here && t.tx.insertDevice(device)) {
+          associated.add(device);
+        } else {
+          // a serial of another account is not named with that account: it is not this caller's
+          taken.add(d.serial());
+          where.put(d.serial(), here ? d.serial() + " (this account)" : d.serial() + " (another account)");
+        }
+      }
+      if (!taken.isEmpty()) {
+        throw new AlreadyExistsException((taken.size() == 1 ? "device is" : "devices are")
+            + " associated with an account already: " + String.join(", ", where.values())
+            + "; nothing was associated: leave " + (taken.size() == 1 ? "it" : "them")
+            + " out, or dissociate " + (taken.size() == 1 ? "it" : "them") + " there first", taken);
+      }
+      for (Device d : associated) {
+        t.audit(null, d.serial(), "associated \"" + d.name() + "\" (one of " + associated.size() + " in one call)");
+      }
+      return associated;
+    });
+  }
+
+  /** Every malformed element and every repeated serial of an {@link #associateDevices} request, at once. */
+  private void validDeviceList(@Nullable List<NewDevice> devices) {
+    CommandValidator.Violations v = commands.start();
+    if (devices == null || devices.isEmpty() || devices.size() > Constraints.MAX_BATCH) {
+      v.add("devices", "must list 1 to " + Constraints.MAX_BATCH + " devices");
+      v.throwIfAny();
+      return; // not reached: throwIfAny threw (the return tells NullAway that devices is non-null below)
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < devices.size(); i++) {
+      NewDevice d = devices.get(i);
+      String path = "devices[" + i + "]";
+      if (d == null) {
+        v.add(path, "must not be null");
+        continue;
+      }
+      boolean serialOk = d.serial() != null && d.serial().matches(Constraints.SERIAL);
+      String named = serialOk ? " (device " + d.serial() + ")" : "";
+      try {
+        commands.start().bean(path, d).throwIfAny();
+      } catch (InvalidRequestException e) {
+        e.violations().forEach(x -> v.add(x.field(), x.message() + named));
+      }
+      if (serialOk) {
+        v.check(seen.add(d.serial()), path + ".serial", "repeats device " + d.serial());
+      }
+    }
+    v.throwIfAny();
+  }
+
+  @Override
+  public AccountPage accounts(Actor operator, @Nullable AccountId after, int limit) {
+    if (operator == null) {
+      throw InvalidRequestException.of("actor", "must not be null");
+    }
+    if (!operator.isOperator()) {
+      // R8; a refusal that concerns no account: logged, in no account's audit log
+      AccessDeniedException e = new AccessDeniedException(operator + " may not list accounts: only the operator may");
+      log.info("refused the account list to {}: {}", operator, e.getMessage());
+      throw e;
+    }
+    commands.start()
+        .check(limit >= 1 && limit <= MAX_ACCOUNT_PAGE, "limit", "must be between 1 and " + MAX_ACCOUNT_PAGE)
+        .throwIfAny();
+    List<AccountSummary> rows = store.accounts(after, limit + 1);
+    List<AccountOverview> page = new ArrayList<>(Math.min(limit, rows.size()));
+    for (AccountSummary row : rows.subList(0, Math.min(limit, rows.size()))) {
+      page.add(new AccountOverview(row.account(), LicenseUsage.of(row.keyCount(), row.account().contractedLicenses())));
+    }
+    AccountId next = rows.size() > limit ? page.get(limit - 1).account().id() : null;
+    return new AccountPage(page, next);
+  }
+
+  @Override
+  public Account closeAccount(Actor operator, AccountId accountId, boolean deleteKeys) {
+    return write(operator, accountId, Action.CLOSE_ACCOUNT, null, null, t -> {
+      Account account = t.account();
+      List<StoredKey> keys = t.tx.keys();
+      if (!keys.isEmpty() && !deleteKeys) {
+        throw new LicensesInUseException("cannot close account " + accountId + ": it has " + keys.size()
+            + (keys.size() == 1 ? " key" : " keys") + "; delete them first, or close it with deleteKeys to delete"
+            + " them with the account", keys.size());
+      }
+      for (StoredKey key : keys) {
+        t.deleteKey(key, "deleted with its account"); // R5: the change feed tells every node
+      }
+      List<Device> devices = t.tx.devices();
+      for (Device d : devices) {
+        t.tx.deleteDevice(d.serial());
+        t.audit(Action.DISSOCIATE_DEVICE, null, d.serial(), "dissociated with its account");
+      }
+      List<Member> members = t.tx.members();
+      for (Member m : members) {
+        t.tx.removeMember(m.userId());
+      }
+      Account closed = account.closed(t.now);
+      t.tx.updateAccount(closed);
+      t.audit(null, null, "closed: " + keys.size() + " keys deleted, " + devices.size() + " devices dissociated, "
+          + members.size() + " members removed, " + account.contractedLicenses() + " licenses cancelled");
+      return closed;
+    });
+  }
+
+  // ------------------------------------------------------------------ adoption and leaked keys
+
+  /** The hint of a key imported as a hash: there is no plaintext to take the last characters of. */
+  static final String IMPORTED_HASH_HINT = "(imported hash)";
+
+  @Override
+  public ImportResult importKeys(Actor operator, AccountId accountId, List<KeyImport> records, boolean associateDevices) {
+    return write(operator, accountId, Action.IMPORT_KEYS, null, null, t -> {
+      t.account(); // R9: only the operator imports (checked by write)
+      List<KeyHash> hashes = validImport(records, t.now);
+      List<ImportResult.ImportedKey> already = new ArrayList<>();
+      List<Integer> fresh = new ArrayList<>();
+      List<Integer> toAssociate = new ArrayList<>();
+      List<String> missing = new ArrayList<>();
+      List<String> keyed = new ArrayList<>();
+      for (int i = 0; i < records.size(); i++) {
+        String serial = records.get(i).serial();
+        if (t.tx.device(serial).isEmpty()) {
+          if (associateDevices) {
+            toAssociate.add(i);
+            fresh.add(i);
+          } else {
+            missing.add(serial);
+          }
+          continue;
+        }
+        Optional<StoredKey> existing = t.tx.keyForDevice(serial);
+        if (existing.isEmpty()) {
+          fresh.add(i);
+        } else if (existing.get().hash().equals(hashes.get(i))) {
+          already.add(new ImportResult.ImportedKey(i, serial, existing.get().id())); // imported by an earlier run
+        } else {
+          keyed.add(serial);
+        }
+      }
+      if (!missing.isEmpty()) {
+        throw new NotFoundException("device", missing); // R2: the device must belong to the account
+      }
+      if (!keyed.isEmpty()) {
+        throw new DeviceAlreadyHasKeyException(keyed); // R11 (and R2: one key per device)
+      }
+      LicenseUsage usage = t.usage();
+      if (fresh.size() > usage.available()) { // R1: refused whole, naming the shortfall
+        throw new LicenseLimitException(fresh.size(), usage.available(),
+            fresh.stream().map(i -> records.get(i).serial()).toList());
+      }
+      List<String> taken = new ArrayList<>();
+      for (int i : toAssociate) {
+        KeyImport r = records.get(i);
+        String name = r.deviceName() != null ? r.deviceName() : r.serial();
+        if (!t.tx.insertDevice(new Device(r.serial(), accountId, name, "", t.now))) {
+          taken.add(r.serial());
+        }
+      }
+      if (!taken.isEmpty()) {
+        throw new AlreadyExistsException((taken.size() == 1 ? "device is" : "devices are")
+            + " associated with another account: " + String.join(", ", taken)
+            + "; nothing was imported: leave them out, or dissociate them there first", taken);
+      }
+      for (int i : toAssociate) {
+        t.audit(Action.ASSOCIATE_DEVICE, null, records.get(i).serial(), "associated on import");
+      }
+      List<ImportResult.ImportedKey> imported = new ArrayList<>(fresh.size());
+      List<String> inUse = new ArrayList<>();
+      long ordinal = t.tx.lastKeyOrdinal(); // keys of one creation time keep the order of the records
+      for (int i : fresh) {
+        KeyImport r = records.get(i);
+        KeyId id = new KeyId(format.generateId("key_"));
+        String plain = r.secret() == null ? null : r.secret().reveal();
+        Instant created = r.createdAt() != null ? r.createdAt() : t.now;
+        StoredKey key = new StoredKey(id, accountId, r.serial(), hashes.get(i),
+            plain == null ? IMPORTED_HASH_HINT : format.hint(plain), r.label(), created, null, null, false, null, null,
+            plain == null ? null : seal(id, plain), ++ordinal);
+        if (!t.tx.insertKey(key)) {
+          inUse.add("records[" + i + "]");
+          continue;
+        }
+        t.change(ChangeEvent.Type.CREATED, key);
+        t.audit(id, r.serial(), "imported ("
+            + (plain == null ? "SHA-256 hash" : format.isWellFormed(plain) ? "Keyseat key" : "legacy key")
+            + ", created " + created + ")");
+        imported.add(new ImportResult.ImportedKey(i, r.serial(), id));
+      }
+      if (!inUse.isEmpty()) {
+        CommandValidator.Violations v = commands.start();
+        inUse.forEach(path -> v.add(path, "this key is in use by another device already; nothing was imported"));
+        v.throwIfAny();
+      }
+      return new ImportResult(imported, already, toAssociate.size());
+    });
+  }
+
+  /** Every malformed record and every repeat of an {@link #importKeys} request, at once; the records' hashes. */
+  private List<KeyHash> validImport(@Nullable List<KeyImport> records, Instant now) {
+    CommandValidator.Violations v = commands.start();
+    if (records == null || records.isEmpty() || records.size() > Constraints.MAX_BATCH) {
+      v.add("records", "must list 1 to " + Constraints.MAX_BATCH + " records");
+      v.throwIfAny();
+      return List.of(); // not reached: throwIfAny threw (the return tells NullAway that records is non-null below)
+    }
+    List<KeyHash> hashes = new ArrayList<>(records.size());
+    Map<String, Integer> serials = new HashMap<>();
+    Map<KeyHash, Integer> keys = new HashMap<>();
+    for (int i = 0; i < records.size(); i++) {
+      KeyImport r = records.get(i);
+      String path = "records[" + i + "]";
+      hashes.add(null);
+      if (r == null) {
+        v.add(path, "must not be null");
+        continue;
+      }
+      boolean serialOk = r.serial() != null && r.serial().matches(Constraints.SERIAL);
+      String named = serialOk ? " (device " + r.serial() + ")" : "";
+      v.check(serialOk, path + ".serial", Constraints.SERIAL_MESSAGE);
+      if (serialOk) {
+        Integer first = serials.putIfAbsent(r.serial(), i);
+        v.check(first == null, path + ".serial", "repeats device " + r.serial() + " of records[" + first + "]");
+      }
+      KeyHash hash = null;
+      if ((r.secret() == null) == (r.sha256() == null)) {
+        v.add(path, "must give either the plaintext key or its SHA-256" + named);
+      } else if (r.secret() != null) {
+        String plain = r.secret().reveal();
+        if (format.isWellFormed(plain) || format.isLegacyShaped(plain)) {
+          hash = hasher.hash(plain);
+        } else {
+          // never echo what was given: it may be a secret of another shape
+          v.add(path + ".secret", "is neither a Keyseat key with a valid checksum nor of a declared legacy key shape"
+              + (format.hasLegacyShapes() ? " " + format.legacyShapes() : " (none declared: Keyseat.Builder.legacyKeyShapes)")
+              + named);
+        }
+      } else if (hasher.peppered()) {
+        v.add(path + ".sha256", "a SHA-256 hash cannot be imported while a pepper is configured (the store keeps"
+            + " HMAC-SHA256 of keys, which a SHA-256 cannot be turned into); import the plaintext keys instead" + named);
+      } else if (!r.sha256().matches("[0-9a-fA-F]{64}")) {
+        v.add(path + ".sha256", "must be 64 hexadecimal digits" + named);
+      } else {
+        hash = KeyHash.fromHex(r.sha256().toLowerCase(java.util.Locale.ROOT));
+      }
+      if (hash != null) {
+        Integer first = keys.putIfAbsent(hash, i);
+        v.check(first == null, path, "is the same key as records[" + first + "]" + named);
+        hashes.set(i, hash);
+      }
+      v.check(r.createdAt() == null || !r.createdAt().isAfter(now), path + ".createdAt", "must not be in the future" + named);
+      v.check(r.label().length() <= 200, path + ".label", "must be at most 200 characters" + named);
+      v.check(!Constraints.containsKey(r.label()), path + ".label", Constraints.NO_KEY_MESSAGE + named);
+      v.check(CommandValidator.isStorable(r.label()), path + ".label", CommandValidator.UNSTORABLE_MESSAGE + named);
+      if (r.deviceName() != null) {
+        String name = r.deviceName();
+        v.check(!name.isBlank() && name.length() <= 200, path + ".deviceName", "must be 1-200 characters, not blank" + named);
+        v.check(!Constraints.containsKey(name), path + ".deviceName", Constraints.NO_KEY_MESSAGE + named);
+        v.check(CommandValidator.isStorable(name), path + ".deviceName", CommandValidator.UNSTORABLE_MESSAGE + named);
+      }
+    }
+    v.throwIfAny();
+    return hashes;
+  }
+
+  @Override
+  public List<LeakedKey> revokeLeaked(Actor operator, List<Secret> secrets, LeakAction action) {
+    if (operator == null) {
+      throw InvalidRequestException.of("actor", "must not be null");
+    }
+    if (!operator.isOperator()) {
+      // a refusal that concerns no account (the keys are not known yet): logged, in no audit log
+      AccessDeniedException e = new AccessDeniedException(operator + " may not revoke leaked keys: only the operator may");
+      log.info("refused the leaked-key response to {}: {}", operator, e.getMessage());
+      throw e;
+    }
+    CommandValidator.Violations v = commands.start().notNull("action", action);
+    if (secrets == null || secrets.isEmpty() || secrets.size() > Constraints.MAX_BATCH) {
+      v.add("secrets", "must list 1 to " + Constraints.MAX_BATCH + " secrets");
+    } else {
+      for (int i = 0; i < secrets.size(); i++) {
+        v.check(secrets.get(i) != null, "secrets[" + i + "]", "must not be null");
+      }
+    }
+    v.throwIfAny();
+    List<LeakedKey> found = new ArrayList<>();
+    Set<KeyHash> seen = new HashSet<>();
+    for (int i = 0; i < secrets.size(); i++) {
+      String plain = secrets.get(i).reveal();
+      if (!format.isAccepted(plain)) {
+        continue; // no key has this shape: nothing to hash or look up
+      }
+      KeyHash hash = hasher.hash(plain);
+      if (!seen.add(hash)) {
+        continue;
+      }
+      Optional<StoredKey> match = store.findKeyByHash(hash);
+      if (match.isEmpty()) {
+        continue;
+      }
+      int index = i;
+      StoredKey candidate = match.get();
+      LeakedKey handled = write(operator, candidate.accountId(), Action.REVOKE_LEAKED_KEY, candidate.id(), null,
+          t -> revokeLeaked(t, candidate.id(), hash, action, index));
+      if (handled != null) {
+        found.add(handled);
+      }
+    }
+    return found;
+  }
+
+  /** One leaked secret's key, in its account's transaction; null if the key changed since it was found. */
+  private @Nullable LeakedKey revokeLeaked(Context t, KeyId id, KeyHash hash, LeakAction action, int index) {
+    t.account(); // only the operator (checked by write)
+    StoredKey key = t.tx.key(id).orElse(null);
+    if (key == null) {
+      return null; // deleted meanwhile: the secret matches no key any more
+    }
+    boolean current = key.hash().equals(hash);
+    boolean previous = !current && hash.equals(key.previousHash());
+    if (!current && !previous) {
+      return null; // regenerated meanwhile
+    }
+    if (action == LeakAction.SUSPEND) {
+      if (!key.suspended()) {
+        StoredKey suspended = key.withSuspended(true);
+        t.updateKey(suspended);
+        t.change(ChangeEvent.Type.SUSPENDED, suspended);
+      }
+      t.audit(Action.SUSPEND_KEY, id, key.deviceSerial(), "suspended by the operator: leaked " + (previous ? "previous " : "")
+          + "secret reported" + (key.suspended() ? " (was suspended already)" : ""));
+    } else if (previous) {
+      // the current secret did not leak: end the overlap of the leaked previous one
+      StoredKey ended = new StoredKey(key.id(), key.accountId(), key.deviceSerial(), key.hash(), key.hint(),
+          key.label(), key.createdAt(), key.regeneratedAt(), key.expiresAt(), key.suspended(), key.previousHash(),
+          t.now, key.sealedSecret(), key.ordinal());
+      t.updateKey(ended);
+      t.change(ChangeEvent.Type.EDITED, ended);
+      t.audit(Action.REGENERATE_KEY, id, key.deviceSerial(), "leaked previous secret reported: its overlap ended; the current secret stays");
+    } else {
+      String secret = format.generate();
+      StoredKey regenerated = key.regenerated(hasher.hash(secret), format.hint(secret), seal(id, secret), t.now, t.now);
+      t.updateKey(regenerated);
+      List<KeyHash> affected = new ArrayList<>(List.of(key.hash(), regenerated.hash()));
+      if (key.previousHash() != null) {
+        affected.add(key.previousHash());
+      }
+      t.change(ChangeEvent.Type.REGENERATED, regenerated, affected);
+      t.audit(Action.REGENERATE_KEY, id, key.deviceSerial(), "regenerated by the operator: leaked secret reported and revoked; the new"
+          + " secret was not shown (an admin regenerates the key to give the device a new one)");
+    }
+    return new LeakedKey(index, key.accountId(), key.deviceSerial(), id, action, previous);
   }
 
   @Override

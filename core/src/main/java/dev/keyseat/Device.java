@@ -1,7 +1,7 @@
 package dev.keyseat;
 
+import dev.keyseat.internal.Require;
 import java.time.Instant;
-import java.util.Objects;
 
 /**
  * A physical device associated with one account, identified platform-wide by its serial number.
@@ -23,11 +23,8 @@ public record Device(String serial, AccountId accountId, String name, String mod
    * @param associatedAt when it was associated with the account
    */
   public Device {
-    Objects.requireNonNull(serial, "serial");
-    Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(model, "model");
-    Objects.requireNonNull(associatedAt, "associatedAt");
+    Require.nonNull("serial, accountId, name, model, associatedAt",
+        serial, accountId, name, model, associatedAt);
   }
 
   /**

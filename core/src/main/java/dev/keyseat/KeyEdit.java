@@ -9,14 +9,15 @@ import org.jspecify.annotations.Nullable;
  * Command: edit a key (R7). Each field left null is unchanged; at least one must be set. The key
  * keeps its id, secret and license.
  *
- * @param label new label, up to 200 characters
+ * @param label new label, up to 200 characters of readable text (may be empty)
  * @param expiresAt new expiry, in the future
  * @param clearExpiry true to remove the expiry
  * @param suspended true to suspend, false to resume
  * @param rebindTo serial of a device of the account that has no key, to move the key to
  */
 public record KeyEdit(
-    @Nullable @Size(max = 200) @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) String label,
+    @Nullable @Size(max = 200, message = Constraints.MAX_TEXT_MESSAGE)
+        @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) @FreeText String label,
     @Nullable @jakarta.validation.constraints.Future Instant expiresAt,
     boolean clearExpiry,
     @Nullable Boolean suspended,

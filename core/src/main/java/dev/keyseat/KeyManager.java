@@ -3,6 +3,7 @@ package dev.keyseat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The management API: accounts, licenses, members, devices and keys, with every rule of the
@@ -25,18 +26,19 @@ public interface KeyManager {
    * @param command what to create
    * @throws AccessDeniedException if the actor is not the operator
    * @throws AlreadyExistsException if the account id is taken
-   * @throws InvalidRequestException if the command is malformed
-   * @return the new account
+   * @throws InvalidRequestException if the command is malformed, e.g. more than {@link
+   *     Account#MAX_LICENSES} licenses
    */
   Account createAccount(Actor operator, AccountId accountId, NewAccount command);
 
   /**
    * The operator contracts more licenses (R9).
    *
-   * @param operator who is calling: the operator
-   * @param accountId the account
-   * @param quantity licenses to add, 1–1,000,000
+   * @param quantity licenses to add, at least 1, such that the total stays at most {@link
+   *     Account#MAX_LICENSES} (1,000,000)
    * @return usage afterwards
+   * @throws InvalidRequestException if the quantity is below 1 or the total would exceed {@link
+   *     Account#MAX_LICENSES}; the message says how many more can be added
    */
   LicenseUsage contractLicenses(Actor operator, AccountId accountId, int quantity);
 
@@ -137,11 +139,9 @@ public interface KeyManager {
   /**
    * An admin or manager renames a device.
    *
-   * @param actor who is calling
-   * @param accountId the account
-   * @param serial the device's serial number
-   * @param name the new name
-   * @return the renamed device
+   * @param name the new name, 1–200 characters of readable text (see the package overview)
+   * @throws InvalidRequestException if the serial or the name is malformed
+   * @throws NotFoundException if the account has no such device
    */
   Device renameDevice(Actor actor, AccountId accountId, String serial, String name);
 
@@ -166,11 +166,8 @@ public interface KeyManager {
   // ---- keys (admin only, R8)
 
   /**
-   * The keys table, oldest first: device name, serial, created, last used, status, hint.
-   *
-   * @param admin who is calling: an administrator of the account
-   * @param accountId the account
-   * @return the keys, oldest first
+   * The keys table, oldest first: device name, serial, created, last used, status, hint. Keys
+   * created in one batch keep the order their devices were selected in.
    */
   List<ApiKey> keys(Actor admin, AccountId accountId);
 
@@ -195,7 +192,8 @@ public interface KeyManager {
    * @param accountId the account
    * @param keyId the key
    * @throws SecretNotRetainedException otherwise: the secret was shown once
-   * @return the secret, decrypted from the vault
+   * @throws VaultKeyMismatchException if the vault's key does not open the sealed secret (the vault
+   *     key was changed since, or the data was altered); regenerating the key issues a new secret
    */
   Secret revealSecret(Actor admin, AccountId accountId, KeyId keyId);
 
@@ -267,4 +265,169 @@ public interface KeyManager {
    * @return up to {@code limit} entries, newest first
    */
   List<AuditEntry> auditLog(Actor admin, AccountId accountId, long beforeSequence, int limit);
+
+  // ---- conveniences: one key, a batch of devices, the operator's account list and closing
+
+  /**
+   * One row of the keys table by key id, without listing the table (R8: admin only).
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param keyId the key
+   * @return the key as {@link #keys} shows it: device name and serial, created, last used, status, hint
+   * @throws AccessDeniedException if the actor is not an admin of the account (audited, R12)
+   * @throws NotFoundException naming the key id if the account has no such key (keys of other
+   *     accounts are not found either), or naming the account if it does not exist or is closed
+   * @throws InvalidRequestException if {@code keyId} is null
+   */
+  ApiKey key(Actor admin, AccountId accountId, KeyId keyId);
+
+  /**
+   * The row of the keys table for the key of one device, found by the device's serial (R8: admin
+   * only).
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param serial the device's serial number
+   * @return the key bound to the device, as {@link #keys} shows it
+   * @throws AccessDeniedException if the actor is not an admin of the account (audited, R12)
+   * @throws NotFoundException of kind {@code device} naming the serial if the device is not
+   *     associated with the account, or of kind {@code key for device} naming the serial if the
+   *     device has no key
+   * @throws InvalidRequestException if the serial is malformed
+   */
+  ApiKey keyOfDevice(Actor admin, AccountId accountId, String serial);
+
+  /**
+   * Associates several devices in one call, all or nothing, for portals that import device lists.
+   * An admin or manager may do it, as {@link #associateDevice}. Checks, in order: the request
+   * itself ({@link InvalidRequestException} listing every malformed field as {@code devices[i].field},
+   * naming the device where its serial is well formed, and every serial repeated within the
+   * request), then the serials already associated with this or any other account ({@link
+   * AlreadyExistsException} whose {@link AlreadyExistsException#ids()} names each). On any refusal
+   * no device is associated; the refusal is one audit entry, a success one {@code
+   * ASSOCIATE_DEVICE} entry per device (R12).
+   *
+   * @param actor an {@code ADMIN} or {@code MANAGER} of the account
+   * @param accountId the account
+   * @param devices 1–1,000 devices with distinct serials
+   * @return the associated devices, in the order of the request
+   * @throws AccessDeniedException if the actor may not associate devices in the account
+   * @throws InvalidRequestException if the list is null, empty or too long, an element is
+   *     malformed, or a serial is repeated
+   * @throws AlreadyExistsException if a serial is associated with an account already
+   * @throws NotFoundException if the account does not exist or is closed
+   */
+  List<Device> associateDevices(Actor actor, AccountId accountId, List<NewDevice> devices);
+
+  /**
+   * The operator's account list, one page at a time, ordered by account id, each account with its
+   * license usage (R3). Closed accounts are listed too, with {@link Account#closedAt()} set and no
+   * licenses. Only the operator may list accounts; a refusal concerns no account, so it is logged
+   * but in no account's audit log.
+   *
+   * @param operator the operator
+   * @param after the {@link AccountPage#next()} of the previous page, or null for the first page
+   * @param limit 1–1,000 accounts per page
+   * @return the page, with the cursor of the next page if more accounts follow
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws InvalidRequestException if {@code limit} is out of range
+   */
+  AccountPage accounts(Actor operator, @Nullable AccountId after, int limit);
+
+  /**
+   * The operator closes an account, in one transaction. While the account has keys this is refused
+   * with {@link LicensesInUseException} (how many keys) unless {@code deleteKeys} is true; then every
+   * key is deleted first, each audited as {@code DELETE_KEY} and published to the change feed, so
+   * its secrets stop validating at once on this node and within the feed bound on every other node
+   * (R5). Then:
+   * <ul>
+   *   <li><b>devices</b> are dissociated (each audited as {@code DISSOCIATE_DEVICE}); their serials
+   *       are free to be associated with another account;
+   *   <li><b>members</b> are removed; the users keep no role in the account;
+   *   <li><b>licenses</b> are cancelled: the account keeps 0;
+   *   <li><b>audit entries</b> are kept, the account's log ending with {@code CLOSE_ACCOUNT}; the
+   *       account row stays as the log's owner, with {@link Account#closedAt()} set, and is listed by
+   *       {@link #accounts}. Its log is readable through the store ({@code
+   *       KeyStore.readAccount(id, tx -> tx.audit(...))}), no longer through {@link #auditLog};
+   *   <li>the <b>account id</b> stays taken: {@link #createAccount} with it is refused.
+   * </ul>
+   * Every later call on the account is refused with {@link NotFoundException} (and audited in its
+   * log).
+   *
+   * @param operator the operator
+   * @param accountId the open account to close
+   * @param deleteKeys true to delete the account's keys; false to refuse while it has any
+   * @return the closed account
+   * @throws AccessDeniedException if the actor is not the operator (audited, R12)
+   * @throws NotFoundException if the account does not exist or is closed already
+   * @throws LicensesInUseException if the account has keys and {@code deleteKeys} is false;
+   *     {@link LicensesInUseException#keysToDelete()} says how many
+   */
+  Account closeAccount(Actor operator, AccountId accountId, boolean deleteKeys);
+  // ---- adoption and leaked keys (operator)
+
+  /**
+   * The operator imports keys from an existing system into an account, without reissuing them: one
+   * batch, in one transaction, all or nothing. Each record names a device and gives the key's
+   * plaintext (a Keyseat key, or one of the {@link Keyseat.Builder#legacyKeyShapes declared legacy
+   * shapes}) or the SHA-256 of it. Imported keys validate, are invalidated and count usage as keys
+   * created here; regenerating one issues a key in Keyseat's format.
+   *
+   * <p>Checks, in order: the request itself ({@link InvalidRequestException} listing every bad
+   * field as {@code records[i].field}: a malformed serial, neither or both of secret and hash, a
+   * plaintext of no accepted shape (never echoed), a hash that is not 64 hexadecimal digits, a
+   * creation time in the future, a bad label or device name, a serial or key repeated within the
+   * request); every device belongs to the account, unless {@code associateDevices} is set, which
+   * associates the missing ones (R2, {@link NotFoundException} naming each); no device has another
+   * key ({@link DeviceAlreadyHasKeyException} naming each, R11); enough licenses are free for the
+   * keys not yet imported ({@link LicenseLimitException} with needed and available: the shortfall,
+   * R1); the serials to associate are free on the platform ({@link AlreadyExistsException}); no key
+   * is in use by another device already ({@link InvalidRequestException}).
+   *
+   * <p><b>Idempotent</b>: a record whose device already has exactly this key (an earlier run
+   * imported it) is reported in {@link ImportResult#alreadyImported()}, not imported again, so a
+   * rerun of an interrupted import continues where it stopped.
+   *
+   * <p><b>Pepper</b>: with a pepper configured the store keeps HMAC-SHA256 of keys, which cannot
+   * be computed from a SHA-256, so records that give a SHA-256 are refused ({@link
+   * InvalidRequestException} saying so); import the plaintext keys instead, which are hashed with
+   * the pepper.
+   *
+   * <p>Audit (R12): one {@code IMPORT_KEYS} entry per imported key and one {@code
+   * ASSOCIATE_DEVICE} entry per associated device, never with a secret or hash; a refusal is one
+   * entry.
+   *
+   * @param operator the operator
+   * @param accountId the open account
+   * @param records 1–1,000 records with distinct serials and keys
+   * @param associateDevices whether to associate devices the account does not have yet, named by
+   *     the record's device name or else its serial
+   * @return the records imported and those already imported, by position in the request
+   * @throws AccessDeniedException if the actor is not the operator (audited)
+   * @throws NotFoundException if the account does not exist or is closed, or a device is missing
+   * @throws InvalidRequestException if a record is malformed, or a hashed record meets a pepper
+   * @throws DeviceAlreadyHasKeyException if a device has another key
+   * @throws LicenseLimitException if the account lacks licenses for the new keys
+   * @throws AlreadyExistsException if a device to associate belongs to another account
+   */
+  ImportResult importKeys(Actor operator, AccountId accountId, List<KeyImport> records, boolean associateDevices);
+
+  /**
+   * The operator's leaked-key response: for each presented secret, finds its key by hash on any
+   * account, regenerates or suspends it per {@code action}, in that account's transaction, audits
+   * it there ({@code REGENERATE_KEY} or {@code SUSPEND_KEY}, detail "leaked"), and returns where it
+   * was found. Secrets of no accepted shape and secrets that match no key are skipped and not
+   * reported; a secret presented twice is handled once. Each key is one transaction: a failure
+   * part-way leaves the keys handled before it handled.
+   *
+   * @param operator the operator
+   * @param secrets 1–1,000 presented secrets, e.g. found by a secret scanner
+   * @param action what to do to each key found
+   * @return the keys found, in the order of the secrets; never a secret
+   * @throws AccessDeniedException if the actor is not the operator
+   * @throws InvalidRequestException if the list is null, empty, too long or holds a null, or the
+   *     action is null
+   */
+  List<LeakedKey> revokeLeaked(Actor operator, List<Secret> secrets, LeakAction action);
 }

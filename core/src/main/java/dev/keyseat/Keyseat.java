@@ -3,6 +3,7 @@ package dev.keyseat;
 import dev.keyseat.internal.CommitStream;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
+import dev.keyseat.internal.validation.OpenValidators;
 import dev.keyseat.internal.validation.StoreLookupValidator;
 import dev.keyseat.internal.validation.ValidationCacheBuilder;
 import dev.keyseat.spi.KeyStore;
@@ -11,6 +12,7 @@ import dev.keyseat.validation.KeyValidator;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -20,23 +22,32 @@ import org.jspecify.annotations.Nullable;
  * and the validators built here subscribe to them.
  *
  * <pre>{@code
- * Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build();
- * KeyManager keys = keyseat.manager();
- * CachedKeyValidator validator = keyseat.validator().build();
+ * try (Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build()) {
+ *   KeyManager keys = keyseat.manager();
+ *   CachedKeyValidator validator = keyseat.validator().build();
+ *   ...
+ * } // closes the validator too
  * }</pre>
+ *
+ * <p><b>Closing.</b> {@link #close()} closes every cached validator built through {@link
+ * #validator()} that is still open (each stops its threads and writes the usage it counted); a
+ * validator closed on its own before is forgotten at once, so a long-lived Keyseat holds none that
+ * are closed. The management API and {@link #storeValidator()} hold no resources and keep working
+ * after {@code close()}; the store is the host's to close. Thread-safe.
  */
-public final class Keyseat {
+public final class Keyseat implements AutoCloseable {
   private final KeyStore store;
   private final Clock clock;
   private final KeyFormat format;
   private final KeyHasher hasher;
   private final KeyManager manager;
   private final CommitStream commits = new CommitStream();
+  private final OpenValidators openValidators = new OpenValidators();
 
   private Keyseat(Builder b) {
     this.store = b.store;
     this.clock = b.clock;
-    this.format = new KeyFormat(b.prefix, b.random);
+    this.format = new KeyFormat(b.prefix, b.random, b.legacyShapes);
     this.hasher = new KeyHasher(b.pepper);
     this.manager = new DefaultKeyManager(store, clock, format, hasher, b.vault, b.maxOverlap, commits::publish);
   }
@@ -78,12 +89,44 @@ public final class Keyseat {
    *     .build();
    * }</pre>
    *
+   * <p>Each validator built is closed by {@link #close()} if it is still open then; its {@code
+   * build()} throws {@link IllegalStateException} once this Keyseat is closed.
+   *
    * @return a builder with defaults: 100,000 entries, negative entries for 1 minute, feed read every
    *     second, fail closed after 30 seconds without the feed, 1,000 store lookups per second,
    *     usage written every 10 seconds, no rate limit
    */
   public CachedKeyValidatorBuilder validator() {
-    return new ValidationCacheBuilder(store, format, hasher, clock, commits);
+    return new ValidationCacheBuilder(store, format, hasher, clock, commits, openValidators);
+  }
+
+  /**
+   * Closes every cached validator built through {@link #validator()} and still open, as {@link
+   * dev.keyseat.validation.CachedKeyValidator#close()} does (threads stopped, usage written), and
+   * refuses to build more. The management API and {@link #storeValidator()} keep working; the
+   * store is not closed. Idempotent; never throws.
+   */
+  @Override
+  public void close() {
+    openValidators.closeAll();
+  }
+
+  /** @return how many validators built here are open, for tests in this package */
+  int openValidators() {
+    return openValidators.size();
+  }
+
+  /**
+   * Whether an input is worth hashing: a Keyseat key of this Keyseat's prefix with a valid
+   * checksum, or a key of one of the {@link Builder#legacyKeyShapes declared legacy shapes}. The
+   * validators answer {@code MALFORMED} to everything else. Never throws; for import tools and
+   * scanners that check their input before sending it.
+   *
+   * @param key any input, possibly null
+   * @return whether this Keyseat's validators would hash and look up the input
+   */
+  public boolean isKeyShaped(@Nullable CharSequence key) {
+    return key != null && format.isAccepted(key);
   }
 
   /** @return the store */
@@ -110,6 +153,7 @@ public final class Keyseat {
     private @Nullable SecretVault vault;
     private Duration maxOverlap = Duration.ofDays(7);
     private SecureRandom random = new SecureRandom();
+    private List<LegacyKeyShape> legacyShapes = List.of();
 
     private Builder(KeyStore store) {
       this.store = Objects.requireNonNull(store, "store");
@@ -179,6 +223,29 @@ public final class Keyseat {
      */
     public Builder secureRandom(SecureRandom random) {
       this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
+     * Declares the shapes of keys imported from an existing system ({@link KeyManager#importKeys}):
+     * such keys carry no checksum and validate, until they are regenerated, if they have one of
+     * these shapes. Only inputs that are not well-formed Keyseat keys are tried against them, so
+     * native keys validate as fast as without legacy shapes; inputs of no shape stay {@code
+     * MALFORMED} without hashing. Regenerating an imported key issues a key in Keyseat's format.
+     * Replaces shapes declared before; none by default.
+     *
+     * <pre>{@code
+     * Keyseat.builder(store)
+     *     .legacyKeyShapes(LegacyKeyShape.uuid(), LegacyKeyShape.pattern("[0-9a-f]{40}", 40, 40))
+     *     .build();
+     * }</pre>
+     *
+     * @param shapes the shapes, none to accept only Keyseat keys
+     * @return this builder
+     * @throws NullPointerException if {@code shapes} or one of them is null
+     */
+    public Builder legacyKeyShapes(LegacyKeyShape... shapes) {
+      this.legacyShapes = List.of(shapes);
       return this;
     }
 

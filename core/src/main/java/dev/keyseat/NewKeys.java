@@ -13,13 +13,14 @@ import org.jspecify.annotations.Nullable;
  * Command: create one key for each selected device, all or nothing (R4).
  *
  * @param serials the selected devices, 1–1,000, no duplicates
- * @param label label for every new key, up to 200 characters (may be empty)
+ * @param label label for every new key, up to 200 characters of readable text (may be empty)
  * @param expiresAt expiry for every new key, or null for never
  */
 public record NewKeys(
-    @NotEmpty @Size(max = Constraints.MAX_BATCH)
+    @NotEmpty(message = Constraints.BATCH_MESSAGE) @Size(max = Constraints.MAX_BATCH, message = Constraints.BATCH_MESSAGE)
         List<@NotNull @Pattern(regexp = Constraints.SERIAL, message = Constraints.SERIAL_MESSAGE) String> serials,
-    @NotNull @Size(max = 200) @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) String label,
+    @NotNull @Size(max = 200, message = Constraints.MAX_TEXT_MESSAGE)
+        @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) @FreeText String label,
     @Nullable @Future Instant expiresAt) {
 
   /**

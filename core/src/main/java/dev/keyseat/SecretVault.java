@@ -26,7 +26,8 @@ public interface SecretVault {
    * @param keyId the key the secret belongs to
    * @param sealed what {@link #seal} returned for the same key id
    * @return the plaintext
-   * @throws IllegalStateException if the data was tampered with or sealed under another key
+   * @throws IllegalStateException if the data was tampered with or sealed under another key;
+   *     {@link KeyManager#revealSecret} turns it into a {@link VaultKeyMismatchException}
    */
   String open(KeyId keyId, byte[] sealed);
 

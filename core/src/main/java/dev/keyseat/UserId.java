@@ -15,12 +15,7 @@ public record UserId(String value) {
    * @throws InvalidRequestException if the value is null, blank or longer than 200 characters
    */
   public UserId {
-    if (value == null || !SHAPE.matcher(value).matches()) {
-      throw InvalidRequestException.of("userId", "must be 1-200 printable characters without spaces");
-    }
-    if (Constraints.containsKey(value)) {
-      throw InvalidRequestException.of("userId", Constraints.NO_KEY_MESSAGE);
-    }
+    Constraints.requireId("userId", value, SHAPE, "must be 1 to 200 printable characters without spaces");
   }
 
   /**

@@ -6,18 +6,13 @@ import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.KeyId;
 import dev.keyseat.Keyseat;
 import dev.keyseat.validation.ValidatorScheduler;
-import dev.keyseat.spi.AccountWork;
-import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
-import dev.keyseat.spi.UsageDelta;
 import java.lang.management.ManagementFactory;
 import java.lang.ref.Reference;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -156,33 +151,22 @@ public final class HeapPerKey {
    * The in-memory store, with usage writes dropped (they would grow the store, not the cache) and,
    * if {@code fresh}, new objects returned from every read, as a store reading rows does.
    */
-  static final class Wrapper implements KeyStore {
-    private final KeyStore store;
+  static final class Wrapper extends WithoutUsage {
     private final boolean fresh;
 
     Wrapper(KeyStore store, boolean fresh) {
-      this.store = store;
+      super(store);
       this.fresh = fresh;
     }
 
     @Override
-    public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
-      return store.inAccount(accountId, work);
-    }
-
-    @Override
-    public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
-      return store.readAccount(accountId, work);
-    }
-
-    @Override
     public Optional<StoredKey> findKeyByHash(KeyHash hash) {
-      return fresh ? store.findKeyByHash(hash).map(Wrapper::copy) : store.findKeyByHash(hash);
+      return fresh ? super.findKeyByHash(hash).map(Wrapper::copy) : super.findKeyByHash(hash);
     }
 
     @Override
     public void forEachKey(Consumer<? super StoredKey> action) {
-      store.forEachKey(k -> action.accept(fresh ? copy(k) : k));
+      super.forEachKey(k -> action.accept(fresh ? copy(k) : k));
     }
 
     private static StoredKey copy(StoredKey k) {
@@ -196,21 +180,6 @@ public final class HeapPerKey {
     /** A string with its own character array, as a driver decoding a row makes. */
     private static String fresh(String s) {
       return new String(s.toCharArray());
-    }
-
-    @Override
-    public List<ChangeEvent> changesSince(long afterSequence, int max) {
-      return store.changesSince(afterSequence, max);
-    }
-
-    @Override
-    public long latestChangeSequence() {
-      return store.latestChangeSequence();
-    }
-
-    @Override
-    public void recordUsage(Collection<UsageDelta> batch) {
-      // dropped: see above
     }
   }
 }

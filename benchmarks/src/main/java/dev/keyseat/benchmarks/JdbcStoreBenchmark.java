@@ -8,17 +8,14 @@ import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.Keyseat;
 import dev.keyseat.NewKeys;
-import dev.keyseat.validation.ValidatorMetrics;
+import dev.keyseat.testkit.RecordingValidatorMetrics;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.jdbc.JdbcKeyStore;
-import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
-import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
-import dev.keyseat.spi.UsageDelta;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.StringReader;
@@ -33,7 +30,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +37,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import javax.sql.DataSource;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -309,15 +304,10 @@ public class JdbcStoreBenchmark {
   /** A uniformly chosen sample index per call (xorshift), one generator per thread. */
   @State(Scope.Thread)
   public static class Picker {
-    private long seed = System.nanoTime() | 1;
+    private final XorShift random = new XorShift();
 
     int next(int n) {
-      long x = seed;
-      x ^= x << 13;
-      x ^= x >>> 7;
-      x ^= x << 17;
-      seed = x;
-      return (int) (((x >>> 32) * n) >>> 32);
+      return random.next(n);
     }
   }
 
@@ -423,9 +413,7 @@ public class JdbcStoreBenchmark {
     CachedKeyValidator validator;
     int[] order;
     final AtomicInteger next = new AtomicInteger();
-    final LongAdder hits = new LongAdder();
-    final LongAdder misses = new LongAdder();
-    final LongAdder lookups = new LongAdder();
+    final RecordingValidatorMetrics metrics = new RecordingValidatorMetrics();
 
     @Setup(Level.Trial)
     public void shuffle() {
@@ -453,22 +441,7 @@ public class JdbcStoreBenchmark {
       validator = Keyseat.builder(new WithoutUsage(db.store)).build().validator()
           .maximumSize("full".equals(cache) ? 100 : 2L * SAMPLE)
           .storeLookupsPerSecond(10_000_000)
-          .metrics(new ValidatorMetrics() {
-            @Override
-            public void cacheHit() {
-              hits.increment();
-            }
-
-            @Override
-            public void cacheMiss() {
-              misses.increment();
-            }
-
-            @Override
-            public void storeLookup() {
-              lookups.increment();
-            }
-          })
+          .metrics(metrics)
           .build();
       next.set(0);
     }
@@ -480,60 +453,11 @@ public class JdbcStoreBenchmark {
 
     @TearDown(Level.Trial)
     public void close() {
-      long h = hits.sum();
-      long m = misses.sum();
+      long h = metrics.hits();
+      long m = metrics.misses();
       System.out.printf("%ncold validation (%s cache): %,d cache misses, %,d store lookups, %,d hits (%.3f%% of"
-          + " validations)%n", cache, m, lookups.sum(), h, 100.0 * h / Math.max(1, h + m));
+          + " validations)%n", cache, m, metrics.lookups(), h, 100.0 * h / Math.max(1, h + m));
       validator.close();
-    }
-  }
-
-  /**
-   * The store without usage writes, for the cold validators: each validates tens of thousands of
-   * keys once, and writing their usage (at close) would update as many rows of the table between
-   * trials, leaving work for VACUUM and dirty pages that slow the next lookups. Usage flushing is
-   * not what these benchmarks measure.
-   */
-  static final class WithoutUsage implements KeyStore {
-    private final KeyStore store;
-
-    WithoutUsage(KeyStore store) {
-      this.store = store;
-    }
-
-    @Override
-    public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
-      return store.inAccount(accountId, work);
-    }
-
-    @Override
-    public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
-      return store.readAccount(accountId, work);
-    }
-
-    @Override
-    public Optional<StoredKey> findKeyByHash(KeyHash hash) {
-      return store.findKeyByHash(hash);
-    }
-
-    @Override
-    public void forEachKey(java.util.function.Consumer<? super StoredKey> action) {
-      store.forEachKey(action);
-    }
-
-    @Override
-    public List<ChangeEvent> changesSince(long afterSequence, int max) {
-      return store.changesSince(afterSequence, max);
-    }
-
-    @Override
-    public long latestChangeSequence() {
-      return store.latestChangeSequence();
-    }
-
-    @Override
-    public void recordUsage(Collection<UsageDelta> batch) {
-      // dropped
     }
   }
 

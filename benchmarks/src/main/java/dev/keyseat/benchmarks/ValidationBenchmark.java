@@ -184,7 +184,7 @@ public class ValidationBenchmark {
   /** Per-thread state: a random index, hashing buffers, an H2 connection. */
   @State(Scope.Thread)
   public static class PerThread {
-    private long seed = System.nanoTime() | 1;
+    private final XorShift random = new XorShift();
     final Hashing hashing = new Hashing();
     Connection h2;
     PreparedStatement byHash;
@@ -203,12 +203,7 @@ public class ValidationBenchmark {
 
     /** @return a uniformly chosen index below {@code n} (xorshift, multiply-shift range reduction) */
     int next(int n) {
-      long x = seed;
-      x ^= x << 13;
-      x ^= x >>> 7;
-      x ^= x << 17;
-      seed = x;
-      return (int) (((x >>> 32) * n) >>> 32);
+      return random.next(n);
     }
   }
 

@@ -3,13 +3,17 @@ package dev.keyseat.internal;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import dev.keyseat.LegacyKeyShape;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
  * The key format {@code <prefix>_<body><checksum>}: a body of 27 base62 characters drawn from
  * {@link SecureRandom} (160.8 bits) and a checksum of 6 base62 characters encoding the CRC32 of
- * prefix+body. {@link #isWellFormed} decides shape and checksum without allocating.
+ * prefix+body. {@link #isWellFormed} decides shape and checksum without allocating. Keys imported
+ * from another system may have one of the declared {@link LegacyKeyShape}s instead
+ * ({@link #isLegacyShaped}), checked only for inputs that are not well-formed Keyseat keys.
  */
 public final class KeyFormat {
   /** Body length: 27 base62 digits carry {@code 27 * log2(62) = 160.8} bits. */
@@ -51,6 +55,7 @@ public final class KeyFormat {
   private final String prefix;
   private final int length;
   private final SecureRandom random;
+  private final LegacyKeyShape[] legacy;
   /**
    * The CRC32 register after prefix and body, as a XOR of one lookup per body position: the
    * register is affine in the body bytes, the body has a fixed length and the prefix is fixed, so
@@ -65,6 +70,16 @@ public final class KeyFormat {
    * @param random the entropy source
    */
   public KeyFormat(String prefix, SecureRandom random) {
+    this(prefix, random, List.of());
+  }
+
+  /**
+   * @param prefix 1–10 lowercase letters or digits, starting with a letter
+   * @param random the entropy source
+   * @param legacyShapes the shapes of imported keys that validate without a checksum
+   */
+  public KeyFormat(String prefix, SecureRandom random, List<LegacyKeyShape> legacyShapes) {
+    this.legacy = legacyShapes.toArray(new LegacyKeyShape[0]);
     if (prefix == null || !PREFIX.matcher(prefix).matches()) {
       throw new IllegalArgumentException(
           "key prefix must be 1-10 lowercase letters or digits starting with a letter, was: " + prefix);
@@ -258,9 +273,62 @@ public final class KeyFormat {
     return DIGIT[c & 0x7f] | ((127 - c) >> 31);
   }
 
-  /** @return a non-secret reminder of the key: prefix, "..." and its last four characters */
+  /**
+   * @return a non-secret reminder of the key: prefix, "..." and its last four characters; for a
+   *     legacy key "..." and its last four characters
+   */
   public String hint(String key) {
-    return prefix + "_..." + key.substring(key.length() - 4);
+    if (isNativeShaped(key)) {
+      return prefix + "_..." + key.substring(key.length() - 4);
+    }
+    return "..." + key.substring(key.length() - 4);
+  }
+
+  /** @return whether legacy key shapes are declared */
+  public boolean hasLegacyShapes() {
+    return legacy.length > 0;
+  }
+
+  /** @return the declared legacy key shapes */
+  public List<LegacyKeyShape> legacyShapes() {
+    return List.of(legacy);
+  }
+
+  /**
+   * Whether an input that is not a well-formed Keyseat key has a declared legacy shape. An input of
+   * the native length that starts with {@code <prefix>_} is a mistyped Keyseat key, never a legacy
+   * one. Never throws; allocates nothing for inputs outside every shape's length bound.
+   *
+   * @param key any input, possibly null
+   * @return whether it has one of the declared legacy shapes
+   */
+  public boolean isLegacyShaped(CharSequence key) {
+    if (key == null || legacy.length == 0 || isNativeShaped(key)) {
+      return false;
+    }
+    for (LegacyKeyShape shape : legacy) {
+      if (shape.matches(key)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** @return whether the key is well formed or has a declared legacy shape: worth hashing */
+  public boolean isAccepted(CharSequence key) {
+    return isWellFormed(key) || isLegacyShaped(key);
+  }
+
+  private boolean isNativeShaped(CharSequence key) {
+    if (key.length() != length || key.charAt(prefix.length()) != '_') {
+      return false;
+    }
+    for (int i = 0; i < prefix.length(); i++) {
+      if (key.charAt(i) != prefix.charAt(i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** CRC32 (as java.util.zip.CRC32) of the ASCII characters [0, end) skipping the one at {@code skip}. */

@@ -28,7 +28,10 @@ public interface AccountTransaction {
    */
   boolean insertAccount(Account account);
 
-  /** @param account replaces the stored account (same id) */
+  /**
+   * @param account replaces the stored account (same id): name, contracted licenses, creation
+   *     time and {@link Account#closedAt()}, which the store must keep and give back as written
+   */
   void updateAccount(Account account);
 
   // members
@@ -85,16 +88,23 @@ public interface AccountTransaction {
 
   // keys
 
-  /** @return the account's keys, ordered by creation time then id */
+  /** @return the account's keys, ordered by creation time, then {@link StoredKey#ordinal()}, then id */
   List<StoredKey> keys();
 
   /** @return the number of keys of the account */
   int keyCount();
 
   /**
-   * @param id the id
-   * @return the key with this id in this account
+   * The highest {@link StoredKey#ordinal()} among the account's keys, from which the next batch of
+   * keys numbers on. A store may answer it without listing the keys (JDBC: {@code MAX(ordinal)}).
+   *
+   * @return the highest ordinal, or 0 when the account has no keys
    */
+  default long lastKeyOrdinal() {
+    return keys().stream().mapToLong(StoredKey::ordinal).max().orElse(0);
+  }
+
+  /** @return the key with this id in this account */
   Optional<StoredKey> key(KeyId id);
 
   /**

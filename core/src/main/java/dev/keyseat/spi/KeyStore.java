@@ -6,6 +6,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Storage behind Keyseat: a transactional repository that enforces nothing but atomicity,
@@ -101,4 +102,25 @@ public interface KeyStore {
    * @param batch usage per key
    */
   void recordUsage(Collection<UsageDelta> batch);
+
+  /**
+   * A page of every account the store holds, open or closed, for the operator's account list
+   * ({@code KeyManager.accounts}). Read-only and without the writers' lock; each account's key
+   * count is read together with its row (one consistent snapshot per call where the store offers
+   * one; otherwise an account changed meanwhile may show its count from just before or after the
+   * change).
+   *
+   * <p>The store must: return only accounts whose id is greater than {@code after} in {@link
+   * String#compareTo} order of {@link AccountId#value()} (every account when {@code after} is
+   * null), in increasing id order, at most {@code limit} of them; return each account as last
+   * committed, {@link dev.keyseat.Account#closedAt()} included; and count its keys as committed.
+   * Accounts created by a transaction that rolled back are never listed.
+   *
+   * @param after list accounts after this id, or null to start at the first
+   * @param limit at most this many, at least 1
+   * @return the accounts with their key counts, in increasing id order
+   * @throws IllegalArgumentException if {@code limit} is less than 1
+   * @throws StoreUnavailableException if the storage fails
+   */
+  List<AccountSummary> accounts(@Nullable AccountId after, int limit);
 }

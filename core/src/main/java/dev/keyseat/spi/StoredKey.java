@@ -2,7 +2,10 @@ package dev.keyseat.spi;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.KeyId;
+import dev.keyseat.internal.Require;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
@@ -23,6 +26,10 @@ import org.jspecify.annotations.Nullable;
  * @param previousValidUntil until when the previous secret still validates (overlap); at or before
  *     the regeneration time when there is no overlap; null when there is no previous secret
  * @param sealedSecret the secret sealed by the host's {@code SecretVault}, or null
+ * @param ordinal the key's place in its account's creation order, 1 and up: keys created in one
+ *     batch share {@code createdAt} and are numbered in the order the devices were selected in, so
+ *     the keys table keeps that order; it never changes (regenerating, editing or moving the key
+ *     keeps it); 0 for a key stored without one
  */
 public record StoredKey(
     KeyId id,
@@ -37,7 +44,15 @@ public record StoredKey(
     boolean suspended,
     @Nullable KeyHash previousHash,
     @Nullable Instant previousValidUntil,
-    byte @Nullable [] sealedSecret) {
+    byte @Nullable [] sealedSecret,
+    long ordinal) {
+
+  /**
+   * The order of the keys table and of {@link AccountTransaction#keys()}: creation time, then
+   * {@link #ordinal()} (the order the devices of one batch were selected in), then id.
+   */
+  public static final Comparator<StoredKey> CREATION_ORDER = Comparator.comparing(StoredKey::createdAt)
+      .thenComparingLong(StoredKey::ordinal).thenComparing(k -> k.id().value());
 
   /**
    * Checks required components and that a previous hash comes with its validity.
@@ -57,17 +72,29 @@ public record StoredKey(
    * @param sealedSecret the secret sealed by the host's {@code SecretVault}, or null
    */
   public StoredKey {
-    Objects.requireNonNull(id, "id");
-    Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(deviceSerial, "deviceSerial");
-    Objects.requireNonNull(hash, "hash");
-    Objects.requireNonNull(hint, "hint");
-    Objects.requireNonNull(label, "label");
-    Objects.requireNonNull(createdAt, "createdAt");
+    Require.nonNull("id, accountId, deviceSerial, hash, hint, label, createdAt",
+        id, accountId, deviceSerial, hash, hint, label, createdAt);
     if ((previousHash == null) != (previousValidUntil == null)) {
       throw new IllegalArgumentException("previousHash and previousValidUntil go together");
     }
     sealedSecret = sealedSecret == null ? null : sealedSecret.clone();
+    if (ordinal < 0) {
+      throw new IllegalArgumentException("ordinal must not be negative, was " + ordinal);
+    }
+  }
+
+  /** A key without an {@link #ordinal()} (0): ordered by creation time and id only. */
+  public StoredKey(KeyId id, AccountId accountId, String deviceSerial, KeyHash hash, String hint, String label,
+      Instant createdAt, @Nullable Instant regeneratedAt, @Nullable Instant expiresAt, boolean suspended,
+      @Nullable KeyHash previousHash, @Nullable Instant previousValidUntil, byte @Nullable [] sealedSecret) {
+    this(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt, expiresAt, suspended, previousHash,
+        previousValidUntil, sealedSecret, 0);
+  }
+
+  /** @return a copy with this ordinal */
+  public StoredKey withOrdinal(long value) {
+    return new StoredKey(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt, expiresAt,
+        suspended, previousHash, previousValidUntil, sealedSecret, value);
   }
 
   /** @return the secret sealed by the vault (a copy), or null without a vault */
@@ -77,12 +104,20 @@ public record StoredKey(
   }
 
   /**
-   * @param serial the device's serial number
-   * @return a copy bound to another device
+   * The hashes this key validates under: the current secret's and, while it exists, the previous
+   * secret's (whether or not its overlap has ended). A store indexes the key under each; a change
+   * to the key concerns each.
+   *
+   * @return the current hash, then the previous one if any
    */
+  public List<KeyHash> hashes() {
+    return previousHash == null ? List.of(hash) : List.of(hash, previousHash);
+  }
+
+  /** @return a copy bound to another device */
   public StoredKey withDevice(String serial) {
     return new StoredKey(id, accountId, serial, hash, hint, label, createdAt, regeneratedAt, expiresAt,
-        suspended, previousHash, previousValidUntil, sealedSecret);
+        suspended, previousHash, previousValidUntil, sealedSecret, ordinal);
   }
 
   /**
@@ -91,7 +126,7 @@ public record StoredKey(
    */
   public StoredKey withLabel(String newLabel) {
     return new StoredKey(id, accountId, deviceSerial, hash, hint, newLabel, createdAt, regeneratedAt,
-        expiresAt, suspended, previousHash, previousValidUntil, sealedSecret);
+        expiresAt, suspended, previousHash, previousValidUntil, sealedSecret, ordinal);
   }
 
   /**
@@ -100,7 +135,7 @@ public record StoredKey(
    */
   public StoredKey withExpiresAt(@Nullable Instant expiry) {
     return new StoredKey(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt,
-        expiry, suspended, previousHash, previousValidUntil, sealedSecret);
+        expiry, suspended, previousHash, previousValidUntil, sealedSecret, ordinal);
   }
 
   /**
@@ -109,7 +144,7 @@ public record StoredKey(
    */
   public StoredKey withSuspended(boolean value) {
     return new StoredKey(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt,
-        expiresAt, value, previousHash, previousValidUntil, sealedSecret);
+        expiresAt, value, previousHash, previousValidUntil, sealedSecret, ordinal);
   }
 
   /**
@@ -124,7 +159,7 @@ public record StoredKey(
   public StoredKey regenerated(KeyHash newHash, String newHint, byte @Nullable [] newSealed,
       Instant at, Instant oldValidUntil) {
     return new StoredKey(id, accountId, deviceSerial, newHash, newHint, label, createdAt, at, expiresAt,
-        suspended, hash, oldValidUntil, newSealed);
+        suspended, hash, oldValidUntil, newSealed, ordinal);
   }
 
   @Override
@@ -136,7 +171,7 @@ public record StoredKey(
         && Objects.equals(expiresAt, k.expiresAt) && suspended == k.suspended
         && Objects.equals(previousHash, k.previousHash)
         && Objects.equals(previousValidUntil, k.previousValidUntil)
-        && java.util.Arrays.equals(sealedSecret, k.sealedSecret);
+        && java.util.Arrays.equals(sealedSecret, k.sealedSecret) && ordinal == k.ordinal;
   }
 
   @Override

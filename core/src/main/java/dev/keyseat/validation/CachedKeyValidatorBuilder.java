@@ -13,6 +13,16 @@ import org.jspecify.annotations.Nullable;
  * <p>The builder holds settings only: {@link dev.keyseat.Keyseat} supplies the implementation,
  * which {@link #build()} creates from them. Not thread-safe; a builder may build several
  * validators.
+ *
+ * <p><b>Time.</b> The validator measures durations (staleness, negative entries, cached expiry,
+ * the lookup budget) with a {@link Ticker}. Unless {@link #ticker(Ticker)} sets one, a
+ * {@link dev.keyseat.Keyseat} built with a non-system {@code clock(...)} drives that ticker too:
+ * moving a test's clock past {@link #maxStaleness(Duration)} makes every well-formed key
+ * {@link Verdict.Status#UNAVAILABLE} unless the feed poller runs (through a {@link
+ * ValidatorScheduler} such as testkit's {@code ManualScheduler}, whose {@code advance} moves the
+ * clock and runs the poller, or {@code runNow("feed-poller")}). To move the management clock
+ * (expiry, overlaps) without touching the validator's sense of staleness, give the validator its
+ * own {@link #ticker(Ticker)}.
  */
 public abstract class CachedKeyValidatorBuilder {
   /** Default {@link #maximumSize}. */
@@ -203,8 +213,12 @@ public abstract class CachedKeyValidatorBuilder {
    * @param ticker measures durations: staleness, negative entries, cached expiry, the lookup
    *     budget. Default: {@link Ticker#system()} when the {@link dev.keyseat.Keyseat} uses a
    *     system clock, otherwise {@link Ticker#of(java.time.Clock) Ticker.of(keyseat.clock())},
-   *     so that a test clock drives the validator too.
+   *     so that a test clock drives the validator too: then moving that clock past {@link
+   *     #maxStaleness(Duration)} without running the feed poller makes the validator answer
+   *     {@link Verdict.Status#UNAVAILABLE}. With a ticker of its own, the Keyseat clock no longer
+   *     moves the validator's staleness; only this ticker does.
    * @return this builder
+   * @throws NullPointerException if {@code ticker} is null
    */
   public CachedKeyValidatorBuilder ticker(Ticker ticker) {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
@@ -235,76 +249,48 @@ public abstract class CachedKeyValidatorBuilder {
     if (maxStaleness.compareTo(pollInterval) <= 0) {
       throw stalenessClash(maxStaleness, pollInterval);
     }
-    return create();
+    return create(new Settings(maximumSize, preload, negativeTtl, pollInterval, maxStaleness, lookupsPerSecond,
+        flushInterval, rateLimitRequests, rateLimitPeriod, metrics, ticker, scheduler));
   }
 
   /**
-   * Creates the validator from this builder's settings, which {@link #build()} has checked.
+   * Creates the validator from the settings, which {@link #build()} has checked.
    *
+   * @param settings what this builder was told, defaults filled in
    * @return a running validator
    * @throws IllegalStateException if the store or the class path cannot serve the settings
    */
-  protected abstract CachedKeyValidator create();
+  protected abstract CachedKeyValidator create(Settings settings);
 
-  /** @return the maximum number of cache entries (ignored when preloading) */
-  protected final long maximumSizeSetting() {
-    return maximumSize;
-  }
-
-  /** @return how long an unknown hash is remembered */
-  protected final Duration negativeEntryTtlSetting() {
-    return negativeTtl;
-  }
-
-  /** @return the change feed's poll interval */
-  protected final Duration feedPollIntervalSetting() {
-    return pollInterval;
-  }
-
-  /** @return how long cached answers are served while the feed cannot be read */
-  protected final Duration maxStalenessSetting() {
-    return maxStaleness;
-  }
-
-  /** @return the store lookups allowed per second */
-  protected final int storeLookupsPerSecondSetting() {
-    return lookupsPerSecond;
-  }
-
-  /** @return whether every key is loaded at start */
-  protected final boolean preloadAllKeysSetting() {
-    return preload;
-  }
-
-  /** @return how often usage is written */
-  protected final Duration usageFlushIntervalSetting() {
-    return flushInterval;
-  }
-
-  /** @return the requests per {@link #rateLimitPeriodSetting()}, or 0 without a rate limit */
-  protected final long rateLimitRequestsSetting() {
-    return rateLimitRequests;
-  }
-
-  /** @return the rate limit's period, or null without a rate limit */
-  protected final @Nullable Duration rateLimitPeriodSetting() {
-    return rateLimitPeriod;
-  }
-
-  /** @return the metrics receiver */
-  protected final ValidatorMetrics metricsSetting() {
-    return metrics;
-  }
-
-  /** @return the ticker, or null for the default */
-  protected final @Nullable Ticker tickerSetting() {
-    return ticker;
-  }
-
-  /** @return the scheduler, or null for the default daemon threads */
-  protected final @Nullable ValidatorScheduler schedulerSetting() {
-    return scheduler;
-  }
+  /**
+   * A builder's settings, as {@link #create} receives them.
+   *
+   * @param maximumSize the most cache entries (ignored when preloading)
+   * @param preloadAllKeys whether every key is loaded at start and kept
+   * @param negativeEntryTtl how long an unknown hash is remembered
+   * @param feedPollInterval how often the change feed is read
+   * @param maxStaleness how long cached answers are served while the feed cannot be read
+   * @param storeLookupsPerSecond the store lookups misses may cause per second
+   * @param usageFlushInterval how often usage is written
+   * @param rateLimitRequests the requests per {@code rateLimitPeriod}, 0 without a rate limit
+   * @param rateLimitPeriod the rate limit's period, or null without one
+   * @param metrics the metrics receiver
+   * @param ticker the ticker, or null for the default
+   * @param scheduler the scheduler, or null for the default daemon threads
+   */
+  public record Settings(
+      long maximumSize,
+      boolean preloadAllKeys,
+      Duration negativeEntryTtl,
+      Duration feedPollInterval,
+      Duration maxStaleness,
+      int storeLookupsPerSecond,
+      Duration usageFlushInterval,
+      long rateLimitRequests,
+      @Nullable Duration rateLimitPeriod,
+      ValidatorMetrics metrics,
+      @Nullable Ticker ticker,
+      @Nullable ValidatorScheduler scheduler) {}
 
   private static IllegalStateException stalenessClash(Duration staleness, Duration interval) {
     return new IllegalStateException("maxStaleness(" + staleness + ") must exceed feedPollInterval(" + interval

@@ -59,7 +59,7 @@ public final class QuickStart {
     config.setMaximumPoolSize(4);
     try (HikariDataSource pool = new HikariDataSource(config)) {
       Keyseat keyseat = Keyseat.builder(JdbcKeyStore.builder(pool).createSchemaIfMissing(true).build()).build();
-      out.println("0. Embedded H2 database in " + dir + " (schema created from schema-h2.sql).");
+      out.println("0. Embedded H2 database in " + dir + " (schema created from migration/h2/V1__keyseat_schema.sql).");
       try (CachedKeyValidator validator = keyseat.validator().build()) {
         List<IssuedKey> live = run(keyseat, validator, out);
         measure(validator, live, validationRun, out);

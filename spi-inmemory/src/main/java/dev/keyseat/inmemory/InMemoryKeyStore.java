@@ -7,6 +7,7 @@ import dev.keyseat.Device;
 import dev.keyseat.KeyId;
 import dev.keyseat.Member;
 import dev.keyseat.UserId;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
@@ -38,9 +39,6 @@ import org.jspecify.annotations.Nullable;
  * and key hashes are unique across accounts. Thread-safe.
  */
 public final class InMemoryKeyStore implements KeyStore {
-  private static final Comparator<StoredKey> KEY_ORDER =
-      Comparator.comparing(StoredKey::createdAt).thenComparing(k -> k.id().value());
-
   private final ConcurrentHashMap<AccountId, Holder> accounts = new ConcurrentHashMap<>();
   /** Serial → owning account, reserved when a transaction inserts the device. */
   private final ConcurrentHashMap<String, AccountId> serialOwners = new ConcurrentHashMap<>();
@@ -157,6 +155,26 @@ public final class InMemoryKeyStore implements KeyStore {
     }
   }
 
+  /**
+   * Lists the committed accounts after {@code after} in id order: each account's row and key
+   * count come from one committed state, so they agree with each other.
+   */
+  @Override
+  public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    return accounts.entrySet().stream()
+        .filter(e -> after == null || e.getKey().value().compareTo(after.value()) > 0)
+        .map(e -> e.getValue().state)
+        .filter(st -> st.account() != null)
+        // requireNonNull: the filter above already dropped the states without an account
+        .sorted(Comparator.comparing(st -> Objects.requireNonNull(st.account()).id().value()))
+        .limit(limit)
+        .map(st -> new AccountSummary(Objects.requireNonNull(st.account()), st.keys().size()))
+        .toList();
+  }
+
   @Override
   public String toString() {
     return "InMemoryKeyStore[accounts=" + accounts.size() + "]";
@@ -226,6 +244,20 @@ public final class InMemoryKeyStore implements KeyStore {
       return devices;
     }
 
+    /**
+     * Reserves {@code id} platform-wide for this account until commit (released at rollback); false
+     * if another account holds it. Held by this account but not listed means deleted earlier in
+     * this transaction, so free for it.
+     */
+    private <K> boolean reserve(ConcurrentHashMap<K, AccountId> owners, K id, List<K> reserved) {
+      AccountId owner = owners.putIfAbsent(id, accountId);
+      if (owner == null) {
+        reserved.add(id);
+        return true;
+      }
+      return owner.equals(accountId);
+    }
+
     private Map<KeyId, StoredKey> keysW() {
       if (!keysCopied) {
         keys = new HashMap<>(base.keys());
@@ -244,25 +276,27 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertAccount(Account a) {
-      writing();
-      requireOwn(a.id());
-      if (account != null) {
-        return false;
-      }
-      account = a;
-      accountChanged = true;
-      return true;
+      return putAccount(a, true);
     }
 
     @Override
     public void updateAccount(Account a) {
+      putAccount(a, false);
+    }
+
+    /** Creates (false if it exists) or replaces (it must exist) this transaction's account row. */
+    private boolean putAccount(Account a, boolean create) {
       writing();
       requireOwn(a.id());
-      if (account == null) {
+      if ((account == null) != create) {
+        if (create) {
+          return false;
+        }
         throw new IllegalStateException("account " + accountId + " does not exist");
       }
       account = a;
       accountChanged = true;
+      return true;
     }
 
     private void requireOwn(AccountId id) {
@@ -327,13 +361,8 @@ public final class InMemoryKeyStore implements KeyStore {
       if (devices.containsKey(device.serial())) {
         return false;
       }
-      AccountId owner = serialOwners.putIfAbsent(device.serial(), accountId);
-      // owned by this account but not listed: deleted earlier in this transaction, so free for it
-      if (owner != null && !owner.equals(accountId)) {
+      if (!reserve(serialOwners, device.serial(), reservedSerials)) {
         return false;
-      }
-      if (owner == null) {
-        reservedSerials.add(device.serial());
       }
       devicesW().put(device.serial(), device);
       return true;
@@ -363,7 +392,7 @@ public final class InMemoryKeyStore implements KeyStore {
     @Override
     public List<StoredKey> keys() {
       reading();
-      return keys.values().stream().sorted(KEY_ORDER).toList();
+      return keys.values().stream().sorted(StoredKey.CREATION_ORDER).toList();
     }
 
     @Override
@@ -393,19 +422,16 @@ public final class InMemoryKeyStore implements KeyStore {
           || keyForDevice(key.deviceSerial()).isPresent()) {
         return false;
       }
-      AccountId owner = keyOwners.putIfAbsent(key.id(), accountId);
-      // owned by this account but not listed: deleted earlier in this transaction, so free for it
-      if (owner != null && !owner.equals(accountId)) {
+      boolean reservedBefore = accountId.equals(keyOwners.get(key.id()));
+      if (!reserve(keyOwners, key.id(), reservedKeyIds)) {
         return false;
       }
       if (!reserveHashes(key, null)) {
-        if (owner == null) {
+        if (!reservedBefore) {
+          reservedKeyIds.remove(key.id());
           keyOwners.remove(key.id(), accountId);
         }
         return false;
-      }
-      if (owner == null) {
-        reservedKeyIds.add(key.id());
       }
       keysW().put(key.id(), key);
       return true;
@@ -436,8 +462,8 @@ public final class InMemoryKeyStore implements KeyStore {
     /** Reserves the key's hashes that {@code old} did not already hold; false if one is taken. */
     private boolean reserveHashes(StoredKey key, @Nullable StoredKey old) {
       List<KeyHash> taken = new ArrayList<>(2);
-      for (KeyHash h : hashesOf(key)) {
-        if (old != null && hashesOf(old).contains(h)) {
+      for (KeyHash h : key.hashes()) {
+        if (old != null && old.hashes().contains(h)) {
           continue;
         }
         KeyId owner = hashOwners.putIfAbsent(h, key.id());
@@ -563,7 +589,7 @@ public final class InMemoryKeyStore implements KeyStore {
       }
       if (!reservedHashes.isEmpty()) {
         Set<KeyHash> held = new HashSet<>();
-        keys.values().forEach(k -> held.addAll(hashesOf(k)));
+        keys.values().forEach(k -> held.addAll(k.hashes()));
         for (KeyHash h : reservedHashes) {
           if (!held.contains(h)) {
             hashOwners.remove(h);
@@ -578,8 +604,8 @@ public final class InMemoryKeyStore implements KeyStore {
     private void publishKeys(Map<KeyId, StoredKey> before, Map<KeyId, StoredKey> after) {
       for (StoredKey old : before.values()) {
         StoredKey now = after.get(old.id());
-        List<KeyHash> keep = now == null ? List.of() : hashesOf(now);
-        for (KeyHash h : hashesOf(old)) {
+        List<KeyHash> keep = now == null ? List.of() : now.hashes();
+        for (KeyHash h : old.hashes()) {
           if (!keep.contains(h)) {
             byHash.remove(h);
             hashOwners.remove(h, old.id());
@@ -592,16 +618,12 @@ public final class InMemoryKeyStore implements KeyStore {
       }
       for (StoredKey now : after.values()) {
         if (before.get(now.id()) != now) {
-          for (KeyHash h : hashesOf(now)) {
+          for (KeyHash h : now.hashes()) {
             byHash.put(h, now);
           }
           usage.putIfAbsent(now.id(), KeyUsage.NONE);
         }
       }
     }
-  }
-
-  private static List<KeyHash> hashesOf(StoredKey key) {
-    return key.previousHash() == null ? List.of(key.hash()) : List.of(key.hash(), key.previousHash());
   }
 }

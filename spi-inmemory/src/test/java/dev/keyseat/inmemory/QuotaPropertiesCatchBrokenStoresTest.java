@@ -3,12 +3,15 @@ package dev.keyseat.inmemory;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyseat.AuditEntry;
-import dev.keyseat.inmemory.ForwardingKeyStore.ForwardingTransaction;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
+import dev.keyseat.testkit.ForwardingKeyStore;
 import dev.keyseat.testkit.QuotaPropertiesContract;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,12 +28,8 @@ class QuotaPropertiesCatchBrokenStoresTest {
 
   @Test
   void aStoreThatUndercountsKeysBreaksConservation() {
-    assertCaught(() -> new ForwardingKeyStore(new InMemoryKeyStore(), tx -> new ForwardingTransaction(tx) {
-      @Override
-      public int keyCount() {
-        return Math.max(0, tx.keyCount() - 1);
-      }
-    }), "[R3 conservation]", "[R1 quota]");
+    assertCaught(() -> withBug("keyCount", (tx, args) -> Math.max(0, tx.keyCount() - 1)),
+        "[R3 conservation]", "[R1 quota]");
   }
 
   @Test
@@ -40,38 +39,55 @@ class QuotaPropertiesCatchBrokenStoresTest {
 
   @Test
   void aStoreThatDropsRefusalsFromTheAuditLogBreaksTheAuditRule() {
-    assertCaught(() -> withTransactions(tx -> new ForwardingTransaction(tx) {
-      @Override
-      public void appendAudit(AuditEntry entry) {
-        if (entry.outcome() == AuditEntry.Outcome.SUCCESS) {
-          tx.appendAudit(entry);
-        }
+    assertCaught(() -> withBug("appendAudit", (tx, args) -> {
+      AuditEntry entry = (AuditEntry) args[0];
+      if (entry.outcome() == AuditEntry.Outcome.SUCCESS) {
+        tx.appendAudit(entry);
       }
+      return null;
     }), "[R12 audit]");
   }
 
   @Test
   void aStoreThatForgetsMemberRemovalsBreaksTheRoleRule() {
-    assertCaught(() -> withTransactions(tx -> new ForwardingTransaction(tx) {
-      @Override
-      public void removeMember(dev.keyseat.UserId userId) {
-        // lost
-      }
-    }), "[R8 roles]");
+    assertCaught(() -> withBug("removeMember", (tx, args) -> null), "[R8 roles]");
   }
 
   @Test
   void aStoreThatKeepsDissociatedDevicesBreaksDeviceLeaves() {
-    assertCaught(() -> withTransactions(tx -> new ForwardingTransaction(tx) {
-      @Override
-      public void deleteDevice(String serial) {
-        // lost
-      }
-    }), "[R10 device leaves]");
+    assertCaught(() -> withBug("deleteDevice", (tx, args) -> null), "[R10 device leaves]");
   }
 
-  private static KeyStore withTransactions(UnaryOperator<AccountTransaction> bug) {
-    return new ForwardingKeyStore(new InMemoryKeyStore(), bug);
+  /** What a planted bug does instead of one method of the real transaction. */
+  @FunctionalInterface
+  private interface Bug {
+    Object instead(AccountTransaction real, Object[] args);
+  }
+
+  /** @return the in-memory store whose transactions run {@code bug} instead of {@code method} */
+  private static KeyStore withBug(String method, Bug bug) {
+    return new ForwardingKeyStore(new InMemoryKeyStore(), planting(method, bug));
+  }
+
+  /**
+   * @return a wrapper of transactions that passes every call to the real transaction except those
+   *     of {@code method}, which {@code bug} answers
+   */
+  private static UnaryOperator<AccountTransaction> planting(String method, Bug bug) {
+    if (Arrays.stream(AccountTransaction.class.getMethods()).noneMatch(m -> m.getName().equals(method))) {
+      throw new IllegalArgumentException("AccountTransaction has no method " + method);
+    }
+    return tx -> (AccountTransaction) Proxy.newProxyInstance(AccountTransaction.class.getClassLoader(),
+        new Class<?>[] {AccountTransaction.class}, (proxy, m, args) -> {
+          if (m.getName().equals(method)) {
+            return bug.instead(tx, args);
+          }
+          try {
+            return m.invoke(tx, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   private static void assertCaught(Supplier<KeyStore> brokenStore, String... anyOfRules) {
@@ -103,27 +119,23 @@ class QuotaPropertiesCatchBrokenStoresTest {
   /** Remembers every key it ever stored and still finds it by hash after it was deleted. */
   private static final class StaleIndexStore extends ForwardingKeyStore {
     private final Map<KeyHash, StoredKey> seen;
-    private final KeyStore real;
 
     StaleIndexStore() {
-      this(new InMemoryKeyStore(), new ConcurrentHashMap<>());
+      this(new ConcurrentHashMap<>());
     }
 
-    private StaleIndexStore(KeyStore real, Map<KeyHash, StoredKey> seen) {
-      super(real, tx -> new ForwardingTransaction(tx) {
-        @Override
-        public boolean insertKey(StoredKey key) {
-          seen.put(key.hash(), key);
-          return tx.insertKey(key);
-        }
-      });
-      this.real = real;
+    private StaleIndexStore(Map<KeyHash, StoredKey> seen) {
+      super(new InMemoryKeyStore(), planting("insertKey", (tx, args) -> {
+        StoredKey key = (StoredKey) args[0];
+        seen.put(key.hash(), key);
+        return tx.insertKey(key);
+      }));
       this.seen = seen;
     }
 
     @Override
     public Optional<StoredKey> findKeyByHash(KeyHash hash) {
-      Optional<StoredKey> found = real.findKeyByHash(hash);
+      Optional<StoredKey> found = super.findKeyByHash(hash);
       return found.isPresent() ? found : Optional.ofNullable(seen.get(hash));
     }
   }

@@ -43,6 +43,7 @@ import java.lang.reflect.Modifier;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -98,11 +99,16 @@ class SecretLeakTest {
     logs.stop();
   }
 
+  /** @return Keyseat over the store with a secret vault under a fresh AES key of {@code bits} */
+  private Keyseat withVault(int bits) throws NoSuchAlgorithmException {
+    KeyGenerator aes = KeyGenerator.getInstance("AES");
+    aes.init(bits);
+    return Keyseat.builder(store).clock(clock).secretVault(SecretVault.aesGcm(aes.generateKey())).build();
+  }
+
   @Test
   void noSecretAppearsInLogsExceptionsToStringsOrAuditEntries() throws Exception {
-    KeyGenerator aes = KeyGenerator.getInstance("AES");
-    aes.init(256);
-    Keyseat keyseat = Keyseat.builder(store).clock(clock).secretVault(SecretVault.aesGcm(aes.generateKey())).build();
+    Keyseat keyseat = withVault(256);
     KeyManager keys = keyseat.manager();
     KeyValidator validator = keyseat.storeValidator();
     KeyManager noVault = Keyseat.builder(store).clock(clock).build().manager();
@@ -232,9 +238,7 @@ class SecretLeakTest {
 
   @Test
   void theStoreHoldsNoPlaintextSecretAnywhereInItsMemory() throws Exception {
-    KeyGenerator aes = KeyGenerator.getInstance("AES");
-    aes.init(128);
-    Keyseat keyseat = Keyseat.builder(store).clock(clock).secretVault(SecretVault.aesGcm(aes.generateKey())).build();
+    Keyseat keyseat = withVault(128);
     KeyManager keys = keyseat.manager();
     keys.createAccount(OPERATOR, ACME, new NewAccount("Acme Air", UserId.of("alice"), 3));
     for (int i = 1; i <= 3; i++) {

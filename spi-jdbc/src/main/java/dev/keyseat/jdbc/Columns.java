@@ -116,7 +116,8 @@ final class Columns {
 
   /** Columns of {@link Sql#ACCOUNT_COLUMNS}. */
   static Account account(ResultSet rs) throws SQLException {
-    return new Account(AccountId.of(rs.getString(1)), rs.getString(2), rs.getInt(3), requireInstant(rs, 4));
+    return new Account(AccountId.of(rs.getString(1)), rs.getString(2), rs.getInt(3), requireInstant(rs, 4),
+        getInstant(rs, 5));
   }
 
   /** Columns of {@link Sql#DEVICE_COLUMNS}. */
@@ -141,41 +142,43 @@ final class Columns {
         rs.getBoolean(10),
         previous == null ? null : KeyHash.of(previous),
         getInstant(rs, 12),
-        rs.getBytes(13));
+        rs.getBytes(13),
+        rs.getLong(14));
   }
 
-  /** Binds the 13 parameters of {@link Sql#INSERT_KEY}. */
+  /** Binds the 14 parameters of {@link Sql#INSERT_KEY}: id, account, the values, then the ordinal. */
   static void bindNewKey(PreparedStatement ps, StoredKey k) throws SQLException {
     setText(ps, 1, k.id().value());
     setText(ps, 2, k.accountId().value());
-    setText(ps, 3, k.deviceSerial());
-    ps.setBytes(4, k.hash().toBytes());
-    setText(ps, 5, k.hint());
-    setText(ps, 6, k.label());
-    setInstant(ps, 7, k.createdAt());
-    setInstant(ps, 8, k.regeneratedAt());
-    setInstant(ps, 9, k.expiresAt());
-    ps.setBoolean(10, k.suspended());
-    setBytes(ps, 11, k.previousHash() == null ? null : k.previousHash().toBytes());
-    setInstant(ps, 12, k.previousValidUntil());
-    setBytes(ps, 13, k.sealedSecret());
+    ps.setLong(bindKeyValues(ps, 3, k), k.ordinal());
   }
 
-  /** Binds the 13 parameters of {@link Sql#UPDATE_KEY}. */
+  /** Binds the 13 parameters of {@link Sql#UPDATE_KEY}: the values, then account and id. */
   static void bindKeyUpdate(PreparedStatement ps, StoredKey k) throws SQLException {
-    setText(ps, 1, k.deviceSerial());
-    ps.setBytes(2, k.hash().toBytes());
-    setText(ps, 3, k.hint());
-    setText(ps, 4, k.label());
-    setInstant(ps, 5, k.createdAt());
-    setInstant(ps, 6, k.regeneratedAt());
-    setInstant(ps, 7, k.expiresAt());
-    ps.setBoolean(8, k.suspended());
-    setBytes(ps, 9, k.previousHash() == null ? null : k.previousHash().toBytes());
-    setInstant(ps, 10, k.previousValidUntil());
-    setBytes(ps, 11, k.sealedSecret());
-    setText(ps, 12, k.accountId().value());
-    setText(ps, 13, k.id().value());
+    int next = bindKeyValues(ps, 1, k);
+    setText(ps, next, k.accountId().value());
+    setText(ps, next + 1, k.id().value());
+  }
+
+  /**
+   * Binds the 11 columns of {@link Sql#KEY_VALUE_COLUMNS} from parameter {@code first} on.
+   *
+   * @return the next parameter index
+   */
+  private static int bindKeyValues(PreparedStatement ps, int first, StoredKey k) throws SQLException {
+    int i = first;
+    setText(ps, i++, k.deviceSerial());
+    ps.setBytes(i++, k.hash().toBytes());
+    setText(ps, i++, k.hint());
+    setText(ps, i++, k.label());
+    setInstant(ps, i++, k.createdAt());
+    setInstant(ps, i++, k.regeneratedAt());
+    setInstant(ps, i++, k.expiresAt());
+    ps.setBoolean(i++, k.suspended());
+    setBytes(ps, i++, k.previousHash() == null ? null : k.previousHash().toBytes());
+    setInstant(ps, i++, k.previousValidUntil());
+    setBytes(ps, i++, k.sealedSecret());
+    return i;
   }
 
   /** Columns of {@link Sql#AUDIT_PAGE}. */

@@ -23,15 +23,28 @@ abstract class Dialect {
   final String insertKey;
   /** Inserts or replaces a member: (account_id, user_id, role). */
   final String upsertMember;
+  /**
+   * True if a unique violation fails only the statement (H2), false if it aborts the whole
+   * transaction (PostgreSQL), so that conditional writes must avoid it.
+   */
+  final boolean statementLevelRollback;
+  /** SQLStates of a transaction the database rolled back for a reason that a retry may not meet. */
+  private final Set<String> retriableStates;
+  /** Vendor error codes of the same. */
+  private final Set<Integer> retriableCodes;
 
-  private Dialect(String name, String file, String conflictClause, String upsertMember) {
+  private Dialect(String name, String file, String conflictClause, String upsertMember,
+      boolean statementLevelRollback, Set<String> retriableStates, Set<Integer> retriableCodes) {
     this.name = name;
-    this.schemaResource = "schema-" + file + ".sql";
+    this.schemaResource = "migration/" + file + "/V1__keyseat_schema.sql";
     this.dropResource = "drop-" + file + ".sql";
     this.insertAccount = Sql.INSERT_ACCOUNT + conflictClause;
     this.insertDevice = Sql.INSERT_DEVICE + conflictClause;
     this.insertKey = Sql.INSERT_KEY + conflictClause;
     this.upsertMember = upsertMember;
+    this.statementLevelRollback = statementLevelRollback;
+    this.retriableStates = retriableStates;
+    this.retriableCodes = retriableCodes;
   }
 
   /**
@@ -59,28 +72,16 @@ abstract class Dialect {
    */
   abstract int begin(Connection c, boolean snapshot) throws SQLException;
 
-  /**
-   * @return true if a unique violation fails only the statement (H2), false if it aborts the
-   *     whole transaction (PostgreSQL), so that conditional writes must avoid it
-   */
-  abstract boolean statementLevelRollback();
-
   /** @return whether the transaction was rolled back for a reason that a retry may not meet */
   final boolean isRetriable(SQLException e) {
     for (SQLException x = e; x != null; x = x.getNextException()) {
-      if (retriableStates().contains(x.getSQLState()) || retriableCode(x.getErrorCode())) {
+      if (retriableStates.contains(x.getSQLState()) || retriableCodes.contains(x.getErrorCode())) {
         return true;
       }
       if (x.getNextException() == x) {
         break;
       }
     }
-    return false;
-  }
-
-  abstract Set<String> retriableStates();
-
-  boolean retriableCode(int errorCode) {
     return false;
   }
 
@@ -107,7 +108,8 @@ abstract class Dialect {
     Postgres() {
       super("PostgreSQL", "postgresql", " ON CONFLICT DO NOTHING",
           "INSERT INTO keyseat_member (account_id, user_id, role) VALUES (?, ?, ?)"
-              + " ON CONFLICT (account_id, user_id) DO UPDATE SET role = EXCLUDED.role");
+              + " ON CONFLICT (account_id, user_id) DO UPDATE SET role = EXCLUDED.role",
+          false, RETRIABLE, Set.of());
     }
 
     @Override
@@ -118,16 +120,6 @@ abstract class Dialect {
         ps.execute();
       }
       return -1;
-    }
-
-    @Override
-    boolean statementLevelRollback() {
-      return false;
-    }
-
-    @Override
-    Set<String> retriableStates() {
-      return RETRIABLE;
     }
 
     @Override
@@ -145,7 +137,8 @@ abstract class Dialect {
 
     H2() {
       super("H2", "h2", "",
-          "MERGE INTO keyseat_member (account_id, user_id, role) KEY (account_id, user_id) VALUES (?, ?, ?)");
+          "MERGE INTO keyseat_member (account_id, user_id, role) KEY (account_id, user_id) VALUES (?, ?, ?)",
+          true, RETRIABLE, RETRIABLE_CODES);
     }
 
     @Override
@@ -157,21 +150,6 @@ abstract class Dialect {
       }
       c.setTransactionIsolation(wanted);
       return current;
-    }
-
-    @Override
-    boolean statementLevelRollback() {
-      return true;
-    }
-
-    @Override
-    Set<String> retriableStates() {
-      return RETRIABLE;
-    }
-
-    @Override
-    boolean retriableCode(int errorCode) {
-      return RETRIABLE_CODES.contains(errorCode);
     }
 
     /** Table not found: plain (42102), with a candidate name (42103), in an empty database (42104). */

@@ -2,6 +2,8 @@ package dev.keyseat.jdbc;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.StoreUnavailableException;
+import dev.keyseat.jdbc.Connections.Mode;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
@@ -23,9 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +46,10 @@ import org.slf4j.LoggerFactory;
  * Keyseat keyseat = Keyseat.builder(store).build();
  * }</pre>
  *
- * <p>The schema is {@code dev/keyseat/jdbc/schema-postgresql.sql} or {@code schema-h2.sql} in
- * this jar; apply it with your migration tool, or let {@link Builder#createSchemaIfMissing} do it.
+ * <p>The schema is {@code dev/keyseat/jdbc/migration/{postgresql,h2}/V1__keyseat_schema.sql} in
+ * this jar; apply it with your migration tool (Flyway: {@code spring.flyway.locations} or
+ * {@code locations("classpath:dev/keyseat/jdbc/migration/postgresql")}), or let
+ * {@link Builder#createSchemaIfMissing} do it.
  *
  * <p><b>Change feed.</b> A transaction that appended key changes takes the next sequence numbers
  * from the single row of {@code keyseat_change_seq} as its last statement and keeps that row locked
@@ -75,20 +79,12 @@ public final class JdbcKeyStore implements KeyStore {
   private static final int LISTING_FETCH = 1000;
   private static final Object SCHEMA_LOCK = new Object();
 
-  private final DataSource dataSource;
-  private final Dialect dialect;
-  private final int maxAttempts;
-  private final Duration initialBackoff;
-  private final Duration maxBackoff;
+  private final Connections connections;
   private final Duration changeRetention;
   private final Clock clock;
 
   private JdbcKeyStore(Builder b, Dialect dialect) {
-    this.dataSource = b.dataSource;
-    this.dialect = dialect;
-    this.maxAttempts = b.maxAttempts;
-    this.initialBackoff = b.initialBackoff;
-    this.maxBackoff = b.maxBackoff;
+    this.connections = new Connections(b.dataSource, dialect, b.maxAttempts, b.initialBackoff, b.maxBackoff);
     this.changeRetention = b.changeRetention;
     this.clock = b.clock;
   }
@@ -111,223 +107,44 @@ public final class JdbcKeyStore implements KeyStore {
   public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(work, "work");
-    return retrying("account transaction", () -> transaction(accountId, work, true));
+    return connections.inTransaction(Mode.WRITE, "account transaction", c -> account(c, accountId, work, true));
   }
 
   @Override
   public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(work, "work");
-    return retrying("account read", () -> transaction(accountId, work, false));
+    return connections.inTransaction(Mode.SNAPSHOT, "account read", c -> account(c, accountId, work, false));
   }
 
-  /** One attempt of an account transaction; SQL failures leave as {@link SqlFailure}. */
-  private <T> T transaction(AccountId accountId, AccountWork<T> work, boolean writable) {
-    Connection c = connect();
-    boolean autoCommit = true;
-    int restoreIsolation = -1;
+  /** The work of an account transaction on its prepared connection; the helper commits. */
+  private <T> T account(Connection c, AccountId accountId, AccountWork<T> work, boolean writable)
+      throws SQLException {
+    JdbcTransaction tx = new JdbcTransaction(dialect(), c, accountId, writable);
+    T result;
     try {
-      autoCommit = c.getAutoCommit();
-      if (autoCommit) {
-        c.setAutoCommit(false);
-      }
-      restoreIsolation = dialect.begin(c, !writable);
-      JdbcTransaction tx = new JdbcTransaction(dialect, c, accountId, writable);
-      T result;
-      try {
-        result = work.run(tx);
-      } finally {
-        tx.close();
-      }
-      SQLException swallowed = tx.failure();
-      if (swallowed != null) {
-        // The work caught a store failure and carried on: the transaction is lost all the same.
-        throw new SqlFailure(swallowed);
-      }
-      if (writable) {
-        tx.flush();
-      }
-      commit(c);
-      return result;
-    } catch (SQLException e) {
-      rollback(c, e);
-      throw new SqlFailure(e);
-    } catch (Throwable e) {
-      // Anything the work throws, a checked exception thrown sneakily included: restoring
-      // auto-commit in release() would otherwise commit the work done so far.
-      rollback(c, e);
-      throw e;
+      result = work.run(tx);
     } finally {
-      release(c, autoCommit, restoreIsolation);
+      tx.close();
     }
-  }
-
-  private static void commit(Connection c) {
-    try {
-      c.commit();
-    } catch (SQLException e) {
-      throw new SqlFailure(e, true);
+    SQLException swallowed = tx.failure();
+    if (swallowed != null) {
+      // The work caught a store failure and carried on: the transaction is lost all the same.
+      throw new SqlFailure(swallowed);
     }
-  }
-
-  private static void rollback(Connection c, Throwable cause) {
-    try {
-      c.rollback();
-    } catch (SQLException | RuntimeException e) {
-      cause.addSuppressed(e);
+    if (writable) {
+      tx.flush();
     }
-  }
-
-  private Connection connect() {
-    try {
-      return dataSource.getConnection();
-    } catch (SQLException e) {
-      throw new SqlFailure(e);
-    }
-  }
-
-  /** Restores what the store changed on the connection and hands it back to the pool. */
-  private static void release(Connection c, boolean autoCommit, int isolation) {
-    try {
-      if (isolation >= 0) {
-        c.setTransactionIsolation(isolation);
-      }
-      if (autoCommit) {
-        c.setAutoCommit(true);
-      }
-    } catch (SQLException | RuntimeException e) {
-      log.debug("could not restore a connection's settings: {}", e.toString());
-    } finally {
-      try {
-        c.close();
-      } catch (SQLException | RuntimeException e) {
-        log.debug("could not close a connection: {}", e.toString());
-      }
-    }
-  }
-
-  // ------------------------------------------------------------------ retries
-
-  @FunctionalInterface
-  private interface Attempt<T> {
-    T run();
-  }
-
-  /**
-   * Runs {@code attempt} until it succeeds, fails with something other than a retriable SQL
-   * failure, or the attempts are used up.
-   */
-  private <T> T retrying(String what, Attempt<T> attempt) {
-    for (int n = 1; ; n++) {
-      try {
-        return attempt.run();
-      } catch (SqlFailure f) {
-        SQLException e = f.sqlException();
-        if (n < maxAttempts && dialect.isRetriable(e)) {
-          log.debug("{} rolled back by the database (SQLState {}), attempt {} of {}", what, e.getSQLState(), n,
-              maxAttempts);
-          backoff(n, what, e);
-          continue;
-        }
-        throw unavailable(what, f, n);
-      }
-    }
-  }
-
-  private void backoff(int attempt, String what, SQLException cause) {
-    long max = maxBackoff.toNanos();
-    long delay = Math.min(max, initialBackoff.toNanos() << Math.min(attempt - 1, 20));
-    long jittered = delay <= 1 ? delay : delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
-    if (jittered <= 0) {
-      return;
-    }
-    try {
-      Thread.sleep(jittered / 1_000_000, (int) (jittered % 1_000_000));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreUnavailableException(
-          "JDBC key store: " + what + " interrupted while waiting to retry; nothing was changed", cause);
-    }
-  }
-
-  private StoreUnavailableException unavailable(String what, SqlFailure f, int attempts) {
-    SQLException e = f.sqlException();
-    StringBuilder m = new StringBuilder("JDBC key store (").append(dialect).append("): ").append(what)
-        .append(" failed (SQLState ").append(e.getSQLState()).append(", error ").append(e.getErrorCode()).append(')');
-    if (attempts > 1) {
-      m.append(" after ").append(attempts).append(" attempts");
-    }
-    m.append(f.duringCommit() && !dialect.isRetriable(e)
-        ? "; the connection failed while committing, so whether it took effect is unknown: check before retrying"
-        : "; nothing was changed, retry later");
-    return new StoreUnavailableException(m.toString(), e);
+    return result;
   }
 
   // ------------------------------------------------------------------ validation path and feed
-
-  @FunctionalInterface
-  private interface ConnectionWork<T> {
-    T run(Connection c) throws SQLException;
-  }
-
-  /** Runs {@code work} in a transaction of its own, committed at the end. */
-  private <T> T withConnection(ConnectionWork<T> work) {
-    Connection c = connect();
-    boolean autoCommit = true;
-    try {
-      autoCommit = c.getAutoCommit();
-      if (autoCommit) {
-        c.setAutoCommit(false);
-      }
-      T result = work.run(c);
-      commit(c);
-      return result;
-    } catch (SQLException e) {
-      rollback(c, e);
-      throw new SqlFailure(e);
-    } catch (RuntimeException | Error e) {
-      rollback(c, e);
-      throw e;
-    } finally {
-      release(c, autoCommit, -1);
-    }
-  }
-
-  /**
-   * Runs one read-only statement: in auto-commit mode, one round trip, if that is how the pool
-   * hands out connections; otherwise in a transaction ended at once.
-   */
-  private <T> T readOnce(ConnectionWork<T> work) {
-    Connection c = connect();
-    try {
-      T result = work.run(c);
-      if (!c.getAutoCommit()) {
-        c.commit();
-      }
-      return result;
-    } catch (SQLException e) {
-      try {
-        if (!c.getAutoCommit()) {
-          c.rollback();
-        }
-      } catch (SQLException | RuntimeException x) {
-        e.addSuppressed(x);
-      }
-      throw new SqlFailure(e);
-    } finally {
-      try {
-        c.close();
-      } catch (SQLException | RuntimeException e) {
-        log.debug("could not close a connection: {}", e.toString());
-      }
-    }
-  }
 
   @Override
   public Optional<StoredKey> findKeyByHash(KeyHash hash) {
     Objects.requireNonNull(hash, "hash");
     byte[] bytes = hash.toBytes();
-    return retrying("key lookup", () -> readOnce(c -> {
+    return connections.inTransaction(Mode.STATEMENT, "key lookup", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.KEY_BY_HASH)) {
         ps.setBytes(1, bytes);
         ps.setBytes(2, bytes);
@@ -336,7 +153,7 @@ public final class JdbcKeyStore implements KeyStore {
           return rs.next() ? Optional.of(Columns.key(rs)) : Optional.<StoredKey>empty();
         }
       }
-    }));
+    });
   }
 
   /**
@@ -352,24 +169,19 @@ public final class JdbcKeyStore implements KeyStore {
   @Override
   public void forEachKey(Consumer<? super StoredKey> action) {
     Objects.requireNonNull(action, "action");
-    try {
-      withConnection(c -> {
-        long listed = 0;
-        try (PreparedStatement ps = c.prepareStatement(Sql.ALL_KEYS)) {
-          ps.setFetchSize(LISTING_FETCH);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              action.accept(Columns.key(rs));
-              listed++;
-            }
+    connections.inTransaction(Mode.STREAM, "key listing", c -> {
+      long listed = 0;
+      try (PreparedStatement ps = c.prepareStatement(Sql.ALL_KEYS)) {
+        ps.setFetchSize(LISTING_FETCH);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            action.accept(Columns.key(rs));
+            listed++;
           }
         }
-        return listed; // unused: the keys went to action (a result, because the work's result is non-null)
-      });
-    } catch (SqlFailure f) {
-      // A read: a failed commit changes nothing, so no "outcome unknown" in the message.
-      throw unavailable("key listing", new SqlFailure(f.sqlException()), 1);
-    }
+      }
+      return listed; // unused: the keys went to action (a result, because the work's result is non-null)
+    });
   }
 
   @Override
@@ -377,7 +189,7 @@ public final class JdbcKeyStore implements KeyStore {
     if (max < 1) {
       throw new IllegalArgumentException("max must be positive");
     }
-    return retrying("change feed read", () -> readOnce(c -> {
+    return connections.inTransaction(Mode.STATEMENT, "change feed read", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.CHANGES_SINCE)) {
         ps.setLong(1, Math.max(afterSequence, 0));
         ps.setInt(2, max);
@@ -389,18 +201,18 @@ public final class JdbcKeyStore implements KeyStore {
           return List.copyOf(events);
         }
       }
-    }));
+    });
   }
 
   @Override
   public long latestChangeSequence() {
-    return retrying("change feed read", () -> readOnce(JdbcKeyStore::latest));
+    return connections.inTransaction(Mode.STATEMENT, "change feed read", JdbcKeyStore::latest);
   }
 
   private static long latest(Connection c) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(Sql.LATEST_CHANGE); ResultSet rs = ps.executeQuery()) {
       if (!rs.next()) {
-        throw new SQLException("keyseat_change_seq has no row 1: the schema is incomplete", "55000");
+        throw new SQLException(Sql.NO_FEED_COUNTER, "55000");
       }
       return rs.getLong(1);
     }
@@ -419,13 +231,13 @@ public final class JdbcKeyStore implements KeyStore {
    */
   public int purgeChanges() {
     Instant cutoff = clock.instant().minus(changeRetention);
-    return retrying("change feed purge", () -> withConnection(c -> {
+    return connections.inTransaction(Mode.BATCH, "change feed purge", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.PURGE_CHANGES)) {
         Columns.setInstant(ps, 1, cutoff);
         Columns.setInstant(ps, 2, cutoff);
         return ps.executeUpdate();
       }
-    }));
+    });
   }
 
   // ------------------------------------------------------------------ usage
@@ -444,7 +256,7 @@ public final class JdbcKeyStore implements KeyStore {
     }
     List<UsageDelta> ordered = new ArrayList<>(merged.values());
     ordered.sort(Comparator.comparing(d -> d.keyId().value()));
-    retrying("usage flush", () -> withConnection(c -> {
+    connections.inTransaction(Mode.BATCH, "usage flush", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.RECORD_USAGE)) {
         int pending = 0;
         for (UsageDelta d : ordered) {
@@ -463,12 +275,39 @@ public final class JdbcKeyStore implements KeyStore {
         }
       }
       return ordered.size(); // unused (a result, because the work's result is non-null)
-    }));
+    });
+  }
+
+  /**
+   * One statement: each account row with the count of its keys, from the statement's snapshot, in
+   * account id order ({@code "C"} collation on PostgreSQL, Java's order on H2); no lock.
+   */
+  @Override
+  public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("limit must be positive: " + limit);
+    }
+    return connections.inTransaction(Mode.STATEMENT, "account listing", c -> {
+      try (PreparedStatement ps = c.prepareStatement(after == null ? Sql.ACCOUNTS_FIRST : Sql.ACCOUNTS_AFTER)) {
+        int i = 1;
+        if (after != null) {
+          Columns.setText(ps, i++, after.value());
+        }
+        ps.setInt(i, limit);
+        try (ResultSet rs = ps.executeQuery()) {
+          List<AccountSummary> page = new ArrayList<>();
+          while (rs.next()) {
+            page.add(new AccountSummary(Columns.account(rs), rs.getInt(6)));
+          }
+          return List.copyOf(page);
+        }
+      }
+    });
   }
 
   @Override
   public String toString() {
-    return "JdbcKeyStore[" + dialect + ", attempts=" + maxAttempts + "]";
+    return "JdbcKeyStore[" + connections + "]";
   }
 
   // ------------------------------------------------------------------ builder
@@ -582,14 +421,11 @@ public final class JdbcKeyStore implements KeyStore {
      * @throws StoreUnavailableException if the database cannot be reached
      */
     public JdbcKeyStore build() {
-      Dialect dialect;
-      try (Connection c = dataSource.getConnection()) {
-        dialect = Dialect.forProduct(c.getMetaData().getDatabaseProductName());
-        checkSchema(c, dialect);
-      } catch (SQLException e) {
-        throw new StoreUnavailableException("JDBC key store: cannot reach the database to start (SQLState "
-            + e.getSQLState() + ", error " + e.getErrorCode() + ")", e);
-      }
+      Dialect dialect = Connections.atStart(dataSource, c -> {
+        Dialect d = Dialect.forProduct(c.getMetaData().getDatabaseProductName());
+        checkSchema(c, d);
+        return d;
+      });
       return new JdbcKeyStore(this, dialect);
     }
 
@@ -610,11 +446,9 @@ public final class JdbcKeyStore implements KeyStore {
       }
     }
 
-    /** Probes the feed counter in a transaction of its own. */
+    /** Probes the feed counter in a transaction of its own (auto-commit is off at the start). */
     private static boolean schemaPresent(Connection c, Dialect dialect) throws SQLException {
-      boolean autoCommit = c.getAutoCommit();
       try {
-        c.setAutoCommit(false);
         latest(c);
         c.commit();
         return true;
@@ -624,15 +458,12 @@ public final class JdbcKeyStore implements KeyStore {
           return false;
         }
         throw e;
-      } finally {
-        c.setAutoCommit(autoCommit);
       }
     }
 
+    /** Runs the shipped script in one transaction (auto-commit is off at the start). */
     private static void createSchema(Connection c, Dialect dialect) throws SQLException {
-      boolean autoCommit = c.getAutoCommit();
       try {
-        c.setAutoCommit(false);
         Scripts.run(c, dialect.schemaResource);
         c.commit();
         log.info("created the Keyseat schema from {}", dialect.schemaResource);
@@ -642,8 +473,6 @@ public final class JdbcKeyStore implements KeyStore {
         if (!schemaPresent(c, dialect)) {
           throw e;
         }
-      } finally {
-        c.setAutoCommit(autoCommit);
       }
     }
 
@@ -656,6 +485,6 @@ public final class JdbcKeyStore implements KeyStore {
 
   /** @return the dialect, for tests in this package */
   Dialect dialect() {
-    return dialect;
+    return connections.dialect();
   }
 }

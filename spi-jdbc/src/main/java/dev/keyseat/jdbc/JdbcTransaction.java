@@ -65,17 +65,12 @@ final class JdbcTransaction implements AccountTransaction {
    *
    * @param writable false for a read-only snapshot whose writes throw
    */
-  JdbcTransaction(Dialect dialect, Connection c, AccountId accountId, boolean writable) throws SQLException {
+  JdbcTransaction(Dialect dialect, Connection c, AccountId accountId, boolean writable) {
     this.dialect = dialect;
     this.c = c;
     this.accountId = accountId;
     this.writable = writable;
-    try (PreparedStatement ps = c.prepareStatement(writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT)) {
-      Columns.setText(ps, 1, accountId.value());
-      try (ResultSet rs = ps.executeQuery()) {
-        this.account = rs.next() ? Columns.account(rs) : null;
-      }
-    }
+    this.account = queryOne(writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT, byAccount(), Columns::account).orElse(null);
   }
 
   /** Ends the work: later calls throw {@link IllegalStateException}. */
@@ -91,17 +86,25 @@ final class JdbcTransaction implements AccountTransaction {
   /** Writes the pending audit entries and change events; the caller commits next. */
   void flush() throws SQLException {
     if (!pendingAudit.isEmpty()) {
+      long seq;
+      try (PreparedStatement ps = c.prepareStatement(Sql.LAST_AUDIT_SEQ)) {
+        Columns.setText(ps, 1, accountId.value());
+        try (var rs = ps.executeQuery()) {
+          rs.next();
+          seq = rs.getLong(1);
+        }
+      }
       try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_AUDIT)) {
         for (AuditEntry e : pendingAudit) {
           Columns.setText(ps, 1, accountId.value());
-          Columns.setInstant(ps, 2, e.at());
-          Columns.setText(ps, 3, e.actor());
-          Columns.setText(ps, 4, e.action().name());
-          Columns.setText(ps, 5, e.keyId() == null ? null : e.keyId().value());
-          Columns.setText(ps, 6, e.deviceSerial());
-          Columns.setText(ps, 7, e.outcome().name());
-          Columns.setText(ps, 8, e.detail());
-          Columns.setText(ps, 9, accountId.value());
+          ps.setLong(2, ++seq);
+          Columns.setInstant(ps, 3, e.at());
+          Columns.setText(ps, 4, e.actor());
+          Columns.setText(ps, 5, e.action().name());
+          Columns.setText(ps, 6, e.keyId() == null ? null : e.keyId().value());
+          Columns.setText(ps, 7, e.deviceSerial());
+          Columns.setText(ps, 8, e.outcome().name());
+          Columns.setText(ps, 9, e.detail());
           ps.addBatch();
         }
         ps.executeBatch();
@@ -114,7 +117,7 @@ final class JdbcTransaction implements AccountTransaction {
       try (PreparedStatement ps = c.prepareStatement(Sql.RESERVE_CHANGES)) {
         ps.setLong(1, n);
         if (ps.executeUpdate() != 1) {
-          throw new SQLException("keyseat_change_seq has no row 1: the schema is incomplete", "55000");
+          throw new SQLException(Sql.NO_FEED_COUNTER, "55000");
         }
       }
       try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_CHANGE)) {
@@ -158,6 +161,19 @@ final class JdbcTransaction implements AccountTransaction {
     if (account == null) {
       throw new IllegalStateException("account " + accountId + " does not exist");
     }
+  }
+
+  /** Binds this transaction's account as parameter 1. */
+  private Binder byAccount() {
+    return ps -> Columns.setText(ps, 1, accountId.value());
+  }
+
+  /** Binds this transaction's account as parameter 1 and {@code value} as parameter 2. */
+  private Binder byAccountAnd(String value) {
+    return ps -> {
+      Columns.setText(ps, 1, accountId.value());
+      Columns.setText(ps, 2, value);
+    };
   }
 
   private <T> T sql(SqlCall<T> call) {
@@ -208,16 +224,36 @@ final class JdbcTransaction implements AccountTransaction {
    * @return whether a row was inserted
    */
   private boolean insertUnlessTaken(String sql, Binder binder) {
+    return unlessTaken(sql, binder, false) == 1;
+  }
+
+  /**
+   * Runs a write that may meet a unique constraint. H2 fails only the statement; in PostgreSQL the
+   * violation would abort the whole transaction, so with {@code underSavepoint} the statement runs
+   * under a savepoint that the violation rolls back to.
+   *
+   * @return the number of rows written, or -1 if a unique value was taken
+   */
+  private int unlessTaken(String sql, Binder binder, boolean underSavepoint) {
     return sql(() -> {
+      Savepoint savepoint = underSavepoint && !dialect.statementLevelRollback ? c.setSavepoint() : null;
+      int rows;
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         binder.bind(ps);
-        return ps.executeUpdate() == 1;
+        rows = ps.executeUpdate();
       } catch (SQLException e) {
-        if (dialect.statementLevelRollback() && Dialect.isUniqueViolation(e)) {
-          return false;
+        if (Dialect.isUniqueViolation(e) && (savepoint != null || dialect.statementLevelRollback)) {
+          if (savepoint != null) {
+            c.rollback(savepoint);
+          }
+          return -1;
         }
         throw e;
       }
+      if (savepoint != null) {
+        c.releaseSavepoint(savepoint);
+      }
+      return rows;
     });
   }
 
@@ -242,6 +278,7 @@ final class JdbcTransaction implements AccountTransaction {
       Columns.setText(ps, 2, a.name());
       ps.setInt(3, a.contractedLicenses());
       Columns.setInstant(ps, 4, a.createdAt());
+      Columns.setInstant(ps, 5, a.closedAt());
     });
     if (inserted) {
       account = a;
@@ -258,7 +295,8 @@ final class JdbcTransaction implements AccountTransaction {
       Columns.setText(ps, 1, a.name());
       ps.setInt(2, a.contractedLicenses());
       Columns.setInstant(ps, 3, a.createdAt());
-      Columns.setText(ps, 4, a.id().value());
+      Columns.setInstant(ps, 4, a.closedAt());
+      Columns.setText(ps, 5, a.id().value());
     });
     account = a;
   }
@@ -272,17 +310,14 @@ final class JdbcTransaction implements AccountTransaction {
   @Override
   public List<Member> members() {
     reading();
-    return query(Sql.MEMBERS, ps -> Columns.setText(ps, 1, accountId.value()), this::member);
+    return query(Sql.MEMBERS, byAccount(), this::member);
   }
 
   @Override
   public Optional<Member> member(UserId userId) {
     reading();
     Objects.requireNonNull(userId, "userId");
-    return queryOne(Sql.MEMBER, ps -> {
-      Columns.setText(ps, 1, accountId.value());
-      Columns.setText(ps, 2, userId.value());
-    }, this::member);
+    return queryOne(Sql.MEMBER, byAccountAnd(userId.value()), this::member);
   }
 
   @Override
@@ -301,10 +336,7 @@ final class JdbcTransaction implements AccountTransaction {
   public void removeMember(UserId userId) {
     writing();
     Objects.requireNonNull(userId, "userId");
-    update(Sql.DELETE_MEMBER, ps -> {
-      Columns.setText(ps, 1, accountId.value());
-      Columns.setText(ps, 2, userId.value());
-    });
+    update(Sql.DELETE_MEMBER, byAccountAnd(userId.value()));
   }
 
   // ------------------------------------------------------------------ devices
@@ -312,17 +344,14 @@ final class JdbcTransaction implements AccountTransaction {
   @Override
   public List<Device> devices() {
     reading();
-    return query(Sql.DEVICES, ps -> Columns.setText(ps, 1, accountId.value()), Columns::device);
+    return query(Sql.DEVICES, byAccount(), Columns::device);
   }
 
   @Override
   public Optional<Device> device(String serial) {
     reading();
     Objects.requireNonNull(serial, "serial");
-    return queryOne(Sql.DEVICE, ps -> {
-      Columns.setText(ps, 1, accountId.value());
-      Columns.setText(ps, 2, serial);
-    }, Columns::device);
+    return queryOne(Sql.DEVICE, byAccountAnd(serial), Columns::device);
   }
 
   @Override
@@ -362,10 +391,7 @@ final class JdbcTransaction implements AccountTransaction {
     if (keyForDevice(serial).isPresent()) {
       throw new IllegalStateException("device " + serial + " still has a key");
     }
-    update(Sql.DELETE_DEVICE, ps -> {
-      Columns.setText(ps, 1, accountId.value());
-      Columns.setText(ps, 2, serial);
-    });
+    update(Sql.DELETE_DEVICE, byAccountAnd(serial));
   }
 
   // ------------------------------------------------------------------ keys
@@ -373,33 +399,33 @@ final class JdbcTransaction implements AccountTransaction {
   @Override
   public List<StoredKey> keys() {
     reading();
-    return query(Sql.KEYS, ps -> Columns.setText(ps, 1, accountId.value()), Columns::key);
+    return query(Sql.KEYS, byAccount(), Columns::key);
   }
 
   @Override
   public int keyCount() {
     reading();
-    return query(Sql.KEY_COUNT, ps -> Columns.setText(ps, 1, accountId.value()), rs -> rs.getInt(1)).get(0);
+    return query(Sql.KEY_COUNT, byAccount(), rs -> rs.getInt(1)).get(0);
+  }
+
+  @Override
+  public long lastKeyOrdinal() {
+    reading();
+    return query(Sql.LAST_KEY_ORDINAL, byAccount(), rs -> rs.getLong(1)).get(0);
   }
 
   @Override
   public Optional<StoredKey> key(KeyId id) {
     reading();
     Objects.requireNonNull(id, "id");
-    return queryOne(Sql.KEY, ps -> {
-      Columns.setText(ps, 1, accountId.value());
-      Columns.setText(ps, 2, id.value());
-    }, Columns::key);
+    return queryOne(Sql.KEY, byAccountAnd(id.value()), Columns::key);
   }
 
   @Override
   public Optional<StoredKey> keyForDevice(String serial) {
     reading();
     Objects.requireNonNull(serial, "serial");
-    return queryOne(Sql.KEY_FOR_DEVICE, ps -> {
-      Columns.setText(ps, 1, accountId.value());
-      Columns.setText(ps, 2, serial);
-    }, Columns::key);
+    return queryOne(Sql.KEY_FOR_DEVICE, byAccountAnd(serial), Columns::key);
   }
 
   /** The three counts of {@link Sql#KEY_WRITE_CHECK}: device in account, other key on device, hash taken. */
@@ -413,8 +439,9 @@ final class JdbcTransaction implements AccountTransaction {
       Columns.setText(ps, 5, key.id().value());
       ps.setBytes(6, key.hash().toBytes());
       ps.setBytes(7, other.toBytes());
-      ps.setBytes(8, key.hash().toBytes());
-      ps.setBytes(9, other.toBytes());
+      Columns.setText(ps, 8, key.id().value());
+      ps.setBytes(9, key.hash().toBytes());
+      ps.setBytes(10, other.toBytes());
     }, rs -> new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)}).get(0);
   }
 
@@ -442,52 +469,23 @@ final class JdbcTransaction implements AccountTransaction {
     if (check[0] == 0 || check[1] > 0 || check[2] > 0) {
       return false;
     }
-    boolean newHash = !hashesOf(old).containsAll(hashesOf(key));
-    return sql(() -> {
-      // A new hash could meet a concurrent writer of another account in the unique index; in
-      // PostgreSQL that would abort the transaction, so it runs under a savepoint.
-      Savepoint savepoint = newHash && !dialect.statementLevelRollback() ? c.setSavepoint() : null;
-      try (PreparedStatement ps = c.prepareStatement(Sql.UPDATE_KEY)) {
-        Columns.bindKeyUpdate(ps, key);
-        ps.executeUpdate();
-      } catch (SQLException e) {
-        if (Dialect.isUniqueViolation(e) && (savepoint != null || dialect.statementLevelRollback())) {
-          if (savepoint != null) {
-            c.rollback(savepoint);
-          }
-          return false;
-        }
-        throw e;
-      }
-      if (savepoint != null) {
-        c.releaseSavepoint(savepoint);
-      }
-      return true;
-    });
-  }
-
-  private static List<KeyHash> hashesOf(StoredKey key) {
-    return key.previousHash() == null ? List.of(key.hash()) : List.of(key.hash(), key.previousHash());
+    // A new hash could meet a concurrent writer of another account in the unique index.
+    boolean newHash = !old.hashes().containsAll(key.hashes());
+    return unlessTaken(Sql.UPDATE_KEY, ps -> Columns.bindKeyUpdate(ps, key), newHash) >= 0;
   }
 
   @Override
   public void deleteKey(KeyId id) {
     writing();
     Objects.requireNonNull(id, "id");
-    update(Sql.DELETE_KEY, ps -> {
-      Columns.setText(ps, 1, accountId.value());
-      Columns.setText(ps, 2, id.value());
-    });
+    update(Sql.DELETE_KEY, byAccountAnd(id.value()));
   }
 
   @Override
   public KeyUsage usage(KeyId id) {
     reading();
     Objects.requireNonNull(id, "id");
-    return queryOne(Sql.KEY_USAGE, ps -> {
-      Columns.setText(ps, 1, accountId.value());
-      Columns.setText(ps, 2, id.value());
-    }, rs -> {
+    return queryOne(Sql.KEY_USAGE, byAccountAnd(id.value()), rs -> {
       long count = rs.getLong(2);
       java.time.Instant last = Columns.getInstant(rs, 1);
       return last == null && count == 0 ? KeyUsage.NONE : new KeyUsage(last, count);

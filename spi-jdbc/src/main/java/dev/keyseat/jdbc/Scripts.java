@@ -15,7 +15,7 @@ final class Scripts {
   private Scripts() {}
 
   /**
-   * @param resource a file name next to this class, e.g. {@code schema-postgresql.sql}
+   * @param resource a file name next to this class, e.g. {@code migration/h2/V1__keyseat_schema.sql}
    * @return its text
    */
   static String read(String resource) {

@@ -3,8 +3,8 @@ package dev.keyseat.jdbc;
 import java.sql.SQLException;
 
 /**
- * A {@link SQLException} on its way from inside an account transaction to the retry loop of
- * {@link JdbcKeyStore}, which turns it into a retry or a
+ * A {@link SQLException} on its way from inside a transaction to the retry loop of
+ * {@link Connections}, which turns it into a retry or a
  * {@link dev.keyseat.StoreUnavailableException}. Never leaves the store.
  */
 final class SqlFailure extends RuntimeException {

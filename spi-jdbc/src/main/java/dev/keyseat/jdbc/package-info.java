@@ -3,8 +3,10 @@
  * nodes sharing one database) or H2 (one embedded node), over a {@link javax.sql.DataSource} the
  * host supplies and pools.
  *
- * <p>The schema ships as resources next to this package: {@code schema-postgresql.sql},
- * {@code schema-h2.sql} and the matching {@code drop-*.sql}. Every account transaction locks its
+ * <p>The schema ships as versioned migrations (Flyway naming), once per database:
+ * {@code dev/keyseat/jdbc/migration/postgresql/V1__keyseat_schema.sql} and
+ * {@code dev/keyseat/jdbc/migration/h2/V1__keyseat_schema.sql}, with the matching
+ * {@code drop-*.sql} next to this package. Every account transaction locks its
  * account row ({@code SELECT … FOR UPDATE}), so writers of one account are serialized on every
  * node; key changes go to a change feed whose sequence is gapless and in commit order, which the
  * validators of other nodes poll.

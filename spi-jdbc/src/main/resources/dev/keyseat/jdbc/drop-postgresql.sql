@@ -1,4 +1,4 @@
--- Keyseat JDBC store: removes every table of schema-postgresql.sql, and all their data.
+-- Keyseat JDBC store: removes every table of migration/postgresql/V1__keyseat_schema.sql, and all their data.
 DROP TABLE IF EXISTS keyseat_change_seq;
 DROP TABLE IF EXISTS keyseat_change;
 DROP TABLE IF EXISTS keyseat_audit;

@@ -4,6 +4,7 @@ import dev.keyseat.spi.KeyStore;
 import dev.keyseat.testkit.CachedValidatorContract;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The testkit's cached-validator contract, unchanged, on PostgreSQL and on H2: verdicts, local and
@@ -13,6 +14,7 @@ class JdbcCachedValidatorContractTest {
 
   @Nested
   @DisplayName("on PostgreSQL")
+  @Tag(TestDatabases.POSTGRESQL_TAG)
   class OnPostgres extends CachedValidatorContract {
     @Override
     protected KeyStore createStore() {
@@ -22,6 +24,7 @@ class JdbcCachedValidatorContractTest {
 
   @Nested
   @DisplayName("on H2")
+  @Tag(TestDatabases.H2_TAG)
   class OnH2 extends CachedValidatorContract {
     @Override
     protected KeyStore createStore() {

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** Failures and retries on both databases, and a real deadlock on PostgreSQL. */
@@ -30,6 +31,7 @@ class JdbcFailureTest {
 
   @Nested
   @DisplayName("on PostgreSQL")
+  @Tag(TestDatabases.POSTGRESQL_TAG)
   class OnPostgres extends FailureTests {
     @Override
     TestDatabase database() {
@@ -44,6 +46,7 @@ class JdbcFailureTest {
 
   @Nested
   @DisplayName("on H2")
+  @Tag(TestDatabases.H2_TAG)
   class OnH2 extends FailureTests {
     @Override
     TestDatabase database() {
@@ -58,6 +61,7 @@ class JdbcFailureTest {
 
   @Nested
   @DisplayName("a real deadlock on PostgreSQL")
+  @Tag(TestDatabases.POSTGRESQL_TAG)
   class RealDeadlock {
     final ExecutorService executor = Executors.newCachedThreadPool();
     final TestDatabase db = TestDatabases.postgres();
@@ -113,7 +117,9 @@ class JdbcFailureTest {
     void theDeadlockVictimIsRunAgainAndSucceeds() throws Exception {
       JdbcKeyStore store = db.storeBuilder().maxAttempts(3).build();
       assertThat(deadlockThenInsert(store)).isTrue();
-      assertThat(runs).hasValue(2);
+      // Run again at least once; on a loaded machine the other session may ask for the row lock
+      // only after this one's first deadlock check, so the cycle can cost a second round.
+      assertThat(runs.get()).as("attempts of the deadlock victim").isBetween(2, 3);
       assertThat(store.readAccount(ACME, AccountTransaction::devices)).hasSize(1);
     }
 

@@ -4,6 +4,7 @@ import dev.keyseat.spi.KeyStore;
 import dev.keyseat.testkit.QuotaPropertiesContract;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 
 /**
  * The testkit's property-based quota suite, unchanged, on PostgreSQL and on H2: random command
@@ -23,6 +24,7 @@ class JdbcQuotaPropertiesContractTest {
 
   @Nested
   @DisplayName("on PostgreSQL")
+  @Tag(TestDatabases.POSTGRESQL_TAG)
   class OnPostgres extends QuotaPropertiesContract {
     @Override
     protected KeyStore createStore() {
@@ -37,6 +39,7 @@ class JdbcQuotaPropertiesContractTest {
 
   @Nested
   @DisplayName("on H2")
+  @Tag(TestDatabases.H2_TAG)
   class OnH2 extends QuotaPropertiesContract {
     @Override
     protected KeyStore createStore() {

@@ -2,12 +2,14 @@ package dev.keyseat.jdbc;
 
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 
 /** Management scenarios through KeyManager on both databases. */
 class JdbcScenarioTest {
 
   @Nested
   @DisplayName("on PostgreSQL")
+  @Tag(TestDatabases.POSTGRESQL_TAG)
   class OnPostgres extends ScenarioTests {
     @Override
     TestDatabase database() {
@@ -17,6 +19,7 @@ class JdbcScenarioTest {
 
   @Nested
   @DisplayName("on H2")
+  @Tag(TestDatabases.H2_TAG)
   class OnH2 extends ScenarioTests {
     @Override
     TestDatabase database() {

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The shipped schema scripts on both databases, their agreement, and the builder. */
@@ -26,6 +27,7 @@ class JdbcSchemaTest {
 
   @Nested
   @DisplayName("on PostgreSQL")
+  @Tag(TestDatabases.POSTGRESQL_TAG)
   class OnPostgres extends SchemaTests {
     @Override
     TestDatabase database() {
@@ -34,12 +36,13 @@ class JdbcSchemaTest {
 
     @Override
     String schemaScript() {
-      return "schema-postgresql.sql";
+      return "migration/postgresql/V1__keyseat_schema.sql";
     }
   }
 
   @Nested
   @DisplayName("on H2")
+  @Tag(TestDatabases.H2_TAG)
   class OnH2 extends SchemaTests {
     @Override
     TestDatabase database() {
@@ -48,7 +51,7 @@ class JdbcSchemaTest {
 
     @Override
     String schemaScript() {
-      return "schema-h2.sql";
+      return "migration/h2/V1__keyseat_schema.sql";
     }
   }
 

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.Test;
  * creation of 50 keys: the batch leaves no trace, the caller gets {@link StoreUnavailableException},
  * and the same call succeeds when retried.
  */
+@Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresKilledConnectionTest {
   static final Actor OPS = Actor.operator("ops");
   static final Actor ALICE = Actor.user("alice");

@@ -31,6 +31,7 @@ import dev.keyseat.testkit.TestKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,6 +40,7 @@ import org.junit.jupiter.api.Test;
  * the keys it holds up to its maximum staleness, then fails closed, and recovers by itself; the
  * management API refuses with {@link StoreUnavailableException} meanwhile.
  */
+@Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresOutageTest {
 
   @Test

@@ -23,6 +23,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * kind. First with B's poller driven by a {@link ManualScheduler} (the bound, exactly), then with
  * the default real poller every 50 ms (the delay a gateway sees).
  */
+@Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresRevocationTest {
   static final Actor OPS = Actor.operator("ops");
   static final Actor ALICE = Actor.user("alice");

@@ -41,6 +41,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,6 +49,7 @@ import org.junit.jupiter.api.Test;
  * accounts with few licenses, so that quotas are contended. R1–R3 are checked on every result,
  * by a checker that queries the database every 25 ms throughout, and in SQL at the end.
  */
+@Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresSoakTest {
   static final Actor OPS = Actor.operator("ops");
   static final Actor ALICE = Actor.user("alice");

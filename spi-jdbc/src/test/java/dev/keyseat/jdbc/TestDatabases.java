@@ -19,6 +19,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * in-memory H2 databases. Each name gives the same {@link TestDatabase} for the life of the JVM.
  */
 public final class TestDatabases {
+  /**
+   * Tag of the tests that run on PostgreSQL: the build runs them in a surefire execution of their
+   * own whose reports end in {@code -PostgreSQL} (see the module's pom and README).
+   */
+  public static final String POSTGRESQL_TAG = "postgresql";
+  /** Tag of the tests that run on H2: their reports end in {@code -H2}. */
+  public static final String H2_TAG = "h2";
+
   private static final Map<String, TestDatabase> DATABASES = new ConcurrentHashMap<>();
   private static EmbeddedPostgres postgres;
 

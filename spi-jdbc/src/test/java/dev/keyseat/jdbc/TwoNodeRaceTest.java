@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -126,6 +127,7 @@ class TwoNodeRaceTest {
 
   @Nested
   @DisplayName("on PostgreSQL")
+  @Tag(TestDatabases.POSTGRESQL_TAG)
   class OnPostgres extends Race {
     @Override
     TestDatabase database() {
@@ -135,6 +137,7 @@ class TwoNodeRaceTest {
 
   @Nested
   @DisplayName("on H2")
+  @Tag(TestDatabases.H2_TAG)
   class OnH2 extends Race {
     @Override
     TestDatabase database() {

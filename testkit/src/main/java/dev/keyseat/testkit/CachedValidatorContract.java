@@ -19,6 +19,7 @@ import dev.keyseat.NewAccount;
 import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.UserId;
+import dev.keyseat.validation.Ticker;
 import dev.keyseat.validation.ValidatorMetrics;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
@@ -586,6 +587,30 @@ public abstract class CachedValidatorContract {
     keys.deleteKey(ADMIN, ACME, kept.key().id());
     assertThat(v.validate(secret(kept)).status()).as("local commits still invalidate the reloaded cache")
         .isEqualTo(Status.UNKNOWN);
+  }
+
+  @Test
+  public void theKeyseatClockDrivesStalenessUnlessTheValidatorHasItsOwnTicker() {
+    IssuedKey k = createKey("AQ-1");
+    Duration staleness = Duration.ofSeconds(5);
+    CachedKeyValidator byClock = start(validator().feedPollInterval(POLL).maxStaleness(staleness));
+    MutableClock tickerTime = new MutableClock();
+    CachedKeyValidator byTicker = start(validator().feedPollInterval(POLL).maxStaleness(staleness)
+        .ticker(Ticker.of(tickerTime)));
+    assertThat(byClock.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(byTicker.validate(secret(k)).status()).isEqualTo(Status.VALID);
+
+    clock.advance(staleness.plusMillis(1)); // the management clock alone; no poll runs
+    assertThat(byClock.validate(secret(k)).status()).as("the default ticker follows the Keyseat clock")
+        .isEqualTo(Status.UNAVAILABLE);
+    assertThat(byTicker.validate(secret(k)).status()).as("its own ticker has not moved").isEqualTo(Status.VALID);
+
+    tickerTime.advance(staleness.plusMillis(1));
+    assertThat(byTicker.validate(secret(k)).status()).as("its own ticker past maxStaleness")
+        .isEqualTo(Status.UNAVAILABLE);
+    scheduler.runNow("feed-poller");
+    assertThat(byClock.validate(secret(k)).status()).as("a poll run by hand").isEqualTo(Status.VALID);
+    assertThat(byTicker.validate(secret(k)).status()).as("a poll run by hand").isEqualTo(Status.VALID);
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.keyseat.testkit;
 
 import dev.keyseat.AccountId;
+import dev.keyseat.spi.AccountTransaction;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
@@ -12,17 +14,31 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
- * A {@link KeyStore} that passes every call to another. Extend it to count, delay or fail
- * chosen calls in tests; see {@link InstrumentedKeyStore}.
+ * A {@link KeyStore} that passes every call to another. Extend it to count, delay, drop or fail
+ * chosen calls in tests and benchmarks; see {@link InstrumentedKeyStore}. To change what a
+ * transaction does, pass a wrapper of every transaction.
  */
 public class ForwardingKeyStore implements KeyStore {
   private final KeyStore delegate;
+  private final UnaryOperator<AccountTransaction> transactions;
 
   /** @param delegate the store that does the work */
   public ForwardingKeyStore(KeyStore delegate) {
+    this(delegate, UnaryOperator.identity());
+  }
+
+  /**
+   * @param delegate the store that does the work
+   * @param transactions wraps every transaction of {@link #inAccount} and {@link #readAccount}
+   *     before the work sees it, e.g. to plant a bug in one of its methods
+   */
+  public ForwardingKeyStore(KeyStore delegate, UnaryOperator<AccountTransaction> transactions) {
     this.delegate = Objects.requireNonNull(delegate, "delegate");
+    this.transactions = Objects.requireNonNull(transactions, "transactions");
   }
 
   /** @return the store that does the work */
@@ -32,12 +48,12 @@ public class ForwardingKeyStore implements KeyStore {
 
   @Override
   public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
-    return delegate.inAccount(accountId, work);
+    return delegate.inAccount(accountId, tx -> work.run(transactions.apply(tx)));
   }
 
   @Override
   public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
-    return delegate.readAccount(accountId, work);
+    return delegate.readAccount(accountId, tx -> work.run(transactions.apply(tx)));
   }
 
   @Override
@@ -63,6 +79,11 @@ public class ForwardingKeyStore implements KeyStore {
   @Override
   public void recordUsage(Collection<UsageDelta> batch) {
     delegate.recordUsage(batch);
+  }
+
+  @Override
+  public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
+    return delegate.accounts(after, limit);
   }
 
   @Override

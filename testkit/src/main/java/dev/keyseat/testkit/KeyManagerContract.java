@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.keyseat.AccessDeniedException;
 import dev.keyseat.Account;
 import dev.keyseat.AccountId;
+import dev.keyseat.AccountOverview;
+import dev.keyseat.AccountPage;
 import dev.keyseat.Actor;
 import dev.keyseat.AlreadyExistsException;
 import dev.keyseat.ApiKey;
@@ -22,6 +24,8 @@ import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyId;
 import dev.keyseat.KeyManager;
 import dev.keyseat.KeyStatus;
+import dev.keyseat.KeyseatException;
+import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.KeyValidator;
 import dev.keyseat.Keyseat;
 import dev.keyseat.LastAdminException;
@@ -39,8 +43,10 @@ import dev.keyseat.Secret;
 import dev.keyseat.SecretNotRetainedException;
 import dev.keyseat.SecretVault;
 import dev.keyseat.UserId;
+import dev.keyseat.VaultKeyMismatchException;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
+import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.KeyUsage;
@@ -55,6 +61,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -521,6 +528,19 @@ public abstract class KeyManagerContract {
   class R4BatchAllOrNothing {
 
     @Test
+    void theKeysTableKeepsTheOrderTheDevicesWereSelectedIn() {
+      keys.contractLicenses(OPERATOR, ACME, 3);
+      List<String> selected = List.of("AQ-5", "AQ-2", "AQ-6", "AQ-1", "AQ-3");
+      List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices(selected));
+      assertThat(issued).extracting(k -> k.key().deviceSerial()).containsExactlyElementsOf(selected);
+      keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")); // a later batch at the same instant
+      keys.regenerateKey(ADMIN, ACME, issued.get(0).key().id());
+      keys.editKey(ADMIN, ACME, issued.get(1).key().id(), KeyEdit.label("lobby"));
+      assertThat(keys.keys(ADMIN, ACME)).as("one creation instant, the selection's order")
+          .extracting(ApiKey::deviceSerial).containsExactly("AQ-5", "AQ-2", "AQ-6", "AQ-1", "AQ-3", "AQ-4");
+    }
+
+    @Test
     void aBatchIssuesEveryKeyAndEveryKeyValidates() {
       keys.contractLicenses(OPERATOR, ACME, 3);
       List<IssuedKey> issued = keys.createKeys(ADMIN, ACME,
@@ -885,80 +905,35 @@ public abstract class KeyManagerContract {
 
   /** Every key operation, and reading the audit log, with the action it is audited as. */
   protected enum KeyOperation {
-    LIST_KEYS(Action.LIST_KEYS) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.keys(a, ACME);
-      }
-    },
-    LIST_UNUSED_KEYS(Action.LIST_KEYS) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.keysUnusedSince(a, ACME, Instant.parse("2030-01-01T00:00:00Z"));
-      }
-    },
-    CREATE_KEYS(Action.CREATE_KEYS) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.createKeys(a, ACME, NewKeys.forDevices("AQ-5"));
-      }
-    },
-    REVEAL_SECRET(Action.REVEAL_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.revealSecret(a, ACME, id);
-      }
-    },
-    REGENERATE(Action.REGENERATE_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.regenerateKey(a, ACME, id);
-      }
-    },
-    REGENERATE_WITH_OVERLAP(Action.REGENERATE_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.regenerateKey(a, ACME, id, Duration.ofHours(1));
-      }
-    },
-    EDIT_LABEL(Action.EDIT_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.editKey(a, ACME, id, KeyEdit.label("mine now"));
-      }
-    },
-    SUSPEND(Action.EDIT_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.editKey(a, ACME, id, KeyEdit.suspend());
-      }
-    },
-    REBIND(Action.EDIT_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.editKey(a, ACME, id, KeyEdit.rebindTo("AQ-6"));
-      }
-    },
-    DELETE(Action.DELETE_KEY) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.deleteKey(a, ACME, id);
-      }
-    },
-    READ_AUDIT_LOG(Action.READ_AUDIT) {
-      @Override
-      void run(KeyManager m, Actor a, KeyId id) {
-        m.auditLog(a, ACME, Long.MAX_VALUE, 10);
-      }
-    };
+    LIST_KEYS(Action.LIST_KEYS, (m, a, id) -> m.keys(a, ACME)),
+    LIST_UNUSED_KEYS(Action.LIST_KEYS,
+        (m, a, id) -> m.keysUnusedSince(a, ACME, Instant.parse("2030-01-01T00:00:00Z"))),
+    CREATE_KEYS(Action.CREATE_KEYS, (m, a, id) -> m.createKeys(a, ACME, NewKeys.forDevices("AQ-5"))),
+    REVEAL_SECRET(Action.REVEAL_KEY, (m, a, id) -> m.revealSecret(a, ACME, id)),
+    REGENERATE(Action.REGENERATE_KEY, (m, a, id) -> m.regenerateKey(a, ACME, id)),
+    REGENERATE_WITH_OVERLAP(Action.REGENERATE_KEY, (m, a, id) -> m.regenerateKey(a, ACME, id, Duration.ofHours(1))),
+    EDIT_LABEL(Action.EDIT_KEY, (m, a, id) -> m.editKey(a, ACME, id, KeyEdit.label("mine now"))),
+    SUSPEND(Action.EDIT_KEY, (m, a, id) -> m.editKey(a, ACME, id, KeyEdit.suspend())),
+    REBIND(Action.EDIT_KEY, (m, a, id) -> m.editKey(a, ACME, id, KeyEdit.rebindTo("AQ-6"))),
+    DELETE(Action.DELETE_KEY, (m, a, id) -> m.deleteKey(a, ACME, id)),
+    READ_AUDIT_LOG(Action.READ_AUDIT, (m, a, id) -> m.auditLog(a, ACME, Long.MAX_VALUE, 10));
 
     final Action action;
+    private final Call call;
 
-    KeyOperation(Action action) {
+    KeyOperation(Action action, Call call) {
       this.action = action;
+      this.call = call;
     }
 
-    abstract void run(KeyManager m, Actor actor, KeyId existingKey);
+    void run(KeyManager m, Actor actor, KeyId existingKey) {
+      call.run(m, actor, existingKey);
+    }
+
+    /** What an operation calls. */
+    private interface Call {
+      void run(KeyManager m, Actor actor, KeyId existingKey);
+    }
   }
 
   static Stream<Arguments> keyOperationsByIntruders() {
@@ -969,6 +944,15 @@ public abstract class KeyManagerContract {
   @Nested
   @DisplayName("R8 roles")
   class R8Roles {
+
+    @Test
+    void anOutsiderIsToldOnlyThatAccessIsDenied() {
+      for (ThrowingCallable call : List.<ThrowingCallable>of(() -> keys.keys(STRANGER, ACME),
+          () -> keys.devices(STRANGER, ACME), () -> keys.licenseUsage(STRANGER, ACME))) {
+        AccessDeniedException e = refused(AccessDeniedException.class, call);
+        assertThat(e.getMessage()).contains("access denied").doesNotContain("member");
+      }
+    }
 
     @ParameterizedTest(name = "{1} may not {0}")
     @MethodSource("dev.keyseat.testkit.KeyManagerContract#keyOperationsByIntruders")
@@ -1087,6 +1071,29 @@ public abstract class KeyManagerContract {
   @Nested
   @DisplayName("R9 license changes")
   class R9LicenseChanges {
+
+    @Test
+    void everyOperationThatSetsTheTotalHoldsItToOneDocumentedMaximum() {
+      int max = Account.MAX_LICENSES;
+      AccountId initech = AccountId.of("initech");
+      for (int licenses : new int[] {max + 1, Integer.MAX_VALUE}) {
+        InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
+            () -> keys.createAccount(OPERATOR, initech, new NewAccount("Initech", UserId.of("ian"), licenses)));
+        assertThat(fields(e)).containsExactly("command.licenses");
+        assertThat(e.violations().get(0).message()).contains("1,000,000");
+      }
+      assertThat(keys.createAccount(OPERATOR, initech, new NewAccount("Initech", UserId.of("ian"), max))
+          .contractedLicenses()).isEqualTo(max);
+      InvalidRequestException e = refusedIn(initech, InvalidRequestException.class,
+          () -> keys.contractLicenses(OPERATOR, initech, 1));
+      assertThat(fields(e)).containsExactly("quantity");
+      assertThat(e.violations().get(0).message()).contains("1,000,000");
+
+      assertThat(keys.contractLicenses(OPERATOR, ACME, max - 3).total()).isEqualTo(max);
+      e = refused(InvalidRequestException.class, () -> keys.contractLicenses(OPERATOR, ACME, 1));
+      assertThat(fields(e)).containsExactly("quantity");
+      assertThat(e.violations().get(0).message()).contains("1,000,000");
+    }
 
     @Test
     void onlyTheOperatorContractsLicenses() {
@@ -1407,6 +1414,22 @@ public abstract class KeyManagerContract {
   class R13Secrets {
 
     @Test
+    void aVaultKeyThatDoesNotOpenTheSecretIsAnAuditedRefusalSayingToRegenerate() {
+      useVault();
+      IssuedKey key = createKey("AQ-1");
+      String secret = key.secret().reveal();
+      useVault(); // the host rotated its vault key, or configured the wrong one
+      VaultKeyMismatchException e = refused(VaultKeyMismatchException.class,
+          () -> keys.revealSecret(ADMIN, ACME, key.key().id()));
+      assertThat(e).isInstanceOf(KeyseatException.class);
+      assertThat(e.getMessage()).contains(key.key().id().value()).contains("vault key").contains("regenerat")
+          .doesNotContain(secret).doesNotContain(secret.substring(3, 20));
+      assertThat(status(key)).as("the key itself still works").isEqualTo(Status.VALID);
+      IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id());
+      assertThat(keys.revealSecret(ADMIN, ACME, key.key().id())).isEqualTo(renewed.secret());
+    }
+
+    @Test
     void withoutAVaultASecretCannotBeRevealedAgain() {
       IssuedKey key = createKey("AQ-1");
       SecretNotRetainedException e = refused(SecretNotRetainedException.class,
@@ -1568,6 +1591,76 @@ public abstract class KeyManagerContract {
   @Nested
   @DisplayName("Bad input: every violation listed, nothing changed")
   class BadInput {
+
+    /** Bidi controls, zero-width characters, controls other than tab, line and paragraph separators. */
+    static IntStream spoofingCharacters() {
+      return IntStream.of(0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F,
+          0x061C, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x1B, 0x0A, 0x0D, 0x07, 0x7F, 0x85, 0x2028, 0x2029);
+    }
+
+    @ParameterizedTest(name = "U+{0}")
+    @MethodSource("spoofingCharacters")
+    void freeTextWithASpoofingOrControlCharacterIsRefusedNamingTheField(int codePoint) {
+      String text = "Lobby " + new String(Character.toChars(codePoint)) + "txt.exe";
+      String named = String.format("U+%04X", codePoint);
+      IssuedKey key = createKey("AQ-2");
+      List<Map.Entry<String, ThrowingCallable>> calls = List.of(
+          Map.entry("command.name", () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", text))),
+          Map.entry("command.model", () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "Roof", text))),
+          Map.entry("name", () -> keys.renameDevice(ADMIN, ACME, "AQ-1", text)),
+          Map.entry("command.label", () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1").withLabel(text))),
+          Map.entry("edit.label", () -> keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(text))));
+      for (Map.Entry<String, ThrowingCallable> call : calls) {
+        InvalidRequestException e = refused(InvalidRequestException.class, call.getValue());
+        assertThat(fields(e)).as(call.getKey()).containsExactly(call.getKey());
+        assertThat(e.violations().get(0).message()).as(call.getKey()).contains(named);
+      }
+      InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
+          () -> keys.createAccount(OPERATOR, AccountId.of("initech"), new NewAccount(text, UserId.of("ian"), 1)));
+      assertThat(fields(e)).containsExactly("command.name");
+    }
+
+    @Test
+    void whitespaceOnlyTextIsRefusedAndOrdinaryUnicodeTextIsKept() {
+      IssuedKey key = createKey("AQ-2");
+      for (String blank : List.of(" ", "\t", "\u3000", " \u00A0 ")) {
+        InvalidRequestException e = refused(InvalidRequestException.class,
+            () -> keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(blank)));
+        assertThat(fields(e)).containsExactly("edit.label");
+        e = refused(InvalidRequestException.class, () -> keys.renameDevice(ADMIN, ACME, "AQ-1", blank));
+        assertThat(fields(e)).containsExactly("name");
+        e = refused(InvalidRequestException.class,
+            () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "Roof", blank)));
+        assertThat(fields(e)).containsExactly("command.model");
+      }
+      // tabs, accents, CJK, emoji with variation selectors, skin tones and ZWJ sequences
+      String ordinary = "Salle de r\u00E9union\t\u6771\u4EAC \uD83C\uDF2C\uFE0F \uD83D\uDC69\u200D\uD83D\uDCBB "
+          + "\uD83D\uDC68\uD83C\uDFFD\u200D\uD83D\uDD2C \uD83C\uDFF3\uFE0F\u200D\uD83C\uDF08";
+      keys.renameDevice(ADMIN, ACME, "AQ-2", ordinary);
+      keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(ordinary));
+      keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", ordinary, ordinary));
+      assertThat(row(key.key().id())).extracting(ApiKey::deviceName, ApiKey::label).containsExactly(ordinary, ordinary);
+      assertThat(keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label("")).label()).isEmpty();
+    }
+
+    @Test
+    void refusalsReadAsSentencesAnAdministratorCanBeShown() {
+      List<String> many = IntStream.rangeClosed(1, 1001).mapToObj(i -> "D-" + i).toList();
+      InvalidRequestException e = refused(InvalidRequestException.class,
+          () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices(many)));
+      assertThat(e.violations().get(0).message()).contains("1000").doesNotContain("between 0");
+      e = refused(InvalidRequestException.class,
+          () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "n".repeat(201))));
+      assertThat(e.violations().get(0).message()).contains("200 characters").doesNotContain("between 0");
+      IssuedKey key = createKey("AQ-1");
+      e = refused(InvalidRequestException.class,
+          () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofDays(8)));
+      assertThat(e.violations().get(0).message()).contains("at most 7 days").doesNotContain("PT");
+      createKey("AQ-2");
+      LicensesInUseException l = refused(LicensesInUseException.class, () -> keys.cancelLicenses(OPERATOR, ACME, 2));
+      assertThat(l.getMessage()).contains("1 license would remain").contains("delete 1 key first")
+          .doesNotContain("1 licenses").doesNotContain("1 keys");
+    }
 
     @Test
     void aNewAccountWithEveryFieldWrongListsEveryViolation() {
@@ -1842,6 +1935,727 @@ public abstract class KeyManagerContract {
       refusedUnaudited(NotFoundException.class, () -> keys.createKeys(ADMIN, nowhere, NewKeys.forDevices("AQ-1")));
       refusedUnaudited(NotFoundException.class, () -> keys.contractLicenses(OPERATOR, nowhere, 5));
       refusedUnaudited(NotFoundException.class, () -> keys.associateDevice(ADMIN, nowhere, new NewDevice("Z-1", "z")));
+    }
+  }
+
+  // ================================================================== conveniences: one key
+
+  @Nested
+  @DisplayName("one key by id, or the key of a device, without listing the table")
+  class OneKey {
+
+    @Test
+    void aKeyFoundByIdIsItsRowOfTheKeysTable() {
+      List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2").withLabel("roof"));
+      validator.validate(issued.get(1).secret().reveal());
+      KeyId id = issued.get(1).key().id();
+      ApiKey found = keys.key(ADMIN, ACME, id);
+      assertThat(found).isEqualTo(row(id));
+      assertThat(found.deviceSerial()).isEqualTo("AQ-2");
+      assertThat(found.deviceName()).isEqualTo("Monitor 2");
+      assertThat(found.label()).isEqualTo("roof");
+    }
+
+    @Test
+    void theKeyOfADeviceIsFoundByItsSerial() {
+      createKey("AQ-1");
+      IssuedKey second = createKey("AQ-3");
+      keys.editKey(ADMIN, ACME, second.key().id(), KeyEdit.suspend());
+      ApiKey found = keys.keyOfDevice(ADMIN, ACME, "AQ-3");
+      assertThat(found).isEqualTo(row(second.key().id()));
+      assertThat(found.status()).isEqualTo(KeyStatus.SUSPENDED);
+    }
+
+    @Test
+    void anAbsentKeyIsNotFoundAndItsIdIsNamed() {
+      KeyId ghost = KeyId.of("key_doesNotExist");
+      NotFoundException e = refused(NotFoundException.class, () -> keys.key(ADMIN, ACME, ghost));
+      assertThat(e.kind()).isEqualTo("key");
+      assertThat(e.ids()).containsExactly(ghost.value());
+      assertThat(e.getMessage()).contains(ghost.value());
+      assertThat(audit(ACME).get(0).keyId()).as("the refusal's audit entry names the key").isEqualTo(ghost);
+    }
+
+    @Test
+    void aKeyOfAnotherAccountIsNotFoundHere() {
+      IssuedKey theirs = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1")).get(0);
+      NotFoundException e = refused(NotFoundException.class, () -> keys.key(ADMIN, ACME, theirs.key().id()));
+      assertThat(e.ids()).containsExactly(theirs.key().id().value());
+      NotFoundException device = refused(NotFoundException.class, () -> keys.keyOfDevice(ADMIN, ACME, "GX-1"));
+      assertThat(device.kind()).isEqualTo("device");
+      assertThat(device.ids()).containsExactly("GX-1");
+    }
+
+    @Test
+    void aDeviceWithoutAKeyIsNamed() {
+      createKey("AQ-1");
+      NotFoundException e = refused(NotFoundException.class, () -> keys.keyOfDevice(ADMIN, ACME, "AQ-2"));
+      assertThat(e.kind()).isEqualTo("key for device");
+      assertThat(e.ids()).containsExactly("AQ-2");
+      assertThat(audit(ACME).get(0).deviceSerial()).as("the refusal's audit entry names the device").isEqualTo("AQ-2");
+    }
+
+    @Test
+    void onlyAnAdminOfTheAccountMayFindAKey() {
+      IssuedKey key = createKey("AQ-1");
+      for (Actor a : List.of(MANAGER, VIEWER, STRANGER, GLOBEX_ADMIN, OPERATOR)) {
+        AccessDeniedException e = refused(AccessDeniedException.class, () -> keys.key(a, ACME, key.key().id()));
+        assertThat(e.getMessage()).as(a.toString()).doesNotContain(key.secret().reveal());
+        refused(AccessDeniedException.class, () -> keys.keyOfDevice(a, ACME, "AQ-1"));
+      }
+    }
+
+    @Test
+    void aMissingIdOrAMalformedSerialIsInvalid() {
+      InvalidRequestException id = refused(InvalidRequestException.class, () -> keys.key(ADMIN, ACME, null));
+      assertThat(fields(id)).containsExactly("keyId");
+      InvalidRequestException serial = refused(InvalidRequestException.class,
+          () -> keys.keyOfDevice(ADMIN, ACME, "not a serial"));
+      assertThat(fields(serial)).containsExactly("serial");
+      refused(InvalidRequestException.class, () -> keys.keyOfDevice(ADMIN, ACME, null));
+    }
+  }
+
+  // ================================================================== conveniences: several devices
+
+  @Nested
+  @DisplayName("several devices associated in one call, all or nothing")
+  class SeveralDevices {
+
+    @Test
+    void everyDeviceIsAssociatedInRequestOrderAndEachIsAudited() {
+      List<NewDevice> batch = List.of(new NewDevice("IMP-3", "Hall", "Indoor Air Monitor"),
+          new NewDevice("IMP-1", "Kitchen"), new NewDevice("IMP-2", "Attic", "Outdoor Monitor"));
+      List<Device> done = keys.associateDevices(ADMIN, ACME, batch);
+      assertThat(done).extracting(Device::serial, Device::name, Device::model, Device::accountId, Device::associatedAt)
+          .containsExactly(tuple("IMP-3", "Hall", "Indoor Air Monitor", ACME, clock.instant()),
+              tuple("IMP-1", "Kitchen", "", ACME, clock.instant()),
+              tuple("IMP-2", "Attic", "Outdoor Monitor", ACME, clock.instant()));
+      assertThat(keys.devices(VIEWER, ACME)).containsAll(done);
+      assertThat(audit(ACME).subList(0, 3)).extracting(AuditEntry::action, AuditEntry::deviceSerial, AuditEntry::outcome)
+          .containsExactlyInAnyOrder(tuple(Action.ASSOCIATE_DEVICE, "IMP-1", Outcome.SUCCESS),
+              tuple(Action.ASSOCIATE_DEVICE, "IMP-2", Outcome.SUCCESS),
+              tuple(Action.ASSOCIATE_DEVICE, "IMP-3", Outcome.SUCCESS));
+      assertThat(keys.createKeys(ADMIN, ACME, NewKeys.forDevices("IMP-1", "IMP-2"))).hasSize(2);
+    }
+
+    @Test
+    void aManagerMayAssociateSeveralDevicesButAViewerStrangerOrOperatorMayNot() {
+      assertThat(keys.associateDevices(MANAGER, ACME, List.of(new NewDevice("IMP-1", "One")))).hasSize(1);
+      for (Actor a : List.of(VIEWER, STRANGER, GLOBEX_ADMIN, OPERATOR)) {
+        refused(AccessDeniedException.class,
+            () -> keys.associateDevices(a, ACME, List.of(new NewDevice("IMP-2", "Two"))));
+      }
+    }
+
+    @Test
+    void serialsRepeatedWithinTheRequestAreEachNamedAndNothingIsAssociated() {
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME,
+          List.of(new NewDevice("IMP-1", "a"), new NewDevice("IMP-2", "b"), new NewDevice("IMP-1", "c"),
+              new NewDevice("IMP-3", "d"), new NewDevice("IMP-2", "e"))));
+      assertThat(e.violations()).extracting(InvalidRequestException.Violation::field,
+              InvalidRequestException.Violation::message)
+          .containsExactly(tuple("devices[2].serial", "repeats device IMP-1"),
+              tuple("devices[4].serial", "repeats device IMP-2"));
+      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).noneMatch(s -> s.startsWith("IMP-"));
+    }
+
+    @Test
+    void serialsAssociatedAlreadyHereOrElsewhereAreEachNamedAndNothingIsAssociated() {
+      AlreadyExistsException e = refused(AlreadyExistsException.class, () -> keys.associateDevices(ADMIN, ACME,
+          List.of(new NewDevice("IMP-1", "new"), new NewDevice("AQ-2", "mine"), new NewDevice("IMP-2", "new"),
+              new NewDevice("GX-1", "theirs"))));
+      assertThat(e.ids()).containsExactly("AQ-2", "GX-1");
+      assertThat(e.getMessage()).contains("AQ-2 (this account)", "GX-1 (another account)")
+          .doesNotContain("IMP-1", "IMP-2").doesNotContain(GLOBEX.value());
+      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).doesNotContain("IMP-1", "IMP-2");
+      assertThat(keys.devices(GLOBEX_ADMIN, GLOBEX)).extracting(Device::name).contains("Globex lobby");
+      // nothing was reserved by the refused call: the new serials are still free
+      assertThat(keys.associateDevices(GLOBEX_ADMIN, GLOBEX,
+          List.of(new NewDevice("IMP-1", "x"), new NewDevice("IMP-2", "y")))).hasSize(2);
+    }
+
+    @Test
+    void everyInvalidFieldIsNamedWithItsDevice() {
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME,
+          Arrays.asList(new NewDevice("IMP-1", "ok"), new NewDevice("IMP-2", " "), null,
+              new NewDevice("not a serial", "x"), new NewDevice("IMP-5", "y", "m".repeat(201)))));
+      assertThat(fields(e)).containsExactly("devices[1].name", "devices[2]", "devices[3].serial", "devices[4].model");
+      assertThat(e.violations().get(0).message()).endsWith("(device IMP-2)");
+      assertThat(e.violations().get(3).message()).endsWith("(device IMP-5)");
+      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).doesNotContain("IMP-1");
+    }
+
+    @Test
+    void aNullEmptyOrTooLongListIsInvalid() {
+      refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME, null));
+      InvalidRequestException empty = refused(InvalidRequestException.class,
+          () -> keys.associateDevices(ADMIN, ACME, List.of()));
+      assertThat(fields(empty)).containsExactly("devices");
+      List<NewDevice> tooMany = IntStream.rangeClosed(1, 1001).mapToObj(i -> new NewDevice("IMP-" + i, "d" + i)).toList();
+      refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME, tooMany));
+    }
+
+    @Test
+    void anUnknownAccountIsNotFound() {
+      refusedUnaudited(NotFoundException.class,
+          () -> keys.associateDevices(ADMIN, AccountId.of("nowhere"), List.of(new NewDevice("IMP-1", "x"))));
+    }
+  }
+
+  // ================================================================== conveniences: the operator's list
+
+  @Nested
+  @DisplayName("the operator lists accounts, with usage, page by page")
+  class AccountList {
+
+    @Test
+    void everyAccountIsListedInIdOrderWithItsUsage() {
+      createKey("AQ-1");
+      keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1", "GX-2"));
+      AccountPage page = keys.accounts(OPERATOR, null, 10);
+      assertThat(page.accounts()).extracting(o -> o.account().id(), AccountOverview::usage)
+          .containsExactly(tuple(ACME, new LicenseUsage(1, 2, 3)), tuple(GLOBEX, new LicenseUsage(2, 3, 5)));
+      assertThat(page.accounts().get(0).account().name()).isEqualTo("Acme Air");
+      assertThat(page.next()).isNull();
+      assertThat(page.nextAfter()).isEmpty();
+    }
+
+    @Test
+    void pagesFollowTheCursorToTheLastAccount() {
+      for (int i = 1; i <= 5; i++) {
+        keys.createAccount(OPERATOR, AccountId.of("c-" + i), new NewAccount("C " + i, UserId.of("c" + i), i));
+      }
+      List<AccountId> seen = new ArrayList<>();
+      AccountId after = null;
+      int pages = 0;
+      do {
+        AccountPage page = keys.accounts(OPERATOR, after, 3);
+        assertThat(page.accounts()).hasSizeLessThanOrEqualTo(3).isNotEmpty();
+        page.accounts().forEach(o -> seen.add(o.account().id()));
+        after = page.next();
+        pages++;
+      } while (after != null);
+      assertThat(pages).isEqualTo(3);
+      assertThat(seen).extracting(AccountId::value)
+          .containsExactly("acme", "c-1", "c-2", "c-3", "c-4", "c-5", "globex");
+      // a page that ends exactly at the last account says there is no next page
+      assertThat(keys.accounts(OPERATOR, null, 7).next()).isNull();
+      assertThat(keys.accounts(OPERATOR, null, 6).next()).isEqualTo(AccountId.of("c-5"));
+    }
+
+    @Test
+    void onlyTheOperatorMayListAccounts() {
+      for (Actor a : List.of(ADMIN, MANAGER, VIEWER, STRANGER)) {
+        AccessDeniedException e = refusedUnaudited(AccessDeniedException.class, () -> keys.accounts(a, null, 10));
+        assertThat(e.getMessage()).contains("only the operator");
+      }
+      refusedUnaudited(InvalidRequestException.class, () -> keys.accounts(null, null, 10));
+    }
+
+    @Test
+    void aLimitOutOfRangeIsInvalid() {
+      for (int limit : new int[] {0, -1, 1001}) {
+        InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
+            () -> keys.accounts(OPERATOR, null, limit));
+        assertThat(fields(e)).containsExactly("limit");
+      }
+    }
+
+    @Test
+    void aClosedAccountIsListedAsClosedWithoutLicenses() {
+      keys.closeAccount(OPERATOR, GLOBEX, false);
+      AccountPage page = keys.accounts(OPERATOR, null, 10);
+      assertThat(page.accounts()).extracting(o -> o.account().id(), o -> o.account().isClosed(), AccountOverview::usage)
+          .containsExactly(tuple(ACME, false, new LicenseUsage(0, 3, 3)),
+              tuple(GLOBEX, true, new LicenseUsage(0, 0, 0)));
+      assertThat(page.accounts().get(1).account().closedAt()).isEqualTo(clock.instant());
+    }
+  }
+
+  // ================================================================== conveniences: closing an account
+
+  @Nested
+  @DisplayName("the operator closes an account")
+  class ClosingAnAccount {
+
+    @Test
+    void anAccountWithKeysIsNotClosedUnlessItsKeysAreToBeDeleted() {
+      List<IssuedKey> two = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2"));
+      LicensesInUseException e = refused(LicensesInUseException.class, () -> keys.closeAccount(OPERATOR, ACME, false));
+      assertThat(e.keysToDelete()).isEqualTo(2);
+      assertThat(e.getMessage()).contains("2 keys", "deleteKeys");
+      assertThat(two).allSatisfy(k -> assertThat(status(k)).isEqualTo(Status.VALID));
+    }
+
+    @Test
+    void closingDeletesKeysDissociatesDevicesRemovesMembersAndCancelsLicenses() {
+      List<IssuedKey> two = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2"));
+      long feed = store.latestChangeSequence();
+      clock.advance(Duration.ofMinutes(5));
+
+      Account closed = keys.closeAccount(OPERATOR, ACME, true);
+
+      assertThat(closed.closedAt()).isEqualTo(clock.instant());
+      assertThat(closed.contractedLicenses()).isZero();
+      assertThat(closed.isClosed()).isTrue();
+      AccountState state = store.readAccount(ACME, tx -> new AccountState(tx.account(), tx.members(), tx.devices(),
+          tx.keys(), List.of(), List.of()));
+      assertThat(state.account()).contains(closed);
+      assertThat(state.members()).as("members").isEmpty();
+      assertThat(state.devices()).as("devices").isEmpty();
+      assertThat(state.keys()).as("keys").isEmpty();
+      assertThat(store.changesSince(feed, 100)).extracting(ChangeEvent::type, ChangeEvent::keyId)
+          .containsExactlyInAnyOrder(tuple(ChangeEvent.Type.DELETED, two.get(0).key().id()),
+              tuple(ChangeEvent.Type.DELETED, two.get(1).key().id()));
+      for (IssuedKey k : two) {
+        assertThat(status(k)).as("a closed account's key").isEqualTo(Status.UNKNOWN);
+        assertThat(store.findKeyByHash(sha256(k.secret().reveal()))).isEmpty();
+      }
+      assertThat(keys.licenseUsage(GLOBEX_ADMIN, GLOBEX)).isEqualTo(new LicenseUsage(0, 5, 5));
+    }
+
+    @Test
+    void theAuditLogIsKeptAndEndsWithTheClosing() {
+      IssuedKey key = createKey("AQ-1");
+      List<AuditEntry> before = audit(ACME);
+      keys.closeAccount(OPERATOR, ACME, true);
+      List<AuditEntry> after = audit(ACME);
+      assertThat(after.subList(after.size() - before.size(), after.size())).as("older entries").isEqualTo(before);
+      List<AuditEntry> added = new ArrayList<>(after.subList(0, after.size() - before.size()));
+      Collections.reverse(added);
+      assertThat(added).extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial, AuditEntry::outcome)
+          .containsExactly(tuple(Action.DELETE_KEY, key.key().id(), "AQ-1", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-1", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-2", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-3", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-4", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-5", Outcome.SUCCESS),
+              tuple(Action.DISSOCIATE_DEVICE, null, "AQ-6", Outcome.SUCCESS),
+              tuple(Action.CLOSE_ACCOUNT, null, null, Outcome.SUCCESS));
+      AuditEntry last = added.get(added.size() - 1);
+      assertThat(last.actor()).isEqualTo(OPERATOR.toString());
+      assertThat(last.detail()).contains("1 keys deleted", "6 devices dissociated", "3 members removed",
+          "3 licenses cancelled");
+      assertThat(after).extracting(AuditEntry::detail).noneMatch(d -> d.contains(key.secret().reveal()));
+    }
+
+    @Test
+    void theKeysStopValidatingInTheCachedValidatorsOfThisAndOtherNodes() {
+      ManualScheduler here = new ManualScheduler(clock);
+      ManualScheduler there = new ManualScheduler(clock);
+      Keyseat otherNode = Keyseat.builder(store).clock(clock).build();
+      try (CachedKeyValidator a = keyseat.validator().scheduler(here).build();
+          CachedKeyValidator b = otherNode.validator().scheduler(there).build()) {
+        IssuedKey key = createKey("AQ-1");
+        String secret = key.secret().reveal();
+        assertThat(a.validate(secret).status()).isEqualTo(Status.VALID);
+        assertThat(b.validate(secret).status()).isEqualTo(Status.VALID);
+        keys.closeAccount(OPERATOR, ACME, true);
+        assertThat(a.validate(secret).status()).as("this node, at commit").isEqualTo(Status.UNKNOWN);
+        there.runNow("feed-poller");
+        assertThat(b.validate(secret).status()).as("another node, at its next poll").isEqualTo(Status.UNKNOWN);
+      }
+    }
+
+    @Test
+    void aClosedAccountsSerialsMayJoinAnotherAccount() {
+      createKey("AQ-1");
+      keys.closeAccount(OPERATOR, ACME, true);
+      keys.associateDevice(GLOBEX_ADMIN, GLOBEX, new NewDevice("AQ-1", "Bought second hand"));
+      IssuedKey there = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("AQ-1")).get(0);
+      assertThat(validator.validate(there.secret().reveal(), "AQ-1").accountId()).isEqualTo(GLOBEX);
+    }
+
+    @Test
+    void everyLaterCallOnAClosedAccountIsNotFoundAndItsIdStaysTaken() {
+      keys.closeAccount(OPERATOR, ACME, false);
+      NotFoundException again = refused(NotFoundException.class, () -> keys.closeAccount(OPERATOR, ACME, true));
+      assertThat(again.ids()).containsExactly(ACME.value());
+      refused(NotFoundException.class, () -> keys.licenseUsage(OPERATOR, ACME));
+      refused(NotFoundException.class, () -> keys.contractLicenses(OPERATOR, ACME, 1));
+      refused(NotFoundException.class, () -> keys.keys(ADMIN, ACME));
+      refused(NotFoundException.class, () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "x")));
+      refused(NotFoundException.class, () -> keys.addMember(ADMIN, ACME, UserId.of("mallory"), Role.ADMIN));
+      refused(AlreadyExistsException.class,
+          () -> keys.createAccount(OPERATOR, ACME, new NewAccount("Acme again", UserId.of("alice"), 3)));
+    }
+
+    @Test
+    void onlyTheOperatorMayCloseAnAccount() {
+      IssuedKey key = createKey("AQ-1");
+      for (Actor a : List.of(ADMIN, MANAGER, VIEWER, STRANGER, GLOBEX_ADMIN)) {
+        AccessDeniedException e = refused(AccessDeniedException.class, () -> keys.closeAccount(a, ACME, true));
+        assertThat(e.getMessage()).as(a.toString()).contains("only the operator");
+      }
+      assertThat(status(key)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void aKeylessAccountClosesWithoutDeletingAndTheOthersAreUntouched() {
+      IssuedKey mine = createKey("AQ-1");
+      assertThat(keys.closeAccount(OPERATOR, GLOBEX, false).isClosed()).isTrue();
+      assertThat(status(mine)).isEqualTo(Status.VALID);
+      assertThat(keys.devices(ADMIN, ACME)).hasSize(6);
+      assertThat(keys.members(ADMIN, ACME)).hasSize(3);
+      refusedUnaudited(NotFoundException.class, () -> keys.closeAccount(OPERATOR, AccountId.of("nowhere"), true));
+    }
+  }
+
+  // ================================================================== conveniences: closing Keyseat
+
+  @Nested
+  @DisplayName("closing Keyseat closes the validators it built")
+  class ClosingKeyseat {
+
+    @Test
+    void closingKeyseatClosesEveryOpenValidatorAndWritesTheirUsage() {
+      ManualScheduler scheduler = new ManualScheduler(clock);
+      CachedKeyValidator a = keyseat.validator().scheduler(scheduler).build();
+      CachedKeyValidator b = keyseat.validator().scheduler(scheduler).maximumSize(10).build();
+      IssuedKey key = createKey("AQ-1");
+      String secret = key.secret().reveal();
+      for (int i = 0; i < 3; i++) {
+        assertThat(a.validate(secret).status()).isEqualTo(Status.VALID);
+      }
+      assertThat(b.validate(secret).status()).isEqualTo(Status.VALID);
+      assertThat(scheduler.activeTasks()).isNotEmpty();
+
+      keyseat.close();
+
+      assertThat(a.validate(secret).status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(b.validate(secret).status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(scheduler.activeTasks()).as("the validators' poller and flusher").isEmpty();
+      assertThat(row(key.key().id()).useCount()).as("usage written at close").isEqualTo(4);
+    }
+
+    @Test
+    void closeIsIdempotentAndAValidatorClosedOnItsOwnIsLeftAlone() {
+      ManualScheduler scheduler = new ManualScheduler(clock);
+      CachedKeyValidator early = keyseat.validator().scheduler(scheduler).build();
+      early.close();
+      CachedKeyValidator late = keyseat.validator().scheduler(scheduler).build();
+      keyseat.close();
+      keyseat.close();
+      assertThat(scheduler.activeTasks()).isEmpty();
+      assertThat(late.validate(wellFormedUnissuedKey()).status()).isEqualTo(Status.UNAVAILABLE);
+    }
+
+    @Test
+    void aClosedKeyseatBuildsNoValidatorButItsManagementAndStoreValidatorKeepWorking() {
+      keyseat.close();
+      assertThatThrownBy(() -> keyseat.validator().scheduler(new ManualScheduler(clock)).build())
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+      IssuedKey key = createKey("AQ-1");
+      assertThat(status(key)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void keyseatIsAutoCloseable() {
+      ManualScheduler scheduler = new ManualScheduler(clock);
+      CachedKeyValidator v;
+      try (Keyseat node = Keyseat.builder(store).clock(clock).build()) {
+        v = node.validator().scheduler(scheduler).build();
+        assertThat(scheduler.activeTasks()).isNotEmpty();
+      }
+      assertThat(scheduler.activeTasks()).isEmpty();
+      assertThat(v.validate(wellFormedUnissuedKey()).status()).isEqualTo(Status.UNAVAILABLE);
+    }
+  }
+  // ================================================================== adoption: importing existing keys
+
+  /** A UUID never issued, the shape of the legacy keys of these tests. */
+  private static final String LEGACY_1 = "3f2a7c1e-9b4d-4e8a-b6c1-0d2e4f6a8b01";
+  private static final String LEGACY_2 = "7a9e3b2c-1d4f-4a6b-8c0e-2f4a6b8c0d12";
+  private static final String LEGACY_3 = "c0ffee00-1234-4abc-9def-0123456789ab";
+  private static final String LEGACY_4 = "deadbeef-5678-4def-8abc-9876543210fe";
+
+  /** Switches to a Keyseat over the same store and clock that accepts UUIDs as imported keys. */
+  protected void useLegacyUuids() {
+    use(Keyseat.builder(store).clock(clock).legacyKeyShapes(dev.keyseat.LegacyKeyShape.uuid()).build());
+  }
+
+  @Nested
+  @DisplayName("adoption: the operator imports existing keys, which then behave as native keys")
+  class ImportingKeys {
+
+    @BeforeEach
+    void legacyShapes() {
+      useLegacyUuids();
+    }
+
+    @Test
+    void importedLegacyAndKeyseatKeysValidateWithTheirCreationTimeAndLabel() {
+      Instant then = clock.instant().minus(Duration.ofDays(400));
+      String nativeKey = wellFormedKey("ImportedNative0123456789abc");
+      dev.keyseat.ImportResult result = keys.importKeys(OPERATOR, ACME, List.of(
+          dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1).withCreatedAt(then).withLabel("from the old portal"),
+          dev.keyseat.KeyImport.ofSecret("AQ-2", nativeKey)), false);
+      assertThat(result.imported()).extracting(dev.keyseat.ImportResult.ImportedKey::index,
+          dev.keyseat.ImportResult.ImportedKey::serial).containsExactly(tuple(0, "AQ-1"), tuple(1, "AQ-2"));
+      assertThat(result.alreadyImported()).isEmpty();
+      assertThat(usage().used()).isEqualTo(2);
+      ApiKey legacyRow = keys.keyOfDevice(ADMIN, ACME, "AQ-1");
+      assertThat(legacyRow.createdAt()).isEqualTo(then);
+      assertThat(legacyRow.label()).isEqualTo("from the old portal");
+      assertThat(legacyRow.hint()).isEqualTo("..." + LEGACY_1.substring(LEGACY_1.length() - 4));
+      assertThat(validator.validate(LEGACY_1, "AQ-1").status()).isEqualTo(Status.VALID);
+      assertThat(validator.validate(LEGACY_1, "AQ-2").status()).isEqualTo(Status.DEVICE_MISMATCH);
+      assertThat(validator.validate(nativeKey).keyId()).isEqualTo(result.imported().get(1).keyId());
+      assertThat(store.findKeyByHash(sha256(LEGACY_1))).as("the store keeps SHA-256 of the whole key").isPresent();
+      assertThat(row(legacyRow.id()).useCount()).as("the valid verdict only").isEqualTo(1);
+    }
+
+    @Test
+    void aHashedImportValidatesThePlaintextItWasTakenFrom() {
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSha256("AQ-3", sha256(LEGACY_3).toHex().toUpperCase())),
+          false);
+      assertThat(status(LEGACY_3)).isEqualTo(Status.VALID);
+      assertThat(keys.keyOfDevice(ADMIN, ACME, "AQ-3").hint()).isEqualTo("(imported hash)");
+    }
+
+    @Test
+    void inputsOfNoDeclaredShapeStayMalformed() {
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
+      assertThat(status(LEGACY_1.replace('-', '_'))).isEqualTo(Status.MALFORMED);
+      assertThat(status(LEGACY_1 + "0")).isEqualTo(Status.MALFORMED);
+      assertThat(status("ks_" + "x".repeat(33))).as("a mistyped Keyseat key is no legacy key").isEqualTo(Status.MALFORMED);
+      use(Keyseat.builder(store).clock(clock).build());
+      assertThat(status(LEGACY_1)).as("without the declared shape").isEqualTo(Status.MALFORMED);
+    }
+
+    @Test
+    void aRerunReportsWhatWasImportedAlreadyAndDuplicatesNothing() {
+      List<dev.keyseat.KeyImport> batch = List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
+          dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2));
+      dev.keyseat.ImportResult first = keys.importKeys(OPERATOR, ACME, batch.subList(0, 1), false);
+      int auditBefore = audit(ACME).size();
+      dev.keyseat.ImportResult again = keys.importKeys(OPERATOR, ACME, batch, false);
+      assertThat(again.alreadyImported()).extracting(dev.keyseat.ImportResult.ImportedKey::serial,
+          dev.keyseat.ImportResult.ImportedKey::keyId).containsExactly(tuple("AQ-1", first.imported().get(0).keyId()));
+      assertThat(again.imported()).extracting(dev.keyseat.ImportResult.ImportedKey::serial).containsExactly("AQ-2");
+      assertThat(usage().used()).isEqualTo(2);
+      assertThat(audit(ACME)).hasSize(auditBefore + 1);
+    }
+
+    @Test
+    void anImportBeyondTheLicensesIsRefusedWholeNamingTheShortfall() {
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
+      LicenseLimitException e = refused(LicenseLimitException.class, () -> keys.importKeys(OPERATOR, ACME, List.of(
+          dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2),
+          dev.keyseat.KeyImport.ofSecret("AQ-3", LEGACY_3), dev.keyseat.KeyImport.ofSecret("AQ-4", LEGACY_4)), false));
+      assertThat(e.needed()).as("the key imported already needs no license").isEqualTo(3);
+      assertThat(e.available()).isEqualTo(2);
+      assertThat(e.getMessage()).doesNotContain(LEGACY_2);
+    }
+
+    @Test
+    void aDeviceNotOfTheAccountIsRefusedUnlessTheImportAssociatesIt() {
+      NotFoundException missing = refused(NotFoundException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("GX-1", LEGACY_2)),
+          false));
+      assertThat(missing.getMessage()).contains("NEW-1", "GX-1");
+      refused(AlreadyExistsException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("GX-1", LEGACY_2)),
+          true));
+      dev.keyseat.ImportResult done = keys.importKeys(OPERATOR, ACME, List.of(
+          dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1).withDeviceName("Lobby monitor"),
+          dev.keyseat.KeyImport.ofSecret("NEW-2", LEGACY_2)), true);
+      assertThat(done.devicesAssociated()).isEqualTo(2);
+      assertThat(keys.devices(VIEWER, ACME)).extracting(Device::serial, Device::name)
+          .contains(tuple("NEW-1", "Lobby monitor"), tuple("NEW-2", "NEW-2"));
+      assertThat(status(LEGACY_2)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void aDeviceWithAnotherKeyIsRefusedAsAlreadyHavingOne() {
+      createKey("AQ-1");
+      DeviceAlreadyHasKeyException e = refused(DeviceAlreadyHasKeyException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2), dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)),
+          false));
+      assertThat(e.getMessage()).contains("AQ-1").doesNotContain("AQ-2");
+    }
+
+    @Test
+    void aKeyInUseByAnotherDeviceIsRefused() {
+      IssuedKey theirs = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1")).get(0);
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", theirs.secret().reveal())), false));
+      assertThat(fields(e)).containsExactly("records[0]");
+      assertThat(e.getMessage()).doesNotContain(GLOBEX.value(), "GX-1");
+    }
+
+    @Test
+    void everyBadRecordIsNamedAndNoPlaintextIsEchoed() {
+      String notAKey = "hunter2-is-not-a-key-of-any-shape";
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME,
+          Arrays.asList(
+              dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
+              dev.keyseat.KeyImport.ofSecret("not a serial", LEGACY_2),
+              dev.keyseat.KeyImport.ofSecret("AQ-3", notAKey),
+              dev.keyseat.KeyImport.ofSha256("AQ-4", "abc"),
+              new dev.keyseat.KeyImport("AQ-5", null, null, null, "", null),
+              dev.keyseat.KeyImport.ofSecret("AQ-6", LEGACY_3).withCreatedAt(clock.instant().plusSeconds(1)),
+              dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_4),
+              dev.keyseat.KeyImport.ofSha256("AQ-2", sha256(LEGACY_1).toHex()),
+              null), false));
+      assertThat(fields(e)).containsExactly("records[1].serial", "records[2].secret", "records[3].sha256", "records[4]",
+          "records[5].createdAt", "records[6].serial", "records[7]", "records[8]");
+      assertThat(e.violations().get(1).message()).endsWith("(device AQ-3)");
+      assertThat(e.getMessage()).doesNotContain(notAKey, LEGACY_1, LEGACY_2, LEGACY_3, LEGACY_4);
+      refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME, List.of(), false));
+    }
+
+    @Test
+    void onlyTheOperatorImports() {
+      for (Actor a : List.of(ADMIN, MANAGER, GLOBEX_ADMIN)) {
+        refused(AccessDeniedException.class,
+            () -> keys.importKeys(a, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false));
+      }
+      refusedUnaudited(NotFoundException.class, () -> keys.importKeys(OPERATOR, AccountId.of("nowhere"),
+          List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false));
+    }
+
+    @Test
+    void eachImportedKeyIsAuditedAsAnImportWithoutItsSecretOrHash() {
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
+          dev.keyseat.KeyImport.ofSha256("NEW-1", sha256(LEGACY_2).toHex())), true);
+      List<AuditEntry> log = audit(ACME).subList(0, 3);
+      assertThat(log).extracting(AuditEntry::action, AuditEntry::deviceSerial, AuditEntry::actor, AuditEntry::outcome)
+          .containsExactlyInAnyOrder(tuple(Action.IMPORT_KEYS, "AQ-1", OPERATOR.toString(), Outcome.SUCCESS),
+              tuple(Action.IMPORT_KEYS, "NEW-1", OPERATOR.toString(), Outcome.SUCCESS),
+              tuple(Action.ASSOCIATE_DEVICE, "NEW-1", OPERATOR.toString(), Outcome.SUCCESS));
+      assertThat(log).allSatisfy(entry -> assertThat(entry.detail())
+          .doesNotContain(LEGACY_1, LEGACY_2, sha256(LEGACY_1).toHex(), sha256(LEGACY_2).toHex()));
+      assertThat(log).filteredOn(entry -> entry.action() == Action.IMPORT_KEYS).allSatisfy(entry ->
+          assertThat(entry.keyId()).isNotNull());
+    }
+
+    @Test
+    void withAPepperAHashedImportIsRefusedAndAPlaintextImportIsHashedWithThePepper() {
+      byte[] pepper = "a host pepper of 32 bytes.......".getBytes(StandardCharsets.US_ASCII);
+      use(Keyseat.builder(store).clock(clock).pepper(pepper).legacyKeyShapes(dev.keyseat.LegacyKeyShape.uuid()).build());
+      InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME,
+          List.of(dev.keyseat.KeyImport.ofSha256("AQ-1", sha256(LEGACY_1).toHex())), false));
+      assertThat(fields(e)).containsExactly("records[0].sha256");
+      assertThat(e.getMessage()).contains("pepper", "import the plaintext keys instead");
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
+      assertThat(status(LEGACY_1)).isEqualTo(Status.VALID);
+      assertThat(store.findKeyByHash(sha256(LEGACY_1))).as("HMAC, not SHA-256, at rest").isEmpty();
+    }
+
+    @Test
+    void regeneratingAnImportedKeyIssuesAKeyInKeyseatsFormat() {
+      KeyId id = keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false)
+          .imported().get(0).keyId();
+      IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, id);
+      assertThat(fresh.secret().reveal()).matches("ks_[0-9A-Za-z]{33}");
+      assertThat(fresh.key().hint()).startsWith("ks_...");
+      assertThat(status(fresh)).isEqualTo(Status.VALID);
+      assertThat(status(LEGACY_1)).isEqualTo(Status.REVOKED);
+    }
+
+    @Test
+    void theCachedValidatorAnswersImportedKeysAndForgetsThemAsItDoesNativeKeys() {
+      ManualScheduler scheduler = new ManualScheduler(clock);
+      try (CachedKeyValidator cached = keyseat.validator().scheduler(scheduler).build()) {
+        assertThat(cached.validate(LEGACY_1).status()).as("negative entry first").isEqualTo(Status.UNKNOWN);
+        KeyId id = keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
+            dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2)), false).imported().get(0).keyId();
+        assertThat(cached.validate(LEGACY_1).status()).as("the import invalidated it").isEqualTo(Status.VALID);
+        assertThat(cached.validate(LEGACY_1, "AQ-1").status()).isEqualTo(Status.VALID);
+        assertThat(cached.validate(LEGACY_1, "AQ-9").status()).isEqualTo(Status.DEVICE_MISMATCH);
+        assertThat(cached.validate(LEGACY_2).status()).isEqualTo(Status.VALID);
+        assertThat(cached.validate(LEGACY_1.toUpperCase().replace('-', '+')).status()).isEqualTo(Status.MALFORMED);
+        keys.editKey(ADMIN, ACME, id, KeyEdit.suspend());
+        assertThat(cached.validate(LEGACY_1).status()).isEqualTo(Status.SUSPENDED);
+        keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-2").id());
+        assertThat(cached.validate(LEGACY_2).status()).isEqualTo(Status.UNKNOWN);
+      }
+      assertThat(keys.keyOfDevice(ADMIN, ACME, "AQ-1").useCount()).as("usage written at close").isEqualTo(2);
+    }
+  }
+
+  // ================================================================== leaked keys
+
+  @Nested
+  @DisplayName("leaked keys: the operator regenerates or suspends every key a leaked secret belongs to")
+  class LeakedKeys {
+
+    @Test
+    void eachLeakedSecretsKeyIsRegeneratedInItsAccountAndReportedWithoutTheSecret() {
+      IssuedKey ours = createKey("AQ-1");
+      IssuedKey theirs = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-2")).get(0);
+      List<dev.keyseat.LeakedKey> found = keys.revokeLeaked(OPERATOR, List.of(Secret.of("not a key"),
+          theirs.secret(), Secret.of(wellFormedUnissuedKey()), ours.secret(), ours.secret()),
+          dev.keyseat.LeakAction.REGENERATE);
+      assertThat(found).extracting(dev.keyseat.LeakedKey::index, dev.keyseat.LeakedKey::accountId,
+              dev.keyseat.LeakedKey::deviceSerial, dev.keyseat.LeakedKey::keyId, dev.keyseat.LeakedKey::previousSecret)
+          .containsExactly(tuple(1, GLOBEX, "GX-2", theirs.key().id(), false),
+              tuple(3, ACME, "AQ-1", ours.key().id(), false));
+      assertThat(found.toString()).doesNotContain(ours.secret().reveal(), theirs.secret().reveal());
+      assertThat(status(ours)).isEqualTo(Status.REVOKED);
+      assertThat(status(theirs)).isEqualTo(Status.REVOKED);
+      assertThat(row(ours.key().id()).regeneratedAt()).isEqualTo(clock.instant());
+      assertThat(usage().used()).as("same key, same license").isEqualTo(1);
+      AuditEntry entry = audit(GLOBEX).get(0);
+      assertThat(entry).extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::actor, AuditEntry::outcome)
+          .containsExactly(Action.REGENERATE_KEY, theirs.key().id(), OPERATOR.toString(), Outcome.SUCCESS);
+      assertThat(entry.detail()).contains("leaked").doesNotContain(theirs.secret().reveal());
+      assertThat(audit(ACME).get(0).action()).isEqualTo(Action.REGENERATE_KEY);
+    }
+
+    @Test
+    void suspendingStopsTheKeyUntilAnAdminResumesIt() {
+      IssuedKey key = createKey("AQ-2");
+      assertThat(keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.SUSPEND)).hasSize(1);
+      assertThat(status(key)).isEqualTo(Status.SUSPENDED);
+      assertThat(audit(ACME).get(0)).extracting(AuditEntry::action, AuditEntry::deviceSerial)
+          .containsExactly(Action.SUSPEND_KEY, "AQ-2");
+      keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.resume());
+      assertThat(status(key)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void aLeakedPreviousSecretLosesItsOverlapAndTheCurrentOneStays() {
+      IssuedKey old = createKey("AQ-1");
+      IssuedKey current = keys.regenerateKey(ADMIN, ACME, old.key().id(), Duration.ofHours(1));
+      assertThat(status(old)).isEqualTo(Status.VALID);
+      List<dev.keyseat.LeakedKey> found = keys.revokeLeaked(OPERATOR, List.of(old.secret()),
+          dev.keyseat.LeakAction.REGENERATE);
+      assertThat(found).extracting(dev.keyseat.LeakedKey::previousSecret).containsExactly(true);
+      assertThat(status(old)).isEqualTo(Status.REVOKED);
+      assertThat(status(current)).isEqualTo(Status.VALID);
+    }
+
+    @Test
+    void theCachedValidatorStopsALeakedSecretAtOnce() {
+      IssuedKey key = createKey("AQ-1");
+      try (CachedKeyValidator cached = keyseat.validator().scheduler(new ManualScheduler(clock)).build()) {
+        assertThat(cached.validate(key.secret().reveal()).status()).isEqualTo(Status.VALID);
+        keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.REGENERATE);
+        assertThat(cached.validate(key.secret().reveal()).status()).isEqualTo(Status.REVOKED);
+      }
+    }
+
+    @Test
+    void anImportedLegacyKeyIsFoundToo() {
+      useLegacyUuids();
+      keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-3", LEGACY_3)), false);
+      assertThat(keys.revokeLeaked(OPERATOR, List.of(Secret.of(LEGACY_3)), dev.keyseat.LeakAction.SUSPEND))
+          .extracting(dev.keyseat.LeakedKey::deviceSerial).containsExactly("AQ-3");
+      assertThat(status(LEGACY_3)).isEqualTo(Status.SUSPENDED);
+    }
+
+    @Test
+    void onlyTheOperatorMayAndAnEmptyListIsInvalid() {
+      IssuedKey key = createKey("AQ-1");
+      refusedUnaudited(AccessDeniedException.class,
+          () -> keys.revokeLeaked(ADMIN, List.of(key.secret()), dev.keyseat.LeakAction.REGENERATE));
+      refusedUnaudited(InvalidRequestException.class,
+          () -> keys.revokeLeaked(OPERATOR, List.of(), dev.keyseat.LeakAction.REGENERATE));
+      refusedUnaudited(InvalidRequestException.class, () -> keys.revokeLeaked(OPERATOR, List.of(key.secret()), null));
+      assertThat(status(key)).isEqualTo(Status.VALID);
     }
   }
 }

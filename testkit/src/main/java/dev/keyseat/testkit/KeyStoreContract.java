@@ -5,6 +5,7 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.keyseat.Account;
 import dev.keyseat.AccountId;
@@ -16,6 +17,7 @@ import dev.keyseat.KeyId;
 import dev.keyseat.Member;
 import dev.keyseat.Role;
 import dev.keyseat.UserId;
+import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
@@ -31,11 +33,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
@@ -46,8 +46,11 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -84,13 +87,19 @@ import org.junit.jupiter.api.Test;
  *       nothing, and the rest of the transaction goes on.
  *   <li>Serials, ids and hashes held only by a transaction that rolled back, or dropped by a
  *       committed one, are free again afterwards.
- *   <li>Audit and change-feed sequences are assigned by the store. The suite checks that they
- *       increase; audit sequences need not be contiguous nor start at 1. (The SPI also promises
- *       change-feed sequences gapless in commit order, see {@link KeyStore#changesSince}; this
- *       suite does not check that yet.)
- *   <li>Members are ordered by user id and devices by serial; the suite uses ids of one shape
- *       (same case, fixed width), so any collation that agrees with {@link String#compareTo} on
- *       them passes.
+ *   <li>Audit and change-feed sequences are assigned by the store. Audit sequences increase;
+ *       they need not be contiguous nor start at 1. Change-feed sequences are gapless in commit
+ *       order (see {@link KeyStore#changesSince}): each committed event is numbered one above the
+ *       one committed before it, and a rolled-back transaction uses up no number; they need not
+ *       start at 1.
+ *   <li>Members are ordered by user id and devices by serial in {@link String#compareTo} order, as
+ *       {@link AccountTransaction} says: upper case before lower case, {@code SN-10} before
+ *       {@code SN-2}. A database store needs a binary collation for them.
+ *   <li>Misuse is an error, not a silent write: writing into an account that does not exist, or
+ *       updating a device or key the account does not have, throws {@link
+ *       IllegalStateException}; writing another account's rows throws {@link
+ *       IllegalArgumentException}; a transaction used after its work returned throws {@link
+ *       IllegalStateException}.
  *   <li>Concurrency tests use real threads, latches and bounded waits, never sleeps. A store that
  *       blocks where it must not fails with a message naming the wait, after {@link #timeout()}.
  *       Slower stores may lower {@link #operationsPerThread()}.
@@ -267,6 +276,9 @@ public abstract class KeyStoreContract {
       Account a = account(ACME, 3);
       assertThat(tx.insertAccount(a)).isTrue();
       assertThat(tx.account()).contains(a);
+      assertThat(tx.insertAccount(account(ACME, 4))).as("a second insert").isFalse();
+      tx.updateAccount(a.withContractedLicenses(7));
+      assertThat(tx.account()).contains(a.withContractedLicenses(7));
       tx.putMember(member(ACME, "alice", Role.ADMIN));
       assertThat(tx.member(UserId.of("alice"))).contains(member(ACME, "alice", Role.ADMIN));
       assertThat(tx.insertDevice(device(ACME, "SN-0001"))).isTrue();
@@ -286,6 +298,44 @@ public abstract class KeyStoreContract {
       assertThat(tx.members()).isEmpty();
       return null;
     });
+    assertThat(licenses(ACME)).isEqualTo(7);
+  }
+
+  @Test
+  void aTransactionCannotBeUsedAfterItsWork() {
+    createAccount(ACME, 1);
+    AccountTransaction written = store.inAccount(ACME, tx -> tx);
+    AccountTransaction read = store.readAccount(ACME, tx -> tx);
+
+    assertThatThrownBy(written::account).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> written.insertDevice(device(ACME, "SN-0001"))).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(read::keys).isInstanceOf(IllegalStateException.class);
+    assertThat(store.readAccount(ACME, AccountTransaction::devices)).isEmpty();
+  }
+
+  @Test
+  void writingIntoAnAccountThatDoesNotExistIsAnError() {
+    assertWorkThrows(ACME, IllegalStateException.class, "updateAccount", tx -> tx.updateAccount(account(ACME, 1)));
+    assertWorkThrows(ACME, IllegalStateException.class, "insertDevice", tx -> tx.insertDevice(device(ACME, "SN-0001")));
+    assertWorkThrows(ACME, IllegalStateException.class, "appendAudit", tx -> tx.appendAudit(audit(ACME, "x")));
+
+    assertAccountIsEmpty(ACME);
+  }
+
+  @Test
+  void writingAnotherAccountsRowsIsAnError() {
+    createAccount(ACME, 1);
+    createAccount(GLOBEX, 1);
+
+    assertWorkThrows(ACME, IllegalArgumentException.class, "insertAccount", tx -> tx.insertAccount(account(GLOBEX, 2)));
+    assertWorkThrows(ACME, IllegalArgumentException.class, "insertDevice",
+        tx -> tx.insertDevice(device(GLOBEX, "SN-0001")));
+    assertWorkThrows(ACME, IllegalArgumentException.class, "putMember",
+        tx -> tx.putMember(member(GLOBEX, "bob", Role.ADMIN)));
+
+    assertThat(licenses(GLOBEX)).isEqualTo(1);
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::devices)).isEmpty();
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::members)).isEmpty();
   }
 
   @Test
@@ -352,6 +402,45 @@ public abstract class KeyStoreContract {
   }
 
   @Test
+  void concurrentCreatorsOfOneAccountGetExactlyOneInsert() throws Exception {
+    int threads = 8;
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Boolean>> creators = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Account a = account(ACME, t);
+      creators.add(pool.submit(() -> {
+        await(start, "the start signal");
+        return store.inAccount(ACME, tx -> tx.insertAccount(a));
+      }));
+    }
+    start.countDown();
+    List<Integer> inserted = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      if (get(creators.get(t), "a creator of acme")) {
+        inserted.add(t);
+      }
+    }
+
+    assertThat(inserted).hasSize(1);
+    assertThat(licenses(ACME)).as("the account the one successful creator inserted").isEqualTo(inserted.get(0));
+  }
+
+  @Test
+  void aReadSeesOneSnapshotWhileAWriterCommitsWithoutWaitingForIt() {
+    givenAccountWithDevices(ACME, 1, "SN-0001");
+
+    List<Integer> seen = store.readAccount(ACME, tx -> {
+      int before = tx.devices().size();
+      boolean written = getFromWork(pool.submit(() -> store.inAccount(ACME, w -> w.insertDevice(device(ACME, "SN-0002")))),
+          "a writer of acme while a read of acme is open");
+      return List.of(before, tx.devices().size(), tx.device("SN-0002").isPresent() ? 1 : 0, written ? 1 : 0);
+    });
+
+    assertThat(seen).as("devices before, devices after, SN-0002 seen, written").containsExactly(1, 1, 0, 1);
+    assertThat(store.readAccount(ACME, AccountTransaction::devices)).hasSize(2);
+  }
+
+  @Test
   void aWriterOfAnotherAccountDoesNotWaitForAnOpenTransaction() throws Exception {
     createAccount(ACME, 1);
     createAccount(GLOBEX, 1);
@@ -410,6 +499,7 @@ public abstract class KeyStoreContract {
       assertThat(tx.devices()).isEmpty();
       // the transaction goes on after a refused insert
       assertThat(tx.insertDevice(device(GLOBEX, "SN-0002"))).isTrue();
+      tx.appendAudit(audit(GLOBEX, "after a refused insert"));
       return null;
     });
     store.inAccount(ACME, tx -> {
@@ -419,6 +509,33 @@ public abstract class KeyStoreContract {
 
     assertThat(store.readAccount(ACME, AccountTransaction::devices)).containsExactly(device(ACME, "SN-0001"));
     assertThat(store.readAccount(GLOBEX, AccountTransaction::devices)).containsExactly(device(GLOBEX, "SN-0002"));
+    List<AuditEntry> audit = store.readAccount(GLOBEX, tx -> tx.audit(Long.MAX_VALUE, 10));
+    assertThat(audit).extracting(AuditEntry::detail).containsExactly("after a refused insert");
+  }
+
+  @Test
+  void updatingADeviceTheAccountDoesNotHaveIsAnErrorAndDeletingOneChangesNothing() {
+    givenAccountWithDevices(ACME, 1, "SN-0001");
+
+    assertWorkThrows(ACME, IllegalStateException.class, "updateDevice", tx -> tx.updateDevice(device(ACME, "SN-0009")));
+    store.inAccount(ACME, tx -> {
+      tx.deleteDevice("SN-0009");
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::devices)).containsExactly(device(ACME, "SN-0001"));
+  }
+
+  @Test
+  void aDeviceWithAKeyCannotBeDeleted() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+
+    assertWorkThrows(ACME, IllegalStateException.class, "deleteDevice", tx -> tx.deleteDevice("SN-0001"))
+        .hasMessageContaining("SN-0001");
+
+    assertThat(store.readAccount(ACME, AccountTransaction::devices)).containsExactly(device(ACME, "SN-0001"));
+    assertThat(keyForDevice(ACME, "SN-0001")).contains(k);
   }
 
   @Test
@@ -528,9 +645,32 @@ public abstract class KeyStoreContract {
   }
 
   @Test
+  void insertKeyRefusesATakenOrForeignSlotAndTheTransactionGoesOn() {
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
+    StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    updateKey(first.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plusSeconds(60)));
+    StoredKey second = key(2, ACME, "SN-0002", hash(3));
+
+    boolean last = store.inAccount(ACME, tx -> {
+      assertThat(tx.insertKey(key(1, ACME, "SN-0002", hash(3)))).as("id taken").isFalse();
+      assertThat(tx.insertKey(key(2, ACME, "SN-0002", hash(2)))).as("hash taken").isFalse();
+      assertThat(tx.insertKey(key(2, ACME, "SN-0002", hash(1)))).as("hash taken as a previous hash").isFalse();
+      assertThat(tx.insertKey(key(2, ACME, "SN-0001", hash(3)))).as("device has a key").isFalse();
+      assertThat(tx.insertKey(key(2, ACME, "SN-0003", hash(3)))).as("another account's device").isFalse();
+      assertThat(tx.insertKey(key(2, ACME, "SN-0404", hash(3)))).as("unknown device").isFalse();
+      assertThat(tx.keyCount()).isEqualTo(1);
+      return tx.insertKey(second);
+    });
+
+    assertThat(last).isTrue();
+    assertThat(store.readAccount(ACME, AccountTransaction::keyCount)).isEqualTo(2);
+    assertThat(keyForDevice(ACME, "SN-0002")).contains(second);
+    assertThat(store.readAccount(GLOBEX, AccountTransaction::keys)).isEmpty();
+  }
+
+  @Test
   void aKeyIdIsUniqueAcrossAccounts() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
     StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
 
     store.inAccount(ACME, tx -> {
@@ -567,8 +707,7 @@ public abstract class KeyStoreContract {
 
   @Test
   void updateKeyRefusesAHashTakenByAnotherKeyOfAnyAccountAndChangesNothing() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
     StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
     StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
     StoredKey k3 = insertKey(key(3, GLOBEX, "SN-0003", hash(3)));
@@ -585,6 +724,33 @@ public abstract class KeyStoreContract {
     assertThat(store.findKeyByHash(hash(1))).contains(k1);
     assertThat(store.findKeyByHash(hash(2))).contains(k2);
     assertThat(store.findKeyByHash(hash(3))).contains(k3);
+  }
+
+  @Test
+  void updateKeyRefusesAnotherAccountsDeviceAndIsAnErrorForAKeyTheAccountDoesNotHave() {
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey g = insertKey(key(3, GLOBEX, "SN-0003", hash(3)));
+    StoredKey changed = k.withDevice("SN-0002").withLabel("moved").withSuspended(true)
+        .regenerated(hash(4), "h4", new byte[] {7}, clock.instant().plusSeconds(5), clock.instant().plusSeconds(65));
+
+    store.inAccount(ACME, tx -> {
+      assertThat(tx.updateKey(k.withDevice("SN-0003"))).as("another account's device").isFalse();
+      assertThat(tx.key(k.id())).contains(k);
+      assertThat(tx.updateKey(changed)).as("every field at once").isTrue();
+      assertThat(tx.key(k.id())).contains(changed);
+      return null;
+    });
+
+    assertThat(keyForDevice(ACME, "SN-0002")).contains(changed);
+    assertThat(store.findKeyByHash(hash(1))).contains(changed);
+    assertThat(store.findKeyByHash(hash(4))).contains(changed);
+    assertThat(keyForDevice(GLOBEX, "SN-0003")).contains(g);
+    assertWorkThrows(ACME, IllegalStateException.class, "a key the account never had",
+        tx -> tx.updateKey(key(7, ACME, "SN-0001", hash(7))));
+    assertWorkThrows(GLOBEX, IllegalStateException.class, "a key of another account",
+        tx -> tx.updateKey(key(1, GLOBEX, "SN-0003", hash(1))));
+    assertThat(storedKey(ACME, k.id())).contains(changed);
   }
 
   @Test
@@ -719,8 +885,7 @@ public abstract class KeyStoreContract {
 
   @Test
   void theFeedReturnsEventsAsWrittenInCommitOrderWithIncreasingSequences() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
+    givenAcmeWithTwoDevicesAndGlobexWithOne();
     StoredKey a1 = key(1, ACME, "SN-0001", hash(1));
     StoredKey a2 = key(2, ACME, "SN-0002", hash(2));
     StoredKey g3 = key(3, GLOBEX, "SN-0003", hash(3));
@@ -739,9 +904,48 @@ public abstract class KeyStoreContract {
 
     List<ChangeEvent> feed = store.changesSince(0, 100);
     assertThat(feed).extracting(e -> e.withSequence(0)).containsExactly(e1, e2, e3, e4, e5);
-    assertStrictlyIncreasing(feed);
+    assertGapless(feed);
     assertThat(feed.get(0).sequence()).isPositive();
     assertThat(store.latestChangeSequence()).isEqualTo(feed.get(4).sequence());
+  }
+
+  @Test
+  void theFeedIsGaplessAcrossAccountsAndARolledBackTransactionUsesNoNumber() {
+    createAccount(ACME, 1);
+    createAccount(GLOBEX, 1);
+    ChangeEvent a1 = event(ACME, 1, ChangeEvent.Type.CREATED, hash(1));
+    ChangeEvent a2 = event(ACME, 2, ChangeEvent.Type.REGENERATED, hash(2), hash(3), hash(4));
+    ChangeEvent g3 = event(GLOBEX, 3, ChangeEvent.Type.DELETED, hash(5));
+    ChangeEvent lost = event(ACME, 4, ChangeEvent.Type.SUSPENDED, hash(6));
+    ChangeEvent a5 = event(ACME, 5, ChangeEvent.Type.RESUMED, hash(7));
+
+    appendChanges(ACME, a1, a2);
+    appendChanges(GLOBEX, g3);
+    assertWorkThrows(ACME, IllegalStateException.class, "a rolled-back transaction", tx -> {
+      tx.appendChange(lost);
+      throw new IllegalStateException("rolled back");
+    });
+    appendChanges(ACME, a5);
+
+    List<ChangeEvent> feed = store.changesSince(0, 100);
+    assertThat(feed).extracting(e -> e.withSequence(0)).containsExactly(a1, a2, g3, a5);
+    assertGapless(feed);
+    long first = feed.get(0).sequence();
+    assertThat(store.latestChangeSequence()).isEqualTo(first + 3);
+    assertThat(store.changesSince(first, 2)).extracting(ChangeEvent::sequence).containsExactly(first + 1, first + 2);
+    assertThat(store.changesSince(-5, 1)).extracting(ChangeEvent::sequence).containsExactly(first);
+    assertThat(store.changesSince(first + 3, 10)).isEmpty();
+    assertThatThrownBy(() -> store.changesSince(0, 0)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aChangeMayBeAppendedBeforeTheAccountExists() {
+    ChangeEvent e = event(ACME, 1, ChangeEvent.Type.DELETED, hash(1));
+
+    appendChanges(ACME, e);
+
+    assertThat(store.changesSince(0, 10)).extracting(x -> x.withSequence(0)).containsExactly(e);
+    assertAccountIsEmpty(ACME);
   }
 
   @Test
@@ -787,7 +991,7 @@ public abstract class KeyStoreContract {
 
     List<ChangeEvent> feed = store.changesSince(0, 100);
     assertThat(feed).extracting(ChangeEvent::keyId).containsExactly(keyId(1), keyId(3));
-    assertStrictlyIncreasing(feed);
+    assertGapless(feed);
     assertThat(store.latestChangeSequence()).isEqualTo(feed.get(1).sequence());
   }
 
@@ -803,19 +1007,19 @@ public abstract class KeyStoreContract {
     try (OpenTransaction acme = new OpenTransaction(ACME, tx -> tx.appendChange(early))) {
       get(pool.submit(() -> appendChanges(GLOBEX, late)), "a writer of globex while a transaction of acme is open");
       List<ChangeEvent> seen = store.changesSince(0, 100);
-      assertThat(seen).extracting(ChangeEvent::keyId).doesNotContain(keyId(1));
-      cursor = seen.isEmpty() ? 0 : seen.get(seen.size() - 1).sequence();
+      assertThat(seen).extracting(ChangeEvent::keyId).containsExactly(keyId(2));
+      cursor = seen.get(0).sequence();
       latest = store.latestChangeSequence();
       acme.commit();
     }
 
-    assertThat(store.changesSince(cursor, 100)).as("events after the last one seen")
-        .extracting(ChangeEvent::keyId).contains(keyId(1));
+    assertThat(store.changesSince(cursor, 100)).as("events after the last one seen: numbered in commit order")
+        .extracting(ChangeEvent::keyId, ChangeEvent::sequence).containsExactly(tuple(keyId(1), cursor + 1));
     assertThat(store.changesSince(latest, 100)).as("events after latestChangeSequence() read while it was open")
         .extracting(ChangeEvent::keyId).contains(keyId(1));
     List<ChangeEvent> feed = store.changesSince(0, 100);
     assertThat(feed).extracting(ChangeEvent::keyId).containsExactlyInAnyOrder(keyId(1), keyId(2));
-    assertStrictlyIncreasing(feed);
+    assertGapless(feed);
   }
 
   @Test
@@ -840,10 +1044,11 @@ public abstract class KeyStoreContract {
         List<ChangeEvent> page;
         do {
           page = store.changesSince(cursor, 50);
-          polled.addAll(page);
-          if (!page.isEmpty()) {
-            cursor = page.get(page.size() - 1).sequence();
+          for (ChangeEvent e : page) {
+            assertThat(cursor == 0 || e.sequence() == cursor + 1).as("no gap after %d: %s", cursor, e).isTrue();
+            cursor = e.sequence();
           }
+          polled.addAll(page);
           polls++;
         } while (page.size() == 50);
       }
@@ -878,7 +1083,7 @@ public abstract class KeyStoreContract {
 
     List<ChangeEvent> feed = store.changesSince(0, Integer.MAX_VALUE);
     assertThat(feed).hasSize(threads * commits * 2);
-    assertStrictlyIncreasing(feed);
+    assertGapless(feed);
     assertThat(polled).as("what the poller saw while transactions committed").containsExactlyElementsOf(feed);
     for (AccountId account : accounts) {
       List<Integer> mine = feed.stream().filter(e -> e.accountId().equals(account))
@@ -898,7 +1103,7 @@ public abstract class KeyStoreContract {
   }
 
   @Test
-  void usageKeepsTheGreatestLastUsedTimeAndSumsCountsAcrossBatches() {
+  void usageKeepsTheGreatestLastUsedTimeAndSumsCountsAcrossAndWithinBatches() {
     givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
     StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
     StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
@@ -912,6 +1117,13 @@ public abstract class KeyStoreContract {
     store.recordUsage(List.of(new UsageDelta(k2.id(), t1, 6)));
 
     assertThat(usage(ACME, k1.id())).isEqualTo(new KeyUsage(t2, 7));
+    assertThat(usage(ACME, k2.id())).isEqualTo(new KeyUsage(t1, 7));
+
+    // one key twice in a batch, the later time first, beside a key that does not exist
+    store.recordUsage(List.of(new UsageDelta(k1.id(), t2.plusSeconds(10), 2),
+        new UsageDelta(keyId(99), t2.plusSeconds(99), 1), new UsageDelta(k1.id(), t2.plusSeconds(5), 3)));
+
+    assertThat(usage(ACME, k1.id())).isEqualTo(new KeyUsage(t2.plusSeconds(10), 12));
     assertThat(usage(ACME, k2.id())).isEqualTo(new KeyUsage(t1, 7));
   }
 
@@ -941,6 +1153,9 @@ public abstract class KeyStoreContract {
     });
     store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant().plusSeconds(1), 2)));
 
+    assertThat(usage(ACME, k.id())).isEqualTo(KeyUsage.NONE);
+    // a new key with the same id starts without usage
+    insertKey(key(1, ACME, "SN-0001", hash(1)));
     assertThat(usage(ACME, k.id())).isEqualTo(KeyUsage.NONE);
   }
 
@@ -1014,6 +1229,25 @@ public abstract class KeyStoreContract {
     assertThat(carol).isEmpty();
     assertThat(store.readAccount(GLOBEX, AccountTransaction::members))
         .containsExactly(member(GLOBEX, "bob", Role.ADMIN));
+  }
+
+  @Test
+  void membersAndDevicesAreInStringCompareToOrder() {
+    createAccount(ACME, 1);
+    store.inAccount(ACME, tx -> {
+      for (String user : List.of("carol", "Zed", "alice")) {
+        tx.putMember(member(ACME, user, Role.VIEWER));
+      }
+      for (String serial : List.of("SN-2", "SN-10", "SN-1")) {
+        assertThat(tx.insertDevice(device(ACME, serial))).isTrue();
+      }
+      return null;
+    });
+
+    assertThat(store.readAccount(ACME, AccountTransaction::members)).extracting(m -> m.userId().value())
+        .containsExactly("Zed", "alice", "carol");
+    assertThat(store.readAccount(ACME, AccountTransaction::devices)).extracting(Device::serial)
+        .containsExactly("SN-1", "SN-10", "SN-2");
   }
 
   @Test
@@ -1180,6 +1414,15 @@ public abstract class KeyStoreContract {
         return null;
       })).as("write #%d", i).isInstanceOf(UnsupportedOperationException.class);
     }
+    store.readAccount(ACME, tx -> {
+      for (Consumer<AccountTransaction> write : writes) {
+        assertThatThrownBy(() -> write.accept(tx)).isInstanceOf(UnsupportedOperationException.class);
+      }
+      // the read goes on after every refusal
+      assertThat(tx.account()).isPresent();
+      assertThat(tx.devices()).extracting(Device::serial).containsExactly("SN-0001");
+      return null;
+    });
 
     assertThat(snapshot(ACME)).isEqualTo(before);
     assertThat(store.latestChangeSequence()).isEqualTo(latest);
@@ -1238,6 +1481,12 @@ public abstract class KeyStoreContract {
       }
       return null;
     });
+  }
+
+  /** acme with devices SN-0001 and SN-0002, globex with SN-0003; five licenses each. */
+  private void givenAcmeWithTwoDevicesAndGlobexWithOne() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    givenAccountWithDevices(GLOBEX, 5, "SN-0003");
   }
 
   private static Member member(AccountId id, String user, Role role) {
@@ -1301,12 +1550,30 @@ public abstract class KeyStoreContract {
   }
 
   private ChangeEvent change(ChangeEvent.Type type, StoredKey k) {
-    return new ChangeEvent(0, type, k.accountId(), k.id(), List.of(k.hash()), clock.instant());
+    return new ChangeEvent(0, type, k.accountId(), k.id(), k.hashes(), clock.instant());
   }
 
   /** @return an EDITED event of key {@code n} with hash {@code n}, not yet stored */
   private ChangeEvent editedEvent(AccountId id, int n) {
-    return new ChangeEvent(0, ChangeEvent.Type.EDITED, id, keyId(n), List.of(hash(n)), clock.instant());
+    return event(id, n, ChangeEvent.Type.EDITED, hash(n));
+  }
+
+  /** @return an event of key {@code n}, not yet stored */
+  private ChangeEvent event(AccountId id, int n, ChangeEvent.Type type, KeyHash... hashes) {
+    return new ChangeEvent(0, type, id, keyId(n), List.of(hashes), clock.instant());
+  }
+
+  /**
+   * Asserts that {@code writes}, run as the work of a transaction of {@code id}, throw.
+   *
+   * @return the assertion on what they threw, for more
+   */
+  private AbstractThrowableAssert<?, ? extends Throwable> assertWorkThrows(AccountId id,
+      Class<? extends Throwable> expected, String what, Consumer<AccountTransaction> writes) {
+    return assertThatThrownBy(() -> store.inAccount(id, tx -> {
+      writes.accept(tx);
+      return null;
+    })).as(what).isInstanceOf(expected);
   }
 
   private Void appendChanges(AccountId id, ChangeEvent... events) {
@@ -1318,12 +1585,13 @@ public abstract class KeyStoreContract {
     });
   }
 
-  private static void assertStrictlyIncreasing(List<ChangeEvent> feed) {
-    Set<Long> seen = new HashSet<>();
+  /** Asserts that each event is numbered one above the one before it (the first above 0). */
+  private static void assertGapless(List<ChangeEvent> feed) {
     for (int i = 0; i < feed.size(); i++) {
-      assertThat(seen.add(feed.get(i).sequence())).as("sequence %d unique", feed.get(i).sequence()).isTrue();
-      if (i > 0) {
-        assertThat(feed.get(i).sequence()).as("sequence at %d", i).isGreaterThan(feed.get(i - 1).sequence());
+      if (i == 0) {
+        assertThat(feed.get(0).sequence()).as("the first sequence").isPositive();
+      } else {
+        assertThat(feed.get(i).sequence()).as("sequence at %d", i).isEqualTo(feed.get(i - 1).sequence() + 1);
       }
     }
   }
@@ -1350,6 +1618,15 @@ public abstract class KeyStoreContract {
       throw new AssertionError(what + " did not finish within " + timeout(), e);
     } catch (ExecutionException e) {
       throw sneaky(e.getCause());
+    }
+  }
+
+  /** {@link #get} for work that may not throw checked exceptions. */
+  private <T> T getFromWork(Future<T> future, String what) {
+    try {
+      return get(future, what);
+    } catch (Exception e) {
+      throw sneaky(e);
     }
   }
 
@@ -1402,6 +1679,100 @@ public abstract class KeyStoreContract {
     @Override
     public void close() {
       release.countDown();
+    }
+  }
+
+  // ==================================================================== the operator's account list
+
+  /** {@link KeyStore#accounts}: every committed account, in id order, with its key count, in pages. */
+  @Nested
+  @DisplayName("accounts(after, limit): the operator's account list")
+  class AccountListing {
+
+    @Test
+    void listsEveryCommittedAccountInIdOrderWithItsKeyCount() {
+      // ids chosen so that String order differs from case-insensitive and from numeric order
+      for (String id : List.of("beta", "Zed", "alpha-2", "alpha_1", "alpha10")) {
+        createAccount(AccountId.of(id), 3);
+      }
+      givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+      insertKey(key(1, ACME, "SN-0001", hash(1)));
+      insertKey(key(2, ACME, "SN-0002", hash(2)));
+
+      List<AccountSummary> all = store.accounts(null, 100);
+
+      List<String> expected = new ArrayList<>(List.of("beta", "Zed", "alpha-2", "alpha_1", "alpha10", "acme"));
+      Collections.sort(expected);
+      assertThat(all).extracting(a -> a.account().id().value()).containsExactlyElementsOf(expected);
+      assertThat(all).filteredOn(a -> a.account().id().equals(ACME)).singleElement()
+          .satisfies(a -> {
+            assertThat(a.account()).isEqualTo(account(ACME, 5));
+            assertThat(a.keyCount()).isEqualTo(2);
+          });
+      assertThat(all).filteredOn(a -> !a.account().id().equals(ACME)).extracting(AccountSummary::keyCount)
+          .containsOnly(0);
+    }
+
+    @Test
+    void pagesStartAfterTheCursorAndHoldAtMostTheLimit() {
+      List<String> ids = List.of("a1", "a2", "a3", "a4", "a5");
+      ids.forEach(id -> createAccount(AccountId.of(id), 1));
+
+      assertThat(store.accounts(null, 2)).extracting(a -> a.account().id().value()).containsExactly("a1", "a2");
+      assertThat(store.accounts(AccountId.of("a2"), 2)).extracting(a -> a.account().id().value())
+          .containsExactly("a3", "a4");
+      assertThat(store.accounts(AccountId.of("a4"), 2)).extracting(a -> a.account().id().value())
+          .containsExactly("a5");
+      assertThat(store.accounts(AccountId.of("a5"), 2)).isEmpty();
+      // the cursor need not be an account that exists
+      assertThat(store.accounts(AccountId.of("a2x"), 10)).extracting(a -> a.account().id().value())
+          .containsExactly("a3", "a4", "a5");
+    }
+
+    @Test
+    void anEmptyStoreListsNoAccountAndARolledBackAccountIsNeverListed() {
+      assertThat(store.accounts(null, 10)).isEmpty();
+      assertThat(catchThrowable(() -> store.inAccount(ACME, tx -> {
+        tx.insertAccount(account(ACME, 1));
+        throw new IllegalStateException("boom");
+      }))).isNotNull();
+      assertThat(store.accounts(null, 10)).isEmpty();
+      // a refused or read-only transaction on an unknown account leaves nothing to list either
+      store.readAccount(GLOBEX, tx -> tx.account());
+      store.inAccount(GLOBEX, tx -> tx.account());
+      assertThat(store.accounts(null, 10)).isEmpty();
+    }
+
+    @Test
+    void theClosingTimeIsKeptAndListedAsWritten() {
+      createAccount(ACME, 4);
+      Instant closedAt = clock.instant().plusNanos(123_456_789);
+      Account closed = account(ACME, 4).closed(closedAt);
+      store.inAccount(ACME, tx -> {
+        tx.updateAccount(closed);
+        return null;
+      });
+      assertThat(store.readAccount(ACME, AccountTransaction::account)).contains(closed);
+      assertThat(store.accounts(null, 10)).containsExactly(new AccountSummary(closed, 0));
+      assertThat(closed.closedAt()).isEqualTo(closedAt);
+      assertThat(closed.contractedLicenses()).isZero();
+    }
+
+    @Test
+    void theKeyCountFollowsCommittedDeletes() {
+      givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+      insertKey(key(1, ACME, "SN-0001", hash(1)));
+      insertKey(key(2, ACME, "SN-0002", hash(2)));
+      store.inAccount(ACME, tx -> {
+        tx.deleteKey(keyId(1));
+        return null;
+      });
+      assertThat(store.accounts(null, 10)).extracting(AccountSummary::keyCount).containsExactly(1);
+    }
+
+    @Test
+    void aLimitBelowOneIsRefused() {
+      assertThatThrownBy(() -> store.accounts(null, 0)).isInstanceOf(IllegalArgumentException.class);
     }
   }
 }

@@ -29,6 +29,27 @@ import org.jspecify.annotations.Nullable;
  */
 public sealed interface QuotaCommand {
 
+  /**
+   * The actor that performs the command, so that the audit entries it leaves can be checked
+   * against it.
+   *
+   * @return the actor that calls the key manager, or null for the steps no caller performs (a
+   *     gateway's validation, the clock)
+   */
+  @Nullable Actor by();
+
+  /** A command that a caller of the scenario performs through the key manager. */
+  sealed interface Performed extends QuotaCommand {
+    /** @return who calls the key manager */
+    Who caller();
+
+    /** @return the caller's actor */
+    @Override
+    default Actor by() {
+      return caller().actor();
+    }
+  }
+
   /** The callers of a scenario. */
   enum Who {
     /** The first administrator of {@code acme}. */
@@ -207,27 +228,20 @@ public sealed interface QuotaCommand {
   /**
    * An administrator (or not) creates one key per selected device, all or nothing.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param serials the selected devices, possibly repeating one
    * @param label the label of every new key
    * @param expiresIn expiry of every new key relative to now, or null for never
    */
-  record CreateKeys(Who by, List<String> serials, String label, @Nullable Duration expiresIn) implements QuotaCommand {
-    /**
-     * Copies the serials.
-     *
-     * @param label the label of every new key
-     * @param expiresIn expiry of every new key relative to now, or null for never
-     * @param by how far
-     * @param serials the selected devices, possibly repeating one
-     */
+  record CreateKeys(Who caller, List<String> serials, String label, @Nullable Duration expiresIn) implements Performed {
+    /** Copies the serials. */
     public CreateKeys {
       serials = List.copyOf(serials);
     }
 
     @Override
     public String toString() {
-      return by + " creates keys for " + serials + (label.isEmpty() ? "" : ", label " + describeLabel(label))
+      return caller + " creates keys for " + serials + (label.isEmpty() ? "" : ", label " + describeLabel(label))
           + (expiresIn == null ? "" : ", expiring in " + human(expiresIn));
     }
   }
@@ -235,176 +249,176 @@ public sealed interface QuotaCommand {
   /**
    * Deletes a key.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param key the key
    */
-  record DeleteKey(Who by, KeyRef key) implements QuotaCommand {
+  record DeleteKey(Who caller, KeyRef key) implements Performed {
     @Override
     public String toString() {
-      return by + " deletes " + key;
+      return caller + " deletes " + key;
     }
   }
 
   /**
    * "Copy": reveals a key's secret again, which works only where a secret vault is configured.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param key the key
    */
-  record RevealSecret(Who by, KeyRef key) implements QuotaCommand {
+  record RevealSecret(Who caller, KeyRef key) implements Performed {
     @Override
     public String toString() {
-      return by + " copies the secret of " + key;
+      return caller + " copies the secret of " + key;
     }
   }
 
   /**
    * Regenerates a key's secret.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param key the key
    * @param overlap how long the old secret keeps validating (zero: revoked at once)
    */
-  record RegenerateKey(Who by, KeyRef key, Duration overlap) implements QuotaCommand {
+  record RegenerateKey(Who caller, KeyRef key, Duration overlap) implements Performed {
     @Override
     public String toString() {
-      return by + " regenerates " + key + (overlap.isZero() ? " (no overlap)" : " with overlap " + human(overlap));
+      return caller + " regenerates " + key + (overlap.isZero() ? " (no overlap)" : " with overlap " + human(overlap));
     }
   }
 
   /**
    * Edits a key.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param key the key
    * @param edit the change
    */
-  record EditKey(Who by, KeyRef key, Edit edit) implements QuotaCommand {
+  record EditKey(Who caller, KeyRef key, Edit edit) implements Performed {
     @Override
     public String toString() {
-      return by + " edits " + key + ": " + edit;
+      return caller + " edits " + key + ": " + edit;
     }
   }
 
   /**
    * Dissociates a device from {@code acme}, deleting its key.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param serial the device
    */
-  record DissociateDevice(Who by, String serial) implements QuotaCommand {
+  record DissociateDevice(Who caller, String serial) implements Performed {
     @Override
     public String toString() {
-      return by + " dissociates device " + serial;
+      return caller + " dissociates device " + serial;
     }
   }
 
   /**
    * Associates a device with {@code acme}.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param serial the device
    */
-  record AssociateDevice(Who by, String serial) implements QuotaCommand {
+  record AssociateDevice(Who caller, String serial) implements Performed {
     @Override
     public String toString() {
-      return by + " associates device " + serial;
+      return caller + " associates device " + serial;
     }
   }
 
   /**
    * Renames a device of {@code acme}.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param serial the device
    * @param name the new name
    */
-  record RenameDevice(Who by, String serial, String name) implements QuotaCommand {
+  record RenameDevice(Who caller, String serial, String name) implements Performed {
     @Override
     public String toString() {
-      return by + " renames device " + serial + " to \"" + name + "\"";
+      return caller + " renames device " + serial + " to \"" + name + "\"";
     }
   }
 
   /**
    * Contracts more licenses for {@code acme}.
    *
-   * @param by the caller (only the operator may)
+   * @param caller who calls the key manager (only the operator may)
    * @param quantity licenses to add (0 is invalid)
    */
-  record ContractLicenses(Who by, int quantity) implements QuotaCommand {
+  record ContractLicenses(Who caller, int quantity) implements Performed {
     @Override
     public String toString() {
-      return by + " contracts " + quantity + " more licenses";
+      return caller + " contracts " + quantity + " more licenses";
     }
   }
 
   /**
    * Cancels licenses of {@code acme}.
    *
-   * @param by the caller (only the operator may)
+   * @param caller who calls the key manager (only the operator may)
    * @param quantity licenses to cancel (0 or more than contracted is invalid)
    * @param strategy what to do when fewer licenses than keys would remain; null for the
    *     default ({@code cancelLicenses} without a strategy)
    */
-  record CancelLicenses(Who by, int quantity, @Nullable OverLimitStrategy strategy) implements QuotaCommand {
+  record CancelLicenses(Who caller, int quantity, @Nullable OverLimitStrategy strategy) implements Performed {
     @Override
     public String toString() {
-      return by + " cancels " + quantity + " licenses (" + (strategy == null ? "default strategy" : strategy) + ")";
+      return caller + " cancels " + quantity + " licenses (" + (strategy == null ? "default strategy" : strategy) + ")";
     }
   }
 
   /**
    * Adds a member to {@code acme}.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param user the new member
    * @param role the role
    */
-  record AddMember(Who by, Who user, Role role) implements QuotaCommand {
+  record AddMember(Who caller, Who user, Role role) implements Performed {
     @Override
     public String toString() {
-      return by + " adds " + user + " as " + role;
+      return caller + " adds " + user + " as " + role;
     }
   }
 
   /**
    * Changes a member's role in {@code acme}.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param user the member
    * @param role the new role
    */
-  record ChangeRole(Who by, Who user, Role role) implements QuotaCommand {
+  record ChangeRole(Who caller, Who user, Role role) implements Performed {
     @Override
     public String toString() {
-      return by + " makes " + user + " " + role;
+      return caller + " makes " + user + " " + role;
     }
   }
 
   /**
    * Removes a member from {@code acme}.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param user the member
    */
-  record RemoveMember(Who by, Who user) implements QuotaCommand {
+  record RemoveMember(Who caller, Who user) implements Performed {
     @Override
     public String toString() {
-      return by + " removes member " + user;
+      return caller + " removes member " + user;
     }
   }
 
   /**
    * Reads one of the management views of {@code acme}.
    *
-   * @param by the caller
+   * @param caller who calls the key manager
    * @param view what is read
    */
-  record Read(Who by, View view) implements QuotaCommand {
+  record Read(Who caller, View view) implements Performed {
     @Override
     public String toString() {
-      return by + " reads " + switch (view) {
+      return caller + " reads " + switch (view) {
         case USAGE -> "the license usage";
         case KEYS -> "the keys table";
         case AUDIT -> "the audit log";
@@ -423,6 +437,12 @@ public sealed interface QuotaCommand {
    * @param serial for {@link Presentation#FOR_DEVICE}: the device the request names
    */
   record Validate(SecretRef secret, Presentation how, @Nullable String serial) implements QuotaCommand {
+    /** @return null: a gateway validates, not a caller of the key manager */
+    @Override
+    public @Nullable Actor by() {
+      return null;
+    }
+
     @Override
     public String toString() {
       return switch (how) {
@@ -437,12 +457,18 @@ public sealed interface QuotaCommand {
   /**
    * Moves the clock forward.
    *
-   * @param by how far
+   * @param step how far
    */
-  record AdvanceClock(Duration by) implements QuotaCommand {
+  record AdvanceClock(Duration step) implements QuotaCommand {
+    /** @return null: no caller moves the clock */
+    @Override
+    public @Nullable Actor by() {
+      return null;
+    }
+
     @Override
     public String toString() {
-      return "clock +" + human(by);
+      return "clock +" + human(step);
     }
   }
 

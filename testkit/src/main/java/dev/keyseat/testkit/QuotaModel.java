@@ -229,7 +229,7 @@ final class QuotaModel {
   // ------------------------------------------------------------------ predictions
 
   Expect expectCreate(CreateKeys c) {
-    Expect deny = deny(c.by(), ADMIN);
+    Expect deny = deny(c.caller(), ADMIN);
     if (deny != null) {
       return deny;
     }
@@ -387,7 +387,7 @@ final class QuotaModel {
   }
 
   Expect expectCancel(CancelLicenses c) {
-    Expect deny = denyUnlessOperator(c.by());
+    Expect deny = denyUnlessOperator(c.caller());
     if (deny != null) {
       return deny;
     }
@@ -406,7 +406,7 @@ final class QuotaModel {
   }
 
   Expect expectAddMember(AddMember c) {
-    Expect deny = deny(c.by(), ADMIN);
+    Expect deny = deny(c.caller(), ADMIN);
     if (deny != null) {
       return deny;
     }
@@ -417,31 +417,25 @@ final class QuotaModel {
   }
 
   Expect expectChangeRole(ChangeRole c) {
-    Expect deny = deny(c.by(), ADMIN);
-    if (deny != null) {
-      return deny;
-    }
-    Role current = members.get(c.user());
-    if (current == null) {
-      return Expect.refuse(NotFoundException.class, "R8 roles", c.user() + " is no member");
-    }
-    if (current == Role.ADMIN && c.role() != Role.ADMIN && admins() <= 1) {
-      return Expect.refuse(LastAdminException.class, "R8 roles (last admin)", c.user() + " is the last admin");
-    }
-    return Expect.success("R8 roles");
+    return expectMemberChange(c.caller(), c.user(), c.role() == Role.ADMIN);
   }
 
   Expect expectRemoveMember(RemoveMember c) {
-    Expect deny = deny(c.by(), ADMIN);
+    return expectMemberChange(c.caller(), c.user(), false);
+  }
+
+  /** R8: only an admin changes a member, who must be one, and acme keeps an admin. */
+  private Expect expectMemberChange(Who caller, Who user, boolean staysAdmin) {
+    Expect deny = deny(caller, ADMIN);
     if (deny != null) {
       return deny;
     }
-    Role current = members.get(c.user());
+    Role current = members.get(user);
     if (current == null) {
-      return Expect.refuse(NotFoundException.class, "R8 roles", c.user() + " is no member");
+      return Expect.refuse(NotFoundException.class, "R8 roles", user + " is no member");
     }
-    if (current == Role.ADMIN && admins() <= 1) {
-      return Expect.refuse(LastAdminException.class, "R8 roles (last admin)", c.user() + " is the last admin");
+    if (current == Role.ADMIN && !staysAdmin && admins() <= 1) {
+      return Expect.refuse(LastAdminException.class, "R8 roles (last admin)", user + " is the last admin");
     }
     return Expect.success("R8 roles");
   }

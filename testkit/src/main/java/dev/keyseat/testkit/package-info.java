@@ -8,6 +8,8 @@
  * {@link dev.keyseat.testkit.ManualScheduler} move time and run a validator's background tasks by
  * hand; {@link dev.keyseat.testkit.InstrumentedKeyStore} (a {@link
  * dev.keyseat.testkit.ForwardingKeyStore}) counts store calls and fails them on demand;
+ * {@link dev.keyseat.testkit.ForwardingKeyStore} passes every call through, the one base for tests
+ * and benchmarks that change a few calls (or wrap every transaction);
  * {@link dev.keyseat.testkit.RecordingValidatorMetrics} keeps every metric;
  * {@link dev.keyseat.testkit.TestKeys} makes well-formed keys no store issued.
  */

@@ -48,7 +48,7 @@ public final class StoreLookupValidator implements KeyValidator {
 
   @Override
   public Verdict validate(String key, @Nullable String deviceSerial) {
-    if (!format.isWellFormed(key)) {
+    if (!format.isWellFormed(key) && !format.isLegacyShaped(key)) {
       return Verdict.MALFORMED;
     }
     try {

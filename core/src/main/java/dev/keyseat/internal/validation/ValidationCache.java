@@ -13,6 +13,7 @@ import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import dev.keyseat.validation.CachedKeyValidator;
+import dev.keyseat.validation.CachedKeyValidatorBuilder.Settings;
 import dev.keyseat.validation.Ticker;
 import dev.keyseat.validation.ValidatorMetrics;
 import dev.keyseat.validation.ValidatorScheduler;
@@ -81,6 +82,7 @@ final class ValidationCache implements CachedKeyValidator {
   private final Queue<CacheEntry> toFlush = new ConcurrentLinkedQueue<>();
   private final ConcurrentHashMap<AccountId, AccountId> accounts = new ConcurrentHashMap<>();
   private final int keyLength;
+  private final boolean legacyShapes;
   private final int stagedOffset;
   private final ThreadLocal<Probe> probes;
   private final Function<CacheEntry, @Nullable CacheEntry> loader = this::load;
@@ -95,6 +97,8 @@ final class ValidationCache implements CachedKeyValidator {
   /** Sequence of the last change applied; negative before the first successful poll. Guarded by pollLock. */
   private long cursor = -1;
   private volatile boolean closed;
+  /** Told once, when this validator closes: its Keyseat forgets it. */
+  private final Consumer<CachedKeyValidator> onClose;
 
   /** The store cannot list its keys: a configuration error, reported by {@code build()}. */
   @SuppressWarnings("serial")
@@ -111,6 +115,8 @@ final class ValidationCache implements CachedKeyValidator {
   private static final class Probe {
     final char[] chars;
     final byte[] bytes;
+    /** A legacy key's bytes, for hashing. */
+    final byte[] legacy = new byte[dev.keyseat.LegacyKeyShape.MAX_LENGTH];
     final KeyHasher.State digester;
     final byte[] digest = new byte[KeyHash.LENGTH];
     final CacheEntry key = new CacheEntry();
@@ -122,27 +128,29 @@ final class ValidationCache implements CachedKeyValidator {
     }
   }
 
-  ValidationCache(CacheSettings b, KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock,
-      CommitStream commits) {
-    this.commits = commits;
-    this.store = store;
-    this.format = format;
-    this.hasher = hasher;
+  ValidationCache(Settings b, Ticker ticker, ValidatorScheduler scheduler, ValidationCacheBuilder.Parts parts,
+      Consumer<CachedKeyValidator> onClose) {
+    this.onClose = onClose;
+    this.commits = parts.commits();
+    this.store = parts.store();
+    this.format = parts.format();
+    this.hasher = parts.hasher();
     this.keyLength = format.length();
+    this.legacyShapes = format.hasLegacyShapes();
     this.stagedOffset = format.stagedOffset();
     this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
-    this.clock = clock;
-    this.ticker = b.ticker();
+    this.clock = parts.clock();
+    this.ticker = ticker;
     this.metrics = b.metrics();
-    this.preload = b.preload();
-    this.negativeTtl = b.negativeTtl().toNanos();
+    this.preload = b.preloadAllKeys();
+    this.negativeTtl = b.negativeEntryTtl().toNanos();
     this.maxStaleness = b.maxStaleness().toNanos();
     this.maximumSize = b.maximumSize();
     this.cache = newCache();
     this.startedAt = ticker.read();
     this.syncedAt = startedAt - ANCIENT;
     this.lastWarning = new AtomicLong(startedAt - WARN_EVERY);
-    this.budget = new LookupBudget(b.lookupsPerSecond(), startedAt);
+    this.budget = new LookupBudget(b.storeLookupsPerSecond(), startedAt);
     Duration ratePeriod = b.rateLimitPeriod();
     this.rateLimiter = ratePeriod == null ? null : new Bucket4jRateLimiter(b.rateLimitRequests(), ratePeriod, ticker);
 
@@ -153,9 +161,8 @@ final class ValidationCache implements CachedKeyValidator {
       commits.unsubscribe(onCommit);
       throw new IllegalStateException("cannot preload all keys: " + e.unsupported.getMessage(), e.unsupported);
     }
-    ValidatorScheduler scheduler = b.scheduler();
-    tasks.add(scheduler.schedule("feed-poller", b.pollInterval(), () -> quietly("poll the change feed", this::poll)));
-    tasks.add(scheduler.schedule("usage-flusher", b.flushInterval(), () -> quietly("flush usage", this::flushUsage)));
+    tasks.add(scheduler.schedule("feed-poller", b.feedPollInterval(), () -> quietly("poll the change feed", this::poll)));
+    tasks.add(scheduler.schedule("usage-flusher", b.usageFlushInterval(), () -> quietly("flush usage", this::flushUsage)));
   }
 
   // ------------------------------------------------------------------ validation
@@ -183,18 +190,35 @@ final class ValidationCache implements CachedKeyValidator {
   }
 
   private Verdict decide(@Nullable String key, @Nullable String deviceSerial) {
-    if (key == null || key.length() != keyLength) {
+    if (key == null) {
       return Verdict.MALFORMED;
     }
-    Probe probe = probes.get();
-    if (!format.isWellFormed(key, probe.chars, probe.bytes)) {
+    Probe probe;
+    byte[] staged;
+    int offset;
+    int n;
+    if (key.length() == keyLength && format.isWellFormed(key, (probe = probes.get()).chars, probe.bytes)) {
+      // native keys first: the path is the same whether legacy shapes are declared or not
+      staged = probe.bytes;
+      offset = stagedOffset;
+      n = keyLength;
+    } else if (legacyShapes && format.isLegacyShaped(key)) {
+      // only inputs that fail the native shape are tried against the declared legacy shapes
+      probe = probes.get();
+      n = key.length();
+      for (int i = 0; i < n; i++) {
+        probe.legacy[i] = (byte) key.charAt(i); // printable ASCII, checked by the shape
+      }
+      staged = probe.legacy;
+      offset = 0;
+    } else {
       return Verdict.MALFORMED;
     }
     long now = ticker.read();
     if (now - syncedAt > maxStaleness) {
       return Verdict.UNAVAILABLE;
     }
-    KeyHasher.hashInto(probe.digester, probe.bytes, stagedOffset, keyLength, probe.digest);
+    KeyHasher.hashInto(probe.digester, staged, offset, n, probe.digest);
     probe.key.set(probe.digest);
     CacheEntry entry = cache.getIfPresent(probe.key);
     if (entry != null && entry.freshAt(now)) {
@@ -456,12 +480,9 @@ final class ValidationCache implements CachedKeyValidator {
   }
 
   private void preload(Cache<CacheEntry, CacheEntry> target, StoredKey key) {
-    CacheEntry current = fill(CacheEntry.of(key.hash()), key.hash(), key);
-    target.put(current, current);
-    KeyHash previous = key.previousHash();
-    if (previous != null) {
-      CacheEntry old = fill(CacheEntry.of(previous), previous, key);
-      target.put(old, old);
+    for (KeyHash hash : key.hashes()) {
+      CacheEntry entry = fill(CacheEntry.of(hash), hash, key);
+      target.put(entry, entry);
     }
   }
 
@@ -537,6 +558,7 @@ final class ValidationCache implements CachedKeyValidator {
     }
     quietly("flush usage", this::flushUsage);
     cache.invalidateAll();
+    quietly("leave the Keyseat's open validators", () -> onClose.accept(this));
   }
 
   private void quietly(String what, Runnable work) {

@@ -17,11 +17,19 @@ import java.util.Objects;
  * reached for.
  */
 public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
-  private final KeyStore store;
-  private final KeyFormat format;
-  private final KeyHasher hasher;
-  private final Clock clock;
-  private final CommitStream commits;
+  private final Parts parts;
+  private final OpenValidators open;
+
+  /**
+   * What a validator needs from its {@code Keyseat}.
+   *
+   * @param store where keys are looked up and usage is written
+   * @param format the key format, for the checksum gate
+   * @param hasher hashes presented keys as the store holds them
+   * @param clock the management clock: expiry and overlaps, and the default ticker's source
+   * @param commits this JVM's commits, which invalidate the cache at once
+   */
+  record Parts(KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock, CommitStream commits) {}
 
   /**
    * @param store where keys are looked up and usage is written
@@ -29,29 +37,28 @@ public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
    * @param hasher hashes presented keys as the store holds them
    * @param clock the management clock: expiry and overlaps, and the default ticker's source
    * @param commits this JVM's commits, which invalidate the cache at once
+   * @param open the Keyseat's open validators: each validator built joins them until it closes
    */
-  public ValidationCacheBuilder(KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock, CommitStream commits) {
-    this.store = Objects.requireNonNull(store, "store");
-    this.format = Objects.requireNonNull(format, "format");
-    this.hasher = Objects.requireNonNull(hasher, "hasher");
-    this.clock = Objects.requireNonNull(clock, "clock");
-    this.commits = Objects.requireNonNull(commits, "commits");
+  public ValidationCacheBuilder(KeyStore store, KeyFormat format, KeyHasher hasher, Clock clock, CommitStream commits,
+      OpenValidators open) {
+    this.parts = new Parts(Objects.requireNonNull(store, "store"), Objects.requireNonNull(format, "format"),
+        Objects.requireNonNull(hasher, "hasher"), Objects.requireNonNull(clock, "clock"),
+        Objects.requireNonNull(commits, "commits"));
+    this.open = Objects.requireNonNull(open, "open");
   }
 
   @Override
-  protected CachedKeyValidator create() {
-    if (rateLimitPeriodSetting() != null && !KeyRateLimiter.bucket4jPresent()) {
+  protected CachedKeyValidator create(Settings settings) {
+    if (settings.rateLimitPeriod() != null && !KeyRateLimiter.bucket4jPresent()) {
       throw new IllegalStateException("rateLimit() needs Bucket4j: add the dependency"
           + " com.bucket4j:bucket4j_jdk17-core to the application");
     }
-    Ticker ticker = tickerSetting();
-    ValidatorScheduler scheduler = schedulerSetting();
-    CacheSettings settings = new CacheSettings(maximumSizeSetting(), preloadAllKeysSetting(),
-        negativeEntryTtlSetting(), feedPollIntervalSetting(), maxStalenessSetting(), storeLookupsPerSecondSetting(),
-        usageFlushIntervalSetting(), rateLimitRequestsSetting(), rateLimitPeriodSetting(), metricsSetting(),
-        ticker != null ? ticker : defaultTicker(clock),
-        scheduler != null ? scheduler : new DaemonScheduler());
-    return new ValidationCache(settings, store, format, hasher, clock, commits);
+    Ticker ticker = settings.ticker();
+    ValidatorScheduler scheduler = settings.scheduler();
+    ValidationCache validator = new ValidationCache(settings, ticker != null ? ticker : defaultTicker(parts.clock()),
+        scheduler != null ? scheduler : new DaemonScheduler(), parts, open::forget);
+    open.add(validator);
+    return validator;
   }
 
   /** A system clock gets the system ticker; any other clock (a test's) drives the ticker too. */

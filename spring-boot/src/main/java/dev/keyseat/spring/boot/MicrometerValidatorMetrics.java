@@ -1,0 +1,95 @@
+package dev.keyseat.spring.boot;
+
+import dev.keyseat.validation.ValidatorMetrics;
+import dev.keyseat.validation.Verdict;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The validator's events as Micrometer meters. No tag carries a key, a key id or a device: the
+ * verdict counter is tagged by verdict only, so the number of series stays fixed.
+ *
+ * <ul>
+ *   <li>{@code keyseat.validations} (counter), tag {@code verdict}: valid, malformed, unknown, …
+ *   <li>{@code keyseat.validator.cache} (counter), tag {@code result}: hit, miss
+ *   <li>{@code keyseat.validator.store.lookups} (counter), tag {@code outcome}: performed, refused
+ *   <li>{@code keyseat.validator.feed.gaps} (counter)
+ *   <li>{@code keyseat.validator.usage.flushed} (counter): keys whose usage was written
+ * </ul>
+ *
+ * The feed-lag and cached-entries gauges are registered by the auto-configuration from the
+ * {@link ValidatorMonitor} and the validator.
+ */
+public final class MicrometerValidatorMetrics implements ValidatorMetrics {
+  private final Map<Verdict.Status, Counter> verdicts = new EnumMap<>(Verdict.Status.class);
+  private final Counter hits;
+  private final Counter misses;
+  private final Counter lookups;
+  private final Counter refused;
+  private final Counter gaps;
+  private final Counter flushed;
+
+  /** @param registry where the meters are registered */
+  public MicrometerValidatorMetrics(MeterRegistry registry) {
+    for (Verdict.Status s : Verdict.Status.values()) {
+      verdicts.put(s, Counter.builder("keyseat.validations").description("Keys validated, by verdict")
+          .tag("verdict", s.name().toLowerCase(Locale.ROOT)).register(registry));
+    }
+    hits = Counter.builder("keyseat.validator.cache").description("Well-formed keys answered from the cache, or not")
+        .tag("result", "hit").register(registry);
+    misses = Counter.builder("keyseat.validator.cache").description("Well-formed keys answered from the cache, or not")
+        .tag("result", "miss").register(registry);
+    lookups = Counter.builder("keyseat.validator.store.lookups").description("Keys looked up in the store")
+        .tag("outcome", "performed").register(registry);
+    refused = Counter.builder("keyseat.validator.store.lookups").description("Keys looked up in the store")
+        .tag("outcome", "refused").register(registry);
+    gaps = Counter.builder("keyseat.validator.feed.gaps")
+        .description("Change-feed gaps: entries purged before they were read; the cache started over").register(registry);
+    flushed = Counter.builder("keyseat.validator.usage.flushed").description("Keys whose counted usage was written")
+        .register(registry);
+  }
+
+  @Override
+  public void verdict(Verdict.Status status) {
+    verdicts.get(status).increment();
+  }
+
+  @Override
+  public void cacheHit() {
+    hits.increment();
+  }
+
+  @Override
+  public void cacheMiss() {
+    misses.increment();
+  }
+
+  @Override
+  public void storeLookup() {
+    lookups.increment();
+  }
+
+  @Override
+  public void storeLookupRefused() {
+    refused.increment();
+  }
+
+  @Override
+  public void feedLag(Duration lag) {
+    // read from the ValidatorMonitor by the keyseat.validator.feed.lag gauge
+  }
+
+  @Override
+  public void feedGap() {
+    gaps.increment();
+  }
+
+  @Override
+  public void usageFlushed(int keys) {
+    flushed.increment(keys);
+  }
+}
