@@ -17,7 +17,11 @@ public record Actor(Kind kind, String id) {
     OPERATOR
   }
 
-  /** @throws InvalidRequestException if kind or id is missing */
+  /**
+   * @param kind user or operator
+   * @param id the user id, or the operator's name
+   * @throws InvalidRequestException if kind or id is missing
+   */
   public Actor {
     if (kind == null) {
       throw InvalidRequestException.of("actor.kind", "must not be null");
@@ -31,17 +35,35 @@ public record Actor(Kind kind, String id) {
     }
   }
 
-  /** A user of a customer account. */
+  /**
+   * A user of a customer account.
+   *
+   * @param userId the user's id
+   * @return the actor
+   */
   public static Actor user(String userId) {
     return new Actor(Kind.USER, userId);
   }
 
-  /** A user of a customer account. */
+  /**
+   * A user of a customer account.
+   *
+   * @param userId the user's id
+   * @return the actor
+   */
+  // A null from a caller that NullAway does not check is refused by the constructor with an
+  // InvalidRequestException (as for user(String)), not with a NullPointerException here.
+  @SuppressWarnings("NullAway")
   public static Actor user(UserId userId) {
     return new Actor(Kind.USER, userId == null ? null : userId.value());
   }
 
-  /** The platform operator, named for the audit log. */
+  /**
+   * The platform operator, named for the audit log.
+   *
+   * @param name the operator's name, for the audit log
+   * @return the actor
+   */
   public static Actor operator(String name) {
     return new Actor(Kind.OPERATOR, name);
   }

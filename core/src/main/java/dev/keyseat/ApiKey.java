@@ -36,7 +36,22 @@ public record ApiKey(
     long useCount,
     KeyStatus status) {
 
-  /** Checks that required components are present. */
+  /**
+   * Checks that required components are present.
+   *
+   * @param id public key id
+   * @param accountId the account
+   * @param deviceSerial serial of the bound device
+   * @param deviceName name of the bound device
+   * @param label free-text label, may be empty
+   * @param hint non-secret hint of the secret
+   * @param createdAt when the key was created
+   * @param regeneratedAt when the secret was last regenerated, or null
+   * @param expiresAt when the key expires, or null for never
+   * @param lastUsedAt when the key last validated, or null
+   * @param useCount number of successful validations recorded
+   * @param status status at the time the row was read
+   */
   public ApiKey {
     Require.nonNull("id, accountId, deviceSerial, deviceName, label, hint, createdAt, status",
         id, accountId, deviceSerial, deviceName, label, hint, createdAt, status);

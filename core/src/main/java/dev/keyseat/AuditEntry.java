@@ -150,13 +150,28 @@ public record AuditEntry(
     REFUSED
   }
 
-  /** Checks that required components are present. */
+  /**
+   * Checks that required components are present.
+   *
+   * @param sequence position in the account's log, assigned by the store (0 before it is stored)
+   * @param accountId the account
+   * @param at when it happened
+   * @param actor who did it, e.g. {@code user:alice} or {@code operator:ops}
+   * @param action what was attempted
+   * @param keyId the key concerned, or null
+   * @param deviceSerial the device concerned, or null
+   * @param outcome whether it was done or refused
+   * @param detail human-readable detail, e.g. the refusal message
+   */
   public AuditEntry {
     Require.nonNull("accountId, at, actor, action, outcome, detail",
         accountId, at, actor, action, outcome, detail);
   }
 
-  /** @return a copy carrying the sequence number the store assigned */
+  /**
+   * @param seq the sequence number the store assigned
+   * @return a copy carrying the sequence number the store assigned
+   */
   public AuditEntry withSequence(long seq) {
     return new AuditEntry(seq, accountId, at, actor, action, keyId, deviceSerial, outcome, detail);
   }

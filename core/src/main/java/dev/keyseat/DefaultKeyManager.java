@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -374,7 +375,7 @@ final class DefaultKeyManager implements KeyManager {
           .check(serial != null && serial.matches(Constraints.SERIAL), "serial", Constraints.SERIAL_MESSAGE)
           .notNull("name", name)
           .check(name == null || FreeText.Check.problem(name, true) == null, "name",
-              name == null ? "" : FreeText.Check.problem(name, true))
+              Objects.requireNonNullElse(name == null ? null : FreeText.Check.problem(name, true), ""))
           .check(name == null || name.length() <= 200, "name", Constraints.MAX_TEXT_MESSAGE)
           .check(name == null || !Constraints.containsKey(name), "name", Constraints.NO_KEY_MESSAGE)
           .check(name == null || CommandValidator.isStorable(name), "name", CommandValidator.UNSTORABLE_MESSAGE)
@@ -637,12 +638,15 @@ final class DefaultKeyManager implements KeyManager {
     }
     String auditSerial = serial != null && serial.matches(Constraints.SERIAL) ? serial : null;
     try {
+      // Every KeyseatException is built with a message; the fallback only satisfies the type.
+      String detail = Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName());
       store.inAccount(accountId, tx -> {
-        if (tx.account().isPresent()) {
+        boolean exists = tx.account().isPresent();
+        if (exists) {
           tx.appendAudit(new AuditEntry(0, accountId, clock.instant(), actor.toString(), action, keyId,
-              auditSerial, Outcome.REFUSED, e.getMessage()));
+              auditSerial, Outcome.REFUSED, detail));
         }
-        return null;
+        return exists; // whether the refusal was audited; nobody reads it
       });
     } catch (RuntimeException auditFailure) {
       log.warn("could not audit refusal of {} in account {}: {}", action, accountId, auditFailure.toString());
@@ -1104,6 +1108,7 @@ final class DefaultKeyManager implements KeyManager {
     if (devices == null || devices.isEmpty() || devices.size() > Constraints.MAX_BATCH) {
       v.add("devices", "must list 1 to " + Constraints.MAX_BATCH + " devices");
       v.throwIfAny();
+      return; // not reached: throwIfAny threw (the return tells NullAway that devices is non-null below)
     }
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < devices.size(); i++) {
@@ -1289,6 +1294,7 @@ final class DefaultKeyManager implements KeyManager {
     if (records == null || records.isEmpty() || records.size() > Constraints.MAX_BATCH) {
       v.add("records", "must list 1 to " + Constraints.MAX_BATCH + " records");
       v.throwIfAny();
+      return List.of(); // not reached: throwIfAny threw (the return tells NullAway that records is non-null below)
     }
     List<KeyHash> hashes = new ArrayList<>(records.size());
     Map<String, Integer> serials = new HashMap<>();

@@ -8,6 +8,7 @@ import java.util.List;
  */
 public final class DeviceAlreadyHasKeyException extends KeyseatException {
   private static final long serialVersionUID = 1L;
+  /** The devices that already have a key. */
   private final List<String> deviceSerials;
 
   /** @param deviceSerials the devices that already have a key */

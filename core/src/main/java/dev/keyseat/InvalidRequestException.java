@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 /** The request is malformed; {@link #violations()} lists every problem found. Nothing changed. */
 public final class InvalidRequestException extends KeyseatException {
   private static final long serialVersionUID = 1L;
+  /** Every violation found, in the order of the fields. */
   private final List<Violation> violations;
 
   /**
@@ -16,7 +17,12 @@ public final class InvalidRequestException extends KeyseatException {
    * @param message what is wrong with it
    */
   public record Violation(String field, String message) {
-    /** Checks that no component is null. */
+    /**
+     * Checks that no component is null.
+     *
+     * @param field the offending field, e.g. {@code serials[2]}
+     * @param message what is wrong with it
+     */
     public Violation {
       Objects.requireNonNull(field, "field");
       Objects.requireNonNull(message, "message");
@@ -37,7 +43,13 @@ public final class InvalidRequestException extends KeyseatException {
     this.violations = List.copyOf(violations);
   }
 
-  /** One violation. */
+  /**
+   * One violation.
+   *
+   * @param field the field or parameter at fault
+   * @param message what was refused and what to do
+   * @return the exception, with that one violation
+   */
   public static InvalidRequestException of(String field, String message) {
     return new InvalidRequestException(List.of(new Violation(field, message)));
   }

@@ -10,7 +10,12 @@ import java.util.Objects;
  * @param secret the plaintext secret
  */
 public record IssuedKey(ApiKey key, Secret secret) {
-  /** Checks that no component is null. */
+  /**
+   * Checks that no component is null.
+   *
+   * @param key the key row
+   * @param secret the plaintext secret
+   */
   public IssuedKey {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(secret, "secret");

@@ -25,12 +25,18 @@ public record KeyEdit(
 
   private static final KeyEdit NONE = new KeyEdit(null, null, false, null, null);
 
-  /** @return an edit that sets the label */
+  /**
+   * @param label the label
+   * @return an edit that sets the label
+   */
   public static KeyEdit label(String label) {
     return NONE.withLabel(label);
   }
 
-  /** @return an edit that sets the expiry */
+  /**
+   * @param at when
+   * @return an edit that sets the expiry
+   */
   public static KeyEdit expiresAt(Instant at) {
     return NONE.withExpiresAt(at);
   }
@@ -50,17 +56,26 @@ public record KeyEdit(
     return new KeyEdit(null, null, false, false, null);
   }
 
-  /** @return an edit that moves the key to another device of the account */
+  /**
+   * @param serial the device's serial number
+   * @return an edit that moves the key to another device of the account
+   */
   public static KeyEdit rebindTo(String serial) {
     return new KeyEdit(null, null, false, null, serial);
   }
 
-  /** @return a copy that also sets the label */
+  /**
+   * @param newLabel the new label
+   * @return a copy that also sets the label
+   */
   public KeyEdit withLabel(String newLabel) {
     return new KeyEdit(newLabel, expiresAt, clearExpiry, suspended, rebindTo);
   }
 
-  /** @return a copy that also sets the expiry */
+  /**
+   * @param at when
+   * @return a copy that also sets the expiry
+   */
   public KeyEdit withExpiresAt(Instant at) {
     return new KeyEdit(label, at, clearExpiry, suspended, rebindTo);
   }

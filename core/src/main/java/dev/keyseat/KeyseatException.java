@@ -13,7 +13,10 @@ public abstract class KeyseatException extends RuntimeException {
     super(message, null, false, true);
   }
 
-  /** @param message what was refused and what to do; @param cause the underlying failure */
+  /**
+   * @param message what was refused and what to do
+   * @param cause the underlying failure
+   */
   protected KeyseatException(String message, Throwable cause) {
     super(message, cause);
   }

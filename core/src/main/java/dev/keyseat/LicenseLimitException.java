@@ -8,8 +8,11 @@ import java.util.List;
  */
 public final class LicenseLimitException extends KeyseatException {
   private static final long serialVersionUID = 1L;
+  /** Licenses the request needs. */
   private final int needed;
+  /** Licenses free when it was refused. */
   private final int available;
+  /** The devices the request was for. */
   private final List<String> deviceSerials;
 
   /**

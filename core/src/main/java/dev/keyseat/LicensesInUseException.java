@@ -6,9 +6,13 @@ package dev.keyseat;
  */
 public final class LicensesInUseException extends KeyseatException {
   private static final long serialVersionUID = 1L;
+  /** Keys to delete before the cancellation can go through. */
   private final int keysToDelete;
 
-  /** @param keysToDelete how many keys must be deleted before the cancellation can go through */
+  /**
+   * @param message what was refused and what to do
+   * @param keysToDelete how many keys must be deleted before the cancellation can go through
+   */
   public LicensesInUseException(String message, int keysToDelete) {
     super(message);
     this.keysToDelete = keysToDelete;

@@ -10,7 +10,13 @@ import java.util.Objects;
  * @param role the role
  */
 public record Member(AccountId accountId, UserId userId, Role role) {
-  /** Checks that no component is null. */
+  /**
+   * Checks that no component is null.
+   *
+   * @param accountId the account
+   * @param userId the user
+   * @param role the role
+   */
   public Member {
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(userId, "userId");

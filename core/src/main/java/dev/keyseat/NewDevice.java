@@ -20,7 +20,12 @@ public record NewDevice(
         @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) @FreeText
         String model) {
 
-  /** A device without a model. */
+  /**
+   * A device without a model.
+   *
+   * @param serial the device's serial number
+   * @param name the new name
+   */
   public NewDevice(String serial, String name) {
     this(serial, name, "");
   }

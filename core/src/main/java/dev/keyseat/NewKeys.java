@@ -23,22 +23,41 @@ public record NewKeys(
         @Pattern(regexp = Constraints.NO_KEY, message = Constraints.NO_KEY_MESSAGE) @FreeText String label,
     @Nullable @Future Instant expiresAt) {
 
-  /** Keys without label or expiry. */
+  /**
+   * Keys without label or expiry.
+   *
+   * @param serials the selected devices' serial numbers
+   * @return the command
+   */
+  // A null array from a caller that NullAway does not check becomes a violation of @NotEmpty,
+  // reported with the others in an InvalidRequestException, not a NullPointerException here.
+  @SuppressWarnings("NullAway")
   public static NewKeys forDevices(String... serials) {
     return new NewKeys(serials == null ? null : java.util.Arrays.asList(serials), "", null);
   }
 
-  /** Keys without label or expiry. */
+  /**
+   * Keys without label or expiry.
+   *
+   * @param serials the selected devices' serial numbers
+   * @return the command
+   */
   public static NewKeys forDevices(List<String> serials) {
     return new NewKeys(serials, "", null);
   }
 
-  /** @return a copy with this label */
+  /**
+   * @param newLabel the new label
+   * @return a copy with this label
+   */
   public NewKeys withLabel(String newLabel) {
     return new NewKeys(serials, newLabel, expiresAt);
   }
 
-  /** @return a copy with this expiry */
+  /**
+   * @param expiry the new expiry, or null for never
+   * @return a copy with this expiry
+   */
   public NewKeys withExpiresAt(@Nullable Instant expiry) {
     return new NewKeys(serials, label, expiry);
   }

@@ -5,7 +5,9 @@ import java.util.List;
 /** An account, member, device or key named in the request does not exist (in that account). */
 public final class NotFoundException extends KeyseatException {
   private static final long serialVersionUID = 1L;
+  /** What was not found, e.g. "device". */
   private final String kind;
+  /** The ids that were not found. */
   private final List<String> ids;
 
   /**
@@ -18,7 +20,13 @@ public final class NotFoundException extends KeyseatException {
     this.ids = List.copyOf(ids);
   }
 
-  /** One missing thing. */
+  /**
+   * One missing thing.
+   *
+   * @param kind what was not found, e.g. "device"
+   * @param id the id that was looked up
+   * @return the exception
+   */
   public static NotFoundException of(String kind, Object id) {
     return new NotFoundException(kind, List.of(String.valueOf(id)));
   }

@@ -13,7 +13,12 @@ public final class Secret {
     this.value = value;
   }
 
-  /** Wraps a plaintext key. */
+  /**
+   * Wraps a plaintext key.
+   *
+   * @param value the plaintext key
+   * @return the secret
+   */
   public static Secret of(String value) {
     return new Secret(Objects.requireNonNull(value, "value"));
   }

@@ -10,12 +10,20 @@ import java.util.regex.Pattern;
 public record UserId(String value) {
   private static final Pattern SHAPE = Pattern.compile("[\\p{Graph}]{1,200}");
 
-  /** @throws InvalidRequestException if the value is null, blank or longer than 200 characters */
+  /**
+   * @param value the identifier text
+   * @throws InvalidRequestException if the value is null, blank or longer than 200 characters
+   */
   public UserId {
     Constraints.requireId("userId", value, SHAPE, "must be 1 to 200 printable characters without spaces");
   }
 
-  /** Shorthand for {@code new UserId(value)}. */
+  /**
+   * Shorthand for {@code new UserId(value)}.
+   *
+   * @param value the user id
+   * @return the user id
+   */
   public static UserId of(String value) {
     return new UserId(value);
   }

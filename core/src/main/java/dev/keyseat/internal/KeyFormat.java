@@ -265,7 +265,7 @@ public final class KeyFormat {
       return false;
     }
     long checksum = ((d0 * 62L + d1) * 62 + d2) * (62 * 62 * 62) + ((d3 * 62 + d4) * 62 + d5);
-    return checksum == ((~crc) & 0xFFFFFFFFL);
+    return checksum == (~crc & 0xFFFFFFFFL);
   }
 
   /** @return the base62 value of {@code c}, or -1 (also for every non-ASCII character), without branching */
@@ -339,6 +339,6 @@ public final class KeyFormat {
         c = CRC_TABLE[(c ^ s.charAt(i)) & 0xff] ^ (c >>> 8);
       }
     }
-    return (~c) & 0xFFFFFFFFL;
+    return ~c & 0xFFFFFFFFL;
   }
 }

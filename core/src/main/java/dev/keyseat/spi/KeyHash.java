@@ -2,6 +2,7 @@ package dev.keyseat.spi;
 
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The 32-byte SHA-256 (or HMAC-SHA256) of a whole API key: what a store keeps instead of the
@@ -19,7 +20,10 @@ public final class KeyHash {
     this.hash = (bytes[0] & 0xff) << 24 | (bytes[1] & 0xff) << 16 | (bytes[2] & 0xff) << 8 | (bytes[3] & 0xff);
   }
 
-  /** @param bytes 32 bytes, copied */
+  /**
+   * @param bytes 32 bytes, copied
+   * @return the hash
+   */
   public static KeyHash of(byte[] bytes) {
     if (bytes == null || bytes.length != LENGTH) {
       throw new IllegalArgumentException("a key hash has " + LENGTH + " bytes");
@@ -27,7 +31,10 @@ public final class KeyHash {
     return new KeyHash(bytes.clone());
   }
 
-  /** @param hex 64 hexadecimal characters */
+  /**
+   * @param hex 64 hexadecimal characters
+   * @return the hash
+   */
   public static KeyHash fromHex(String hex) {
     return of(HexFormat.of().parseHex(hex));
   }
@@ -43,8 +50,8 @@ public final class KeyHash {
   }
 
   @Override
-  public boolean equals(Object o) {
-    return this == o || o instanceof KeyHash k && MessageDigest.isEqual(bytes, k.bytes);
+  public boolean equals(@Nullable Object o) {
+    return this == o || (o instanceof KeyHash k && MessageDigest.isEqual(bytes, k.bytes));
   }
 
   @Override
@@ -57,7 +64,10 @@ public final class KeyHash {
     return "KeyHash[" + toHex().substring(0, 8) + "…]";
   }
 
-  /** @return whether the bytes equal {@code other}'s, in constant time */
+  /**
+   * @param other the other hash
+   * @return whether the bytes equal {@code other}'s, in constant time
+   */
   public boolean matches(byte[] other) {
     return MessageDigest.isEqual(bytes, other);
   }

@@ -54,7 +54,23 @@ public record StoredKey(
   public static final Comparator<StoredKey> CREATION_ORDER = Comparator.comparing(StoredKey::createdAt)
       .thenComparingLong(StoredKey::ordinal).thenComparing(k -> k.id().value());
 
-  /** Checks required components and that a previous hash comes with its validity. */
+  /**
+   * Checks required components and that a previous hash comes with its validity.
+   *
+   * @param id public key id
+   * @param accountId the account
+   * @param deviceSerial the bound device
+   * @param hash hash of the current secret
+   * @param hint non-secret hint of the current secret
+   * @param label free-text label
+   * @param createdAt when the key was created
+   * @param regeneratedAt when the secret was last regenerated, or null
+   * @param expiresAt expiry, or null for never
+   * @param suspended whether the key is suspended
+   * @param previousHash hash of the secret before the last regeneration, or null
+   * @param previousValidUntil until when the previous secret still validates (overlap); at or before the regeneration time when there is no overlap; null when there is no previous secret
+   * @param sealedSecret the secret sealed by the host's {@code SecretVault}, or null
+   */
   public StoredKey {
     Require.nonNull("id, accountId, deviceSerial, hash, hint, label, createdAt",
         id, accountId, deviceSerial, hash, hint, label, createdAt);
@@ -81,6 +97,7 @@ public record StoredKey(
         suspended, previousHash, previousValidUntil, sealedSecret, value);
   }
 
+  /** @return the secret sealed by the vault (a copy), or null without a vault */
   @Override
   public byte @Nullable [] sealedSecret() {
     return sealedSecret == null ? null : sealedSecret.clone();
@@ -103,25 +120,39 @@ public record StoredKey(
         suspended, previousHash, previousValidUntil, sealedSecret, ordinal);
   }
 
-  /** @return a copy with another label */
+  /**
+   * @param newLabel the new label
+   * @return a copy with another label
+   */
   public StoredKey withLabel(String newLabel) {
     return new StoredKey(id, accountId, deviceSerial, hash, hint, newLabel, createdAt, regeneratedAt,
         expiresAt, suspended, previousHash, previousValidUntil, sealedSecret, ordinal);
   }
 
-  /** @return a copy with another expiry (null for never) */
+  /**
+   * @param expiry the new expiry, or null for never
+   * @return a copy with another expiry (null for never)
+   */
   public StoredKey withExpiresAt(@Nullable Instant expiry) {
     return new StoredKey(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt,
         expiry, suspended, previousHash, previousValidUntil, sealedSecret, ordinal);
   }
 
-  /** @return a copy suspended or resumed */
+  /**
+   * @param value the value
+   * @return a copy suspended or resumed
+   */
   public StoredKey withSuspended(boolean value) {
     return new StoredKey(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt,
         expiresAt, value, previousHash, previousValidUntil, sealedSecret, ordinal);
   }
 
   /**
+   * @param newHash the new secret's hash
+   * @param newHint the new secret's hint
+   * @param newSealed the new secret sealed by the vault, or null
+   * @param at when
+   * @param oldValidUntil until when the old secret still validates
    * @return a copy with a new secret; the current hash becomes the previous one, valid until
    *     {@code oldValidUntil}
    */

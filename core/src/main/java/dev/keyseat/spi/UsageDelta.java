@@ -13,7 +13,13 @@ import java.util.Objects;
  * @param count number of validations in this batch, positive
  */
 public record UsageDelta(KeyId keyId, Instant lastUsedAt, long count) {
-  /** Checks components. */
+  /**
+   * Checks components.
+   *
+   * @param keyId the key
+   * @param lastUsedAt latest validation time in this batch
+   * @param count number of validations in this batch, positive
+   */
   public UsageDelta {
     Objects.requireNonNull(keyId, "keyId");
     Objects.requireNonNull(lastUsedAt, "lastUsedAt");

@@ -52,12 +52,26 @@ public record Verdict(
   /** Shared verdict without key details. */
   public static final Verdict UNAVAILABLE = new Verdict(Status.UNAVAILABLE, null, null, null, null);
 
-  /** Checks that the status is present. */
+  /**
+   * Checks that the status is present.
+   *
+   * @param status the verdict
+   * @param accountId the key's account, for VALID (and, where known, other verdicts about a known key)
+   * @param deviceSerial the key's device, likewise
+   * @param keyId the key's public id, likewise
+   * @param retryAfter for RATE_LIMITED: how long until a request may succeed
+   */
   public Verdict {
     Objects.requireNonNull(status, "status");
   }
 
-  /** @return a verdict of {@code status} about a known key */
+  /**
+   * @param status the status
+   * @param accountId the account
+   * @param deviceSerial the device's serial number
+   * @param keyId the key
+   * @return a verdict of {@code status} about a known key
+   */
   public static Verdict of(Status status, AccountId accountId, String deviceSerial, KeyId keyId) {
     return new Verdict(status, accountId, deviceSerial, keyId, null);
   }
@@ -67,7 +81,10 @@ public record Verdict(
     return status == Status.VALID;
   }
 
-  /** @return this verdict with another status, keeping the key details */
+  /**
+   * @param other the other hash
+   * @return this verdict with another status, keeping the key details
+   */
   public Verdict withStatus(Status other) {
     return new Verdict(other, accountId, deviceSerial, keyId, null);
   }

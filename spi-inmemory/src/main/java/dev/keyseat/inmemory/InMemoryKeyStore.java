@@ -201,9 +201,10 @@ public final class InMemoryKeyStore implements KeyStore {
         .filter(e -> after == null || e.getKey().value().compareTo(after.value()) > 0)
         .map(e -> e.getValue().state)
         .filter(st -> st.account() != null)
-        .sorted(Comparator.comparing(st -> st.account().id().value()))
+        // requireNonNull: the filter above already dropped the states without an account
+        .sorted(Comparator.comparing(st -> Objects.requireNonNull(st.account()).id().value()))
         .limit(limit)
-        .map(st -> new AccountSummary(st.account(), st.keys().size()))
+        .map(st -> new AccountSummary(Objects.requireNonNull(st.account()), st.keys().size()))
         .toList();
   }
 
@@ -701,6 +702,9 @@ public final class InMemoryKeyStore implements KeyStore {
       }
     }
 
+    // Identity on purpose: a record this transaction did not replace is the same object, and only
+    // replaced records need their hashes republished.
+    @SuppressWarnings("ReferenceEquality")
     private void publishKeys(Map<KeyId, StoredKey> before, Map<KeyId, StoredKey> after) {
       for (StoredKey old : before.values()) {
         StoredKey now = after.get(old.id());

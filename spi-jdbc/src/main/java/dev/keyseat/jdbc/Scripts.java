@@ -38,7 +38,7 @@ final class Scripts {
       }
     }
     List<String> statements = new ArrayList<>();
-    for (String s : text.toString().split(";")) {
+    for (String s : text.toString().split(";", -1)) {
       if (!s.isBlank()) {
         statements.add(s.strip());
       }

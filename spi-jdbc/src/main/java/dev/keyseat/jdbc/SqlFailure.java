@@ -9,10 +9,12 @@ import java.sql.SQLException;
  */
 final class SqlFailure extends RuntimeException {
   private static final long serialVersionUID = 1L;
+  private final SQLException sqlException;
   private final boolean duringCommit;
 
   SqlFailure(SQLException cause, boolean duringCommit) {
     super(null, cause, false, false);
+    this.sqlException = cause;
     this.duringCommit = duringCommit;
   }
 
@@ -21,7 +23,7 @@ final class SqlFailure extends RuntimeException {
   }
 
   SQLException sqlException() {
-    return (SQLException) getCause();
+    return sqlException;
   }
 
   /** @return whether the connection failed while committing, so that the outcome is unknown */

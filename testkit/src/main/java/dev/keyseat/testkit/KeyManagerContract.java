@@ -193,24 +193,36 @@ public abstract class KeyManagerContract {
     }
   }
 
-  /** @return the key just created by {@link #ADMIN} for one device of {@link #ACME} */
+  /**
+   * @param serial the device's serial number
+   * @return the key just created by {@link #ADMIN} for one device of {@link #ACME}
+   */
   protected IssuedKey createKey(String serial) {
     List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices(serial));
     assertThat(issued).hasSize(1);
     return issued.get(0);
   }
 
-  /** @return the status the store validator gives a secret */
+  /**
+   * @param key the key
+   * @return the status the store validator gives a secret
+   */
   protected Status status(IssuedKey key) {
     return validator.validate(key.secret().reveal()).status();
   }
 
-  /** @return the status the store validator gives a secret */
+  /**
+   * @param secret the secret
+   * @return the status the store validator gives a secret
+   */
   protected Status status(String secret) {
     return validator.validate(secret).status();
   }
 
-  /** @return ACME's keys table row for the key */
+  /**
+   * @param id the id
+   * @return ACME's keys table row for the key
+   */
   protected ApiKey row(KeyId id) {
     return keys.keys(ADMIN, ACME).stream().filter(k -> k.id().equals(id)).findFirst()
         .orElseThrow(() -> new AssertionError("no row for " + id));
@@ -222,6 +234,7 @@ public abstract class KeyManagerContract {
   }
 
   /**
+   * @param account the account
    * @return the whole audit log of an account, newest first, read from the store so that it works
    *     whatever the roles at that moment
    */
@@ -229,14 +242,20 @@ public abstract class KeyManagerContract {
     return store.readAccount(account, tx -> tx.audit(Long.MAX_VALUE, 100_000));
   }
 
-  /** @return ACME's audit entries after the first {@code skip}, oldest first, read by its admin */
+  /**
+   * @param skip how many to skip
+   * @return ACME's audit entries after the first {@code skip}, oldest first, read by its admin
+   */
   protected List<AuditEntry> auditSince(int skip) {
     List<AuditEntry> log = new ArrayList<>(keys.auditLog(ADMIN, ACME, Long.MAX_VALUE, 1000));
     Collections.reverse(log);
     return log.subList(skip, log.size());
   }
 
-  /** @return SHA-256 of the key, what the store must keep instead of it */
+  /**
+   * @param key the key
+   * @return SHA-256 of the key, what the store must keep instead of it
+   */
   protected static KeyHash sha256(String key) {
     try {
       return KeyHash.of(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII)));
@@ -250,7 +269,10 @@ public abstract class KeyManagerContract {
     return wellFormedKey("NeverIssued0123456789abcdef");
   }
 
-  /** @return the key of the default format with this 27-character body and its checksum */
+  /**
+   * @param body the text
+   * @return the key of the default format with this 27-character body and its checksum
+   */
   protected static String wellFormedKey(String body) {
     CRC32 crc = new CRC32();
     crc.update(("ks" + body).getBytes(StandardCharsets.US_ASCII));
@@ -302,12 +324,23 @@ public abstract class KeyManagerContract {
   /**
    * Runs a call that must be refused in {@link #ACME}: asserts the exception type, that nothing
    * changed, and that the refusal is the one new audit entry, with the exception's message.
+   *
+   * @param <T> the type of the result
+   * @param type the kind of change
+   * @param call the work to run
    */
   protected <T extends Throwable> T refused(Class<T> type, ThrowingCallable call) {
     return refusedIn(ACME, type, call);
   }
 
-  /** As {@link #refused} for a call in another account. */
+  /**
+   * As {@link #refused} for a call in another account.
+   *
+   * @param <T> the type of the result
+   * @param account the account
+   * @param type the kind of change
+   * @param call the work to run
+   */
   protected <T extends Throwable> T refusedIn(AccountId account, Class<T> type, ThrowingCallable call) {
     Snapshot before = snapshot();
     List<AuditEntry> logBefore = audit(account);
@@ -324,7 +357,13 @@ public abstract class KeyManagerContract {
     return type.cast(thrown);
   }
 
-  /** As {@link #refused} for a call refused before any account is involved: nothing is audited. */
+  /**
+   * As {@link #refused} for a call refused before any account is involved: nothing is audited.
+   *
+   * @param <T> the type of the result
+   * @param type the kind of change
+   * @param call the work to run
+   */
   protected <T extends Throwable> T refusedUnaudited(Class<T> type, ThrowingCallable call) {
     Snapshot before = snapshot();
     List<AuditEntry> logBefore = audit(ACME);
@@ -335,7 +374,10 @@ public abstract class KeyManagerContract {
     return type.cast(thrown);
   }
 
-  /** @return the fields of every violation, in order */
+  /**
+   * @param e the failure
+   * @return the fields of every violation, in order
+   */
   protected static List<String> fields(InvalidRequestException e) {
     return e.violations().stream().map(InvalidRequestException.Violation::field).toList();
   }

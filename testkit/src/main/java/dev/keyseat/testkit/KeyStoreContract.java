@@ -1541,12 +1541,18 @@ public abstract class KeyStoreContract {
     return String.format("SN-%04d", n);
   }
 
-  /** @return a valid key id; ids of one width, so they sort by {@code n} */
+  /**
+   * @param n how many
+   * @return a valid key id; ids of one width, so they sort by {@code n}
+   */
   protected static KeyId keyId(int n) {
     return KeyId.of(String.format("key_%08d", n));
   }
 
-  /** @return a distinct, well-spread hash for every {@code n} */
+  /**
+   * @param n how many
+   * @return a distinct, well-spread hash for every {@code n}
+   */
   protected static KeyHash hash(int n) {
     try {
       return KeyHash.of(MessageDigest.getInstance("SHA-256").digest(("keystore-contract-" + n).getBytes(UTF_8)));
@@ -1770,10 +1776,10 @@ public abstract class KeyStoreContract {
       License g = grant("lic_00000001", ACME, 3, t, t.plus(Duration.ofDays(10)));
       insert(ACME, g);
       License ended = g.withEnd(t.plusSeconds(1)).withEndApplied();
-      catchThrowable(() -> store.inAccount(ACME, tx -> {
+      assertThatThrownBy(() -> store.inAccount(ACME, tx -> {
         tx.updateLicense(ended);
         throw new IllegalStateException("boom");
-      }));
+      })).as("the work's own failure passes through after the rollback").hasMessage("boom");
       assertThat(store.readAccount(ACME, AccountTransaction::licenses)).containsExactly(g);
       store.inAccount(ACME, tx -> {
         tx.updateLicense(ended);
@@ -1800,10 +1806,10 @@ public abstract class KeyStoreContract {
         return null;
       });
       assertThat(store.readAccount(ACME, AccountTransaction::licensePolicy)).isEqualTo(limited);
-      catchThrowable(() -> store.inAccount(ACME, tx -> {
+      assertThatThrownBy(() -> store.inAccount(ACME, tx -> {
         tx.putLicensePolicy(LicensePolicy.DEFAULT);
         throw new IllegalStateException("boom");
-      }));
+      })).as("the work's own failure passes through after the rollback").hasMessage("boom");
       assertThat(store.readAccount(ACME, AccountTransaction::licensePolicy)).isEqualTo(limited);
       store.inAccount(ACME, tx -> {
         tx.putLicensePolicy(limited.unlimitedReassignments());
@@ -2000,10 +2006,10 @@ public abstract class KeyStoreContract {
     @Test
     void anEmptyStoreListsNoAccountAndARolledBackAccountIsNeverListed() {
       assertThat(store.accounts(null, 10)).isEmpty();
-      catchThrowable(() -> store.inAccount(ACME, tx -> {
+      assertThat(catchThrowable(() -> store.inAccount(ACME, tx -> {
         tx.insertAccount(account(ACME, 1));
         throw new IllegalStateException("boom");
-      }));
+      }))).isNotNull();
       assertThat(store.accounts(null, 10)).isEmpty();
       // a refused or read-only transaction on an unknown account leaves nothing to list either
       store.readAccount(GLOBEX, tx -> tx.account());

@@ -24,12 +24,20 @@ public final class MutableClock extends Clock {
     this(Instant.parse("2026-01-01T00:00:00Z"));
   }
 
-  /** Moves the clock forward (or back, for a negative duration). */
+  /**
+   * Moves the clock forward (or back, for a negative duration).
+   *
+   * @param d the duration
+   */
   public synchronized void advance(Duration d) {
     now = now.plus(d);
   }
 
-  /** Sets the clock. */
+  /**
+   * Sets the clock.
+   *
+   * @param instant the instant
+   */
   public void set(Instant instant) {
     now = Objects.requireNonNull(instant, "instant");
   }

@@ -108,7 +108,12 @@ public sealed interface QuotaCommand {
       NEVER_ISSUED
     }
 
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param kind which family of key
+     * @param fromNewest otherwise: 0 for the newest secret issued in {@code acme} (by a create or a regeneration), 1 for the one before, ... (wrapping around)
+     */
     public KeyRef {
       Objects.requireNonNull(kind, "kind");
       if (fromNewest < 0) {
@@ -135,7 +140,12 @@ public sealed interface QuotaCommand {
    *     regeneration), 1 for the one before, ... (wrapping around)
    */
   record SecretRef(boolean otherAccount, int fromNewest) {
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param fromNewest otherwise: 0 for the newest secret issued in {@code acme} (by a create or a regeneration), 1 for the one before, ... (wrapping around)
+     * @param otherAccount true for the secret of the key of account {@code other}
+     */
     public SecretRef {
       if (fromNewest < 0) {
         throw new IllegalArgumentException("fromNewest must be >= 0");

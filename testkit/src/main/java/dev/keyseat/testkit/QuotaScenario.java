@@ -12,7 +12,12 @@ import java.util.List;
  */
 public record QuotaScenario(int initialLicenses, List<QuotaCommand> commands) {
 
-  /** Checks and copies the components. */
+  /**
+   * Checks and copies the components.
+   *
+   * @param initialLicenses licenses {@code acme} is created with, zero or more
+   * @param commands the steps, at least one
+   */
   public QuotaScenario {
     if (initialLicenses < 0) {
       throw new IllegalArgumentException("initialLicenses must be >= 0");

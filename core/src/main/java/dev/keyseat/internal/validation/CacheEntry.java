@@ -103,6 +103,18 @@ final class CacheEntry extends LongAdder {
     return this;
   }
 
+  /**
+   * @return the verdict of an entry that was {@linkplain #fill filled}: every entry in the cache
+   *     and in the flusher's queue is; only a probe has none
+   */
+  Verdict filledVerdict() {
+    Verdict v = verdict;
+    if (v == null) {
+      throw new IllegalStateException("a probe has no verdict");
+    }
+    return v;
+  }
+
   /** @return whether the entry still holds at ticker time {@code now} */
   boolean freshAt(long now) {
     return deadline - now > 0;

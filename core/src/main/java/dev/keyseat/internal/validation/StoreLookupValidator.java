@@ -11,7 +11,9 @@ import dev.keyseat.validation.Verdict;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +47,7 @@ public final class StoreLookupValidator implements KeyValidator {
   }
 
   @Override
-  public Verdict validate(String key, String deviceSerial) {
+  public Verdict validate(String key, @Nullable String deviceSerial) {
     if (!format.isWellFormed(key) && !format.isLegacyShaped(key)) {
       return Verdict.MALFORMED;
     }
@@ -58,7 +60,7 @@ public final class StoreLookupValidator implements KeyValidator {
       Instant now = clock.instant();
       Verdict verdict = Verdicts.judge(found.get(), hash, deviceSerial, now);
       if (verdict.isValid()) {
-        store.recordUsage(List.of(new UsageDelta(verdict.keyId(), now, 1)));
+        store.recordUsage(List.of(new UsageDelta(Objects.requireNonNull(verdict.keyId()), now, 1)));
       }
       return verdict;
     } catch (RuntimeException e) {

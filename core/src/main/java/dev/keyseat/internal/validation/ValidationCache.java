@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -106,8 +107,11 @@ final class ValidationCache implements CachedKeyValidator {
   /** The store cannot list its keys: a configuration error, reported by {@code build()}. */
   @SuppressWarnings("serial")
   private static final class PreloadUnsupported extends RuntimeException {
+    final UnsupportedOperationException unsupported;
+
     PreloadUnsupported(UnsupportedOperationException cause) {
       super(cause);
+      this.unsupported = cause;
     }
   }
 
@@ -161,7 +165,7 @@ final class ValidationCache implements CachedKeyValidator {
       poll();
     } catch (PreloadUnsupported e) {
       commits.unsubscribe(onCommit);
-      throw new IllegalStateException("cannot preload all keys: " + e.getCause().getMessage(), e.getCause());
+      throw new IllegalStateException("cannot preload all keys: " + e.unsupported.getMessage(), e.unsupported);
     }
     tasks.add(scheduler.schedule("feed-poller", b.feedPollInterval(), () -> quietly("poll the change feed", this::poll)));
     tasks.add(scheduler.schedule("usage-flusher", b.usageFlushInterval(), () -> quietly("flush usage", this::flushUsage)));
@@ -250,7 +254,7 @@ final class ValidationCache implements CachedKeyValidator {
         return Verdict.UNAVAILABLE;
       }
     }
-    Verdict verdict = entry.verdict;
+    Verdict verdict = entry.filledVerdict();
     if (!entry.valid) {
       return verdict;
     }
@@ -258,7 +262,7 @@ final class ValidationCache implements CachedKeyValidator {
       return Verdicts.forDevice(verdict, deviceSerial);
     }
     if (rateLimiter != null) {
-      long wait = rateLimiter.tryAcquire(verdict.keyId());
+      long wait = rateLimiter.tryAcquire(Objects.requireNonNull(verdict.keyId()));
       if (wait > 0) {
         return new Verdict(Status.RATE_LIMITED, verdict.accountId(), verdict.deviceSerial(), verdict.keyId(),
             Duration.ofNanos(wait));
@@ -523,7 +527,7 @@ final class ValidationCache implements CachedKeyValidator {
         if (n <= 0) {
           continue;
         }
-        KeyId id = e.verdict.keyId();
+        KeyId id = Objects.requireNonNull(e.filledVerdict().keyId()); // only valid keys are counted
         Instant last = wall.minusNanos(Math.max(0, tick - e.lastUsed));
         batch.merge(id, new UsageDelta(id, last, n), (a, b) -> new UsageDelta(id,
             a.lastUsedAt().isAfter(b.lastUsedAt()) ? a.lastUsedAt() : b.lastUsedAt(), a.count() + b.count()));

@@ -98,7 +98,30 @@ public final class GatewayLoadDriver {
     double a = without[ROUNDS / 2];
     double b = with[ROUNDS / 2];
     System.out.printf(Locale.ROOT, "median: %,.0f requests/s without, %,.0f with; ratio with/without: %.3f; "
-        + "validation's share of a request: %.1f%%%n", a, b, b / a, 100 * (1 - b / a));
+        + "validation's share of a request: %s%n", a, b, b / a, share(without, with));
+  }
+
+  /**
+   * Validation's share of a request's cost, 1 − with/without, or "below this run's resolution"
+   * when the difference is smaller than the spread of the rounds (a negative difference always
+   * is): the resolution is the larger relative spread, (max − min) / median, of the two sorted
+   * series.
+   */
+  static String share(double[] sortedWithout, double[] sortedWith) {
+    double a = sortedWithout[sortedWithout.length / 2];
+    double b = sortedWith[sortedWith.length / 2];
+    double share = 1 - b / a;
+    double resolution = Math.max(spread(sortedWithout), spread(sortedWith));
+    if (!(share > resolution)) {
+      return String.format(Locale.ROOT, "below this run's resolution (the rounds spread by %.1f%%)",
+          100 * resolution);
+    }
+    return String.format(Locale.ROOT, "%.1f%% (the rounds spread by %.1f%%)", 100 * share, 100 * resolution);
+  }
+
+  private static double spread(double[] sorted) {
+    double median = sorted[sorted.length / 2];
+    return median > 0 ? (sorted[sorted.length - 1] - sorted[0]) / median : Double.POSITIVE_INFINITY;
   }
 
   /** Measures one gateway for one phase; returns requests per second. */
