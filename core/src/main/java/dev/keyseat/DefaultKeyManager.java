@@ -412,6 +412,12 @@ final class DefaultKeyManager implements KeyManager {
   }
 
   @Override
+  public KeyPage keys(Actor admin, AccountId accountId, KeyQuery query) {
+    Objects.requireNonNull(query, "query");
+    return read(admin, accountId, Action.LIST_KEYS, t -> KeyPages.page(t.table(k -> true), query));
+  }
+
+  @Override
   public List<ApiKey> keysUnusedSince(Actor admin, AccountId accountId, Instant since) {
     return read(admin, accountId, Action.LIST_KEYS, t -> {
       commands.start().notNull("since", since).throwIfAny();

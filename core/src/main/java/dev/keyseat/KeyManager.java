@@ -222,6 +222,22 @@ public interface KeyManager {
   List<ApiKey> keys(Actor admin, AccountId accountId);
 
   /**
+   * A page of the keys table, searched and sorted (R8: administrators only). Pages follow each
+   * other by cursor (keyset): a key created or deleted between two pages neither shifts nor
+   * repeats the others. Use this for large accounts; {@link #keys(Actor, AccountId)} reads the
+   * whole table.
+   *
+   * @param admin an administrator of the account
+   * @param accountId the account
+   * @param query the search, sort, cursor and page size
+   * @return the page, with the cursor of the next one and the number of matching keys
+   * @throws AccessDeniedException if the actor may not list keys (R8)
+   * @throws NotFoundException if the account does not exist
+   * @throws InvalidRequestException if the cursor was not made by a query of the same sort
+   */
+  KeyPage keys(Actor admin, AccountId accountId, KeyQuery query);
+
+  /**
    * Creates one key per selected device, all or nothing (R1, R2, R4, R11). Checks, in order:
    * every device belongs to the account ({@link NotFoundException} naming each missing one), no
    * device has a key already ({@link DeviceAlreadyHasKeyException} naming each), and enough
