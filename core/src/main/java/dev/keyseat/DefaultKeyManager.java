@@ -414,7 +414,11 @@ final class DefaultKeyManager implements KeyManager {
   @Override
   public KeyPage keys(Actor admin, AccountId accountId, KeyQuery query) {
     Objects.requireNonNull(query, "query");
-    return read(admin, accountId, Action.LIST_KEYS, t -> KeyPages.page(t.table(k -> true), query));
+    return read(admin, accountId, Action.LIST_KEYS, t -> {
+      Map<KeyId, Long> ordinals = new HashMap<>();
+      t.tx.keys().forEach(k -> ordinals.put(k.id(), k.ordinal()));
+      return KeyPages.page(t.table(k -> true), k -> ordinals.getOrDefault(k.id(), 0L), query);
+    });
   }
 
   @Override

@@ -23,6 +23,9 @@ import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyId;
 import dev.keyseat.KeyManager;
+import dev.keyseat.KeyPage;
+import dev.keyseat.KeyQuery;
+import dev.keyseat.KeySort;
 import dev.keyseat.KeyStatus;
 import dev.keyseat.KeyseatException;
 import dev.keyseat.validation.CachedKeyValidator;
@@ -2907,6 +2910,311 @@ public abstract class KeyManagerContract {
           () -> keys.revokeLeaked(OPERATOR, List.of(), dev.keyseat.LeakAction.REGENERATE));
       refusedUnaudited(InvalidRequestException.class, () -> keys.revokeLeaked(OPERATOR, List.of(key.secret()), null));
       assertThat(status(key)).isEqualTo(Status.VALID);
+    }
+  }
+
+  // ================================================================== the keys table, page by page
+
+  @Nested
+  @SuitePart("the keys table page by page: search, sort, keyset cursor (R8)")
+  class KeyTablePages {
+    final AccountId paged = AccountId.of("paged");
+    final Actor pat = Actor.user("pat");
+    final Actor pia = Actor.user("pia");
+    final Actor pim = Actor.user("pim");
+    /**
+     * Device names with ties in every case, letters outside A-Z (which compare as written), a
+     * character above U+FFFF (code point order, not UTF-16 order) and the LIKE wildcards.
+     */
+    final List<String> names = List.of("Lobby", "lobby", "LOBBY", "Attic", "attic 2", "Basement", "Zeta",
+        "\u00c4rger", "\u00e4rger", "roof", "Roof", "_under", "50% duty", "zz", "Zz", "a", "B", "b",
+        "\ud83d\ude00 smile", "\ufffd odd", "Lobby", "Cellar", "cellar", "Dock");
+    final List<String> serials = new ArrayList<>();
+
+    @BeforeEach
+    void aLargerAccount() {
+      keys.createAccount(OPERATOR, paged, new NewAccount("Paged", UserId.of("pat"), 40));
+      keys.addMember(pat, paged, UserId.of("pia"), Role.MANAGER);
+      keys.addMember(pat, paged, UserId.of("pim"), Role.VIEWER);
+      for (int i = 0; i < names.size(); i++) {
+        String serial = (i % 5 == 0 ? "p-" : "P-") + String.format(java.util.Locale.ROOT, "%02d", 40 - i);
+        serials.add(serial);
+        keys.associateDevice(pat, paged, new NewDevice(serial, names.get(i)));
+      }
+      // batches share their creation instant: ties in CREATED broken by the order of selection
+      keys.createKeys(pat, paged, NewKeys.forDevices(serials.subList(0, 8)).withLabel("North wing"));
+      clock.advance(Duration.ofMinutes(1));
+      keys.createKeys(pat, paged, NewKeys.forDevices(serials.subList(8, 16)).withLabel("south WING_2"));
+      clock.advance(Duration.ofMinutes(1));
+      for (String serial : serials.subList(16, 22)) {
+        keys.createKeys(pat, paged, NewKeys.forDevices(serial).withExpiresAt(clock.instant().plus(Duration.ofHours(1))));
+      }
+      List<ApiKey> table = keys.keys(pat, paged);
+      keys.editKey(pat, paged, table.get(2).id(), KeyEdit.suspend());
+      keys.editKey(pat, paged, table.get(9).id(), KeyEdit.suspend());
+      Instant t = clock.instant();
+      store.recordUsage(List.of(new dev.keyseat.spi.UsageDelta(table.get(0).id(), t.minusSeconds(30), 3),
+          new dev.keyseat.spi.UsageDelta(table.get(3).id(), t.minusSeconds(30), 1),
+          new dev.keyseat.spi.UsageDelta(table.get(5).id(), t.minusSeconds(10), 2),
+          new dev.keyseat.spi.UsageDelta(table.get(12).id(), t.minusSeconds(60), 5),
+          new dev.keyseat.spi.UsageDelta(table.get(17).id(), t, 1)));
+      clock.advance(Duration.ofHours(2)); // the six single keys expire
+    }
+
+    List<ApiKey> everyPage(KeyQuery first) {
+      List<ApiKey> rows = new ArrayList<>();
+      KeyQuery q = first;
+      for (int pages = 0; pages < 1000; pages++) {
+        KeyPage page = keys.keys(pat, paged, q);
+        assertThat(page.keys()).as("a page holds at most the limit").hasSizeLessThanOrEqualTo(first.limit());
+        rows.addAll(page.keys());
+        if (page.next() == null) {
+          return rows;
+        }
+        assertThat(page.keys()).as("a page with a next cursor is full").hasSize(first.limit());
+        q = q.withAfter(page.next());
+      }
+      throw new AssertionError("the cursor never reached the last page");
+    }
+
+    String foldAscii(String s) {
+      StringBuilder b = new StringBuilder(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        b.append(c >= 'A' && c <= 'Z' ? (char) (c + 32) : c);
+      }
+      return b.toString();
+    }
+
+    int byCodePoints(String a, String b) {
+      int i = 0;
+      int j = 0;
+      while (i < a.length() && j < b.length()) {
+        int ca = a.codePointAt(i);
+        int cb = b.codePointAt(j);
+        if (ca != cb) {
+          return Integer.compare(ca, cb);
+        }
+        i += Character.charCount(ca);
+        j += Character.charCount(cb);
+      }
+      return Integer.compare(a.length() - i, b.length() - j);
+    }
+
+    /** The reference order of each sort, ascending; ties by key id. */
+    java.util.Comparator<ApiKey> order(KeySort sort, List<ApiKey> table) {
+      java.util.Comparator<ApiKey> byId = java.util.Comparator.comparing(k -> k.id().value());
+      return switch (sort) {
+        case DEVICE_NAME -> ((java.util.Comparator<ApiKey>) (x, y) -> byCodePoints(foldAscii(x.deviceName()),
+            foldAscii(y.deviceName()))).thenComparing(byId);
+        case SERIAL -> java.util.Comparator.comparing(ApiKey::deviceSerial).thenComparing(byId);
+        case CREATED -> java.util.Comparator.comparingInt(table::indexOf);
+        case LAST_USED -> java.util.Comparator.comparing(ApiKey::lastUsedAt,
+            java.util.Comparator.nullsFirst(java.util.Comparator.<Instant>naturalOrder())).thenComparing(byId);
+        case STATUS -> java.util.Comparator.comparing((ApiKey k) -> k.status().name()).thenComparing(byId);
+      };
+    }
+
+    static Stream<Arguments> sorts() {
+      return Arrays.stream(KeySort.values()).flatMap(s -> Stream.of(Arguments.of(s, false), Arguments.of(s, true)));
+    }
+
+    @ParameterizedTest(name = "{0}, descending {1}")
+    @MethodSource("dev.keyseat.testkit.KeyManagerContract$KeyTablePages#sorts")
+    void eachSortOrdersEveryKeyWithTiesBrokenByKeyIdAndDescendingIsTheExactReverse(KeySort sort, boolean descending) {
+      List<ApiKey> table = keys.keys(pat, paged);
+      List<ApiKey> expected = new ArrayList<>(table);
+      expected.sort(order(sort, table));
+      if (descending) {
+        Collections.reverse(expected);
+      }
+      assertThat(everyPage(KeyQuery.first(5).withSort(sort, descending)))
+          .as("pages of 5 sorted by %s%s, followed by cursor, are the whole table in that order", sort,
+              descending ? " descending" : "")
+          .containsExactlyElementsOf(expected);
+      assertThat(everyPage(KeyQuery.first(1000).withSort(sort, descending)))
+          .as("one page of the whole table is in the same order").containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void createdOrderIsTheOrderOfTheWholeTable() {
+      assertThat(everyPage(KeyQuery.first(7))).as("the first query's default sort is the keys() order")
+          .containsExactlyElementsOf(keys.keys(pat, paged));
+    }
+
+    @Test
+    void pageRowsAreTheRowsOfTheWholeTableWithTheirUsageAndStatus() {
+      List<ApiKey> table = keys.keys(pat, paged);
+      assertThat(table).as("setup: used, suspended and expired keys").extracting(ApiKey::status)
+          .contains(KeyStatus.ACTIVE, KeyStatus.SUSPENDED, KeyStatus.EXPIRED);
+      assertThat(keys.keys(pat, paged, KeyQuery.first(1000)).keys())
+          .as("each row of a page equals the key's row of keys(): usage, status, device name, label")
+          .containsExactlyElementsOf(table);
+      assertThat(table.get(0).useCount()).isEqualTo(3);
+    }
+
+    @Test
+    void theTotalCountsEveryMatchingKeyOnEveryPage() {
+      KeyQuery q = KeyQuery.first(10).withSort(KeySort.SERIAL, true);
+      KeyPage page = keys.keys(pat, paged, q);
+      assertThat(page.total()).as("the total counts the whole table, not the page").isEqualTo(22);
+      page = keys.keys(pat, paged, q.withAfter(page.next()));
+      assertThat(page.total()).as("the total is the same on a later page").isEqualTo(22);
+      page = keys.keys(pat, paged, q.withAfter(page.next()));
+      assertThat(page.keys()).as("the last page holds the rest").hasSize(2);
+      assertThat(page.next()).as("the last page has no next cursor").isNull();
+      assertThat(keys.keys(pat, paged, KeyQuery.first(22)).next())
+          .as("a page that ends exactly at the last key has no next cursor").isNull();
+      assertThat(keys.keys(pat, paged, KeyQuery.first(10).withSearch("lobby")).total())
+          .as("with a search the total counts the matches").isEqualTo(4);
+    }
+
+    @Test
+    void aCursorVisitsEveryKeyOnceWhileKeysAreCreatedAndDeletedBetweenPages() {
+      for (KeySort sort : KeySort.values()) {
+        for (boolean descending : new boolean[] {false, true}) {
+          aCursorVisitsEveryKeyOnce(sort, descending);
+        }
+      }
+    }
+
+    void aCursorVisitsEveryKeyOnce(KeySort sort, boolean descending) {
+      List<String> keyed = new ArrayList<>();
+      for (ApiKey k : keys.keys(pat, paged)) {
+        if (serials.subList(0, 22).contains(k.deviceSerial())) {
+          keyed.add(k.deviceSerial());
+        } else {
+          keys.deleteKey(pat, paged, k.id());
+        }
+      }
+      for (String serial : serials.subList(0, 22)) {
+        if (!keyed.contains(serial)) {
+          keys.createKeys(pat, paged, NewKeys.forDevices(serial));
+        }
+      }
+      List<ApiKey> table = keys.keys(pat, paged);
+      List<KeyId> visited = new ArrayList<>();
+      List<KeyId> deleted = new ArrayList<>();
+      KeyQuery q = KeyQuery.first(3).withSort(sort, descending);
+      String label = sort + (descending ? " descending" : "");
+      int free = 22;
+      for (int step = 0; ; step++) {
+        KeyPage page = keys.keys(pat, paged, q);
+        page.keys().forEach(k -> visited.add(k.id()));
+        if (page.next() == null) {
+          break;
+        }
+        // between pages: delete a key not yet visited, then create one on a free device
+        boolean firstOne = step % 2 == 0;
+        ApiKey victim = keys.keys(pat, paged).stream().filter(k -> !visited.contains(k.id()) && table.contains(k))
+            .reduce((a, b) -> firstOne ? a : b).orElse(null);
+        if (victim != null) {
+          keys.deleteKey(pat, paged, victim.id());
+          deleted.add(victim.id());
+        }
+        if (free < serials.size()) {
+          keys.createKeys(pat, paged, NewKeys.forDevices(serials.get(free++)));
+        }
+        q = q.withAfter(page.next());
+      }
+      assertThat(visited).as("%s: no key is visited twice", label).doesNotHaveDuplicates();
+      assertThat(visited).as("%s: every key that stayed from the first page to the last is visited", label)
+          .containsAll(table.stream().map(ApiKey::id).filter(id -> !deleted.contains(id)).toList());
+      assertThat(visited).as("%s: a key deleted before its page came is not visited", label)
+          .doesNotContainAnyElementsOf(deleted);
+    }
+
+    @Test
+    void aSearchMatchesNameSerialOrLabelIgnoringTheCaseOfAToZ() {
+      assertThat(everyPage(KeyQuery.first(2).withSearch("LOBBY"))).as("search ignores the case of A-Z in names")
+          .extracting(ApiKey::deviceName).containsExactlyInAnyOrder("Lobby", "lobby", "LOBBY", "Lobby");
+      assertThat(everyPage(KeyQuery.first(100).withSearch("P-3"))).as("search matches serials, ignoring case")
+          .extracting(ApiKey::deviceSerial).containsExactlyInAnyOrder("P-39", "P-38", "P-37", "P-36", "p-35",
+              "P-34", "P-33", "P-32", "P-31", "p-30");
+      assertThat(everyPage(KeyQuery.first(100).withSearch("wing"))).as("search matches labels, ignoring case")
+          .hasSize(16);
+      assertThat(everyPage(KeyQuery.first(100).withSearch("rth")))
+          .as("search matches inside a label")
+          .hasSize(8).allMatch(k -> k.label().equals("North wing"));
+      assertThat(everyPage(KeyQuery.first(100).withSearch("\u00e4rger"))).as("letters outside A-Z match as written")
+          .extracting(ApiKey::deviceName).containsExactly("\u00e4rger");
+      assertThat(everyPage(KeyQuery.first(100).withSearch("%"))).as("a % in the search is a literal character")
+          .extracting(ApiKey::deviceName).containsExactly("50% duty");
+      assertThat(everyPage(KeyQuery.first(100).withSearch("_"))).as("an _ in the search is a literal character")
+          .extracting(ApiKey::deviceName).containsExactlyInAnyOrder("\u00e4rger", "roof", "Roof", "_under",
+              "50% duty", "zz", "Zz", "a");
+      assertThat(everyPage(KeyQuery.first(100).withSearch("no such thing"))).as("no match: an empty page").isEmpty();
+      assertThat(keys.keys(pat, paged, KeyQuery.first(5).withSearch("no such thing")))
+          .as("no match: total 0, no cursor").isEqualTo(new KeyPage(List.of(), null, 0));
+      assertThat(everyPage(KeyQuery.first(100).withSearch(" \t "))).as("a blank search is no search").hasSize(22);
+    }
+
+    @Test
+    void unusedSinceKeepsKeysNeverUsedOrLastUsedBeforeTheInstant() {
+      List<ApiKey> table = keys.keys(pat, paged);
+      Instant since = table.get(0).lastUsedAt();
+      assertThat(since).as("setup: the first key was used").isNotNull();
+      List<ApiKey> expected = table.stream().filter(k -> k.lastUsedAt() == null || k.lastUsedAt().isBefore(since))
+          .toList();
+      KeyQuery q = KeyQuery.first(4).withUnusedSince(since);
+      assertThat(everyPage(q)).as("never used or used before the instant; used at it is excluded")
+          .containsExactlyElementsOf(expected);
+      assertThat(expected).as("setup: one key used before, others at or after").hasSize(22 - 4);
+      assertThat(keys.keys(pat, paged, q).total()).as("the total counts the filtered keys").isEqualTo(expected.size());
+      assertThat(keys.keysUnusedSince(pat, paged, since)).as("keysUnusedSince is the same list")
+          .containsExactlyElementsOf(expected);
+      assertThat(everyPage(q.withSearch("wing").withSort(KeySort.LAST_USED, true)))
+          .as("the filter combines with a search and a sort")
+          .containsExactlyElementsOf(expected.stream().filter(k -> k.label().toLowerCase(java.util.Locale.ROOT)
+              .contains("wing")).sorted(order(KeySort.LAST_USED, table).reversed()).toList());
+    }
+
+    @Test
+    void thePageSizeIsBetween1And1000() {
+      for (int limit : new int[] {0, -1, 1001}) {
+        assertThatThrownBy(() -> KeyQuery.first(limit)).as("a page size of %s is refused", limit)
+            .isInstanceOf(InvalidRequestException.class)
+            .satisfies(e -> assertThat(fields((InvalidRequestException) e)).containsExactly("limit"));
+      }
+      KeyPage one = keys.keys(pat, paged, KeyQuery.first(1));
+      assertThat(one.keys()).as("a page of 1 holds one key").hasSize(1);
+      assertThat(one.next()).as("and a cursor to the next").isNotNull();
+      assertThat(keys.keys(pat, paged, KeyQuery.first(KeyQuery.MAX_LIMIT)).keys()).as("a page of 1000 holds all 22")
+          .hasSize(22);
+    }
+
+    @Test
+    void aForeignOrGarbledCursorIsRefusedAsInvalid() {
+      String byName = keys.keys(pat, paged, KeyQuery.first(2).withSort(KeySort.DEVICE_NAME, false)).next();
+      String created = keys.keys(pat, paged, KeyQuery.first(2)).next();
+      assertThat(byName).isNotNull();
+      assertThat(created).isNotNull();
+      String nameValue = java.util.Base64.getUrlEncoder().withoutPadding()
+          .encodeToString("CREATED\u0000false\u0000not an instant\u0000key_x".getBytes(StandardCharsets.UTF_8));
+      Map<String, KeyQuery> foreign = new java.util.LinkedHashMap<>();
+      foreign.put("a cursor of another sort", KeyQuery.first(2).withSort(KeySort.SERIAL, false).withAfter(byName));
+      foreign.put("a cursor of the other direction", KeyQuery.first(2).withSort(KeySort.DEVICE_NAME, true)
+          .withAfter(byName));
+      foreign.put("a cursor of a sort by name used for creation", KeyQuery.first(2).withAfter(byName));
+      foreign.put("text that is not base64", KeyQuery.first(2).withAfter("not a cursor!"));
+      foreign.put("base64 that is not a cursor", KeyQuery.first(2).withAfter("bm90IGEgY3Vyc29y"));
+      foreign.put("a forged cursor with an unreadable position", KeyQuery.first(2).withAfter(nameValue));
+      foreign.put("a truncated cursor", KeyQuery.first(2).withAfter(created.substring(0, created.length() / 2)));
+      for (Map.Entry<String, KeyQuery> e : foreign.entrySet()) {
+        InvalidRequestException refusal = refusedIn(paged, InvalidRequestException.class,
+            () -> keys.keys(pat, paged, e.getValue()));
+        assertThat(fields(refusal)).as("%s is refused, naming the cursor", e.getKey()).containsExactly("after");
+      }
+    }
+
+    @Test
+    void onlyAnAdminOfTheAccountMayReadAPage() { // R8
+      for (Actor a : List.of(pia, pim, STRANGER, ADMIN, OPERATOR)) {
+        AccessDeniedException e = refusedIn(paged, AccessDeniedException.class,
+            () -> keys.keys(a, paged, KeyQuery.first(10)));
+        assertThat(e.getMessage()).as("%s is refused the keys table, and told why", a).contains("may not");
+        assertThat(audit(paged).get(0).action()).as("the refusal is audited as a listing").isEqualTo(Action.LIST_KEYS);
+      }
     }
   }
 }
