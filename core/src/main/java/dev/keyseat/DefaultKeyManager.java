@@ -8,6 +8,9 @@ import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.KeyPageRequest;
+import dev.keyseat.spi.KeyRow;
+import dev.keyseat.spi.KeyUsage;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
@@ -408,16 +411,15 @@ final class DefaultKeyManager implements KeyManager {
 
   @Override
   public List<ApiKey> keys(Actor admin, AccountId accountId) {
-    return read(admin, accountId, Action.LIST_KEYS, t -> t.table(k -> true));
+    return read(admin, accountId, Action.LIST_KEYS, t -> t.rows(KeyPageRequest.wholeTable(t.now)));
   }
 
   @Override
   public KeyPage keys(Actor admin, AccountId accountId, KeyQuery query) {
     Objects.requireNonNull(query, "query");
     return read(admin, accountId, Action.LIST_KEYS, t -> {
-      Map<KeyId, Long> ordinals = new HashMap<>();
-      t.tx.keys().forEach(k -> ordinals.put(k.id(), k.ordinal()));
-      return KeyPages.page(t.table(k -> true), k -> ordinals.getOrDefault(k.id(), 0L), query);
+      KeyPageRequest request = KeyPages.request(query, t.now);
+      return KeyPages.page(query, request, t.tx.keyPage(request), t::view); // one store query per page
     });
   }
 
@@ -425,7 +427,7 @@ final class DefaultKeyManager implements KeyManager {
   public List<ApiKey> keysUnusedSince(Actor admin, AccountId accountId, Instant since) {
     return read(admin, accountId, Action.LIST_KEYS, t -> {
       commands.start().notNull("since", since).throwIfAny();
-      return t.table(k -> k.lastUsedAt() == null || k.lastUsedAt().isBefore(since));
+      return t.rows(new KeyPageRequest(null, KeySort.CREATED, false, null, Integer.MAX_VALUE, since, t.now));
     });
   }
 
@@ -1036,29 +1038,26 @@ final class DefaultKeyManager implements KeyManager {
       log.debug("{} by {} in account {}: key={} device={} {}", what, who, accountId, keyId, serial, detail);
     }
 
-    List<ApiKey> table(java.util.function.Predicate<ApiKey> filter) {
-      Map<String, Device> devices = new HashMap<>();
-      for (Device d : tx.devices()) {
-        devices.put(d.serial(), d);
-      }
+    /** The rows of a request, read with their devices and usage in one store call (no query per row). */
+    List<ApiKey> rows(KeyPageRequest request) {
       List<ApiKey> rows = new ArrayList<>();
-      for (StoredKey k : tx.keys().stream().sorted(StoredKey.CREATION_ORDER).toList()) {
-        ApiKey row = view(k, devices.get(k.deviceSerial()));
-        if (filter.test(row)) {
-          rows.add(row);
-        }
+      for (KeyRow row : tx.keyPage(request).rows()) {
+        rows.add(view(row));
       }
       return rows;
     }
 
     ApiKey view(StoredKey k, @Nullable Device device) {
-      var usage = tx.usage(k.id());
-      KeyStatus status = k.suspended() ? KeyStatus.SUSPENDED
-          : k.expiresAt() != null && !now.isBefore(k.expiresAt()) ? KeyStatus.EXPIRED
-          : KeyStatus.ACTIVE;
-      return new ApiKey(k.id(), k.accountId(), k.deviceSerial(), device == null ? k.deviceSerial() : device.name(),
-          k.label(), k.hint(), k.createdAt(), k.regeneratedAt(), k.expiresAt(), usage.lastUsedAt(),
-          usage.useCount(), status);
+      return view(k, device == null ? k.deviceSerial() : device.name(), tx.usage(k.id()));
+    }
+
+    ApiKey view(KeyRow row) {
+      return view(row.key(), row.deviceName(), row.usage());
+    }
+
+    ApiKey view(StoredKey k, String deviceName, KeyUsage usage) {
+      return new ApiKey(k.id(), k.accountId(), k.deviceSerial(), deviceName, k.label(), k.hint(), k.createdAt(),
+          k.regeneratedAt(), k.expiresAt(), usage.lastUsedAt(), usage.useCount(), k.statusAt(now));
     }
   }
 

@@ -138,6 +138,46 @@ public interface AccountTransaction {
    */
   KeyUsage usage(KeyId id);
 
+  /**
+   * One page of the keys table: the keys matching the request's search and filter, in its order,
+   * after its position, at most its limit, each with its device's name and usage, and how many
+   * match in all. The semantics are those of {@link KeyPageRequest}.
+   *
+   * <p>The default reads the whole table ({@link #keys()}, {@link #devices()} and {@link #usage}
+   * per key) and sorts it in memory, so every store answers; a store with an index overrides it
+   * (JDBC: keyset pagination in one query, usage on the same row, and a count).
+   *
+   * @param request the search, sort, position and size
+   * @return the page
+   */
+  default KeyRowPage keyPage(KeyPageRequest request) {
+    java.util.Map<String, String> names = new java.util.HashMap<>();
+    for (Device d : devices()) {
+      names.put(d.serial(), d.name());
+    }
+    List<KeyRow> matching = new java.util.ArrayList<>();
+    for (StoredKey k : keys()) {
+      KeyRow row = new KeyRow(k, names.getOrDefault(k.deviceSerial(), k.deviceSerial()), usage(k.id()));
+      if (request.matches(row)) {
+        matching.add(row);
+      }
+    }
+    matching.sort(request.order());
+    List<KeyRow> rows = new java.util.ArrayList<>();
+    boolean more = false;
+    for (KeyRow row : matching) {
+      if (!request.isAfterCursor(row)) {
+        continue;
+      }
+      if (rows.size() == request.limit()) {
+        more = true;
+        break;
+      }
+      rows.add(row);
+    }
+    return new KeyRowPage(rows, more, matching.size());
+  }
+
   // licenses (grants, the account's license policy, the seat reuse ledger)
 
   /**

@@ -2,6 +2,7 @@ package dev.keyseat.spi;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.KeyId;
+import dev.keyseat.KeyStatus;
 import dev.keyseat.internal.Require;
 import java.time.Instant;
 import java.util.Comparator;
@@ -112,6 +113,18 @@ public record StoredKey(
    */
   public List<KeyHash> hashes() {
     return previousHash == null ? List.of(hash) : List.of(hash, previousHash);
+  }
+
+  /**
+   * The status the keys table shows: suspended, else expired at and after its expiry, else active.
+   *
+   * @param now the time of the read
+   * @return the key's status at that time
+   */
+  public KeyStatus statusAt(Instant now) {
+    return suspended ? KeyStatus.SUSPENDED
+        : expiresAt != null && !now.isBefore(expiresAt) ? KeyStatus.EXPIRED
+        : KeyStatus.ACTIVE;
   }
 
   /** @return a copy bound to another device */

@@ -124,6 +124,16 @@ abstract class Dialect {
   /** @return whether the failure says that a table does not exist */
   abstract boolean isMissingTable(SQLException e);
 
+  /**
+   * @param expr a text expression
+   * @return the expression in the keys table's text order: Unicode code points (UTF-8 bytes),
+   *     whatever the database's collation
+   */
+  abstract String textOrder(String expr);
+
+  /** Binds a value compared with a {@link #textOrder} expression. */
+  abstract void bindTextOrder(java.sql.PreparedStatement ps, int index, String value) throws SQLException;
+
   @Override
   public String toString() {
     return name;
@@ -178,6 +188,17 @@ abstract class Dialect {
     boolean isMissingTable(SQLException e) {
       return "42P01".equals(e.getSQLState());
     }
+
+    /** The "C" collation compares the bytes of the UTF-8 text. */
+    @Override
+    String textOrder(String expr) {
+      return "(" + expr + ") COLLATE \"C\"";
+    }
+
+    @Override
+    void bindTextOrder(java.sql.PreparedStatement ps, int index, String value) throws SQLException {
+      ps.setString(index, value);
+    }
   }
 
   /** H2 2.x. */
@@ -219,6 +240,17 @@ abstract class Dialect {
     @Override
     boolean isMissingTable(SQLException e) {
       return MISSING_TABLE.contains(e.getErrorCode());
+    }
+
+    /** H2 compares strings in UTF-16 order; their UTF-8 bytes compare unsigned, in code point order. */
+    @Override
+    String textOrder(String expr) {
+      return "CAST(" + expr + " AS VARBINARY)";
+    }
+
+    @Override
+    void bindTextOrder(java.sql.PreparedStatement ps, int index, String value) throws SQLException {
+      ps.setBytes(index, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 }

@@ -15,6 +15,9 @@ import dev.keyseat.UserId;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
+import dev.keyseat.spi.KeyPageRequest;
+import dev.keyseat.spi.KeyRow;
+import dev.keyseat.spi.KeyRowPage;
 import dev.keyseat.spi.KeyUsage;
 import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
@@ -561,6 +564,36 @@ final class JdbcTransaction implements AccountTransaction {
       java.time.Instant last = Columns.getInstant(rs, 1);
       return last == null && count == 0 ? KeyUsage.NONE : new KeyUsage(last, count);
     }).orElse(KeyUsage.NONE);
+  }
+
+  /**
+   * One query for the page (keyset: the sort column and key id compared with the cursor's, one row
+   * more than the limit, usage from the key's row, the device name joined), and one count when a
+   * search or filter applies; without them the total is the key count on the account row.
+   */
+  @Override
+  public KeyRowPage keyPage(KeyPageRequest request) {
+    reading();
+    Objects.requireNonNull(request, "request");
+    if (account == null) {
+      return new KeyRowPage(List.of(), false, 0);
+    }
+    KeyPageSql.Statement page = KeyPageSql.page(dialect, accountId.value(), request);
+    List<KeyRow> rows = query(page.sql(), page::bind, rs -> {
+      int n = KeyPageSql.DEVICE_NAME_COLUMN;
+      long count = rs.getLong(n + 2);
+      Instant last = Columns.getInstant(rs, n + 1);
+      return new KeyRow(Columns.key(rs), rs.getString(n),
+          last == null && count == 0 ? KeyUsage.NONE : new KeyUsage(last, count));
+    });
+    boolean more = rows.size() > request.limit();
+    if (more) {
+      rows = rows.subList(0, request.limit());
+    }
+    KeyPageSql.Statement count = KeyPageSql.count(accountId.value(), request);
+    long total = count == null ? keyCount()
+        : query(count.sql(), count::bind, rs -> rs.getLong(1)).get(0);
+    return new KeyRowPage(rows, more, Math.max(total, rows.size()));
   }
 
   // ------------------------------------------------------------------ licenses
