@@ -7,6 +7,7 @@ import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.DeviceWithKey;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyPageRequest;
 import dev.keyseat.spi.KeyRow;
@@ -448,23 +449,33 @@ final class DefaultKeyManager implements KeyManager {
       v.throwIfAny();
       List<String> serials = command.serials();
       // R4: every check runs before the first key is written, and each names every offending device
-      Map<String, Device> devices = t.requireDevicesOfAccount(serials); // R2
-      t.requireNoKeyYet(serials); // R11: before the quota, so a repeat is never a misleading quota error
+      Map<String, DeviceWithKey> found = t.tx.devicesWithKeys(serials); // one read for the whole batch
+      t.requireDevicesOfAccount(serials, found); // R2
+      t.requireNoKeyYet(serials, found); // R11: before the quota, so a repeat is never a misleading quota error
       t.requireFreeLicenses(serials.size(), serials); // R1
       t.reassignFreedSeats(serials.size()); // R9: the seat reuse limit, if the account has one
-      List<IssuedKey> issued = new ArrayList<>(serials.size());
       long ordinal = t.tx.lastKeyOrdinal(); // the keys table keeps the order the devices were selected in
+      List<StoredKey> fresh = new ArrayList<>(serials.size());
+      List<String> secrets = new ArrayList<>(serials.size());
       for (String serial : serials) {
         KeyId id = new KeyId(format.generateId("key_"));
         String secret = format.generate();
-        StoredKey key = new StoredKey(id, accountId, serial, hasher.hash(secret), format.hint(secret),
-            command.label(), t.now, null, command.expiresAt(), false, null, null, seal(id, secret), ++ordinal);
-        if (!t.tx.insertKey(key)) { // R2: the store's uniqueness backs the checks above
-          throw new IllegalStateException("store refused a fresh key for device " + serial);
-        }
+        fresh.add(new StoredKey(id, accountId, serial, hasher.hash(secret), format.hint(secret),
+            command.label(), t.now, null, command.expiresAt(), false, null, null, seal(id, secret), ++ordinal));
+        secrets.add(secret);
+      }
+      List<Integer> refused = t.tx.insertKeys(fresh); // one batch
+      if (!refused.isEmpty()) { // R2: the store's uniqueness backs the checks above
+        throw new IllegalStateException("store refused a fresh key for device " + serials.get(refused.get(0)));
+      }
+      List<IssuedKey> issued = new ArrayList<>(serials.size());
+      for (int i = 0; i < fresh.size(); i++) {
+        StoredKey key = fresh.get(i);
         t.change(ChangeEvent.Type.CREATED, key);
-        t.audit(id, serial, "created");
-        issued.add(new IssuedKey(t.view(key, devices.get(serial)), Secret.of(secret))); // R13: shown once
+        t.audit(key.id(), key.deviceSerial(), "created");
+        Device device = found.get(key.deviceSerial()).device();
+        // R13: shown once; a key created now has no usage yet
+        issued.add(new IssuedKey(t.view(key, device.name(), KeyUsage.NONE), Secret.of(secrets.get(i))));
       }
       return issued;
     });
@@ -957,16 +968,19 @@ final class DefaultKeyManager implements KeyManager {
     }
 
     /** R2: every selected device is associated with this account; names each one that is not. */
-    Map<String, Device> requireDevicesOfAccount(List<String> serials) {
-      Map<String, Device> devices = new HashMap<>();
-      List<String> missing = new ArrayList<>();
-      for (String serial : serials) {
-        tx.device(serial).ifPresentOrElse(d -> devices.put(serial, d), () -> missing.add(serial));
-      }
+    void requireDevicesOfAccount(List<String> serials, Map<String, DeviceWithKey> found) {
+      List<String> missing = serials.stream().filter(s -> !found.containsKey(s)).toList();
       if (!missing.isEmpty()) {
         throw new NotFoundException("device", missing);
       }
-      return devices;
+    }
+
+    /** R2, R11: none of the devices found has a key yet; names each one that has. */
+    void requireNoKeyYet(List<String> serials, Map<String, DeviceWithKey> found) {
+      List<String> keyed = serials.stream().filter(s -> found.get(s).key() != null).toList();
+      if (!keyed.isEmpty()) {
+        throw new DeviceAlreadyHasKeyException(keyed);
+      }
     }
 
     /** R2, R11: none of the devices has a key yet; names each one that has. */
@@ -1158,11 +1172,14 @@ final class DefaultKeyManager implements KeyManager {
     List<AccountSummary> rows = store.accounts(after, limit + 1);
     List<AccountOverview> page = new ArrayList<>(Math.min(limit, rows.size()));
     Instant now = clock.instant();
+    // one read for the page's grants, not one per account
+    Map<AccountId, List<License>> licenses = store.licensesOf(rows.subList(0, Math.min(limit, rows.size())).stream()
+        .filter(r -> !r.account().isClosed()).map(r -> r.account().id()).toList());
     for (AccountSummary row : rows.subList(0, Math.min(limit, rows.size()))) {
       Account account = row.account();
       // R3: the total now, from the account's grants (a closed account has none active)
       List<License> grants = account.isClosed() ? List.of()
-          : grantsOf(account, store.readAccount(account.id(), AccountTransaction::licenses));
+          : grantsOf(account, licenses.getOrDefault(account.id(), List.of()));
       page.add(new AccountOverview(account, usageAt(row.keyCount(), grants, now)));
     }
     AccountId next = rows.size() > limit ? page.get(limit - 1).account().id() : null;
@@ -1220,9 +1237,10 @@ final class DefaultKeyManager implements KeyManager {
       List<Integer> toAssociate = new ArrayList<>();
       List<String> missing = new ArrayList<>();
       List<String> keyed = new ArrayList<>();
+      Map<String, DeviceWithKey> found = t.tx.devicesWithKeys(records.stream().map(KeyImport::serial).toList());
       for (int i = 0; i < records.size(); i++) {
         String serial = records.get(i).serial();
-        if (t.tx.device(serial).isEmpty()) {
+        if (!found.containsKey(serial)) {
           if (associateDevices) {
             toAssociate.add(i);
             fresh.add(i);
@@ -1231,7 +1249,7 @@ final class DefaultKeyManager implements KeyManager {
           }
           continue;
         }
-        Optional<StoredKey> existing = t.tx.keyForDevice(serial);
+        Optional<StoredKey> existing = Optional.ofNullable(found.get(serial).key());
         if (existing.isEmpty()) {
           fresh.add(i);
         } else if (existing.get().hash().equals(hashes.get(i))) {
@@ -1251,13 +1269,15 @@ final class DefaultKeyManager implements KeyManager {
         throw new LicenseLimitException(fresh.size(), usage.available(),
             fresh.stream().map(i -> records.get(i).serial()).toList());
       }
-      List<String> taken = new ArrayList<>();
+      List<Device> newDevices = new ArrayList<>(toAssociate.size());
       for (int i : toAssociate) {
         KeyImport r = records.get(i);
         String name = r.deviceName() != null ? r.deviceName() : r.serial();
-        if (!t.tx.insertDevice(new Device(r.serial(), accountId, name, "", t.now))) {
-          taken.add(r.serial());
-        }
+        newDevices.add(new Device(r.serial(), accountId, name, "", t.now));
+      }
+      List<String> taken = new ArrayList<>();
+      for (int n : t.tx.insertDevices(newDevices)) { // one batch
+        taken.add(newDevices.get(n).serial());
       }
       if (!taken.isEmpty()) {
         throw new AlreadyExistsException((taken.size() == 1 ? "device is" : "devices are")
@@ -1270,15 +1290,25 @@ final class DefaultKeyManager implements KeyManager {
       List<ImportResult.ImportedKey> imported = new ArrayList<>(fresh.size());
       List<String> inUse = new ArrayList<>();
       long ordinal = t.tx.lastKeyOrdinal(); // keys of one creation time keep the order of the records
+      List<StoredKey> keysToInsert = new ArrayList<>(fresh.size());
       for (int i : fresh) {
         KeyImport r = records.get(i);
         KeyId id = new KeyId(format.generateId("key_"));
         String plain = r.secret() == null ? null : r.secret().reveal();
         Instant created = r.createdAt() != null ? r.createdAt() : t.now;
-        StoredKey key = new StoredKey(id, accountId, r.serial(), hashes.get(i),
+        keysToInsert.add(new StoredKey(id, accountId, r.serial(), hashes.get(i),
             plain == null ? IMPORTED_HASH_HINT : format.hint(plain), r.label(), created, null, null, false, null, null,
-            plain == null ? null : seal(id, plain), ++ordinal);
-        if (!t.tx.insertKey(key)) {
+            plain == null ? null : seal(id, plain), ++ordinal));
+      }
+      Set<Integer> refusedKeys = new HashSet<>(t.tx.insertKeys(keysToInsert)); // one batch
+      for (int n = 0; n < fresh.size(); n++) {
+        int i = fresh.get(n);
+        KeyImport r = records.get(i);
+        StoredKey key = keysToInsert.get(n);
+        KeyId id = key.id();
+        String plain = r.secret() == null ? null : r.secret().reveal();
+        Instant created = key.createdAt();
+        if (refusedKeys.contains(n)) {
           inUse.add("records[" + i + "]");
           continue;
         }

@@ -73,6 +73,23 @@ public interface AccountTransaction {
   boolean insertDevice(Device device);
 
   /**
+   * Inserts devices as {@link #insertDevice} would, one after the other. The default calls it per
+   * device; a store may write them in one batch.
+   *
+   * @param devices devices of this account
+   * @return the indexes, in {@code devices}, of those refused (their serial is associated already)
+   */
+  default List<Integer> insertDevices(List<Device> devices) {
+    List<Integer> refused = new java.util.ArrayList<>();
+    for (int i = 0; i < devices.size(); i++) {
+      if (!insertDevice(devices.get(i))) {
+        refused.add(i);
+      }
+    }
+    return refused;
+  }
+
+  /**
    * @param device replaces the stored device of this account with the same serial
    * @throws IllegalStateException if the account has no device with that serial
    */
@@ -86,6 +103,22 @@ public interface AccountTransaction {
    * @throws IllegalStateException if a key is still bound to the device
    */
   void deleteDevice(String serial);
+
+  /**
+   * The account's devices among {@code serials}, each with its key: what a batch of key creations
+   * checks (R2, R11) in one read. The default asks {@link #device} and {@link #keyForDevice} per
+   * serial; a store may answer in one query (JDBC).
+   *
+   * @param serials serials, in any order, possibly of other accounts' devices or of none
+   * @return by serial, the devices of this account among them (the others are absent)
+   */
+  default java.util.Map<String, DeviceWithKey> devicesWithKeys(java.util.Collection<String> serials) {
+    java.util.Map<String, DeviceWithKey> found = new java.util.LinkedHashMap<>();
+    for (String serial : serials) {
+      device(serial).ifPresent(d -> found.put(serial, new DeviceWithKey(d, keyForDevice(serial).orElse(null))));
+    }
+    return found;
+  }
 
   // keys
 
@@ -117,6 +150,25 @@ public interface AccountTransaction {
    *     device is not a device of this account: the store checks the binding, core need not
    */
   boolean insertKey(StoredKey key);
+
+  /**
+   * Inserts keys as {@link #insertKey} would, one after the other in list order (a key sees the
+   * keys inserted before it): a key that {@code insertKey} would refuse is not inserted, and the
+   * others are. The default calls {@code insertKey} per key; a store may write the batch in one
+   * statement or JDBC batch (a constant number of round trips whatever its size).
+   *
+   * @param keys keys of this account, each bound to a device of this account
+   * @return the indexes, in {@code keys}, of the keys refused (empty if every key was inserted)
+   */
+  default List<Integer> insertKeys(List<StoredKey> keys) {
+    List<Integer> refused = new java.util.ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (!insertKey(keys.get(i))) {
+        refused.add(i);
+      }
+    }
+    return refused;
+  }
 
   /**
    * Replaces the key with the same id.

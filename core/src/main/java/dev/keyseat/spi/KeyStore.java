@@ -252,4 +252,24 @@ public interface KeyStore {
    * @throws StoreUnavailableException if the storage fails
    */
   List<AccountSummary> accounts(@Nullable AccountId after, int limit);
+
+  /**
+   * The license grants of several accounts, for the operator's account list: for each account,
+   * what {@link AccountTransaction#licenses()} lists. Read-only, without the writers' lock. The
+   * default reads each account on its own ({@link #readAccount}); a store may read them in one
+   * query (JDBC).
+   *
+   * @param accounts the accounts
+   * @return by account, its grants (an account without grants or that does not exist maps to an
+   *     empty list or is absent)
+   * @throws StoreUnavailableException if the storage fails
+   * @throws UnsupportedOperationException if the store does not keep license grants
+   */
+  default java.util.Map<AccountId, List<dev.keyseat.License>> licensesOf(Collection<AccountId> accounts) {
+    java.util.Map<AccountId, List<dev.keyseat.License>> grants = new java.util.HashMap<>();
+    for (AccountId id : accounts) {
+      grants.put(id, readAccount(id, AccountTransaction::licenses));
+    }
+    return grants;
+  }
 }

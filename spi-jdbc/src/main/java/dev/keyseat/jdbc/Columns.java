@@ -128,22 +128,28 @@ final class Columns {
 
   /** Columns of {@link Sql#KEY_COLUMNS}. */
   static StoredKey key(ResultSet rs) throws SQLException {
-    byte[] previous = rs.getBytes(11);
+    return key(rs, 0);
+  }
+
+  /** Columns of {@link Sql#KEY_COLUMNS} after the first {@code skip} columns. */
+  static StoredKey key(ResultSet rs, int skip) throws SQLException {
+    int o = skip;
+    byte[] previous = rs.getBytes(o + 11);
     return new StoredKey(
-        KeyId.of(rs.getString(1)),
-        AccountId.of(rs.getString(2)),
-        rs.getString(3),
-        KeyHash.of(rs.getBytes(4)),
-        rs.getString(5),
-        rs.getString(6),
-        requireInstant(rs, 7),
-        getInstant(rs, 8),
-        getInstant(rs, 9),
-        rs.getBoolean(10),
+        KeyId.of(rs.getString(o + 1)),
+        AccountId.of(rs.getString(o + 2)),
+        rs.getString(o + 3),
+        KeyHash.of(rs.getBytes(o + 4)),
+        rs.getString(o + 5),
+        rs.getString(o + 6),
+        requireInstant(rs, o + 7),
+        getInstant(rs, o + 8),
+        getInstant(rs, o + 9),
+        rs.getBoolean(o + 10),
         previous == null ? null : KeyHash.of(previous),
-        getInstant(rs, 12),
-        rs.getBytes(13),
-        rs.getLong(14));
+        getInstant(rs, o + 12),
+        rs.getBytes(o + 13),
+        rs.getLong(o + 14));
   }
 
   /** Binds the 14 parameters of {@link Sql#INSERT_KEY}: id, account, the values, then the ordinal. */
@@ -179,6 +185,13 @@ final class Columns {
     setInstant(ps, i++, k.previousValidUntil());
     setBytes(ps, i++, k.sealedSecret());
     return i;
+  }
+
+  /** Columns of {@link Sql#LICENSE_COLUMNS}. */
+  static dev.keyseat.License license(ResultSet rs) throws SQLException {
+    return new dev.keyseat.License(dev.keyseat.LicenseId.of(rs.getString(1)), AccountId.of(rs.getString(2)),
+        rs.getInt(3), requireInstant(rs, 4), getInstant(rs, 5), rs.getString(6), rs.getString(7),
+        requireInstant(rs, 8), rs.getBoolean(9));
   }
 
   /** Columns of {@link Sql#AUDIT_PAGE}. */

@@ -22,6 +22,8 @@ abstract class Dialect {
   final String insertDevice;
   /** Inserts a key; a unique conflict either inserts nothing or fails with 23505. */
   final String insertKey;
+  /** {@link Sql#INSERT_KEY_CHECKED}; a unique conflict either inserts nothing or fails with 23505. */
+  final String insertKeyChecked;
   /** Inserts or replaces a member: (account_id, user_id, role). */
   final String upsertMember;
   /**
@@ -55,6 +57,7 @@ abstract class Dialect {
     this.insertAccount = Sql.INSERT_ACCOUNT + conflictClause;
     this.insertDevice = Sql.INSERT_DEVICE + conflictClause;
     this.insertKey = Sql.INSERT_KEY + conflictClause;
+    this.insertKeyChecked = Sql.INSERT_KEY_CHECKED + conflictClause;
     this.upsertMember = upsertMember;
     this.statementLevelRollback = statementLevelRollback;
     this.numbersFeedAfterCommit = numbersFeedAfterCommit;
@@ -141,8 +144,14 @@ abstract class Dialect {
 
   /** PostgreSQL 12 or later. */
   static final class Postgres extends Dialect {
-    private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED";
-    private static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY";
+    /**
+     * Plans made for this execution's values and the table's current size, never a generic plan
+     * cached while a table was small (a fresh table, no ANALYZE yet): so a lookup keeps using its
+     * index as an account grows. In the same round trip as the isolation.
+     */
+    private static final String CUSTOM_PLANS = "; SET LOCAL plan_cache_mode = force_custom_plan";
+    private static final String READ_COMMITTED = "SET TRANSACTION ISOLATION LEVEL READ COMMITTED" + CUSTOM_PLANS;
+    private static final String SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY" + CUSTOM_PLANS;
     private static final String LOCK_TIMEOUT = "SET LOCAL lock_timeout = ";
     private static final String IDLE_TIMEOUT = "SET LOCAL idle_in_transaction_session_timeout = ";
     /** serialization_failure, deadlock_detected, lock_not_available (lock_timeout). */

@@ -1,6 +1,7 @@
 package dev.keyseat.jdbc;
 
 import dev.keyseat.AccountId;
+import dev.keyseat.License;
 import dev.keyseat.StoreUnavailableException;
 import dev.keyseat.jdbc.Connections.Mode;
 import dev.keyseat.spi.AccountSummary;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -508,6 +510,29 @@ public final class JdbcKeyStore implements KeyStore {
             page.add(new AccountSummary(Columns.account(rs), rs.getInt(6)));
           }
           return List.copyOf(page);
+        }
+      }
+    });
+  }
+
+  /** One query for the grants of every account of a page of the operator's list. */
+  @Override
+  public Map<AccountId, List<License>> licensesOf(Collection<AccountId> accounts) {
+    if (accounts.isEmpty()) {
+      return Map.of();
+    }
+    String[] ids = accounts.stream().map(AccountId::value).toArray(String[]::new);
+    return connections.inTransaction(Mode.STATEMENT, "license listing", c -> {
+      try (PreparedStatement ps = c.prepareStatement(Sql.LICENSES_OF)) {
+        ps.setObject(1, ids);
+        try (ResultSet rs = ps.executeQuery()) {
+          Map<AccountId, List<License>> grants = new HashMap<>();
+          while (rs.next()) {
+            License l = Columns.license(rs);
+            grants.computeIfAbsent(l.accountId(), k -> new ArrayList<>()).add(l);
+          }
+          grants.replaceAll((k, v) -> v.stream().sorted(License.ORDER).toList());
+          return grants;
         }
       }
     });

@@ -14,6 +14,7 @@ import dev.keyseat.Role;
 import dev.keyseat.UserId;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
+import dev.keyseat.spi.DeviceWithKey;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyPageRequest;
 import dev.keyseat.spi.KeyRow;
@@ -31,6 +32,9 @@ import java.sql.Savepoint;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -60,6 +64,8 @@ final class JdbcTransaction implements AccountTransaction {
   private int storedKeyCount;
   /** Keys inserted minus keys deleted by this transaction. */
   private int keyDelta;
+  /** {@link #lastKeyOrdinal()} once read, or null. */
+  private @Nullable Long lastOrdinal;
   private boolean open = true;
   private @Nullable SQLException failure;
   private final List<AuditEntry> pendingAudit = new ArrayList<>();
@@ -437,6 +443,70 @@ final class JdbcTransaction implements AccountTransaction {
     });
   }
 
+  /** One JDBC batch; a serial taken inserts nothing (PostgreSQL) or fails its row alone (H2). */
+  @Override
+  public List<Integer> insertDevices(List<Device> devices) {
+    writing();
+    requireAccount();
+    for (Device device : devices) {
+      requireOwn(device.accountId());
+    }
+    if (devices.isEmpty()) {
+      return List.of();
+    }
+    int[] counts = batch(dialect.insertDevice, devices.size(), (ps, i) -> {
+      Device device = devices.get(i);
+      Columns.setText(ps, 1, device.serial());
+      Columns.setText(ps, 2, accountId.value());
+      Columns.setText(ps, 3, device.name());
+      Columns.setText(ps, 4, device.model());
+      Columns.setInstant(ps, 5, device.associatedAt());
+    });
+    List<Integer> refused = new ArrayList<>();
+    for (int i = 0; i < devices.size(); i++) {
+      if (!inserted(counts, i)) {
+        refused.add(i);
+      }
+    }
+    return refused;
+  }
+
+  @FunctionalInterface
+  private interface RowBinder {
+    void bind(PreparedStatement ps, int row) throws SQLException;
+  }
+
+  /**
+   * Runs one JDBC batch of {@code rows} executions of a conditional insert.
+   *
+   * @return the update counts; a row that met a unique constraint counts 0 (PostgreSQL's {@code ON
+   *     CONFLICT DO NOTHING}) or {@link java.sql.Statement#EXECUTE_FAILED} (H2, which fails that
+   *     row alone and runs the others)
+   */
+  private int[] batch(String sql, int rows, RowBinder binder) {
+    return sql(() -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        for (int i = 0; i < rows; i++) {
+          binder.bind(ps, i);
+          ps.addBatch();
+        }
+        try {
+          return ps.executeBatch();
+        } catch (java.sql.BatchUpdateException e) {
+          if (!dialect.statementLevelRollback || !Dialect.isUniqueViolation(e)
+              && (e.getNextException() == null || !Dialect.isUniqueViolation(e.getNextException()))) {
+            throw e;
+          }
+          return e.getUpdateCounts();
+        }
+      }
+    });
+  }
+
+  private static boolean inserted(int[] counts, int i) {
+    return i < counts.length && (counts[i] == 1 || counts[i] == java.sql.Statement.SUCCESS_NO_INFO);
+  }
+
   @Override
   public void updateDevice(Device device) {
     writing();
@@ -478,10 +548,82 @@ final class JdbcTransaction implements AccountTransaction {
     return account == null ? 0 : storedKeyCount + keyDelta;
   }
 
+  /**
+   * Read once per transaction (the account row is locked, so only this transaction changes it)
+   * and kept up to date by this transaction's inserts; a delete forgets it.
+   */
   @Override
   public long lastKeyOrdinal() {
     reading();
-    return query(Sql.LAST_KEY_ORDINAL, byAccount(), rs -> rs.getLong(1)).get(0);
+    if (lastOrdinal == null) {
+      lastOrdinal = query(Sql.LAST_KEY_ORDINAL, byAccount(), rs -> rs.getLong(1)).get(0);
+    }
+    return lastOrdinal;
+  }
+
+  /** One query for the whole batch's devices and their keys. */
+  @Override
+  public Map<String, DeviceWithKey> devicesWithKeys(Collection<String> serials) {
+    reading();
+    Objects.requireNonNull(serials, "serials");
+    Map<String, DeviceWithKey> found = new LinkedHashMap<>();
+    if (serials.isEmpty()) {
+      return found;
+    }
+    String[] array = serials.toArray(String[]::new);
+    for (DeviceWithKey d : query(Sql.DEVICES_WITH_KEYS, ps -> {
+      ps.setObject(1, array);
+      Columns.setText(ps, 2, accountId.value());
+    }, rs -> new DeviceWithKey(Columns.device(rs), rs.getString(6) == null ? null : Columns.key(rs, 5)))) {
+      found.put(d.device().serial(), d);
+    }
+    return found;
+  }
+
+  @Override
+  public boolean insertKey(StoredKey key) {
+    return insertKeys(List.of(key)).isEmpty();
+  }
+
+  /**
+   * One JDBC batch of conditional inserts ({@link Sql#INSERT_KEY_CHECKED}): each row checks its
+   * own device and the cross-column hashes and sees the rows before it; a unique conflict inserts
+   * nothing (PostgreSQL's {@code ON CONFLICT DO NOTHING}, or H2 failing that row alone).
+   */
+  @Override
+  public List<Integer> insertKeys(List<StoredKey> keys) {
+    writing();
+    requireAccount();
+    for (StoredKey key : keys) {
+      requireOwn(key.accountId());
+    }
+    if (keys.isEmpty()) {
+      return List.of();
+    }
+    int[] counts = batch(dialect.insertKeyChecked, keys.size(), (ps, i) -> {
+      StoredKey key = keys.get(i);
+      Columns.bindNewKey(ps, key);
+      KeyHash other = key.previousHash() == null ? key.hash() : key.previousHash();
+      Columns.setText(ps, 15, accountId.value());
+      Columns.setText(ps, 16, key.deviceSerial());
+      ps.setBytes(17, key.hash().toBytes());
+      ps.setBytes(18, other.toBytes());
+      ps.setBytes(19, other.toBytes());
+    });
+    List<Integer> refused = new ArrayList<>();
+    long highest = 0;
+    for (int i = 0; i < keys.size(); i++) {
+      if (inserted(counts, i)) {
+        keyDelta++;
+        highest = Math.max(highest, keys.get(i).ordinal());
+      } else {
+        refused.add(i);
+      }
+    }
+    if (lastOrdinal != null) {
+      lastOrdinal = Math.max(lastOrdinal, highest);
+    }
+    return refused;
   }
 
   @Override
@@ -516,24 +658,6 @@ final class JdbcTransaction implements AccountTransaction {
   }
 
   @Override
-  public boolean insertKey(StoredKey key) {
-    writing();
-    requireAccount();
-    requireOwn(key.accountId());
-    long[] check = writeCheck(key);
-    if (check[0] == 0 || check[1] > 0 || check[2] > 0) {
-      return false;
-    }
-    // The device is this account's and locked with it; a concurrent writer of another account can
-    // only collide on the id or a hash, which the unique constraints turn into "not inserted".
-    boolean inserted = insertUnlessTaken(dialect.insertKey, ps -> Columns.bindNewKey(ps, key));
-    if (inserted) {
-      keyDelta++;
-    }
-    return inserted;
-  }
-
-  @Override
   public boolean updateKey(StoredKey key) {
     writing();
     requireOwn(key.accountId());
@@ -552,7 +676,11 @@ final class JdbcTransaction implements AccountTransaction {
   public void deleteKey(KeyId id) {
     writing();
     Objects.requireNonNull(id, "id");
-    keyDelta -= update(Sql.DELETE_KEY, byAccountAnd(id.value()));
+    int deleted = update(Sql.DELETE_KEY, byAccountAnd(id.value()));
+    keyDelta -= deleted;
+    if (deleted > 0) {
+      lastOrdinal = null; // the highest may have gone
+    }
   }
 
   @Override
@@ -599,9 +727,7 @@ final class JdbcTransaction implements AccountTransaction {
   // ------------------------------------------------------------------ licenses
 
   private License license(ResultSet rs) throws SQLException {
-    return new License(LicenseId.of(rs.getString(1)), AccountId.of(rs.getString(2)), rs.getInt(3),
-        Columns.requireInstant(rs, 4), Columns.getInstant(rs, 5), rs.getString(6), rs.getString(7),
-        Columns.requireInstant(rs, 8), rs.getBoolean(9));
+    return Columns.license(rs);
   }
 
   @Override

@@ -81,6 +81,27 @@ final class Sql {
       // two probes, one per unique index: an OR across the two columns made H2 scan the table
       + " (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ? AND hash IN (?, ?))"
       + " + (SELECT COUNT(*) FROM keyseat_api_key WHERE key_id <> ? AND previous_hash IN (?, ?))";
+  /**
+   * The account's devices among an array of serials, each with its key (null columns if none): one
+   * query for a whole batch, driven by the array so that it probes the primary key and the
+   * device_serial index per serial whatever the statistics; parameters: serials array, account.
+   * Columns: the device's 5, then the key's 14.
+   */
+  static final String DEVICES_WITH_KEYS = "SELECT d.serial, d.account_id, d.name, d.model, d.associated_at, "
+      + KEY_COLUMNS.replaceAll("(\\w+)", "k.$1")
+      + " FROM UNNEST(CAST(? AS VARCHAR(64) ARRAY)) AS u(s) JOIN keyseat_device d ON d.serial = u.s"
+      + " LEFT JOIN keyseat_api_key k ON k.device_serial = d.serial WHERE d.account_id = ?";
+  /**
+   * Inserts a key if its device is this account's and no other key holds one of its hashes as a
+   * previous hash (or its previous hash as a current one); the unique constraints cover the id,
+   * the device's one key and each hash column. Parameters: the 14 of {@link #INSERT_KEY}, then
+   * account, serial, hash, previous-or-hash, previous-or-hash. Dialects append the conflict clause.
+   */
+  static final String INSERT_KEY_CHECKED = "INSERT INTO keyseat_api_key (" + KEY_COLUMNS + ")"
+      + " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+      + " WHERE EXISTS (SELECT 1 FROM keyseat_device WHERE account_id = ? AND serial = ?)"
+      + " AND NOT EXISTS (SELECT 1 FROM keyseat_api_key WHERE previous_hash IN (?, ?))"
+      + " AND NOT EXISTS (SELECT 1 FROM keyseat_api_key WHERE hash = ?)";
   static final String KEY_USAGE =
       "SELECT last_used_at, use_count FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   /** The validation path: two unique-index probes. */
@@ -105,6 +126,9 @@ final class Sql {
       "license_id, account_id, quantity, starts_at, ends_at, reference, created_by, created_at, end_applied";
   static final String LICENSES = "SELECT " + LICENSE_COLUMNS + " FROM keyseat_license WHERE account_id = ?"
       + " ORDER BY starts_at, license_id";
+  /** The grants of several accounts; parameter: an array of account ids. */
+  static final String LICENSES_OF = "SELECT " + LICENSE_COLUMNS + " FROM keyseat_license"
+      + " WHERE account_id IN (SELECT * FROM UNNEST(CAST(? AS VARCHAR(64) ARRAY)))";
   static final String INSERT_LICENSE =
       "INSERT INTO keyseat_license (" + LICENSE_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
   /** The only parts of a grant that change; parameters: end, end applied, account, license id. */
