@@ -72,6 +72,13 @@ import org.postgresql.PGConnection;
  *   <li>{@code feedPollUpToDate} and {@code feedPoll100New} (sample time): {@code changesSince}
  *       with a cursor at the end of the feed, and 100 entries before it, with the validator's page
  *       size. Floor: {@code floorSelectOne}.
+ *   <li>{@code growTo20000KeysInBatchesOf1000} (single shot, on a {@link FreshDatabase}: a new
+ *       PostgreSQL per trial, never a manual {@code ANALYZE}): an account's 20,000 keys created
+ *       in 20 calls of 1,000; prints each call's time and last ÷ first (target ≤ 1.5).
+ *   <li>{@code pageOf100From20000Keys} (sample time, same fresh database): {@code KeyManager.keys(
+ *       admin, account, KeyQuery)} for a page of 100 of an account of 20,000 keys, from a cursor
+ *       drawn among the 200 page starts, sorted by creation (the index order) or by device name
+ *       (target: p50 ≤ 5 ms).
  * </ul>
  *
  * <p>The database is built once with bulk SQL ({@code INSERT … SELECT generate_series} and a
@@ -515,5 +522,169 @@ public class JdbcStoreBenchmark {
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public List<ChangeEvent> feedPoll100New(Database db, Feed f) {
     return db.store.changesSince(f.latest - 100, FEED_PAGE);
+  }
+
+  // ------------------------------------------------------------------ a fresh database: growth and pages
+
+  /** Devices of a growing account, and the account of 20,000 keys that the page benchmark reads. */
+  static final int GROWN = 20_000;
+  static final int GROWTH_BATCH = 1_000;
+
+  /**
+   * A fresh PostgreSQL of its own for each trial (Zonky's default settings, a new data directory,
+   * autovacuum as configured by default, never a manual {@code ANALYZE}): the tables start empty,
+   * so plans made while they were small meet them large.
+   */
+  @State(Scope.Benchmark)
+  public static class FreshDatabase {
+    EmbeddedPostgres pg;
+    HikariDataSource pool;
+    Keyseat keyseat;
+    final AtomicInteger accounts = new AtomicInteger();
+
+    @Setup(Level.Trial)
+    public void start() throws IOException {
+      pg = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofMinutes(2)).start();
+      HikariConfig config = new HikariConfig();
+      config.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
+      config.setUsername("postgres");
+      config.setMaximumPoolSize(4);
+      config.setPoolName("fresh");
+      pool = new HikariDataSource(config);
+      keyseat = Keyseat.builder(JdbcKeyStore.builder(pool).createSchemaIfMissing(true).build()).build();
+    }
+
+    /**
+     * @return a new account with {@link #GROWN} devices and as many licenses, its devices
+     *     associated in calls of 1,000
+     */
+    AccountId newAccount() {
+      int n = accounts.incrementAndGet();
+      AccountId account = AccountId.of("grow-" + n);
+      keyseat.manager().createAccount(Actor.operator("bench"), account,
+          new dev.keyseat.NewAccount("Grow " + n, dev.keyseat.UserId.of("admin"), GROWN));
+      for (int from = 0; from < GROWN; from += GROWTH_BATCH) {
+        List<dev.keyseat.NewDevice> devices = new ArrayList<>(GROWTH_BATCH);
+        for (int i = from; i < from + GROWTH_BATCH; i++) {
+          devices.add(new dev.keyseat.NewDevice(serial(n, i), "Monitor " + (i * 7919 % GROWN)));
+        }
+        keyseat.manager().associateDevices(ADMIN, account, devices);
+      }
+      return account;
+    }
+
+    static String serial(int account, int i) {
+      return String.format("G%d-%05d", account, i);
+    }
+
+    /**
+     * Creates the account's {@link #GROWN} keys in batches of {@link #GROWTH_BATCH}.
+     *
+     * @return the time of each batch in nanoseconds
+     */
+    long[] grow(AccountId account) {
+      int n = Integer.parseInt(account.value().substring("grow-".length()));
+      long[] times = new long[GROWN / GROWTH_BATCH];
+      for (int b = 0; b < times.length; b++) {
+        List<String> serials = new ArrayList<>(GROWTH_BATCH);
+        for (int i = b * GROWTH_BATCH; i < (b + 1) * GROWTH_BATCH; i++) {
+          serials.add(serial(n, i));
+        }
+        long start = System.nanoTime();
+        keyseat.manager().createKeys(ADMIN, account, NewKeys.forDevices(serials));
+        times[b] = System.nanoTime() - start;
+      }
+      return times;
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws IOException {
+      pool.close();
+      pg.close();
+    }
+  }
+
+  /** A new account with its devices before each growth, outside the measurement; the ratios after. */
+  @State(Scope.Benchmark)
+  public static class Growth {
+    AccountId account;
+    final List<String> report = new ArrayList<>();
+
+    @Setup(Level.Invocation)
+    public void account(FreshDatabase db) {
+      account = db.newAccount();
+    }
+
+    @TearDown(Level.Trial)
+    public void print() {
+      System.out.printf("%ngrowth to %,d keys in batches of %,d (fresh PostgreSQL, no ANALYZE):%n%s%n", GROWN,
+          GROWTH_BATCH, String.join("\n", report));
+    }
+  }
+
+  /**
+   * An account growing from 0 to 20,000 keys in batches of 1,000 on a fresh database (single shot:
+   * one growth per invocation, each into a new account of the same database); prints each batch's
+   * time and the ratio of the last to the first. Target: last within 1.5× the first.
+   */
+  @Benchmark
+  @BenchmarkMode(Mode.SingleShotTime)
+  @OutputTimeUnit(TimeUnit.MILLISECONDS)
+  public long[] growTo20000KeysInBatchesOf1000(FreshDatabase db, Growth g) {
+    long[] times = db.grow(g.account);
+    StringBuilder line = new StringBuilder("  " + g.account + ": batches (ms)");
+    for (long t : times) {
+      line.append(' ').append(t / 1_000_000);
+    }
+    line.append(String.format(java.util.Locale.ROOT, "; last/first %.2f, last/median of the first three %.2f",
+        times[times.length - 1] / (double) times[0], times[times.length - 1] / median3(times)));
+    g.report.add(line.toString());
+    return times;
+  }
+
+  private static double median3(long[] t) {
+    long[] first = java.util.Arrays.copyOf(t, 3);
+    java.util.Arrays.sort(first);
+    return first[1];
+  }
+
+  /**
+   * The keys table of an account of 20,000 keys (grown in batches of 1,000 on the fresh database),
+   * read a page of 100 at a time from a position drawn at random among the 200 page starts.
+   */
+  @State(Scope.Benchmark)
+  public static class Paged {
+    /** The sort of the pages: creation (the index order) or device name (sorted per query). */
+    @Param({"CREATED", "DEVICE_NAME"})
+    public String sort;
+
+    AccountId account;
+    List<String> cursors;
+    dev.keyseat.KeyQuery first;
+
+    @Setup(Level.Trial)
+    public void grow(FreshDatabase db) {
+      account = db.newAccount();
+      db.grow(account);
+      first = dev.keyseat.KeyQuery.first(100).withSort(dev.keyseat.KeySort.valueOf(sort), false);
+      cursors = new ArrayList<>();
+      cursors.add(null);
+      dev.keyseat.KeyPage page = db.keyseat.manager().keys(ADMIN, account, first);
+      while (page.next() != null) {
+        cursors.add(page.next());
+        page = db.keyseat.manager().keys(ADMIN, account, first.withAfter(page.next()));
+      }
+      if (cursors.size() != GROWN / 100) {
+        throw new IllegalStateException("setup: " + cursors.size() + " pages, not " + GROWN / 100);
+      }
+    }
+  }
+
+  /** One page of 100 keys, with its next cursor and total. Target: p50 ≤ 5 ms. */
+  @Benchmark
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public dev.keyseat.KeyPage pageOf100From20000Keys(FreshDatabase db, Paged p, Picker r) {
+    return db.keyseat.manager().keys(ADMIN, p.account, p.first.withAfter(p.cursors.get(r.next(p.cursors.size()))));
   }
 }
