@@ -466,17 +466,20 @@ final class DefaultKeyManager implements KeyManager {
         secrets.add(secret);
       }
       List<Integer> refused = t.tx.insertKeys(fresh); // one batch
-      if (!refused.isEmpty()) { // R2: the store's uniqueness backs the checks above
-        throw new IllegalStateException("store refused a fresh key for device " + serials.get(refused.get(0)));
-      }
+      // the keys before the first refusal are audited as they were inserted, then the refusal rolls
+      // everything back (R4, R12: a store that kept audit entries of a rolled-back batch shows them)
+      int accepted = refused.isEmpty() ? fresh.size() : refused.get(0);
       List<IssuedKey> issued = new ArrayList<>(serials.size());
-      for (int i = 0; i < fresh.size(); i++) {
+      for (int i = 0; i < accepted; i++) {
         StoredKey key = fresh.get(i);
         t.change(ChangeEvent.Type.CREATED, key);
         t.audit(key.id(), key.deviceSerial(), "created");
-        Device device = found.get(key.deviceSerial()).device();
+        Device device = Objects.requireNonNull(found.get(key.deviceSerial()), "checked above").device();
         // R13: shown once; a key created now has no usage yet
         issued.add(new IssuedKey(t.view(key, device.name(), KeyUsage.NONE), Secret.of(secrets.get(i))));
+      }
+      if (!refused.isEmpty()) { // R2: the store's uniqueness backs the checks above
+        throw new IllegalStateException("store refused a fresh key for device " + serials.get(accepted));
       }
       return issued;
     });
@@ -981,7 +984,10 @@ final class DefaultKeyManager implements KeyManager {
 
     /** R2, R11: none of the devices found has a key yet; names each one that has. */
     void requireNoKeyYet(List<String> serials, Map<String, DeviceWithKey> found) {
-      List<String> keyed = serials.stream().filter(s -> found.get(s).key() != null).toList();
+      List<String> keyed = serials.stream().filter(s -> {
+        DeviceWithKey d = found.get(s);
+        return d != null && d.key() != null;
+      }).toList();
       if (!keyed.isEmpty()) {
         throw new DeviceAlreadyHasKeyException(keyed);
       }
@@ -1253,7 +1259,8 @@ final class DefaultKeyManager implements KeyManager {
           }
           continue;
         }
-        Optional<StoredKey> existing = Optional.ofNullable(found.get(serial).key());
+        DeviceWithKey device = Objects.requireNonNull(found.get(serial), "checked above");
+        Optional<StoredKey> existing = Optional.ofNullable(device.key());
         if (existing.isEmpty()) {
           fresh.add(i);
         } else if (existing.get().hash().equals(hashes.get(i))) {

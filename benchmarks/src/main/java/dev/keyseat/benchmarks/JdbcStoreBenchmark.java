@@ -99,10 +99,11 @@ import org.postgresql.PGConnection;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class JdbcStoreBenchmark {
-  static final int KEYS = 1_000_000;
+  /** Keys in the table: 1,000,000, or {@code -jvmArgsAppend -Dkeyseat.jmh.keys=100000} for a shorter run. */
+  static final int KEYS = Integer.getInteger("keyseat.jmh.keys", 1_000_000);
   static final int DEVICES_PER_ACCOUNT = 100;
   /** Keys whose plaintext the benchmark knows and presents, spread evenly over the table. */
-  static final int SAMPLE = 200_000;
+  static final int SAMPLE = KEYS / 5;
   static final int SAMPLE_STRIDE = KEYS / SAMPLE;
   /** Accounts of 100 devices without keys, for the creation benchmark. */
   static final int FREE_ACCOUNTS = 2_000;
@@ -285,8 +286,9 @@ public class JdbcStoreBenchmark {
             + " COALESCE(s.hash, sha256(int8send(g.i))), 'ks_...' || lpad((g.i % 10000)::text, 4, '0'), '',"
             + " " + T0 + " + g.i, FALSE"
             + " FROM generate_series(0, " + (KEYS - 1) + ") AS g(i) LEFT JOIN bench_sample s ON s.i = g.i");
-        st.execute("INSERT INTO keyseat_change (seq, type, account_id, key_id, hashes, at)"
-            + " SELECT substr(key_id, 5)::bigint + 1, 'CREATED', account_id, key_id, hash, created_at"
+        // numbered rows carry the time they were numbered (keyseat_change_numbered_ck)
+        st.execute("INSERT INTO keyseat_change (seq, type, account_id, key_id, hashes, at, numbered_at)"
+            + " SELECT substr(key_id, 5)::bigint + 1, 'CREATED', account_id, key_id, hash, created_at, created_at"
             + " FROM keyseat_api_key");
         st.execute("UPDATE keyseat_change_seq SET last_seq = " + KEYS + " WHERE id = 1");
         st.execute("CREATE TABLE bench_floor (id BIGINT PRIMARY KEY, hash BYTEA NOT NULL UNIQUE)");
@@ -351,6 +353,8 @@ public class JdbcStoreBenchmark {
     public void empty(Database db) throws SQLException {
       try (Connection c = db.pool.getConnection(); Statement st = c.createStatement()) {
         st.execute("DELETE FROM keyseat_api_key WHERE account_id >= 'free-' AND account_id < 'free.'");
+        // the store keeps each account's key count on its row: deleting behind its back must reset it
+        st.execute("UPDATE keyseat_account SET key_count = 0 WHERE account_id >= 'free-' AND account_id < 'free.'");
         st.execute("TRUNCATE bench_floor");
       }
       nextBatch.set(0);
