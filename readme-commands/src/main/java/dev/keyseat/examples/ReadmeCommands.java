@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
  */
 public final class ReadmeCommands {
   /** The modules whose README rows are run, each by its own test. */
-  public static final Set<String> MODULES = Set.of("examples", "examples-spring-gateway");
+  public static final Set<String> MODULES = Set.of("examples", "examples-spring-gateway", "examples-spring-portal");
 
   public static final Path README = Path.of("..", "README.md");
   private static final Path RUNTIME_CLASSPATH = Path.of("target", "runtime-classpath.txt");
