@@ -693,7 +693,7 @@
     for (let page = 0; page < 40; page++) {
       const result = await api('GET', '/devices?page=' + page + '&size=200');
       const items = (result && result.items) || [];
-      found.push(...items.filter((d) => !d.hasKey));
+      found.push(...items.filter((d) => d.hasKey === false));
       if (items.length === 0 || (page + 1) * 200 >= (result.total ?? 0)) {
         break;
       }
@@ -787,8 +787,8 @@
     try {
       const preview = await api('POST', '/keys/preview', newKeyRequest());
       if (preview.allowed) {
-        $('review-licenses').textContent = 'They use ' + plural(preview.needed, 'API license', 'API licenses') + ' of the '
-          + preview.available + ' free.';
+        $('review-licenses').textContent = preview.reason
+          || ('They use ' + plural(preview.needed, 'API license', 'API licenses') + ' of the ' + preview.available + ' free.');
         create.disabled = false;
         create.focus();
       } else {
@@ -1012,7 +1012,8 @@
       h('td', { class: 'd-serial ks-mono', 'data-label': 'Serial' }, bdi(device.serial)),
       h('td', { class: 'd-model', 'data-label': 'Model' }, device.model ? bdi(device.model) : h('span', { class: 'ks-muted', text: '—' })),
       h('td', { class: 'd-associated', 'data-label': 'Associated' }, fmtDate(device.associatedAt)),
-      h('td', { class: 'd-key', 'data-label': 'API key' }, device.hasKey ? 'Has a key' : 'No key'),
+      h('td', { class: 'd-key', 'data-label': 'API key' }, device.hasKey === true ? 'Has a key' : device.hasKey === false ? 'No key'
+        : h('span', { class: 'ks-muted', title: 'Shown to administrators', text: '—' })),
       h('td', { class: 'ks-actions-cell' }, actions.childElementCount ? actions : null));
   }
 
