@@ -1,5 +1,6 @@
 package dev.keyseat.examples.springportal;
 
+import dev.keyseat.spring.web.KeyseatWeb;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -13,12 +14,11 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.core.userdetails.UserDetailsService;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
-import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.web.firewall.HttpFirewall;
 import org.springframework.security.web.firewall.HttpStatusRequestRejectedHandler;
 import org.springframework.security.web.firewall.RequestRejectedHandler;
 import org.springframework.security.web.firewall.StrictHttpFirewall;
-import org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
 import jakarta.servlet.DispatcherType;
 
 /**
@@ -34,7 +34,8 @@ import jakarta.servlet.DispatcherType;
  *       too; localhost and 127.0.0.1 here): a request for any other host name — a DNS-rebinding
  *       page's — is refused (400, or the API's 403 problem) before it reaches a page or the API,
  *       the sign-in form included;
- *   <li>an API request without a session is a 401, not a redirect to the sign-in form.
+ *   <li>an API request without a session is a 401 problem, a refused one (no CSRF header) a 403
+ *       problem ({@link KeyseatWeb}), not a redirect to the sign-in form.
  * </ul>
  */
 @Configuration(proxyBeanMethods = false)
@@ -42,7 +43,7 @@ class PortalSecurity {
 
   @Bean
   SecurityFilterChain portal(HttpSecurity http, Environment env) throws Exception {
-    String base = env.getProperty("keyseat.web.base-path", "/keyseat");
+    RequestMatcher api = KeyseatWeb.apiRequests(env.getProperty("keyseat.web.base-path", "/keyseat"));
     return http
         .authorizeHttpRequests(a -> a
             .dispatcherTypeMatchers(DispatcherType.ERROR).permitAll()
@@ -51,8 +52,9 @@ class PortalSecurity {
         .formLogin(f -> f.defaultSuccessUrl("/", false))
         .logout(l -> l.logoutSuccessUrl("/login?logout"))
         .csrf(c -> c.spa())
-        .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(new HttpStatusEntryPoint(HttpStatus.UNAUTHORIZED),
-            PathPatternRequestMatcher.withDefaults().matcher(base + "/api/**")))
+        .exceptionHandling(e -> e
+            .defaultAuthenticationEntryPointFor(KeyseatWeb.problemEntryPoint(), api)
+            .defaultAccessDeniedHandlerFor(KeyseatWeb.problemAccessDeniedHandler(), api))
         .headers(h -> h
             .contentSecurityPolicy(csp -> csp.policyDirectives("default-src 'self'; img-src 'self' data:; "
                 + "style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
