@@ -80,10 +80,10 @@ class DemoAccount implements ApplicationRunner {
     for (DemoUsers.DemoUser u : users.all().subList(1, users.all().size())) {
       keys.addMember(admin, id, UserId.of(u.name()), u.role());
     }
-    keys.associateDevices(admin, id, devices());
+    keys.associateDevices(admin, id, devices(id));
     List<String> withKeys = new ArrayList<>();
     for (int i = 1; i <= KEYS; i++) {
-      withKeys.add(serial(i));
+      withKeys.add(serial(id, i));
     }
     List<IssuedKey> issued = keys.createKeys(admin, id, NewKeys.forDevices(withKeys).withLabel("installed by the demo"));
     // A few keys are used (the secrets are then dropped): the table shows "last used", the charts a count.
@@ -96,16 +96,26 @@ class DemoAccount implements ApplicationRunner {
     return true;
   }
 
-  static List<NewDevice> devices() {
+  /**
+   * @param id the account
+   * @return its demo devices: serials {@code AQ-1001} to {@code AQ-1040} in the demo account, with
+   *     the account's id for a prefix in others (serials are unique across accounts)
+   */
+  static List<NewDevice> devices(AccountId id) {
     List<NewDevice> devices = new ArrayList<>();
     for (int i = 1; i <= DEVICES; i++) {
       String room = ROOMS[(i - 1) % ROOMS.length] + ((i - 1) / ROOMS.length == 0 ? "" : " " + (1 + (i - 1) / ROOMS.length));
-      devices.add(new NewDevice(serial(i), room, i % 4 == 0 ? "Outdoor Air Monitor" : "Indoor Air Monitor"));
+      devices.add(new NewDevice(serial(id, i), room, i % 4 == 0 ? "Outdoor Air Monitor" : "Indoor Air Monitor"));
     }
     return devices;
   }
 
-  static String serial(int i) {
-    return "AQ-" + (1000 + i);
+  /**
+   * @param id the account
+   * @param i the device's number, from 1
+   * @return its serial
+   */
+  static String serial(AccountId id, int i) {
+    return (id.equals(ID) ? "AQ" : id.value().toUpperCase(java.util.Locale.ROOT)) + "-" + (1000 + i);
   }
 }

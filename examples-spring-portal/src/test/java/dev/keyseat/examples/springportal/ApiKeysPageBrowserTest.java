@@ -154,19 +154,19 @@ class ApiKeysPageBrowserTest {
     click(By.id("new-key"));
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dlg-new")));
     wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#device-list input[name=device]"), 16));
-    type(By.id("device-filter"), "AQ-1025");
-    wait.until(d -> visibleChoices().equals(List.of("AQ-1025")));
-    click(By.cssSelector("#device-list input[value='AQ-1025']"));
-    clearAndType(By.id("device-filter"), "aq-1026");
-    wait.until(d -> visibleChoices().equals(List.of("AQ-1026")));
-    click(By.cssSelector("#device-list input[value='AQ-1026']"));
+    type(By.id("device-filter"), s(25));
+    wait.until(d -> visibleChoices().equals(List.of(s(25))));
+    click(By.cssSelector("#device-list input[value='" + s(25) + "']"));
+    clearAndType(By.id("device-filter"), s(26).toLowerCase(java.util.Locale.ROOT));
+    wait.until(d -> visibleChoices().equals(List.of(s(26))));
+    click(By.cssSelector("#device-list input[value='" + s(26) + "']"));
     waitForText(By.id("new-selected-count"), "2 devices selected.");
     screenshot("new-key");
     click(By.id("new-review"));
     waitForText(By.id("review-intro"), "Create 2 API keys?");
     waitForText(By.id("review-licenses"), "These 2 devices need 2 licenses; 11 are free.");
     assertThat(driver.findElements(By.cssSelector("#review-list li"))).extracting(WebElement::getText)
-        .containsExactly(name(25) + " AQ-1025", name(26) + " AQ-1026");
+        .containsExactly(name(25) + " " + s(25), name(26) + " " + s(26));
     click(By.id("create-keys"));
 
     // Each secret is shown once, with Copy.
@@ -174,10 +174,10 @@ class ApiKeysPageBrowserTest {
         ExpectedConditions.numberOfElementsToBe(By.cssSelector("#secret-list input.secret"), 2));
     String first = inputs.get(0).getDomProperty("value");
     String second = inputs.get(1).getDomProperty("value");
-    assertThat(inputs).extracting(e -> e.getDomAttribute("data-serial")).containsExactly("AQ-1025", "AQ-1026");
+    assertThat(inputs).extracting(e -> e.getDomAttribute("data-serial")).containsExactly(s(25), s(26));
     assertThat(first).isNotEqualTo(second);
-    assertThat(verdict(first, "AQ-1025")).isEqualTo(Verdict.Status.VALID);
-    assertThat(verdict(second, "AQ-1026")).isEqualTo(Verdict.Status.VALID);
+    assertThat(verdict(first, s(25))).isEqualTo(Verdict.Status.VALID);
+    assertThat(verdict(second, s(26))).isEqualTo(Verdict.Status.VALID);
     WebElement copy = driver.findElement(By.cssSelector("#secret-list .secret-item:first-child button.copy"));
     copy.click();
     wait.until(ExpectedConditions.textToBePresentInElement(copy, "Copied"));
@@ -190,48 +190,48 @@ class ApiKeysPageBrowserTest {
     waitForText(By.id("usage-text"), "uses 26 of 35 API licenses");
 
     // Search, then Copy from the table (the vault reveals it).
-    type(By.id("key-search"), "AQ-1025");
-    waitForText(By.id("keys-status"), "Showing 1–1 of 1 keys matching “AQ-1025”.");
-    click(rowButton("AQ-1025", "a-copy"));
-    waitForText(By.id("ks-message"), "Copied the key for " + name(25) + " (AQ-1025) to the clipboard.");
+    type(By.id("key-search"), s(25));
+    waitForText(By.id("keys-status"), "Showing 1–1 of 1 keys matching “" + s(25) + "”.");
+    click(rowButton(s(25), "a-copy"));
+    waitForText(By.id("ks-message"), "Copied the key for " + name(25) + " (" + s(25) + ") to the clipboard.");
     assertThat(clipboard()).isEqualTo(first);
 
     // Regenerate at once: a new secret, shown once; the old one is dead.
-    click(rowButton("AQ-1025", "a-regenerate"));
-    waitForText(By.id("regen-message"), "A new secret replaces the key for " + name(25) + " (AQ-1025).");
+    click(rowButton(s(25), "a-regenerate"));
+    waitForText(By.id("regen-message"), "A new secret replaces the key for " + name(25) + " (" + s(25) + ").");
     new Select(driver.findElement(By.id("regen-overlap"))).selectByValue("0");
     click(By.id("regen-ok"));
     WebElement regenerated = wait.until(
         ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#secret-list input.secret")));
     String fresh = regenerated.getDomProperty("value");
     assertThat(fresh).isNotEqualTo(first);
-    assertThat(verdict(fresh, "AQ-1025")).isEqualTo(Verdict.Status.VALID);
-    assertThat(verdict(first, "AQ-1025")).isNotEqualTo(Verdict.Status.VALID);
+    assertThat(verdict(fresh, s(25))).isEqualTo(Verdict.Status.VALID);
+    assertThat(verdict(first, s(25))).isNotEqualTo(Verdict.Status.VALID);
     click(By.id("secrets-done"));
     wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("dlg-secrets")));
     assertThat(pageHolds(fresh)).isFalse();
 
     // Edit: an expiry date.
-    click(rowButton("AQ-1025", "a-edit"));
+    click(rowButton(s(25), "a-edit"));
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("dlg-edit")));
     assertThat(driver.findElement(By.id("edit-clear-expiry")).isSelected()).isTrue();
     click(By.id("edit-clear-expiry"));
     setDate(By.id("edit-expiry"), "2027-06-30");
     click(By.id("edit-save"));
     wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("dlg-edit")));
-    waitForText(cellAt("AQ-1025", "c-status"), "Expires 30 Jun 2027");
-    assertThat(keyOf("AQ-1025").expiresAt()).isEqualTo(Instant.parse("2027-06-30T23:59:59Z"));
+    waitForText(cellAt(s(25), "c-status"), "Expires 30 Jun 2027");
+    assertThat(keyOf(s(25)).expiresAt()).isEqualTo(Instant.parse("2027-06-30T23:59:59Z"));
 
     // Delete with a confirmation: the license returns to the pool, the secret stops working.
-    clearAndType(By.id("key-search"), "AQ-1026");
-    waitForText(By.id("keys-status"), "Showing 1–1 of 1 keys matching “AQ-1026”.");
-    click(rowButton("AQ-1026", "a-delete"));
-    waitForText(By.id("confirm-message"), "Delete the key for " + name(26) + " (AQ-1026)?");
+    clearAndType(By.id("key-search"), s(26));
+    waitForText(By.id("keys-status"), "Showing 1–1 of 1 keys matching “" + s(26) + "”.");
+    click(rowButton(s(26), "a-delete"));
+    waitForText(By.id("confirm-message"), "Delete the key for " + name(26) + " (" + s(26) + ")?");
     screenshot("delete");
     click(By.id("confirm-ok"));
     waitForText(By.id("usage-text"), "uses 25 of 35 API licenses");
-    waitForText(By.id("keys-status"), "No key matches “AQ-1026”.");
-    assertThat(verdict(second, "AQ-1026")).isNotEqualTo(Verdict.Status.VALID);
+    waitForText(By.id("keys-status"), "No key matches “" + s(26) + "”.");
+    assertThat(verdict(second, s(26))).isNotEqualTo(Verdict.Status.VALID);
   }
 
   @ParameterizedTest(name = "{0} px wide")
@@ -254,16 +254,16 @@ class ApiKeysPageBrowserTest {
     // Sort by serial, then the other way.
     if (width >= 1000) {
       click(By.cssSelector("#keys-table th button[data-sort=serial]"));
-      wait.until(d -> rowSerials().get(0).equals("AQ-1001"));
+      wait.until(d -> rowSerials().get(0).equals(s(1)));
       assertThat(driver.findElement(By.cssSelector("#keys-table th[data-sort=serial]")).getDomAttribute("aria-sort"))
           .isEqualTo("ascending");
       click(By.cssSelector("#keys-table th button[data-sort=serial]"));
-      wait.until(d -> rowSerials().get(0).equals("AQ-1024"));
+      wait.until(d -> rowSerials().get(0).equals(s(24)));
       assertThat(driver.findElement(By.cssSelector("#keys-table th[data-sort=serial]")).getDomAttribute("aria-sort"))
           .isEqualTo("descending");
     } else {
       new Select(driver.findElement(By.id("key-sort"))).selectByValue("serial:asc");
-      wait.until(d -> rowSerials().get(0).equals("AQ-1001"));
+      wait.until(d -> rowSerials().get(0).equals(s(1)));
       new Select(driver.findElement(By.id("key-sort"))).selectByValue("deviceName:desc");
       wait.until(d -> rowNames().get(0).equals(byName.get(byName.size() - 1)));
     }
@@ -271,16 +271,28 @@ class ApiKeysPageBrowserTest {
     // Search by name: two kitchens have keys.
     type(By.id("key-search"), "kitchen");
     waitForText(By.id("keys-status"), "of 2 keys matching “kitchen”.");
-    assertThat(rowSerials()).containsExactlyInAnyOrder("AQ-1003", "AQ-1015");
+    assertThat(rowSerials()).containsExactlyInAnyOrder(s(3), s(15));
     clearAndType(By.id("key-search"), "no such device");
     waitForText(By.id("keys-status"), "No key matches “no such device”.");
 
-    // The stale-key review is one click: no key has gone unused for 90 days in a fresh account.
-    driver.findElement(By.id("key-search")).clear();
-    type(By.id("key-search"), " ");
+    // The stale-key review is one click: in a fresh account, the 16 keys never used.
+    WebElement search = driver.findElement(By.id("key-search"));
+    search.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.BACK_SPACE);
+    waitForText(By.id("keys-status"), "Showing 1–20 of 24 keys.");
     click(By.id("stale-review"));
-    waitForText(By.id("keys-status"), "No key has gone unused for 90 days.");
+    waitForText(By.id("keys-status"), "Showing 1–16 of 16 keys unused for 90 days.");
     assertThat(driver.findElement(By.id("stale-review")).getDomAttribute("aria-pressed")).isEqualTo("true");
+    assertThat(driver.findElements(By.cssSelector("#keys-body td.c-last"))).hasSize(16)
+        .allSatisfy(cell -> assertThat(cell.getText()).isEqualTo("Never"));
+    screenshot("stale");
+    click(By.id("stale-review"));
+    waitForText(By.id("keys-status"), "Showing 1–20 of 24 keys.");
+
+    // The demo account as the portal seeds it (the README's screenshot is the 1280 px one).
+    driver.get(base() + "/keyseat/?account=" + DemoAccount.ID.value());
+    waitForText(By.id("keys-status"), "of 24 keys.");
+    wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#keys-body .c-usage svg"), 20));
+    screenshot("demo-account");
   }
 
   @ParameterizedTest(name = "{0} px wide")
@@ -288,7 +300,7 @@ class ApiKeysPageBrowserTest {
   void createIsDisabledWithTheServersReasonWhenTheLicensesWouldRunOut(int width) throws Exception {
     List<String> fill = new ArrayList<>();
     for (int i = 25; i <= 34; i++) {
-      fill.add(DemoAccount.serial(i));
+      fill.add(s(i));
     }
     keys.createKeys(ALICE, account, NewKeys.forDevices(fill)); // 34 of 35: one free
     openAs("alice", width);
@@ -296,8 +308,8 @@ class ApiKeysPageBrowserTest {
 
     click(By.id("new-key"));
     wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#device-list input[name=device]"), 6));
-    click(By.cssSelector("#device-list input[value='AQ-1035']"));
-    click(By.cssSelector("#device-list input[value='AQ-1036']"));
+    click(By.cssSelector("#device-list input[value='" + s(35) + "']"));
+    click(By.cssSelector("#device-list input[value='" + s(36) + "']"));
     click(By.id("new-review"));
     WebElement reason = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("create-reason")));
     wait.until(d -> !reason.getText().isBlank());
@@ -307,7 +319,7 @@ class ApiKeysPageBrowserTest {
 
     // Back, one device only: allowed.
     click(By.id("new-back"));
-    click(By.cssSelector("#device-list input[value='AQ-1036']"));
+    click(By.cssSelector("#device-list input[value='" + s(36) + "']"));
     click(By.id("new-review"));
     waitForText(By.id("review-licenses"), "This device needs 1 license; 1 is free.");
     click(By.id("create-keys"));
@@ -335,23 +347,23 @@ class ApiKeysPageBrowserTest {
     waitForText(By.id("usage-text"), "uses 24 of 35 API licenses");
 
     // Associate a device, then rename it.
-    type(By.id("assoc-serial"), "AQ-2001");
+    type(By.id("assoc-serial"), s(1001));
     type(By.id("assoc-name"), "Bike shed");
     click(By.id("assoc-submit"));
-    waitForText(By.id("ks-message"), "Associated Bike shed (AQ-2001) with the account.");
-    type(By.id("device-search"), "AQ-2001");
+    waitForText(By.id("ks-message"), "Associated Bike shed (" + s(1001) + ") with the account.");
+    type(By.id("device-search"), s(1001));
     waitForText(By.id("devices-status"), "of 1 device.");
-    click(By.cssSelector("#devices-body tr[data-serial='AQ-2001'] button.a-rename"));
+    click(By.cssSelector("#devices-body tr[data-serial='" + s(1001) + "'] button.a-rename"));
     WebElement name = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("rename-name")));
     name.clear();
     name.sendKeys("Bike shelter");
     click(By.id("rename-save"));
-    waitForText(By.cssSelector("#devices-body tr[data-serial='AQ-2001'] td.d-name"), "Bike shelter");
-    assertThat(keys.devices(ALICE, account)).anyMatch(d -> d.serial().equals("AQ-2001") && d.name().equals("Bike shelter"));
+    waitForText(By.cssSelector("#devices-body tr[data-serial='" + s(1001) + "'] td.d-name"), "Bike shelter");
+    assertThat(keys.devices(ALICE, account)).anyMatch(d -> d.serial().equals(s(1001)) && d.name().equals("Bike shelter"));
     screenshot("manager");
 
     // A second associate of the same serial is refused with the server's words.
-    type(By.id("assoc-serial"), "AQ-2001");
+    type(By.id("assoc-serial"), s(1001));
     type(By.id("assoc-name"), "Again");
     click(By.id("assoc-submit"));
     WebElement refused = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("assoc-error")));
@@ -371,20 +383,20 @@ class ApiKeysPageBrowserTest {
   void hostileTextNeverRunsAndRendersAsInertText(int width) throws Exception {
     String device = "<img src=x onerror=\"window.__pwned=1;alert(1)\"><b>Lobby</b>";
     String label = "<script>window.__pwned=2</script><i>front desk</i> " + "x".repeat(60);
-    keys.renameDevice(ALICE, account, "AQ-1001", device);
-    keys.editKey(ALICE, account, keyOf("AQ-1001").id(), KeyEdit.label(label));
+    keys.renameDevice(ALICE, account, s(1), device);
+    keys.editKey(ALICE, account, keyOf(s(1)).id(), KeyEdit.label(label));
 
     openAs("alice", width);
-    type(By.id("key-search"), "AQ-1001");
+    type(By.id("key-search"), s(1));
     waitForText(By.id("keys-status"), "Showing 1–1 of 1 keys");
-    wait.until(ExpectedConditions.textToBe(cellAt("AQ-1001", "c-name"), device));
-    WebElement labelCell = driver.findElement(cellAt("AQ-1001", "c-label"));
+    wait.until(ExpectedConditions.textToBe(cellAt(s(1), "c-name"), device));
+    WebElement labelCell = driver.findElement(cellAt(s(1), "c-label"));
     assertThat(labelCell.getText().replaceAll("\\s+", " ")).isEqualTo(label);
     assertThat(labelCell.findElement(By.cssSelector(".ks-trunc")).getDomAttribute("title")).isEqualTo(label);
     assertNothingInjected();
     // Every action of the row stays reachable however long the label.
     for (String action : List.of("a-copy", "a-regenerate", "a-edit", "a-delete")) {
-      WebElement button = driver.findElement(rowButton("AQ-1001", action));
+      WebElement button = driver.findElement(rowButton(s(1), action));
       assertThat(button.isDisplayed()).as(action).isTrue();
       assertThat(insideViewportWidth(button)).as("%s inside the %d px viewport", action, width).isTrue();
     }
@@ -395,9 +407,9 @@ class ApiKeysPageBrowserTest {
     waitForText(By.id("keys-status"), "No key matches “[U+202E]txt.exe”.");
     assertThat(driver.findElement(By.id("keys-status")).getText()).doesNotContain("\u202E");
     // ... and one sent to the server is refused with a message for the administrator.
-    clearAndType(By.id("key-search"), "AQ-1001");
+    clearAndType(By.id("key-search"), s(1));
     waitForText(By.id("keys-status"), "Showing 1–1 of 1 keys");
-    click(rowButton("AQ-1001", "a-edit"));
+    click(rowButton(s(1), "a-edit"));
     WebElement labelInput = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("edit-label")));
     labelInput.clear();
     labelInput.sendKeys("invoice\u202Etxt.exe");
@@ -405,14 +417,14 @@ class ApiKeysPageBrowserTest {
     WebElement error = wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("edit-error")));
     wait.until(d -> !error.getText().isBlank());
     assertThat(error.getText()).doesNotContain("\u202E").doesNotContain("Exception");
-    assertThat(keyOf("AQ-1001").label()).isEqualTo(label);
+    assertThat(keyOf(s(1)).label()).isEqualTo(label);
     labelInput.sendKeys(Keys.ESCAPE);
     wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("dlg-edit")));
 
     // The devices view shows the same name as text.
     click(By.id("tab-devices"));
-    type(By.id("device-search"), "AQ-1001");
-    wait.until(ExpectedConditions.textToBe(By.cssSelector("#devices-body tr[data-serial='AQ-1001'] td.d-name"), device));
+    type(By.id("device-search"), s(1));
+    wait.until(ExpectedConditions.textToBe(By.cssSelector("#devices-body tr[data-serial='" + s(1) + "'] td.d-name"), device));
     assertNothingInjected();
   }
 
@@ -500,11 +512,11 @@ class ApiKeysPageBrowserTest {
     wait.until(ExpectedConditions.textToBePresentInElementLocated(by, text));
   }
 
-  private static By rowButton(String serial, String action) {
+  private By rowButton(String serial, String action) {
     return By.cssSelector("#keys-body tr[data-serial='" + serial + "'] button." + action);
   }
 
-  private static By cellAt(String serial, String column) {
+  private By cellAt(String serial, String column) {
     return By.cssSelector("#keys-body tr[data-serial='" + serial + "'] td." + column);
   }
 
@@ -527,8 +539,13 @@ class ApiKeysPageBrowserTest {
   }
 
   /** The seeded name of device {@code i}. */
-  private static String name(int i) {
-    return DemoAccount.devices().get(i - 1).name();
+  private String name(int i) {
+    return DemoAccount.devices(account).get(i - 1).name();
+  }
+
+  /** The serial of device {@code i} of this test's account ({@code s(25)} is {@code T1-1025}). */
+  private String s(int i) {
+    return DemoAccount.serial(account, i);
   }
 
   private ApiKey keyOf(String serial) {
