@@ -675,14 +675,19 @@
     $('dlg-secrets-title').textContent = title;
     openDialog($('dlg-secrets'), $('secrets-done'));
   }
-  $('secrets-done').addEventListener('click', () => closeDialog($('dlg-secrets')));
-  $('dlg-secrets').addEventListener('close', () => {
-    // The secrets leave the page with the dialog: nothing keeps them.
+  /** The secrets leave the page with their dialog, before it closes: nothing keeps them. */
+  function forgetSecrets() {
     for (const input of $('secret-list').querySelectorAll('input')) {
       input.value = '';
     }
     $('secret-list').replaceChildren();
+  }
+  $('secrets-done').addEventListener('click', () => {
+    forgetSecrets();
+    closeDialog($('dlg-secrets'));
   });
+  $('dlg-secrets').addEventListener('cancel', forgetSecrets); // Escape
+  $('dlg-secrets').addEventListener('close', forgetSecrets);
 
   // ------------------------------------------------------------------ New Key
 
