@@ -206,7 +206,7 @@ public final class JdbcKeyStore implements KeyStore {
   @Override
   public void forEachKey(Consumer<? super StoredKey> action) {
     Objects.requireNonNull(action, "action");
-    connections.inTransaction(Mode.STREAM, "key listing", c -> {
+    connections.execute(Mode.STREAM, "key listing", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.ALL_KEYS)) {
         ps.setFetchSize(LISTING_FETCH);
         try (ResultSet rs = ps.executeQuery()) {
@@ -215,7 +215,6 @@ public final class JdbcKeyStore implements KeyStore {
           }
         }
       }
-      return null;
     });
   }
 
@@ -441,13 +440,12 @@ public final class JdbcKeyStore implements KeyStore {
       });
       for (UsageDelta d : skipped) {
         // Held by an account transaction just now (or deleted): wait for it holding no other row.
-        connections.inTransaction(Mode.BATCH, "usage flush", c -> {
+        connections.execute(Mode.BATCH, "usage flush", c -> {
           try (PreparedStatement ps = c.prepareStatement(Sql.RECORD_USAGE)) {
             bindUsage(ps, d);
             ps.executeUpdate();
           }
           recordDailyUsage(c, List.of(d), daily);
-          return null;
         });
       }
     }

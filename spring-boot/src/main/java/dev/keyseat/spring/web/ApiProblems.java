@@ -59,10 +59,8 @@ class ApiProblems {
     List<String> s = e.deviceSerials();
     String detail = s.size() == 1 ? "Device " + s.get(0) + " already has a key" : "Devices " + String.join(", ", s)
         + " already have keys";
-    ResponseEntity<ProblemDetail> r = problem(ApiProblem.DEVICE_HAS_KEY, detail
-        + "; regenerate or delete the existing key instead. No key was created.", request);
-    r.getBody().setProperty("devices", s);
-    return r;
+    return problem(ApiProblem.DEVICE_HAS_KEY, detail
+        + "; regenerate or delete the existing key instead. No key was created.", request, "devices", s);
   }
 
   @ExceptionHandler(NotFoundException.class)
@@ -89,9 +87,7 @@ class ApiProblems {
     String detail = errors.size() == 1
         ? "The request was refused: " + errors.get(0).field() + " " + errors.get(0).message() + "."
         : "The request was refused for " + errors.size() + " reasons; see the fields listed.";
-    ResponseEntity<ProblemDetail> r = problem(ApiProblem.INVALID_REQUEST, detail, request);
-    r.getBody().setProperty("errors", errors);
-    return r;
+    return problem(ApiProblem.INVALID_REQUEST, detail, request, "errors", errors);
   }
 
   @ExceptionHandler(SeatReuseLimitException.class)
@@ -161,18 +157,14 @@ class ApiProblems {
 
   @ExceptionHandler(MethodArgumentTypeMismatchException.class)
   ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
-    ResponseEntity<ProblemDetail> r = problem(ApiProblem.INVALID_REQUEST, "The request was refused: " + e.getName()
-        + " must be a whole number.", request);
-    r.getBody().setProperty("errors", List.of(new ApiJson.FieldError(e.getName(), "must be a whole number")));
-    return r;
+    return problem(ApiProblem.INVALID_REQUEST, "The request was refused: " + e.getName() + " must be a whole number.",
+        request, "errors", List.of(new ApiJson.FieldError(e.getName(), "must be a whole number")));
   }
 
   @ExceptionHandler(MissingServletRequestParameterException.class)
   ResponseEntity<ProblemDetail> missing(MissingServletRequestParameterException e, HttpServletRequest request) {
-    ResponseEntity<ProblemDetail> r = problem(ApiProblem.INVALID_REQUEST, "The request was refused: "
-        + e.getParameterName() + " is missing.", request);
-    r.getBody().setProperty("errors", List.of(new ApiJson.FieldError(e.getParameterName(), "is missing")));
-    return r;
+    return problem(ApiProblem.INVALID_REQUEST, "The request was refused: " + e.getParameterName() + " is missing.",
+        request, "errors", List.of(new ApiJson.FieldError(e.getParameterName(), "is missing")));
   }
 
   /** A failure of the server itself: logged with its cause, answered without it. */
@@ -198,5 +190,13 @@ class ApiProblems {
 
   private static ResponseEntity<ProblemDetail> problem(ApiProblem type, String detail, HttpServletRequest request) {
     return ResponseEntity.status(type.status).contentType(PROBLEM).body(type.detail(detail, request.getRequestURI()));
+  }
+
+  /** A problem with one more member, e.g. {@code errors}. */
+  private static ResponseEntity<ProblemDetail> problem(ApiProblem type, String detail, HttpServletRequest request,
+      String name, Object value) {
+    ProblemDetail p = type.detail(detail, request.getRequestURI());
+    p.setProperty(name, value);
+    return ResponseEntity.status(type.status).contentType(PROBLEM).body(p);
   }
 }

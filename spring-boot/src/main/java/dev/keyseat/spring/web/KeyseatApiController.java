@@ -288,6 +288,7 @@ class KeyseatApiController {
   }
 
   @PostMapping(path = "/devices")
+  @SuppressWarnings("NullAway") // missing members become violations reported by the manager, with the others
   @ResponseStatus(HttpStatus.CREATED)
   @Attempt("add devices")
   ApiJson.DeviceJson associate(@PathVariable("a") String a, @RequestBody ApiJson.NewDeviceJson body) {
@@ -297,6 +298,7 @@ class KeyseatApiController {
   }
 
   @PatchMapping(path = "/devices/{s}")
+  @SuppressWarnings("NullAway") // a missing name is a violation reported by the manager
   @Attempt("rename devices")
   ApiJson.DeviceJson rename(@PathVariable("a") String a, @PathVariable("s") String s, @RequestBody ApiJson.Rename body) {
     Device d = keys.renameDevice(actors.current(), account(a), s, body.name());
