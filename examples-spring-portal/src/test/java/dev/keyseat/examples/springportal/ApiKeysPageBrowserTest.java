@@ -222,6 +222,19 @@ class ApiKeysPageBrowserTest {
     waitForText(cellAt(s(25), "c-status"), "Expires 30 Jun 2027");
     assertThat(keyOf(s(25)).expiresAt()).isEqualTo(Instant.parse("2027-06-30T23:59:59Z"));
 
+    // Edit: suspend, then resume.
+    click(rowButton(s(25), "a-edit"));
+    click(By.id("edit-suspended"));
+    click(By.id("edit-save"));
+    waitForText(cellAt(s(25), "c-status"), "Suspended");
+    assertThat(verdict(fresh, s(25))).isEqualTo(Verdict.Status.SUSPENDED);
+    click(rowButton(s(25), "a-edit"));
+    wait.until(ExpectedConditions.elementSelectionStateToBe(By.id("edit-suspended"), true));
+    click(By.id("edit-suspended"));
+    click(By.id("edit-save"));
+    waitForText(cellAt(s(25), "c-status"), "Active");
+    assertThat(verdict(fresh, s(25))).isEqualTo(Verdict.Status.VALID);
+
     // Delete with a confirmation: the license returns to the pool, the secret stops working.
     clearAndType(By.id("key-search"), s(26));
     waitForText(By.id("keys-status"), "Showing 1–1 of 1 keys matching “" + s(26) + "”.");
@@ -460,8 +473,23 @@ class ApiKeysPageBrowserTest {
     assertNoSeriousViolation("audit log");
     screenshot("audit");
 
+    // An administrator dissociates a device (with a key: the key goes, the license is free again).
+    click(By.id("tab-devices"));
+    type(By.id("device-search"), s(24));
+    waitForText(By.id("devices-status"), "of 1 device.");
+    assertThat(driver.findElement(By.cssSelector("#devices-body tr[data-serial='" + s(24) + "'] td.d-key")).getText())
+        .isEqualTo("Has a key");
+    assertNoSeriousViolation("administrator's devices view");
+    click(By.cssSelector("#devices-body tr[data-serial='" + s(24) + "'] button.a-dissociate"));
+    waitForText(By.id("confirm-message"), "Its API key is deleted and its license becomes available.");
+    wait.until(d -> activeElementHasClass("ks-cancel"));
+    click(By.id("confirm-ok"));
+    waitForText(By.id("devices-status"), "No device matches");
+    waitForText(By.id("usage-text"), "uses 23 of 35 API licenses");
+    assertThat(keys.devices(ALICE, account)).noneMatch(d -> d.serial().equals(s(24)));
+
     openAs("bob", width);
-    waitForText(By.id("devices-status"), "Showing 1–40 of 40 devices.");
+    waitForText(By.id("devices-status"), "Showing 1–39 of 39 devices.");
     assertNoSeriousViolation("manager's devices view");
   }
 
@@ -554,6 +582,11 @@ class ApiKeysPageBrowserTest {
 
   private Verdict.Status verdict(String secret, String serial) {
     return keyseat.storeValidator().validate(secret, serial).status();
+  }
+
+  private static boolean activeElementHasClass(String name) {
+    return Boolean.TRUE.equals(driver.executeScript(
+        "return !!document.activeElement && document.activeElement.classList.contains(arguments[0])", name));
   }
 
   private String activeId() {
