@@ -389,6 +389,12 @@ class ApiKeysPageBrowserTest {
     assertThat(driver.findElements(By.cssSelector("#devices-body button"))).isEmpty();
     assertThat(driver.findElement(By.id("devices-intro")).getText()).isEqualTo("The account's devices (read only).");
     screenshot("viewer");
+
+    // Sign out: the session ends, the page's API no longer answers.
+    click(By.id("ks-sign-out"));
+    wait.until(ExpectedConditions.urlContains("/login?logout"));
+    driver.get(base() + "/keyseat/?account=" + account.value());
+    wait.until(ExpectedConditions.urlContains("/login"));
   }
 
   @ParameterizedTest(name = "{0} px wide")

@@ -309,8 +309,18 @@
     }
     form.action = action;
     form.hidden = false;
-    form.addEventListener('submit', () => {
-      $('ks-logout-csrf').value = csrfToken() || '';
+    // Posted with the CSRF header, as the API calls are (the cookie's raw token is accepted in the
+    // header), then the browser follows to where the host sends signed-out users.
+    form.addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const token = csrfToken();
+      try {
+        const response = await fetch(form.action, { method: 'POST', credentials: 'same-origin',
+          headers: token ? { 'X-XSRF-TOKEN': token } : {} });
+        location.assign(response.url || form.action);
+      } catch (e) {
+        fail(new Problem(0, null));
+      }
     });
   }
 
