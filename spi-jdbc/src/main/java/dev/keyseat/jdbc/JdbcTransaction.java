@@ -498,6 +498,9 @@ final class JdbcTransaction implements AccountTransaction {
             throw e;
           }
           return e.getUpdateCounts();
+        } catch (AssertionError e) {
+          // the PostgreSQL driver asserts instead of throwing when the connection dies in a batch
+          throw new SQLException("the connection failed during a batch", "08006", e);
         }
       }
     });

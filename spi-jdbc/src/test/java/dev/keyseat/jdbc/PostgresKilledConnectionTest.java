@@ -77,8 +77,8 @@ class PostgresKilledConnectionTest {
     AtomicInteger sealed = new AtomicInteger();
     AtomicReference<Boolean> killed = new AtomicReference<>();
     SecretVault aes = SecretVault.aesGcm(new SecretKeySpec(new byte[16], "AES"));
-    // The vault seals each key's secret inside the transaction, between the inserts of the batch:
-    // the 25th seal kills the connection, with 24 keys written and 26 to go.
+    // The vault seals each key's secret inside the transaction, before the batch of inserts: the
+    // 25th seal kills the connection, and the batch then meets a dead connection.
     SecretVault killer = new SecretVault() {
       @Override
       public byte[] seal(KeyId keyId, String secret) {
