@@ -31,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  *     the keys table keeps that order; it never changes (regenerating, editing or moving the key
  *     keeps it); 0 for a key stored without one
  */
+// The array is copied in and out, and equals and toString handle it, which the checker cannot see.
+@SuppressWarnings("ArrayRecordComponent")
 public record StoredKey(
     KeyId id,
     AccountId accountId,

@@ -33,6 +33,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -179,6 +180,8 @@ public abstract class CachedValidatorContract {
     return keys.keys(ADMIN, ACME).stream().filter(k -> k.id().equals(id)).findFirst().orElseThrow();
   }
 
+  // Thread.yield(): on a loaded machine the waiter gives the thread it waits for its turn sooner
+  @SuppressWarnings("ThreadPriorityCheck")
   private static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
@@ -249,7 +252,7 @@ public abstract class CachedValidatorContract {
     String good = secret(k);
     CachedKeyValidator v = start(validator());
     List<String> garbage = new ArrayList<>(List.of("", " ", "ks_", "ks", good + " ", " " + good, good + "\u0000",
-        good.substring(1), good.toUpperCase(), "x".repeat(1 << 20), "ks_" + "é".repeat(33),
+        good.substring(1), good.toUpperCase(Locale.ROOT), "x".repeat(1 << 20), "ks_" + "é".repeat(33),
         "ks_" + "\uD83D\uDE00".repeat(16) + "A", good.replace('_', '-'), "\u0000".repeat(good.length()),
         "\n\r\t\b".repeat(10), good.substring(0, 10) + "\u0430" + good.substring(11)));
     for (int i = 0; i < good.length(); i++) {

@@ -9,7 +9,6 @@ import dev.keyseat.Actor;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyEvent;
-import dev.keyseat.KeyEvent.Type;
 import dev.keyseat.KeyEvents;
 import dev.keyseat.KeyManager;
 import dev.keyseat.Keyseat;
@@ -92,9 +91,10 @@ public abstract class KeyEventsContract {
     KeyEvents.Page page = nodeA.events().read(0, 100);
 
     assertThat(page.missedSome()).isFalse();
-    assertThat(page.events()).extracting(KeyEvent::type).containsExactly(Type.KEY_CREATED, Type.KEY_REGENERATED,
-        Type.KEY_EDITED, Type.KEY_SUSPENDED, Type.KEY_RESUMED, Type.LICENSES_CONTRACTED, Type.KEY_DELETED,
-        Type.LICENSES_CANCELLED);
+    assertThat(page.events()).extracting(KeyEvent::type).containsExactly(KeyEvent.Type.KEY_CREATED,
+        KeyEvent.Type.KEY_REGENERATED, KeyEvent.Type.KEY_EDITED, KeyEvent.Type.KEY_SUSPENDED,
+        KeyEvent.Type.KEY_RESUMED, KeyEvent.Type.LICENSES_CONTRACTED, KeyEvent.Type.KEY_DELETED,
+        KeyEvent.Type.LICENSES_CANCELLED);
     assertThat(page.events()).allMatch(e -> e.accountId().equals(ACME));
     assertThat(page.events()).filteredOn(e -> e.type().name().startsWith("KEY_"))
         .allMatch(e -> k.key().id().equals(e.keyId()));
@@ -118,8 +118,10 @@ public abstract class KeyEventsContract {
     KeyEvents.Page second = events.read(first.cursor(), 2);
     KeyEvents.Page end = events.read(second.cursor(), 2);
 
-    assertThat(first.events()).extracting(KeyEvent::type).containsExactly(Type.KEY_CREATED, Type.KEY_CREATED);
-    assertThat(second.events()).extracting(KeyEvent::type).containsExactly(Type.KEY_DELETED, Type.KEY_REGENERATED);
+    assertThat(first.events()).extracting(KeyEvent::type)
+        .containsExactly(KeyEvent.Type.KEY_CREATED, KeyEvent.Type.KEY_CREATED);
+    assertThat(second.events()).extracting(KeyEvent::type)
+        .containsExactly(KeyEvent.Type.KEY_DELETED, KeyEvent.Type.KEY_REGENERATED);
     assertThat(end.events()).isEmpty();
     assertThat(end.cursor()).as("nothing new: the cursor stays").isEqualTo(second.cursor());
     assertThat(end.missedSome()).isFalse();
@@ -146,7 +148,7 @@ public abstract class KeyEventsContract {
     create(nodeB, "AQ-2");
     KeyEvents.Page after = nodeA.events().read(gap.cursor(), 100);
     assertThat(after.missedSome()).isFalse();
-    assertThat(after.events()).extracting(KeyEvent::type).containsExactly(Type.KEY_CREATED);
+    assertThat(after.events()).extracting(KeyEvent::type).containsExactly(KeyEvent.Type.KEY_CREATED);
     KeyEvents.Page fromTheStart = nodeA.events().read(old, 100);
     assertThat(fromTheStart.missedSome()).isTrue();
     assertThat(fromTheStart.events()).containsExactlyElementsOf(after.events());
@@ -161,18 +163,18 @@ public abstract class KeyEventsContract {
     AtomicLong stored = new AtomicLong();
     try (KeyEvents.Subscription s = nodeA.events().subscribe(0, Duration.ofMillis(5), event -> {
       delivered.add(event);
-      if (event.type() == Type.KEY_REGENERATED && refusedOnce.compareAndSet(false, true)) {
+      if (event.type() == KeyEvent.Type.KEY_REGENERATED && refusedOnce.compareAndSet(false, true)) {
         throw new IllegalStateException("mail server down"); // deliver it again
       }
       stored.set(event.cursor());
     })) {
       await("the regeneration is delivered again", () -> delivered.size() >= 3);
       nodeB.manager().deleteKey(ADMIN, ACME, k.key().id());
-      await("the deletion is delivered", () -> delivered.stream().anyMatch(e -> e.type() == Type.KEY_DELETED));
+      await("the deletion is delivered", () -> delivered.stream().anyMatch(e -> e.type() == KeyEvent.Type.KEY_DELETED));
       assertThat(s.cursor()).isEqualTo(stored.get());
     }
-    assertThat(delivered).extracting(KeyEvent::type).containsExactly(Type.KEY_CREATED, Type.KEY_REGENERATED,
-        Type.KEY_REGENERATED, Type.KEY_DELETED);
+    assertThat(delivered).extracting(KeyEvent::type).containsExactly(KeyEvent.Type.KEY_CREATED,
+        KeyEvent.Type.KEY_REGENERATED, KeyEvent.Type.KEY_REGENERATED, KeyEvent.Type.KEY_DELETED);
     assertThat(stored.get()).isEqualTo(nodeA.events().read(0, 100).cursor());
   }
 
