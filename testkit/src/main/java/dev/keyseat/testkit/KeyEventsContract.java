@@ -77,7 +77,7 @@ public abstract class KeyEventsContract {
   }
 
   @Test
-  public void everyKeyAndLicenseChangeOfEitherNodeArrivesInCommitOrder() {
+  void everyKeyAndLicenseChangeOfEitherNodeArrivesInCommitOrder() {
     IssuedKey k = create(nodeA, "AQ-1");
     KeyManager b = nodeB.manager();
     b.regenerateKey(ADMIN, ACME, k.key().id());
@@ -107,7 +107,7 @@ public abstract class KeyEventsContract {
   }
 
   @Test
-  public void aHostResumesAfterItsStoredCursorAndPagesChain() {
+  void aHostResumesAfterItsStoredCursorAndPagesChain() {
     IssuedKey k1 = create(nodeA, "AQ-1");
     IssuedKey k2 = create(nodeB, "AQ-2");
     nodeA.manager().deleteKey(ADMIN, ACME, k1.key().id());
@@ -133,7 +133,7 @@ public abstract class KeyEventsContract {
   }
 
   @Test
-  public void aCursorOlderThanThePurgeIsToldThatItMissedEventsAndGoesOn() {
+  void aCursorOlderThanThePurgeIsToldThatItMissedEventsAndGoesOn() {
     Declared.require(store, KeyStore.Capability.PURGES_CHANGES, getClass().getSimpleName());
     create(nodeA, "AQ-1");
     nodeB.manager().contractLicenses(OPERATOR, ACME, 1);
@@ -155,7 +155,7 @@ public abstract class KeyEventsContract {
   }
 
   @Test
-  public void aSubscriptionDeliversEveryEventInOrderAtLeastOnceRedeliveringWhatItsListenerRefused() {
+  void aSubscriptionDeliversEveryEventInOrderAtLeastOnceRedeliveringWhatItsListenerRefused() {
     IssuedKey k = create(nodeA, "AQ-1");
     nodeB.manager().regenerateKey(ADMIN, ACME, k.key().id());
     List<KeyEvent> delivered = new CopyOnWriteArrayList<>();
@@ -179,7 +179,7 @@ public abstract class KeyEventsContract {
   }
 
   @Test
-  public void validatorsIgnoreLicenseEvents() {
+  void validatorsIgnoreLicenseEvents() {
     IssuedKey k = create(nodeA, "AQ-1");
     ManualScheduler scheduler = new ManualScheduler(clock);
     RecordingValidatorMetrics metrics = new RecordingValidatorMetrics();

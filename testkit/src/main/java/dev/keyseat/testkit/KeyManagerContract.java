@@ -326,9 +326,10 @@ public abstract class KeyManagerContract {
    * Runs a call that must be refused in {@link #ACME}: asserts the exception type, that nothing
    * changed, and that the refusal is the one new audit entry, with the exception's message.
    *
-   * @param <T> the type of the result
    * @param type the kind of change
    * @param call the work to run
+   * @param <T> the type of the result
+   * @return the exception, for more assertions
    */
   protected <T extends Throwable> T refused(Class<T> type, ThrowingCallable call) {
     return refusedIn(ACME, type, call);
@@ -337,10 +338,11 @@ public abstract class KeyManagerContract {
   /**
    * As {@link #refused} for a call in another account.
    *
-   * @param <T> the type of the result
    * @param account the account
    * @param type the kind of change
    * @param call the work to run
+   * @param <T> the type of the result
+   * @return the exception, for more assertions
    */
   protected <T extends Throwable> T refusedIn(AccountId account, Class<T> type, ThrowingCallable call) {
     Snapshot before = snapshot();
@@ -361,9 +363,10 @@ public abstract class KeyManagerContract {
   /**
    * As {@link #refused} for a call refused before any account is involved: nothing is audited.
    *
-   * @param <T> the type of the result
    * @param type the kind of change
    * @param call the work to run
+   * @param <T> the type of the result
+   * @return the exception, for more assertions
    */
   protected <T extends Throwable> T refusedUnaudited(Class<T> type, ThrowingCallable call) {
     Snapshot before = snapshot();
@@ -907,7 +910,7 @@ public abstract class KeyManagerContract {
   // ================================================================== R8
 
   /** A caller who must not manage keys in {@link #ACME}. */
-  protected enum Intruder {
+  enum Intruder {
     MANAGER, VIEWER, NON_MEMBER, OPERATOR;
 
     Actor actor() {
@@ -921,7 +924,7 @@ public abstract class KeyManagerContract {
   }
 
   /** Every key operation, and reading the audit log, with the action it is audited as. */
-  protected enum KeyOperation {
+  enum KeyOperation {
     LIST_KEYS(Action.LIST_KEYS, (m, a, id) -> m.keys(a, ACME)),
     LIST_UNUSED_KEYS(Action.LIST_KEYS,
         (m, a, id) -> m.keysUnusedSince(a, ACME, Instant.parse("2030-01-01T00:00:00Z"))),
