@@ -87,6 +87,8 @@ final class ValidationCache implements CachedKeyValidator {
   private final KeyHasher hasher;
   private final Clock clock;
   private final Ticker ticker;
+  /** The hot path's time: published by a helper thread for the system ticker, see {@link CoarseTicker}. */
+  private final CoarseTicker time;
   private final ValidatorMetrics metrics;
   /** The bounded cache by PRF (entries are their own keys: see {@link CacheEntry}); null when preloaded. */
   private final @Nullable Cache<CacheEntry, CacheEntry> cache;
@@ -164,9 +166,11 @@ final class ValidationCache implements CachedKeyValidator {
     }
   }
 
-  ValidationCache(Settings b, Ticker ticker, ValidatorScheduler scheduler, ValidationCacheBuilder.Parts parts,
+  ValidationCache(Settings b, CoarseTicker time, ValidatorScheduler scheduler, ValidationCacheBuilder.Parts parts,
       @Nullable SharedRateLimiter shared, Consumer<CachedKeyValidator> onClose) {
     this.onClose = onClose;
+    this.time = time;
+    Ticker ticker = time::precise;
     this.commits = parts.commits();
     this.store = parts.store();
     this.format = parts.format();
@@ -208,6 +212,7 @@ final class ValidationCache implements CachedKeyValidator {
       poll();
     } catch (PreloadUnsupported e) {
       commits.unsubscribe(onCommit);
+      time.stop();
       throw new IllegalStateException("cannot preload all keys: " + e.unsupported.getMessage(), e.unsupported);
     }
     tasks.add(scheduler.schedule("feed-poller", b.feedPollInterval(), () -> quietly("poll the change feed", this::poll)));
@@ -281,7 +286,7 @@ final class ValidationCache implements CachedKeyValidator {
     } else {
       return Verdict.MALFORMED;
     }
-    long now = ticker.read();
+    long now = time.read();
     if (now - syncedAt > maxStaleness) {
       return Verdict.UNAVAILABLE;
     }
@@ -720,6 +725,7 @@ final class ValidationCache implements CachedKeyValidator {
     for (ValidatorScheduler.Cancellable task : tasks) {
       quietly("stop a background task", task::cancel);
     }
+    quietly("stop the clock", time::stop);
     quietly("flush usage", this::flushUsage);
     index.clear();
     byHash.clear();
