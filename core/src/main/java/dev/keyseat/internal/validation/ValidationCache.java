@@ -147,7 +147,6 @@ final class ValidationCache implements CachedKeyValidator {
 
   /** Per-thread scratch space of the hot path: one thread-local lookup per validation. */
   private static final class Probe {
-    final char[] chars;
     final byte[] bytes;
     /** A legacy key's bytes, for hashing. */
     final byte[] legacy = new byte[dev.keyseat.LegacyKeyShape.MAX_LENGTH];
@@ -159,9 +158,9 @@ final class ValidationCache implements CachedKeyValidator {
     /** Set by a load that the budget refused for a hash the known hashes rule out: the answer is UNKNOWN. */
     boolean ruledOut;
 
-    Probe(int keyLength, KeyHasher hasher) {
-      this.chars = new char[KeyFormat.STAGING_LENGTH];
+    Probe(KeyFormat format, KeyHasher hasher) {
       this.bytes = new byte[KeyFormat.STAGING_LENGTH];
+      format.stagePrefix(bytes);
       this.digester = hasher.newState();
     }
   }
@@ -178,7 +177,7 @@ final class ValidationCache implements CachedKeyValidator {
     this.keyLength = format.length();
     this.legacyShapes = format.hasLegacyShapes();
     this.stagedOffset = format.stagedOffset();
-    this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
+    this.probes = ThreadLocal.withInitial(() -> new Probe(format, hasher));
     this.clock = parts.clock();
     this.ticker = ticker;
     this.metrics = b.metrics();
@@ -269,7 +268,7 @@ final class ValidationCache implements CachedKeyValidator {
     byte[] staged;
     int offset;
     int n;
-    if (key.length() == keyLength && format.isWellFormed(key, (probe = probes.get()).chars, probe.bytes)) {
+    if (key.length() == keyLength && format.isWellFormed(key, (probe = probes.get()).bytes)) {
       // native keys first: the path is the same whether legacy shapes are declared or not
       staged = probe.bytes;
       offset = stagedOffset;
