@@ -28,15 +28,24 @@ final class StubStore implements KeyStore {
   final AtomicInteger lookups = new AtomicInteger();
   final List<UsageDelta> usage = new ArrayList<>();
   volatile boolean failing;
+  volatile boolean failListing;
+  volatile boolean unlisted;
+  final AtomicInteger usageWrites = new AtomicInteger();
   private final AtomicInteger ids = new AtomicInteger();
 
   /** @return a new key's secret, stored by its hash */
   String add(KeyFormat format, KeyHasher hasher) {
+    return add(format, hasher, null);
+  }
+
+  /** @return a new key's secret, stored by its hash, expiring at {@code expiresAt} (null: never) */
+  String add(KeyFormat format, KeyHasher hasher, @Nullable Instant expiresAt) {
     String secret = format.generate();
     KeyHash hash = hasher.hash(secret);
     int n = ids.incrementAndGet();
-    keys.put(hash, new StoredKey(KeyId.of(String.format("key_%08d", n)), AccountId.of("acme"), "AQ-" + n, hash, format.hint(secret),
-        "label", Instant.EPOCH, null, null, false, null, null, null));
+    // a new AccountId object per key, as a store reading rows makes
+    keys.put(hash, new StoredKey(KeyId.of(String.format("key_%08d", n)), new AccountId(new String("acme".toCharArray())),
+        "AQ-" + n, hash, format.hint(secret), "label", Instant.EPOCH, null, expiresAt, false, null, null, null));
     return secret;
   }
 
@@ -61,7 +70,10 @@ final class StubStore implements KeyStore {
 
   @Override
   public void forEachKey(Consumer<? super StoredKey> action) {
-    if (failing) {
+    if (unlisted) {
+      throw new UnsupportedOperationException("no listing here");
+    }
+    if (failing || failListing) {
       throw new IllegalStateException("store down");
     }
     keys.values().forEach(action);
@@ -85,6 +97,7 @@ final class StubStore implements KeyStore {
 
   @Override
   public synchronized void recordUsage(Collection<UsageDelta> batch) {
+    usageWrites.incrementAndGet();
     if (failing) {
       throw new IllegalStateException("store down");
     }
