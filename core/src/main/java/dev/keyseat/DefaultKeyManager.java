@@ -14,6 +14,8 @@ import dev.keyseat.spi.StoredKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -234,10 +236,11 @@ final class DefaultKeyManager implements KeyManager {
       if (before.limitsReassignments() != policy.limitsReassignments()) {
         t.tx.putSeatLedger(SeatLedger.EMPTY); // the ledger counts from the moment a limit is set
       }
+      Duration period = policy.reassignmentPeriod(); // null: no limit
       t.audit(null, null, "license policy: on expiry " + policy.onExpiry() + ", "
-          + (policy.limitsReassignments()
+          + (period != null
               ? "at most " + Messages.count(policy.maxReassignments(), "reassignment") + " of freed licenses per "
-              + Messages.duration(policy.reassignmentPeriod())
+              + Messages.duration(period)
               : "reassignments of freed licenses unlimited"));
       return policy;
     });
@@ -571,6 +574,44 @@ final class DefaultKeyManager implements KeyManager {
     });
   }
 
+  // ------------------------------------------------------------------ usage charts
+
+  @Override
+  public List<DailyUsage> keyUsageDaily(Actor admin, AccountId accountId, KeyId keyId, int days) {
+    LocalDate from = read(admin, accountId, Action.LIST_KEYS, keyId, null, t -> { // R8
+      t.key(keyId);
+      return firstDay(t, days);
+    });
+    return series(accountId, keyId, from, days);
+  }
+
+  @Override
+  public List<DailyUsage> accountUsageDaily(Actor admin, AccountId accountId, int days) {
+    LocalDate from = read(admin, accountId, Action.LIST_KEYS, t -> firstDay(t, days)); // R8
+    return series(accountId, null, from, days);
+  }
+
+  private LocalDate firstDay(Context t, int days) {
+    commands.start().check(days >= 1 && days <= MAX_USAGE_DAYS, "days", "must be between 1 and " + MAX_USAGE_DAYS)
+        .throwIfAny();
+    return LocalDate.ofInstant(t.now, ZoneOffset.UTC).minusDays(days - 1L);
+  }
+
+  /** The store's days with usage, read after the role check, with the days without use filled in as zeros. */
+  private List<DailyUsage> series(AccountId accountId, @Nullable KeyId keyId, LocalDate from, int days) {
+    LocalDate to = from.plusDays(days - 1L);
+    Map<LocalDate, Long> counted = new HashMap<>();
+    for (DailyUsage d : store.dailyUsage(accountId, keyId, from, to)) {
+      counted.merge(d.date(), d.count(), Long::sum);
+    }
+    List<DailyUsage> series = new ArrayList<>(days);
+    for (int i = 0; i < days; i++) {
+      LocalDate day = from.plusDays(i);
+      series.add(new DailyUsage(day, counted.getOrDefault(day, 0L)));
+    }
+    return List.copyOf(series);
+  }
+
   // ------------------------------------------------------------------ plumbing
 
   /** R13: the secret is kept only sealed by the host's vault, if there is one; else only its hash. */
@@ -756,10 +797,12 @@ final class DefaultKeyManager implements KeyManager {
 
     /** @return the account's grants, as this transaction sees and writes them */
     List<License> grants() {
-      if (grants == null) {
-        grants = new ArrayList<>(grantsOf(account(), tx.licenses()));
+      List<License> loaded = grants;
+      if (loaded == null) {
+        loaded = new ArrayList<>(grantsOf(account(), tx.licenses()));
+        grants = loaded;
       }
-      return grants;
+      return loaded;
     }
 
     /** R3: the licenses contracted at {@code at}. */
@@ -771,7 +814,7 @@ final class DefaultKeyManager implements KeyManager {
       commands.start().notNull("licenseId", id).throwIfAny();
       if (id.equals(LEGACY_GRANT) && legacy()) {
         materializeLegacyGrant();
-        return grants.get(0);
+        return grants().get(0);
       }
       return grants().stream().filter(g -> g.id().equals(id)).findFirst()
           .orElseThrow(() -> NotFoundException.of("license", id));
@@ -789,7 +832,7 @@ final class DefaultKeyManager implements KeyManager {
       if (!tx.insertLicense(stored)) {
         throw new IllegalStateException("store refused a fresh license grant");
       }
-      grants.set(0, stored);
+      grants().set(0, stored);
     }
 
     /** Inserts a grant created by this call's actor, and records the total now on the account row. */
@@ -802,7 +845,7 @@ final class DefaultKeyManager implements KeyManager {
       if (!tx.insertLicense(grant)) {
         throw new IllegalStateException("store refused a fresh license grant");
       }
-      grants.add(grant);
+      grants().add(grant);
       recordTotal();
       return grant;
     }
@@ -810,13 +853,14 @@ final class DefaultKeyManager implements KeyManager {
     void updateGrant(License grant) {
       if (grant.id().equals(LEGACY_GRANT)) {
         materializeLegacyGrant();
-        grant = new License(grants.get(0).id(), accountId, grant.quantity(), grant.start(), grant.end(),
+        grant = new License(grants().get(0).id(), accountId, grant.quantity(), grant.start(), grant.end(),
             grant.reference(), grant.createdBy(), grant.createdAt(), grant.endApplied());
       }
       tx.updateLicense(grant);
-      for (int i = 0; i < grants.size(); i++) {
-        if (grants.get(i).id().equals(grant.id())) {
-          grants.set(i, grant);
+      List<License> all = grants();
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i).id().equals(grant.id())) {
+          all.set(i, grant);
         }
       }
       recordTotal();
@@ -906,11 +950,11 @@ final class DefaultKeyManager implements KeyManager {
      */
     void reassignFreedSeats(int created) {
       LicensePolicy policy = tx.licensePolicy();
-      if (!policy.limitsReassignments()) {
+      Duration period = policy.reassignmentPeriod();
+      if (period == null) { // no limit
         return;
       }
       SeatLedger ledger = tx.seatLedger();
-      Duration period = policy.reassignmentPeriod();
       Instant since = now.minus(period);
       List<Instant> recent = ledger.reassignments().stream().filter(at -> at.isAfter(since)).sorted().toList();
       // licenses never used since they were contracted go first; the rest of the batch takes freed ones
