@@ -535,10 +535,12 @@ final class ValidationCache implements CachedKeyValidator {
         } else {
           readFeedToItsEnd();
         }
+        syncedAt = start;
+        // after the sync: listing a large store may take longer than the staleness bound, and the
+        // known hashes only filter made-up keys, they answer nothing the cache serves
         if (!preload && !unlisted && (known == null || !known.ready())) {
           listKnownHashes();
         }
-        syncedAt = start;
       } catch (PreloadUnsupported e) {
         throw e;
       } catch (RuntimeException e) {

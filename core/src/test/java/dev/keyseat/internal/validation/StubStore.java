@@ -105,6 +105,12 @@ final class StubStore implements KeyStore {
   }
 
   @Override
+  public List<dev.keyseat.DailyUsage> dailyUsage(AccountId accountId, @Nullable KeyId keyId, java.time.LocalDate from,
+      java.time.LocalDate to) {
+    return List.of();
+  }
+
+  @Override
   public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
     return List.of();
   }
