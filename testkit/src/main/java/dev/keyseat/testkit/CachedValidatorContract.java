@@ -735,24 +735,96 @@ public abstract class CachedValidatorContract {
   void distinctUnknownKeysCauseAtMostTheLookupBudgetPerSecond() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator().storeLookupsPerSecond(5));
+    boolean listed = store.capabilities().contains(Capability.LISTS_KEYS);
 
     List<Status> answers = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
       answers.add(v.validate(unknownKey()).status());
     }
-    assertThat(store.lookups()).isEqualTo(5);
-    assertThat(answers.subList(0, 5)).containsOnly(Status.UNKNOWN);
-    assertThat(answers.subList(5, 20)).as("the key may exist: not UNKNOWN").containsOnly(Status.UNAVAILABLE);
-    assertThat(v.validate(secret(k)).status()).as("a valid key not cached yet waits too")
-        .isEqualTo(Status.UNAVAILABLE);
-    assertThat(metrics.refused()).isEqualTo(16);
+    if (listed) {
+      // made-up keys use the budget down to its reserve (a quarter: 1 of 5), then the store's
+      // listed hashes answer them without a lookup; the reserve serves a real key at once
+      assertThat(store.lookups()).isEqualTo(4);
+      assertThat(answers).as("ruled out by the known hashes").containsOnly(Status.UNKNOWN);
+      assertThat(metrics.refused()).isEqualTo(16);
+      assertThat(v.validate(secret(k)).status()).as("a valid key not cached yet, on its first try")
+          .isEqualTo(Status.VALID);
+      assertThat(store.lookups()).isEqualTo(5);
+    } else {
+      assertThat(store.lookups()).isEqualTo(5);
+      assertThat(answers.subList(0, 5)).containsOnly(Status.UNKNOWN);
+      assertThat(answers.subList(5, 20)).as("the key may exist: not UNKNOWN").containsOnly(Status.UNAVAILABLE);
+      assertThat(v.validate(secret(k)).status()).as("a valid key not cached yet waits too")
+          .isEqualTo(Status.UNAVAILABLE);
+      assertThat(metrics.refused()).isEqualTo(16);
+    }
 
     scheduler.advance(Duration.ofSeconds(1));
     assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    int before = store.lookups();
     for (int i = 0; i < 20; i++) {
       v.validate(unknownKey());
     }
-    assertThat(store.lookups()).isEqualTo(10);
+    assertThat(store.lookups() - before).as("the budget refilled, less the reserve or the valid key's lookup").isEqualTo(4);
+  }
+
+  @Test
+  public void aFloodOfDistinctMadeUpKeysNeverStarvesAValidKeySeenForTheFirstTime() throws InterruptedException {
+    Declared.require(store, Capability.LISTS_KEYS, storeName());
+    AccountId fleet = AccountId.of("fleet");
+    Actor bob = Actor.user("bob");
+    keys.createAccount(OPERATOR, fleet, new NewAccount("Fleet Co", UserId.of("bob"), 100));
+    List<String> serials = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      serials.add("FL-" + i);
+      keys.associateDevice(bob, fleet, new NewDevice("FL-" + i, "Monitor " + i, "Indoor Air Monitor"));
+    }
+    List<IssuedKey> real = new ArrayList<>(keys.createKeys(bob, fleet, NewKeys.forDevices(serials.subList(0, 50))));
+    CachedKeyValidator v = start(validator()); // default budget: 1,000 lookups per second, 250 of them reserved
+    // half listed when the validator started, half created since (known from this JVM's commits)
+    real.addAll(keys.createKeys(bob, fleet, NewKeys.forDevices(serials.subList(50, 100))));
+    int lookupsBefore = store.lookups();
+    int threads = 4;
+    int perThread = 50_000;
+    AtomicInteger flooded = new AtomicInteger();
+    AtomicInteger wronglyValid = new AtomicInteger();
+    AtomicInteger unavailable = new AtomicInteger();
+    List<Thread> flood = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      Random own = new Random(20260202L + t);
+      Thread th = new Thread(() -> {
+        for (int i = 0; i < perThread; i++) {
+          Status s = v.validate(TestKeys.wellFormed("ks", own)).status();
+          if (s == Status.VALID) {
+            wronglyValid.incrementAndGet();
+          } else if (s == Status.UNAVAILABLE) {
+            unavailable.incrementAndGet();
+          }
+          flooded.incrementAndGet();
+        }
+      }, "flood-" + t);
+      flood.add(th);
+      th.start();
+    }
+    await("the flood has spent the budget's unreserved part", () -> metrics.refused() > 0);
+    List<Status> firstTries = new ArrayList<>();
+    for (IssuedKey k : real) {
+      firstTries.add(v.validate(secret(k)).status());
+    }
+    int floodedMeanwhile = flooded.get();
+    for (Thread th : flood) {
+      th.join(TimeUnit.MINUTES.toMillis(2));
+    }
+
+    assertThat(flooded.get()).isEqualTo(threads * perThread);
+    assertThat(floodedMeanwhile).as("the real keys were tried during the flood").isLessThan(threads * perThread);
+    assertThat(firstTries).as("100 never-seen valid keys, each on its first try").hasSize(100)
+        .containsOnly(Status.VALID);
+    assertThat(wronglyValid.get()).isZero();
+    assertThat(store.lookups() - lookupsBefore).as("store lookups, the clock standing still: within one burst")
+        .isLessThanOrEqualTo(CachedKeyValidatorBuilder.DEFAULT_LOOKUPS_PER_SECOND);
+    assertThat(unavailable.get()).as("made-up keys whose 4-byte prefix matches a real key's, past the budget")
+        .isLessThan(10);
   }
 
   @Test
@@ -951,6 +1023,7 @@ public abstract class CachedValidatorContract {
   void metricsCountVerdictsHitsMissesLookupsAndFeedLag() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator().storeLookupsPerSecond(2));
+    boolean listed = store.capabilities().contains(Capability.LISTS_KEYS);
 
     v.validate(secret(k));
     v.validate(secret(k));
@@ -962,8 +1035,9 @@ public abstract class CachedValidatorContract {
     assertThat(metrics.verdicts(Status.VALID)).isEqualTo(2);
     assertThat(metrics.verdicts(Status.DEVICE_MISMATCH)).isEqualTo(1);
     assertThat(metrics.verdicts(Status.MALFORMED)).isEqualTo(1);
-    assertThat(metrics.verdicts(Status.UNKNOWN)).isEqualTo(1);
-    assertThat(metrics.verdicts(Status.UNAVAILABLE)).isEqualTo(1);
+    // past the budget, a made-up key is UNKNOWN by the store's listed hashes, UNAVAILABLE without them
+    assertThat(metrics.verdicts(Status.UNKNOWN)).isEqualTo(listed ? 2 : 1);
+    assertThat(metrics.verdicts(Status.UNAVAILABLE)).isEqualTo(listed ? 0 : 1);
     assertThat(metrics.hits()).isEqualTo(2);
     assertThat(metrics.misses()).isEqualTo(3);
     assertThat(metrics.lookups()).isEqualTo(2);
