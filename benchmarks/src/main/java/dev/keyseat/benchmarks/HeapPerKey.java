@@ -107,13 +107,19 @@ public final class HeapPerKey {
     long verdictSize = VM.current().sizeOf(verdict);
     long mapNodeSize = ClassLayout.parseClass(mapNodeClass()).instanceSize();
     long objects = entrySize + nodeSize + verdictSize + mapNodeSize;
+    int[] knownTable = (int[]) field(field(v, "known"), "table");
+    int[] stampTable = (int[]) field(field(v, "stamps"), "table");
+    double known = knownTable.length * 4.0 / data.size();
+    double stamps = stampTable.length * 4.0 / data.size();
     System.out.printf("%nper cached key, bounded, shared (JOL instance sizes):%n");
-    System.out.printf("  %4d  %s (the entry, its own key: hash, verdict, deadline, usage)%n", entrySize, entry.getClass().getName());
+    System.out.printf("  %4d  %s (the entry, its own key: PRF value, stamp, verdict, deadline, usage)%n", entrySize, entry.getClass().getName());
     System.out.printf("  %4d  %s (Caffeine's node)%n", nodeSize, node.getClass().getName());
     System.out.printf("  %4d  %s (the ready VALID verdict)%n", verdictSize, verdict.getClass().getName());
     System.out.printf("  %4d  java.util.concurrent.ConcurrentHashMap$Node%n", mapNodeSize);
+    System.out.printf("  %4.1f  known hashes (4 bytes of every stored hash, table at most half full)%n", known);
+    System.out.printf("  %4.1f  stamps (invalidation by hash, one int per slot)%n", stamps);
     System.out.printf("  %4.0f  hash table, frequency sketch, buffers (the rest of the measured %.1f)%n",
-        measuredPerKey - objects, measuredPerKey);
+        measuredPerKey - objects - known - stamps, measuredPerKey);
   }
 
   private static Class<?> mapNodeClass() {

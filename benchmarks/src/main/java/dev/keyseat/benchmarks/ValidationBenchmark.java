@@ -37,10 +37,18 @@ import org.openjdk.jmh.annotations.Warmup;
  * The validation path against its floor and two peers, all in one run.
  *
  * <ul>
- *   <li>{@code floorSha256MapGet}: what no validator can avoid: SHA-256 of the presented key (into
- *       reused buffers) and one {@link ConcurrentHashMap#get} with a reused probe key;
+ *   <li>{@code floorSha256MapGet}: what a validator keyed by the stored hash cannot avoid: SHA-256
+ *       of the presented key (into reused buffers) and one {@link ConcurrentHashMap#get} with a
+ *       reused probe key;
+ *   <li>{@code floorPrfMapGet}: the same with the validator's PRF instead of SHA-256: SipHash-2-4-128
+ *       of the presented key under a random key and one {@link ConcurrentHashMap#get} by the
+ *       128-bit value: the floor of an index keyed by PRF;
  *   <li>{@code validateHotKey}: the cached validator answering a cached valid key, chosen
- *       uniformly among {@code keys}, from the default size-bounded cache or a preloaded one;
+ *       uniformly among {@code keys}, from the default size-bounded cache or a preloaded one. The
+ *       bounded cache is sized {@code keys * 3 / 2} (at least 1), so that it is <b>more than half
+ *       full</b>: Caffeine records reads and runs its W-TinyLFU policy only from half full on, and
+ *       a production cache is full; a benchmark with a near-empty cache would measure a cache with
+ *       its policy switched off;
  *   <li>{@code validateMalformed}: a key with a typo, rejected by the checksum (the most expensive
  *       kind of malformed input: full length, full checksum);
  *   <li>{@code validateUnknown}: a well-formed key the store does not know (negative cache);
@@ -51,7 +59,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code peerBcrypt}: a per-request BCrypt check (cost 10), as many tutorials do.
  * </ul>
  *
- * Run with {@code -t 1} and {@code -t 2}, and {@code -prof gc} for bytes per operation.
+ * Run with {@code -t 1} and {@code -t 2}, and {@code -prof gc} for bytes per operation. With
+ * {@code -f 0} the benchmarks of one run share one fleet per size (see {@link Keys}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -73,15 +82,41 @@ public class ValidationBenchmark {
     CachedKeyValidator validator;
     CachedKeyValidator preloaded;
     final ConcurrentHashMap<FloorKey, String> floor = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<PrfKey, String> prfFloor = new ConcurrentHashMap<>();
+    final SipHash128 sip = new SipHash128(new java.security.SecureRandom().nextLong(),
+        new java.security.SecureRandom().nextLong());
     String h2Url;
     Connection h2Keeper;
     JdbcConnectionPool h2Pool;
 
+    /**
+     * Fleets (and their H2 tables and floor maps) by size, kept for the life of the JVM: with
+     * {@code -f 0} every benchmark of a run shares one setup per size instead of creating 100,000
+     * keys through the management API again for each.
+     */
+    private static final java.util.Map<Integer, Keys> SHARED = new java.util.HashMap<>();
+
     @Setup(Level.Trial)
     public void setUp() throws SQLException {
-      fleet = new Fleet(keys);
+      Keys shared;
+      synchronized (SHARED) {
+        shared = SHARED.get(keys);
+        if (shared == null) {
+          shared = this;
+          createFleet();
+          SHARED.put(keys, this);
+        }
+      }
+      if (shared != this) {
+        fleet = shared.fleet;
+        h2Url = shared.h2Url;
+        h2Keeper = shared.h2Keeper;
+        h2Pool = shared.h2Pool;
+        floor.putAll(shared.floor);
+        prfFloor.clear();
+      }
       validator = fleet.keyseat.validator()
-          .maximumSize(Math.max(1000, keys * 2L))
+          .maximumSize(Math.max(1, keys * 3L / 2)) // more than half full: the policy is live
           .storeLookupsPerSecond(10_000_000)
           .build();
       preloaded = fleet.keyseat.validator().preloadAllKeys().build();
@@ -90,6 +125,15 @@ public class ValidationBenchmark {
         if (!validator.validate(fleet.secrets[i]).isValid() || !preloaded.validate(fleet.secrets[i]).isValid()) {
           throw new IllegalStateException("setup: key " + i + " does not validate");
         }
+        h.prf(sip, fleet.secrets[i]);
+        prfFloor.put(h.prfProbe.copy(), fleet.serials[i]);
+      }
+    }
+
+    private void createFleet() throws SQLException {
+      fleet = new Fleet(keys);
+      Hashing h = new Hashing();
+      for (int i = 0; i < keys; i++) {
         h.digest(fleet.secrets[i]);
         floor.put(FloorKey.copyOf(h.out), fleet.serials[i]);
       }
@@ -102,10 +146,12 @@ public class ValidationBenchmark {
             + " account_id VARCHAR(64) NOT NULL, device_serial VARCHAR(64) NOT NULL,"
             + " suspended BOOLEAN NOT NULL, expires_at TIMESTAMP WITH TIME ZONE)");
       }
+      CachedKeyValidator lookup = fleet.keyseat.validator().maximumSize(Math.max(1, keys)).storeLookupsPerSecond(10_000_000)
+          .build();
       try (PreparedStatement insert = h2Keeper.prepareStatement(
           "INSERT INTO api_key (key_hash, key_id, account_id, device_serial, suspended) VALUES (?, ?, ?, ?, FALSE)")) {
         for (int i = 0; i < keys; i++) {
-          Verdict v = validator.validate(fleet.secrets[i]);
+          Verdict v = lookup.validate(fleet.secrets[i]);
           h.digest(fleet.secrets[i]);
           insert.setBytes(1, h.out.clone());
           insert.setString(2, v.keyId().value());
@@ -118,17 +164,14 @@ public class ValidationBenchmark {
         }
         insert.executeBatch();
       }
+      lookup.close();
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() throws SQLException {
+    public void tearDown() {
       validator.close();
       preloaded.close();
-      h2Pool.dispose();
-      try (Statement st = h2Keeper.createStatement()) {
-        st.execute("SHUTDOWN");
-      }
-      h2Keeper.close();
+      // the fleet and its H2 database stay for the next benchmark of this JVM
     }
   }
 
@@ -218,6 +261,8 @@ public class ValidationBenchmark {
     final byte[] in = new byte[64];
     final byte[] out = new byte[32];
     final FloorKey probe = new FloorKey();
+    final long[] high = new long[1];
+    final PrfKey prfProbe = new PrfKey();
 
     Hashing() {
       try {
@@ -237,6 +282,41 @@ public class ValidationBenchmark {
       } catch (java.security.DigestException e) {
         throw new IllegalStateException(e);
       }
+    }
+
+    @SuppressWarnings("deprecation")
+    void prf(SipHash128 sip, String key) {
+      int n = key.length();
+      key.getBytes(0, n, in, 0);
+      long a = sip.hash(in, 0, n, high);
+      prfProbe.set(a, high[0]);
+    }
+  }
+
+  /** A 128-bit PRF value as two longs, mutable so that one instance per thread can probe the map. */
+  static final class PrfKey {
+    long a;
+    long b;
+
+    void set(long a, long b) {
+      this.a = a;
+      this.b = b;
+    }
+
+    PrfKey copy() {
+      PrfKey k = new PrfKey();
+      k.set(a, b);
+      return k;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof PrfKey k && ((a ^ k.a) | (b ^ k.b)) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      return (int) a;
     }
   }
 
@@ -280,6 +360,14 @@ public class ValidationBenchmark {
     h.digest(key);
     h.probe.set(h.out);
     return s.floor.get(h.probe);
+  }
+
+  @Benchmark
+  public String floorPrfMapGet(Keys s, PerThread t) {
+    String key = s.fleet.secrets[t.next(s.keys)];
+    Hashing h = t.hashing;
+    h.prf(s.sip, key);
+    return s.prfFloor.get(h.prfProbe);
   }
 
   // ------------------------------------------------------------------ Keyseat

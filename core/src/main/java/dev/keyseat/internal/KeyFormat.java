@@ -26,7 +26,7 @@ public final class KeyFormat {
   private static final int[] CRC_TABLE = new int[256];
   /** Where the body starts in the staging arrays: after the longest prefix and '_'. */
   private static final int BODY_AT = 11;
-  /** Length of the scratch arrays of {@link #isWellFormed(String, char[], byte[])}. */
+  /** Length of the scratch array of {@link #isWellFormed(String, byte[])}. */
   public static final int STAGING_LENGTH = BODY_AT + BODY_LENGTH + CHECKSUM_LENGTH;
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long HIGH_BITS = 0x8080808080808080L;
@@ -180,63 +180,85 @@ public final class KeyFormat {
   }
 
   /**
-   * {@link #isWellFormed} for the validation hot path, which also stages the key's ASCII bytes for
-   * hashing, so that the key is read from the string once. The key is copied in bulk into
-   * {@code chars} at {@link #stagedOffset()}, so that its body always starts at the same index
-   * whatever the prefix (constant indices compile to tighter code). The checksum is checked
-   * first, which rejects typos and garbage after one pass; only a matching key is checked for
-   * base62 characters (eight at a time) while its bytes are staged. Never throws; allocates
-   * nothing.
+   * {@link #isWellFormed} for the validation hot path, in one pass over the key's characters: each
+   * body character is read once from the string (no copy into a scratch array), folded into the
+   * CRC32 register (a XOR of independent table lookups, see {@link #bodyCrc}) and the non-ASCII
+   * mark, and written to {@code bytes} for the PRF and the hash. The base62 check then runs over
+   * the staged bytes eight at a time. Decides exactly as {@link #isWellFormed(CharSequence)}.
+   * Never throws; allocates nothing.
+   *
+   * <p>Only the body and checksum are written: {@code bytes} must hold the prefix and {@code '_'}
+   * already, from {@link #stagePrefix}, at {@link #stagedOffset()}.
    *
    * @param key any input, possibly null, huge or non-ASCII
-   * @param chars scratch space of {@link #STAGING_LENGTH} characters
-   * @param bytes {@link #STAGING_LENGTH} bytes; receives the key's bytes at
-   *     {@link #stagedOffset()} when it is well-formed (garbage otherwise)
+   * @param bytes {@link #STAGING_LENGTH} bytes, {@linkplain #stagePrefix prefix staged}; receives
+   *     the key's body and checksum bytes (garbage when it is not well-formed)
    * @return whether the key has this format's shape and a correct checksum
    */
-  public boolean isWellFormed(String key, char[] chars, byte[] bytes) {
+  public boolean isWellFormed(String key, byte[] bytes) {
     if (key == null || key.length() != length) {
       return false;
     }
     int p = prefix.length();
-    int start = BODY_AT - 1 - p;
-    key.getChars(0, length, chars, start);
     for (int i = 0; i < p; i++) {
-      if (chars[start + i] != prefix.charAt(i)) {
+      if (key.charAt(i) != prefix.charAt(i)) {
         return false;
       }
     }
-    if (chars[BODY_AT - 1] != '_') {
+    if (key.charAt(p) != '_') {
       return false;
     }
-    // pass 1: the CRC32 register, a XOR of independent lookups (non-ASCII is rejected in pass 2)
+    int body = p + 1;
     int crc = 0;
+    int high = 0;
     int[] table = bodyCrc;
     for (int j = 0; j < BODY_LENGTH; j++) {
-      crc ^= table[(j << 7) | (chars[BODY_AT + j] & 0x7f)];
-    }
-    int end = BODY_AT + BODY_LENGTH;
-    if (!checksumMatches(0, crc, chars[end], chars[end + 1], chars[end + 2], chars[end + 3],
-        chars[end + 4], chars[end + 5])) {
-      return false;
-    }
-    // pass 2: stage the bytes, then check that all are ASCII and the body is base62
-    int high = 0;
-    for (int i = start; i < STAGING_LENGTH; i++) {
-      char c = chars[i];
+      char c = key.charAt(body + j);
       high |= c;
-      bytes[i] = (byte) c;
+      crc ^= table[(j << 7) | (c & 0x7f)];
+      bytes[BODY_AT + j] = (byte) c;
+    }
+    int end = body + BODY_LENGTH;
+    for (int k = 0; k < CHECKSUM_LENGTH; k++) {
+      char c = key.charAt(end + k);
+      high |= c;
+      bytes[BODY_AT + BODY_LENGTH + k] = (byte) c;
     }
     if (high >= 0x80) {
       return false;
     }
+    int e = BODY_AT + BODY_LENGTH;
+    long checksum = 0;
+    int bad = 0;
+    for (int k = 0; k < CHECKSUM_LENGTH; k++) {
+      int d = DIGIT[bytes[e + k]];
+      bad |= d;
+      checksum = checksum * 62 + d;
+    }
+    if (bad < 0 || checksum != (~crc & 0xFFFFFFFFL)) {
+      return false;
+    }
     long ok = base62((long) LONGS.get(bytes, BODY_AT)) & base62((long) LONGS.get(bytes, BODY_AT + 8))
-        & base62((long) LONGS.get(bytes, BODY_AT + 16)) & base62((long) LONGS.get(bytes, BODY_AT + 24))
-        & base62((long) LONGS.get(bytes, STAGING_LENGTH - 8));
+        & base62((long) LONGS.get(bytes, BODY_AT + 16)) & base62((long) LONGS.get(bytes, BODY_AT + 24));
+    // the last word holds body characters 24..26 and checksum characters 0..4, all base62 if well-formed
     return ok == HIGH_BITS;
   }
 
-  /** @return where {@link #isWellFormed(String, char[], byte[])} stages the key's first byte */
+  /**
+   * Writes the prefix and {@code '_'} at {@link #stagedOffset()}, once per scratch array: {@link
+   * #isWellFormed(String, byte[])} leaves them in place and stages only the rest.
+   *
+   * @param bytes {@link #STAGING_LENGTH} bytes
+   */
+  public void stagePrefix(byte[] bytes) {
+    int start = stagedOffset();
+    for (int i = 0; i < prefix.length(); i++) {
+      bytes[start + i] = (byte) prefix.charAt(i);
+    }
+    bytes[BODY_AT - 1] = '_';
+  }
+
+  /** @return where {@link #isWellFormed(String, byte[])} stages the key's first byte */
   public int stagedOffset() {
     return BODY_AT - 1 - prefix.length();
   }

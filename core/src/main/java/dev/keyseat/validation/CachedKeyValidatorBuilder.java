@@ -138,7 +138,11 @@ public abstract class CachedKeyValidatorBuilder {
   /**
    * @param lookups the most store lookups cache misses may cause per second, in bursts of at
    *     most this many (default 1,000). Misses beyond it are answered
-   *     {@link Verdict.Status#UNAVAILABLE} without a lookup.
+   *     {@link Verdict.Status#UNAVAILABLE} without a lookup. With a store that lists its keys
+   *     ({@link dev.keyseat.spi.KeyStore.Capability#LISTS_KEYS}), the validator knows four bytes of
+   *     every stored hash: a key whose hash matches none may use the budget only while a quarter
+   *     of it remains for the others, and past that is answered {@link Verdict.Status#UNKNOWN}
+   *     without a lookup, so that a flood of made-up keys never delays a real one.
    * @return this builder
    * @throws IllegalArgumentException if {@code lookups} is not positive
    */

@@ -7,8 +7,10 @@ import java.util.Objects;
 /**
  * A source of nanosecond time for measuring durations: how stale the cache is, when a negative
  * entry or a cached expiry runs out, how many store lookups the last second saw. The validator
- * reads it once per validation, so it must be cheap. Tests pass a ticker driven by a test clock
- * instead of sleeping.
+ * reads a ticker of its own once per validation, so it must be cheap; {@link #system()} is read by
+ * a helper thread of the validator instead, which publishes the time every millisecond to the
+ * validating threads (and, should it stall, the validator reads the ticker per call again). Tests
+ * pass a ticker driven by a test clock instead of sleeping.
  */
 @FunctionalInterface
 public interface Ticker {

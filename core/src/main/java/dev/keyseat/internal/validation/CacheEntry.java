@@ -1,34 +1,35 @@
 package dev.keyseat.internal.validation;
 
 import dev.keyseat.validation.Verdict;
-import dev.keyseat.spi.KeyHash;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Queue;
 import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One cache entry, which is also its own key: the 32-byte hash as four longs (equality and hash
- * code), the verdict ready to return, until when it holds, and the usage counted since the last
- * flush. Being key and value at once saves an object and a dependent memory access per lookup;
- * the validating thread reuses one instance per thread as a lookup probe, so that a hit
- * allocates nothing.
+ * One entry of the validator's index, which is also its own key: the 128-bit {@link SipHash PRF}
+ * of the presented key as two longs (equality and hash code), the verdict ready to return, until
+ * when it holds, the {@link Stamps stamp} of its SHA-256 hash when it was loaded, and the usage
+ * counted since the last flush. Being key and value at once saves an object and a dependent memory
+ * access per lookup; the validating thread reuses one instance per thread as a lookup probe, so
+ * that a hit allocates nothing.
+ *
+ * <p>The entry keeps no SHA-256: a hit needs none, a reload computes it from the presented key, and
+ * invalidation by hash goes through the stamp of the hash's slot ({@link #slot}, {@link #stamp}).
  *
  * <p>It extends {@link LongAdder} (the use count) instead of holding one for the same reason; the
  * adder stays uncontended and allocation-free until two threads validate the same key at once,
  * and then spreads out.
  *
- * <p>Entries are created with their hash, filled by the loader ({@link #fill}) and only then
- * published through the cache, which orders the writes before any reader's reads. Probes are
- * never stored.
+ * <p>Entries are created with their PRF, filled by the loader ({@link #fill}) and only then
+ * published through the index, which orders the writes before any reader's reads; they are never
+ * changed after (an outdated entry is replaced). Probes are never stored.
  */
 @SuppressWarnings("serial")
 final class CacheEntry extends LongAdder {
   /** Last-use times closer than this are not rewritten, so that hot keys do not share a hot cache line. */
   static final long LAST_USE_GRANULARITY_NANOS = 1_000_000L;
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final VarHandle DIRTY;
 
   static {
@@ -39,11 +40,13 @@ final class CacheEntry extends LongAdder {
     }
   }
 
-  private long h0;
-  private long h1;
-  private long h2;
-  private long h3;
-  /** The verdict for the hash, without the device check, which depends on the request. */
+  private long p0;
+  private long p1;
+  /** Where the key's SHA-256 hash has its stamp. */
+  int slot;
+  /** The stamp of {@link #slot} read before the store (or the preloaded index) was: see {@link Stamps}. */
+  int stamp;
+  /** The verdict for the key, without the device check, which depends on the request. */
   @Nullable Verdict verdict;
   /** Whether {@link #verdict} is VALID, readable without touching the verdict. */
   boolean valid;
@@ -58,40 +61,27 @@ final class CacheEntry extends LongAdder {
   /** A probe, to be {@link #set}. */
   CacheEntry() {}
 
-  private CacheEntry(long h0, long h1, long h2, long h3) {
-    this.h0 = h0;
-    this.h1 = h1;
-    this.h2 = h2;
-    this.h3 = h3;
+  private CacheEntry(long p0, long p1) {
+    this.p0 = p0;
+    this.p1 = p1;
   }
 
-  /** @return an entry for {@code hash}, to be filled */
-  static CacheEntry of(KeyHash hash) {
-    CacheEntry e = new CacheEntry();
-    e.set(hash.toBytes());
-    return e;
+  /** Makes this probe stand for the PRF value {@code (p0, p1)}. */
+  void set(long p0, long p1) {
+    this.p0 = p0;
+    this.p1 = p1;
   }
 
-  /** Makes this probe stand for the hash in the first 32 bytes of {@code digest}. */
-  void set(byte[] digest) {
-    h0 = (long) LONGS.get(digest, 0);
-    h1 = (long) LONGS.get(digest, 8);
-    h2 = (long) LONGS.get(digest, 16);
-    h3 = (long) LONGS.get(digest, 24);
+  /** @return a new entry for this probe's PRF value, to be filled and stored */
+  CacheEntry copyKey() {
+    return new CacheEntry(p0, p1);
   }
 
-  /** @return a new entry for this probe's hash, to be filled and stored */
-  CacheEntry copyHash() {
-    return new CacheEntry(h0, h1, h2, h3);
-  }
-
-  KeyHash toKeyHash() {
-    byte[] b = new byte[KeyHash.LENGTH];
-    LONGS.set(b, 0, h0);
-    LONGS.set(b, 8, h1);
-    LONGS.set(b, 16, h2);
-    LONGS.set(b, 24, h3);
-    return KeyHash.of(b);
+  /** Sets where the key's hash has its stamp, and the stamp read there, before the verdict is looked up. */
+  CacheEntry stamped(int slot, int stamp) {
+    this.slot = slot;
+    this.stamp = stamp;
+    return this;
   }
 
   /** Sets what the entry knows, before it is published. */
@@ -104,7 +94,7 @@ final class CacheEntry extends LongAdder {
   }
 
   /**
-   * @return the verdict of an entry that was {@linkplain #fill filled}: every entry in the cache
+   * @return the verdict of an entry that was {@linkplain #fill filled}: every entry in the index
    *     and in the flusher's queue is; only a probe has none
    */
   Verdict filledVerdict() {
@@ -151,21 +141,22 @@ final class CacheEntry extends LongAdder {
     }
   }
 
-  /** Equal hashes, compared in full without early exit. */
+  /** Equal PRF values, compared in full without early exit. */
   @Override
-  public boolean equals(Object o) {
-    return o instanceof CacheEntry k && ((h0 ^ k.h0) | (h1 ^ k.h1) | (h2 ^ k.h2) | (h3 ^ k.h3)) == 0;
+  public boolean equals(@Nullable Object o) {
+    return o instanceof CacheEntry k && ((p0 ^ k.p0) | (p1 ^ k.p1)) == 0;
   }
 
-  /** The first four bytes of the hash, as {@link KeyHash#hashCode()}: uniformly distributed already. */
+  /** The low half of the first PRF word: uniformly distributed already. */
   @Override
   public int hashCode() {
-    return (int) (h0 >>> 32);
+    return (int) p0;
   }
 
+  /** Never the PRF value: the verdict and key id only. */
   @Override
   public String toString() {
     Verdict v = verdict;
-    return "CacheEntry[" + Long.toHexString(h0 >>> 32) + "…, " + (v == null ? "probe" : v.status() + ", keyId=" + v.keyId()) + "]";
+    return "CacheEntry[" + (v == null ? "probe" : v.status() + ", keyId=" + v.keyId()) + "]";
   }
 }

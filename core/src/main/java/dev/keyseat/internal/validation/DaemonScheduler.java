@@ -32,13 +32,16 @@ final class DaemonScheduler implements ValidatorScheduler {
     executor.scheduleWithFixedDelay(task, nanos, nanos, TimeUnit.NANOSECONDS);
     return () -> {
       executor.shutdown();
+      if (thread[0] == Thread.currentThread()) {
+        return; // the task cancels itself: its run ends when it returns, and no other follows
+      }
       try {
         if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
           log.warn("keyseat {} thread did not stop within 10 s", name);
           return;
         }
         Thread t = thread[0];
-        if (t != null && t != Thread.currentThread()) {
+        if (t != null) {
           t.join(TimeUnit.SECONDS.toMillis(10));
         }
       } catch (InterruptedException e) {

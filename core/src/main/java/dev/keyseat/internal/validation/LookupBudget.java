@@ -18,10 +18,21 @@ final class LookupBudget {
 
   /** @return whether a permit was taken at ticker time {@code now} */
   boolean tryAcquire(long now) {
+    return tryAcquire(now, 0);
+  }
+
+  /**
+   * @param now ticker time
+   * @param keep permits to leave in the bucket for others: a permit is taken only if at least
+   *     {@code keep + 1} are available
+   * @return whether a permit was taken
+   */
+  boolean tryAcquire(long now, int keep) {
+    long limit = SECOND - keep * interval;
     for (;;) {
       long t = nextFree.get();
       long next = (t - now > 0 ? t : now) + interval;
-      if (next - now > SECOND) {
+      if (next - now > limit) {
         return false;
       }
       if (nextFree.compareAndSet(t, next)) {

@@ -21,6 +21,7 @@ import dev.keyseat.validation.ValidatorMetrics;
 import dev.keyseat.validation.ValidatorScheduler;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,23 +33,38 @@ import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cached validator. The hot path (a cached, valid key) is: checksum, one SHA-256 into a
- * thread-local buffer, a cache lookup with a thread-local probe, a ticker read and a lock-free
- * usage count; it allocates nothing. Verdicts come from {@link Verdicts#judge}, computed
- * when an entry is loaded and again when a time it depends on (expiry, end of an overlap)
- * arrives.
+ * The cached validator. The hot path (a cached, valid key) is: checksum, one SipHash-2-4-128 of the
+ * key under this validator's secret {@link SipHash PRF key} into a thread-local probe, one index
+ * lookup, a stamp check, a time read and a lock-free usage count; no SHA-256, no allocation.
+ * SHA-256 is computed only on a miss, to look the key up in the store (or in the preloaded index by
+ * hash). Verdicts come from {@link Verdicts#judge}, computed when an entry is loaded and again when
+ * a time it depends on (expiry, end of an overlap) arrives.
  *
- * <p>Cache coherence: a load runs inside the cache's per-key computation, and invalidation of that
- * key waits for it, so a load that read the store before a commit is removed by the commit's
- * invalidation, never left behind it.
+ * <p>Two indexes serve two modes. Bounded (the default): a Caffeine cache keyed by PRF, whose
+ * W-TinyLFU policy earns its cost here: it bounds positive and negative entries and keeps the
+ * frequently used ones when a flood of one-off keys passes through. Preloaded: every stored hash in
+ * a {@link ConcurrentHashMap} by SHA-256 ({@link HashedVerdict}), and the keys presented since in a
+ * plain {@link ConcurrentHashMap} by PRF: nothing is evicted, so no policy is needed on the hot
+ * path.
+ *
+ * <p>Coherence: changes arrive as hashes (this JVM's commits, the change feed). Entries keyed by
+ * PRF are outdated through {@link Stamps}: an entry remembers its hash slot's stamp, read before
+ * the store was, and a change bumps it; so a load that read the store before a commit never
+ * outlives that commit.
+ *
+ * <p>Misses: in the bounded mode, {@link KnownHashes} (four bytes of every stored hash, listed at
+ * start and kept by commits and the feed) tells a made-up key from a possible one. Made-up keys may
+ * use the lookup budget only down to a reserve kept for possible ones, and past it are answered
+ * UNKNOWN without the store; so a flood of distinct made-up keys never starves a real key seen for
+ * the first time.
  */
 final class ValidationCache implements CachedKeyValidator {
   private static final Logger log = LoggerFactory.getLogger(CachedKeyValidator.class);
@@ -60,8 +76,10 @@ final class ValidationCache implements CachedKeyValidator {
   static final int FEED_PAGE = 500;
   static final int USAGE_BATCH = 1000;
   static final int MAX_SHARED_ACCOUNTS = 100_000;
-  /** Preload answers unknown hashes with this, without storing it. */
+  /** Unknown hashes answered without the store (preloaded, or ruled out by the known hashes), never stored. */
   private static final CacheEntry UNKNOWN_ENTRY = new CacheEntry().fill(Verdict.UNKNOWN, 0, 0);
+  /** The share of the lookup budget kept for keys whose hash may be known: a quarter. */
+  static final int RESERVE_DIVISOR = 4;
 
   private final CommitStream commits;
   private final KeyStore store;
@@ -69,12 +87,25 @@ final class ValidationCache implements CachedKeyValidator {
   private final KeyHasher hasher;
   private final Clock clock;
   private final Ticker ticker;
+  /** The hot path's time: published by a helper thread for the system ticker, see {@link CoarseTicker}. */
+  private final CoarseTicker time;
   private final ValidatorMetrics metrics;
+  /** The bounded cache by PRF (entries are their own keys: see {@link CacheEntry}); null when preloaded. */
+  private final @Nullable Cache<CacheEntry, CacheEntry> cache;
   /**
-   * Entries are their own keys: see {@link CacheEntry}. Replaced only when a preloaded cache is
-   * reloaded after a feed gap.
+   * What the hot path reads: the bounded cache's map view, or the preloaded keys presented so far
+   * by PRF. Replaced only when a preloaded cache is reloaded after a feed gap.
    */
-  private volatile Cache<CacheEntry, CacheEntry> cache;
+  private volatile ConcurrentMap<CacheEntry, CacheEntry> index;
+  /** Preloaded: every stored hash with its verdict; empty in the bounded mode. Replaced with {@link #index}. */
+  private volatile ConcurrentHashMap<HashedVerdict, HashedVerdict> byHash = new ConcurrentHashMap<>();
+  /** Bounded: the hashes the store holds, once listed; null when preloaded or the store cannot list. */
+  private volatile @Nullable KnownHashes known;
+  /** Whether the store declined to list its keys: no known hashes then, the budget alone protects it. */
+  private volatile boolean unlisted;
+  private final Stamps stamps;
+  private final SipHash prf;
+  private final int reserve;
   private final long maximumSize;
   private final boolean preload;
   private final long negativeTtl;
@@ -87,7 +118,6 @@ final class ValidationCache implements CachedKeyValidator {
   private final boolean legacyShapes;
   private final int stagedOffset;
   private final ThreadLocal<Probe> probes;
-  private final Function<CacheEntry, @Nullable CacheEntry> loader = this::load;
   private final Consumer<List<ChangeEvent>> onCommit = this::committedHere;
   private final List<ValidatorScheduler.Cancellable> tasks = new ArrayList<>();
   /** The store's push notifications, or null when it offers none or they are turned off. */
@@ -117,24 +147,29 @@ final class ValidationCache implements CachedKeyValidator {
 
   /** Per-thread scratch space of the hot path: one thread-local lookup per validation. */
   private static final class Probe {
-    final char[] chars;
     final byte[] bytes;
     /** A legacy key's bytes, for hashing. */
     final byte[] legacy = new byte[dev.keyseat.LegacyKeyShape.MAX_LENGTH];
     final KeyHasher.State digester;
     final byte[] digest = new byte[KeyHash.LENGTH];
     final CacheEntry key = new CacheEntry();
+    final long[] high = new long[1];
+    final HashedVerdict hashed = new HashedVerdict();
+    /** Set by a load that the budget refused for a hash the known hashes rule out: the answer is UNKNOWN. */
+    boolean ruledOut;
 
-    Probe(int keyLength, KeyHasher hasher) {
-      this.chars = new char[KeyFormat.STAGING_LENGTH];
+    Probe(KeyFormat format, KeyHasher hasher) {
       this.bytes = new byte[KeyFormat.STAGING_LENGTH];
+      format.stagePrefix(bytes);
       this.digester = hasher.newState();
     }
   }
 
-  ValidationCache(Settings b, Ticker ticker, ValidatorScheduler scheduler, ValidationCacheBuilder.Parts parts,
+  ValidationCache(Settings b, CoarseTicker time, ValidatorScheduler scheduler, ValidationCacheBuilder.Parts parts,
       @Nullable SharedRateLimiter shared, Consumer<CachedKeyValidator> onClose) {
     this.onClose = onClose;
+    this.time = time;
+    Ticker ticker = time::precise;
     this.commits = parts.commits();
     this.store = parts.store();
     this.format = parts.format();
@@ -142,7 +177,7 @@ final class ValidationCache implements CachedKeyValidator {
     this.keyLength = format.length();
     this.legacyShapes = format.hasLegacyShapes();
     this.stagedOffset = format.stagedOffset();
-    this.probes = ThreadLocal.withInitial(() -> new Probe(keyLength, hasher));
+    this.probes = ThreadLocal.withInitial(() -> new Probe(format, hasher));
     this.clock = parts.clock();
     this.ticker = ticker;
     this.metrics = b.metrics();
@@ -150,11 +185,22 @@ final class ValidationCache implements CachedKeyValidator {
     this.negativeTtl = b.negativeEntryTtl().toNanos();
     this.maxStaleness = b.maxStaleness().toNanos();
     this.maximumSize = b.maximumSize();
-    this.cache = newCache();
+    this.prf = new SipHash(new SecureRandom());
+    if (preload) {
+      this.cache = null;
+      this.index = new ConcurrentHashMap<>();
+      this.stamps = new Stamps(Stamps.MIN_SLOTS);
+    } else {
+      Cache<CacheEntry, CacheEntry> bounded = Caffeine.newBuilder().maximumSize(maximumSize).build();
+      this.cache = bounded;
+      this.index = bounded.asMap();
+      this.stamps = new Stamps(maximumSize);
+    }
     this.startedAt = ticker.read();
     this.syncedAt = startedAt - ANCIENT;
     this.lastWarning = new AtomicLong(startedAt - WARN_EVERY);
     this.budget = new LookupBudget(b.storeLookupsPerSecond(), startedAt);
+    this.reserve = b.storeLookupsPerSecond() / RESERVE_DIVISOR;
     Duration ratePeriod = b.rateLimitPeriod();
     this.rateLimiter = ratePeriod == null ? null
         : shared != null ? shared::tryAcquire
@@ -165,6 +211,7 @@ final class ValidationCache implements CachedKeyValidator {
       poll();
     } catch (PreloadUnsupported e) {
       commits.unsubscribe(onCommit);
+      time.stop();
       throw new IllegalStateException("cannot preload all keys: " + e.unsupported.getMessage(), e.unsupported);
     }
     tasks.add(scheduler.schedule("feed-poller", b.feedPollInterval(), () -> quietly("poll the change feed", this::poll)));
@@ -221,7 +268,7 @@ final class ValidationCache implements CachedKeyValidator {
     byte[] staged;
     int offset;
     int n;
-    if (key.length() == keyLength && format.isWellFormed(key, (probe = probes.get()).chars, probe.bytes)) {
+    if (key.length() == keyLength && format.isWellFormed(key, (probe = probes.get()).bytes)) {
       // native keys first: the path is the same whether legacy shapes are declared or not
       staged = probe.bytes;
       offset = stagedOffset;
@@ -238,18 +285,18 @@ final class ValidationCache implements CachedKeyValidator {
     } else {
       return Verdict.MALFORMED;
     }
-    long now = ticker.read();
+    long now = time.read();
     if (now - syncedAt > maxStaleness) {
       return Verdict.UNAVAILABLE;
     }
-    KeyHasher.hashInto(probe.digester, staged, offset, n, probe.digest);
-    probe.key.set(probe.digest);
-    CacheEntry entry = cache.getIfPresent(probe.key);
-    if (entry != null && entry.freshAt(now)) {
+    long p0 = prf.hash(staged, offset, n, probe.high);
+    probe.key.set(p0, probe.high[0]);
+    CacheEntry entry = index.get(probe.key);
+    if (entry != null && entry.freshAt(now) && stamps.read(entry.slot) == entry.stamp) {
       metrics.cacheHit();
     } else {
       metrics.cacheMiss();
-      entry = miss(probe.key, entry);
+      entry = miss(probe, staged, offset, n, entry);
       if (entry == null) {
         return Verdict.UNAVAILABLE;
       }
@@ -273,40 +320,103 @@ final class ValidationCache implements CachedKeyValidator {
   }
 
   /**
-   * A miss, or an entry whose deadline passed: load, one load per hash however many threads ask.
-   * An outdated entry is replaced atomically (unless another thread replaced it already) and stays
-   * in place if the reload is refused or fails, so that the next call tries again; a preloaded
-   * cache answers a hash it does not hold at all with UNKNOWN, without the store.
+   * A miss, or an entry that is outdated (its deadline passed, or its hash's stamp moved): the
+   * presented key's SHA-256, then the preloaded index by hash, or the store (one load per key
+   * however many threads ask). An outdated entry is replaced atomically (unless another thread
+   * replaced it already) and stays in place if the reload is refused or fails, so that the next
+   * call tries again.
    *
    * @return the entry, or null when the lookup budget is spent
    */
-  private @Nullable CacheEntry miss(CacheEntry probe, @Nullable CacheEntry outdated) {
-    CacheEntry fresh = probe.copyHash();
-    if (outdated == null) {
-      return preload ? UNKNOWN_ENTRY : cache.get(fresh, loader);
-    }
-    CacheEntry result = cache.asMap().compute(fresh, (k, current) -> {
+  private @Nullable CacheEntry miss(Probe probe, byte[] staged, int offset, int n, @Nullable CacheEntry outdated) {
+    KeyHasher.hashInto(probe.digester, staged, offset, n, probe.digest);
+    int slot = stamps.slotOf(probe.digest);
+    CacheEntry fresh = probe.key.copyKey();
+    return preload ? preloadedMiss(probe, fresh, slot) : boundedMiss(probe, fresh, slot, outdated);
+  }
+
+  private @Nullable CacheEntry boundedMiss(Probe probe, CacheEntry fresh, int slot, @Nullable CacheEntry outdated) {
+    KeyHash hash = KeyHash.of(probe.digest);
+    KnownHashes k = known;
+    boolean possible = k == null || !k.ready() || k.mightContain(KnownHashes.prefix(probe.digest));
+    probe.ruledOut = false;
+    CacheEntry result = index.compute(fresh, (key, current) -> {
       if (current != null && current != outdated) {
         return current;
       }
-      CacheEntry loaded = load(fresh);
+      CacheEntry loaded = load(fresh, hash, slot, possible, probe);
       return loaded != null ? loaded : current;
     });
-    return result == outdated ? null : result;
+    if (result == null || result == outdated) {
+      return probe.ruledOut ? UNKNOWN_ENTRY : null;
+    }
+    return result;
   }
 
   /**
    * Runs inside the cache's computation for {@code entry} (a fresh entry that becomes its own
-   * value): concurrent misses on the hash wait for this one.
+   * value): concurrent misses on the key wait for this one. A hash that the known hashes rule out
+   * may take a permit only while {@link #reserve} remain for possible ones.
    */
-  private @Nullable CacheEntry load(CacheEntry entry) {
-    if (!budget.tryAcquire(ticker.read())) {
+  private @Nullable CacheEntry load(CacheEntry entry, KeyHash hash, int slot, boolean possible, Probe probe) {
+    if (!budget.tryAcquire(ticker.read(), possible ? 0 : reserve)) {
       metrics.storeLookupRefused();
+      probe.ruledOut = !possible;
       return null;
     }
     metrics.storeLookup();
-    KeyHash hash = entry.toKeyHash();
-    return fill(entry, hash, store.findKeyByHash(hash).orElse(null));
+    entry.stamped(slot, stamps.read(slot)); // before the store is read: a later commit outdates the entry
+    StoredKey found = store.findKeyByHash(hash).orElse(null);
+    KnownHashes k = known;
+    if (found != null && k != null) {
+      k.add(KnownHashes.prefix(hash));
+    }
+    return fill(entry, hash, found);
+  }
+
+  /**
+   * Preloaded: the hash's record, without the store, unless a time it depends on has come (then
+   * it is read again, within the budget). The entry made from it joins the index by PRF.
+   */
+  private @Nullable CacheEntry preloadedMiss(Probe probe, CacheEntry fresh, int slot) {
+    int stamp = stamps.read(slot); // before the record is read: a later change outdates the entry
+    probe.hashed.set(probe.digest);
+    ConcurrentHashMap<HashedVerdict, HashedVerdict> hashes = byHash;
+    HashedVerdict record = hashes.get(probe.hashed);
+    if (record == null) {
+      return UNKNOWN_ENTRY;
+    }
+    long now = ticker.read();
+    if (record.deadline - now <= 0) {
+      HashedVerdict outdated = record;
+      KeyHash hash = KeyHash.of(probe.digest);
+      record = hashes.computeIfPresent(outdated, (k, current) -> {
+        if (current != outdated) {
+          return current;
+        }
+        if (!budget.tryAcquire(ticker.read())) {
+          metrics.storeLookupRefused();
+          return current;
+        }
+        metrics.storeLookup();
+        return fillHashed(hash, store.findKeyByHash(hash).orElse(null));
+      });
+      if (record == null) {
+        return UNKNOWN_ENTRY;
+      }
+      if (record == outdated) {
+        return null;
+      }
+    }
+    CacheEntry entry = fresh.stamped(slot, stamp).fill(record.filledVerdict(), record.deadline, now);
+    index.put(entry, entry);
+    return entry;
+  }
+
+  /** A preloaded record of {@code hash} given what the store holds for it. */
+  private HashedVerdict fillHashed(KeyHash hash, @Nullable StoredKey found) {
+    CacheEntry filled = fill(new CacheEntry(), hash, found);
+    return HashedVerdict.of(hash).fill(filled.filledVerdict(), filled.deadline);
   }
 
   /** Fills an entry given what the store holds for its hash: the verdict and until when it holds. */
@@ -361,44 +471,42 @@ final class ValidationCache implements CachedKeyValidator {
 
   // ------------------------------------------------------------------ coherence
 
-  /** Management calls of this JVM, after their commit: forget (or, preloaded, re-read) their keys. */
+  /** Management calls of this JVM, after their commit: outdate (or, preloaded, re-read) their keys. */
   private void committedHere(List<ChangeEvent> events) {
     try {
       for (ChangeEvent e : events) {
         apply(e);
       }
     } catch (RuntimeException failure) {
-      warn("could not re-read changed keys; invalidating them", failure);
+      warn("could not re-read changed keys; forgetting them", failure);
       for (ChangeEvent e : events) {
         for (KeyHash h : e.hashes()) {
-          cache.invalidate(CacheEntry.of(h));
+          byHash.remove(HashedVerdict.of(h));
+          stamps.bump(stamps.slotOf(h));
         }
       }
     }
   }
 
+  /**
+   * One change: its hashes become known (bounded), are re-read (preloaded), and every entry made
+   * for them before is outdated. The stamp moves last, after the new record is in place.
+   */
   private void apply(ChangeEvent event) {
     for (KeyHash hash : event.hashes()) {
-      CacheEntry key = CacheEntry.of(hash);
-      if (!preload) {
-        cache.invalidate(key);
-        continue;
+      KnownHashes k = known;
+      if (k != null) {
+        k.add(KnownHashes.prefix(hash));
       }
-      // the mapping keeps its first key object (an older entry with the same hash) as key
-      cache.asMap().compute(key, (k, old) -> {
-        metrics.storeLookup();
-        StoredKey found = store.findKeyByHash(hash).orElse(null);
-        return found == null ? null : fill(CacheEntry.of(hash), hash, found);
-      });
+      if (preload) {
+        byHash.compute(HashedVerdict.of(hash), (key, old) -> {
+          metrics.storeLookup();
+          StoredKey found = store.findKeyByHash(hash).orElse(null);
+          return found == null ? null : fillHashed(hash, found);
+        });
+      }
+      stamps.bump(stamps.slotOf(hash));
     }
-  }
-
-  private Cache<CacheEntry, CacheEntry> newCache() {
-    Caffeine<Object, Object> caffeine = Caffeine.newBuilder();
-    if (!preload) {
-      caffeine.maximumSize(maximumSize);
-    }
-    return caffeine.build();
   }
 
   /**
@@ -421,13 +529,18 @@ final class ValidationCache implements CachedKeyValidator {
         if (cursor < 0) {
           long latest = store.latestChangeSequence();
           if (preload) {
-            preloadInto(cache);
+            byHash = preloaded();
           }
           cursor = latest;
         } else {
           readFeedToItsEnd();
         }
         syncedAt = start;
+        // after the sync: listing a large store may take longer than the staleness bound, and the
+        // known hashes only filter made-up keys, they answer nothing the cache serves
+        if (!preload && !unlisted && (known == null || !known.ready())) {
+          listKnownHashes();
+        }
       } catch (PreloadUnsupported e) {
         throw e;
       } catch (RuntimeException e) {
@@ -486,27 +599,55 @@ final class ValidationCache implements CachedKeyValidator {
         lastMissing);
     long latest = store.latestChangeSequence();
     if (preload) {
-      Cache<CacheEntry, CacheEntry> fresh = newCache();
-      preloadInto(fresh);
-      cache = fresh;
+      ConcurrentHashMap<HashedVerdict, HashedVerdict> fresh = preloaded();
+      byHash = fresh;
+      index = new ConcurrentHashMap<>();
     } else {
-      cache.invalidateAll();
+      index.clear();
+      known = null;
+      listKnownHashes();
     }
     cursor = latest;
   }
 
-  private void preloadInto(Cache<CacheEntry, CacheEntry> target) {
+  /** Every stored hash with its verdict. */
+  private ConcurrentHashMap<HashedVerdict, HashedVerdict> preloaded() {
+    ConcurrentHashMap<HashedVerdict, HashedVerdict> target = new ConcurrentHashMap<>();
     try {
-      store.forEachKey(key -> preload(target, key));
+      store.forEachKey(key -> {
+        for (KeyHash hash : key.hashes()) {
+          HashedVerdict record = fillHashed(hash, key);
+          target.put(record, record);
+        }
+      });
     } catch (UnsupportedOperationException e) {
       throw new PreloadUnsupported(e);
     }
+    return target;
   }
 
-  private void preload(Cache<CacheEntry, CacheEntry> target, StoredKey key) {
-    for (KeyHash hash : key.hashes()) {
-      CacheEntry entry = fill(CacheEntry.of(hash), hash, key);
-      target.put(entry, entry);
+  /**
+   * Lists the store's hashes into a new {@link KnownHashes}, published before the listing starts so
+   * that changes committed meanwhile land in it too, and trusted only once the listing is complete.
+   * A store that cannot list is remembered as such; a failing one is tried again at the next poll.
+   * Guarded by pollLock.
+   */
+  private void listKnownHashes() {
+    KnownHashes fresh = new KnownHashes(1024);
+    known = fresh;
+    try {
+      store.forEachKey(key -> {
+        for (KeyHash hash : key.hashes()) {
+          fresh.add(KnownHashes.prefix(hash));
+        }
+      });
+      fresh.markReady();
+    } catch (UnsupportedOperationException e) {
+      unlisted = true;
+      known = null;
+    } catch (RuntimeException e) {
+      known = null;
+      warn("could not list the store's keys; made-up keys take lookups until it can", e);
     }
   }
 
@@ -564,7 +705,8 @@ final class ValidationCache implements CachedKeyValidator {
 
   @Override
   public long estimatedSize() {
-    return cache.estimatedSize();
+    Cache<CacheEntry, CacheEntry> bounded = cache;
+    return bounded != null ? bounded.estimatedSize() : byHash.size();
   }
 
   @Override
@@ -584,8 +726,10 @@ final class ValidationCache implements CachedKeyValidator {
     for (ValidatorScheduler.Cancellable task : tasks) {
       quietly("stop a background task", task::cancel);
     }
+    quietly("stop the clock", time::stop);
     quietly("flush usage", this::flushUsage);
-    cache.invalidateAll();
+    index.clear();
+    byHash.clear();
     quietly("leave the Keyseat's open validators", () -> onClose.accept(this));
   }
 
@@ -614,7 +758,7 @@ final class ValidationCache implements CachedKeyValidator {
 
   @Override
   public String toString() {
-    return "CachedKeyValidator[entries=" + cache.estimatedSize() + (preload ? ", preloaded" : "")
+    return "CachedKeyValidator[entries=" + estimatedSize() + (preload ? ", preloaded" : "")
         + (closed ? ", closed" : "") + "]";
   }
 }

@@ -13,6 +13,7 @@ import dev.keyseat.validation.ValidatorScheduler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The {@link CachedKeyValidatorBuilder} that {@code Keyseat.validator()} returns: the settings of
@@ -22,6 +23,8 @@ import java.util.Objects;
 public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
   private final Parts parts;
   private final OpenValidators open;
+  /** Tests only: the hot path's time, stepped by hand. */
+  private @Nullable CoarseTicker time;
 
   /**
    * What a validator needs from its {@code Keyseat}.
@@ -65,12 +68,28 @@ public final class ValidationCacheBuilder extends CachedKeyValidatorBuilder {
       throw new IllegalStateException("rateLimit() needs Bucket4j: add the dependency"
           + " com.bucket4j:bucket4j_jdk17-core to the application");
     }
-    Ticker ticker = settings.ticker();
+    Ticker chosen = settings.ticker();
+    Ticker ticker = chosen != null ? chosen : defaultTicker(parts.clock());
+    CoarseTicker given = time;
+    CoarseTicker hotPathTime = given != null ? given
+        : ticker == Ticker.system() ? CoarseTicker.system() : CoarseTicker.precise(ticker);
     ValidatorScheduler scheduler = settings.scheduler();
-    ValidationCache validator = new ValidationCache(settings, ticker != null ? ticker : defaultTicker(parts.clock()),
+    ValidationCache validator = new ValidationCache(settings, hotPathTime,
         scheduler != null ? scheduler : new DaemonScheduler(), parts, shared, open::forget);
     open.add(validator);
     return validator;
+  }
+
+  /**
+   * Tests only: the validator reads its time from {@code time} (whose helpers the test steps or
+   * starts) instead of choosing one from the ticker setting.
+   *
+   * @param time the hot path's time
+   * @return this builder
+   */
+  ValidationCacheBuilder time(CoarseTicker time) {
+    this.time = time;
+    return this;
   }
 
   /** A system clock gets the system ticker; any other clock (a test's) drives the ticker too. */

@@ -12,27 +12,106 @@ class CachedValidatorPartsTest {
   private static final long SECOND = 1_000_000_000L;
 
   @Test
-  public void aProbeEqualsTheStoredEntryOfTheSameHashAndNoOther() {
+  public void aProbeEqualsTheStoredEntryOfTheSamePrfValueAndNoOther() {
     Random r = new Random(1);
+    long p0 = r.nextLong();
+    long p1 = r.nextLong();
+    CacheEntry probe = new CacheEntry();
+    probe.set(p0, p1);
+    CacheEntry stored = probe.copyKey().fill(Verdict.UNKNOWN, 0, 0);
+
+    assertThat(probe).isEqualTo(stored).hasSameHashCodeAs(stored);
+    assertThat(stored.hashCode()).isEqualTo((int) p0);
+    for (int bit = 0; bit < 64; bit++) {
+      probe.set(p0 ^ (1L << bit), p1);
+      assertThat(probe).as("bit %d of the first word differs", bit).isNotEqualTo(stored);
+      probe.set(p0, p1 ^ (1L << bit));
+      assertThat(probe).as("bit %d of the second word differs", bit).isNotEqualTo(stored);
+    }
+    CacheEntry copy = probe.copyKey();
+    probe.set(p0 + 1, p1);
+    assertThat(copy).as("a copy does not follow the probe").isNotEqualTo(probe);
+    assertThat(stored.toString()).doesNotContain(Long.toHexString(p0)).contains("UNKNOWN");
+  }
+
+  @Test
+  public void aHashedRecordEqualsTheProbeOfTheSameHashAndNoOther() {
+    Random r = new Random(2);
     byte[] bytes = new byte[32];
     r.nextBytes(bytes);
     KeyHash hash = KeyHash.of(bytes);
-    CacheEntry stored = CacheEntry.of(hash).fill(Verdict.UNKNOWN, 0, 0);
-    CacheEntry probe = new CacheEntry();
+    HashedVerdict stored = HashedVerdict.of(hash).fill(Verdict.UNKNOWN, 0);
+    HashedVerdict probe = new HashedVerdict();
     probe.set(bytes);
-
     assertThat(probe).isEqualTo(stored).hasSameHashCodeAs(stored);
     assertThat(stored.hashCode()).isEqualTo(hash.hashCode());
-    assertThat(stored.toKeyHash()).isEqualTo(hash);
     for (int i = 0; i < 32; i++) {
       byte[] other = bytes.clone();
       other[i] ^= 1;
       probe.set(other);
       assertThat(probe).as("byte %d differs", i).isNotEqualTo(stored);
     }
-    CacheEntry copy = probe.copyHash();
-    probe.set(bytes);
-    assertThat(copy).as("a copy does not follow the probe").isNotEqualTo(probe);
+  }
+
+  @Test
+  public void aStampMovesForItsHashAndEntriesRememberTheOneTheySaw() {
+    Stamps stamps = new Stamps(100_000);
+    assertThat(stamps.slots()).isEqualTo(131_072);
+    assertThat(new Stamps(10).slots()).isEqualTo(Stamps.MIN_SLOTS);
+    assertThat(new Stamps(Long.MAX_VALUE).slots()).isEqualTo(Stamps.MAX_SLOTS);
+    byte[] digest = new byte[32];
+    new Random(3).nextBytes(digest);
+    KeyHash hash = KeyHash.of(digest);
+    int slot = stamps.slotOf(hash);
+    assertThat(stamps.slotOf(digest)).isEqualTo(slot);
+    int before = stamps.read(slot);
+    stamps.bump(slot);
+    assertThat(stamps.read(slot)).isEqualTo(before + 1);
+    byte[] other = digest.clone();
+    other[7] ^= 1;
+    assertThat(stamps.slotOf(other)).isNotEqualTo(slot);
+    assertThat(stamps.read(stamps.slotOf(other))).isZero();
+  }
+
+  @Test
+  public void knownHashesHoldEveryAddedPrefixAcrossGrowthAndAlmostNoOther() {
+    KnownHashes known = new KnownHashes(16);
+    Random r = new Random(4);
+    int[] added = new int[10_000];
+    for (int i = 0; i < added.length; i++) {
+      byte[] d = new byte[32];
+      r.nextBytes(d);
+      added[i] = KnownHashes.prefix(d);
+      known.add(added[i]);
+      known.add(added[i]);
+    }
+    assertThat(known.size()).isEqualTo(10_000);
+    for (int p : added) {
+      assertThat(known.mightContain(p)).isTrue();
+    }
+    int falsePositives = 0;
+    for (int i = 0; i < 100_000; i++) {
+      falsePositives += known.mightContain(r.nextInt() | 1) ? 1 : 0;
+    }
+    assertThat(falsePositives).as("10,000 of 2^32 prefixes").isLessThan(5);
+    assertThat(KnownHashes.prefix(new byte[32])).as("zero marks an empty slot").isEqualTo(1);
+    assertThat(known.ready()).isFalse();
+    known.markReady();
+    assertThat(known.ready()).isTrue();
+  }
+
+  @Test
+  public void theReserveLeavesPermitsForOthers() {
+    long t = 7 * SECOND;
+    LookupBudget budget = new LookupBudget(8, t);
+    int flood = 0;
+    for (int i = 0; i < 100; i++) {
+      flood += budget.tryAcquire(t, 2) ? 1 : 0;
+    }
+    assertThat(flood).isEqualTo(6);
+    assertThat(budget.tryAcquire(t)).isTrue();
+    assertThat(budget.tryAcquire(t)).isTrue();
+    assertThat(budget.tryAcquire(t)).isFalse();
   }
 
   @Test

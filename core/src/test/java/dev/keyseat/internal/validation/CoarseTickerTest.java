@@ -1,0 +1,202 @@
+package dev.keyseat.internal.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import dev.keyseat.internal.CommitStream;
+import dev.keyseat.internal.KeyFormat;
+import dev.keyseat.internal.KeyHasher;
+import dev.keyseat.validation.CachedKeyValidator;
+import dev.keyseat.validation.Ticker;
+import dev.keyseat.validation.ValidatorScheduler;
+import dev.keyseat.validation.Verdict.Status;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The hot path's coarse time: no ticker read per validation, and a stalled publisher still fails
+ * closed within {@code maxStaleness} + 10 ms. Time is an injected ticker moved by hand; nothing
+ * sleeps for time to pass.
+ */
+class CoarseTickerTest {
+  private static final long MS = 1_000_000L;
+  private static final Duration STALENESS = Duration.ofSeconds(5);
+  private final AtomicLong nanos = new AtomicLong(1_000_000 * MS);
+  private final AtomicInteger reads = new AtomicInteger();
+  private final Ticker counted = () -> {
+    reads.incrementAndGet();
+    return nanos.get();
+  };
+  private final KeyFormat format = new KeyFormat("ks", new SecureRandom());
+  private final KeyHasher hasher = new KeyHasher(null);
+  private final StubStore store = new StubStore();
+  private final Map<String, Runnable> tasks = new HashMap<>();
+  private final ValidatorScheduler byHand = (name, period, task) -> {
+    tasks.put(name, task);
+    return () -> tasks.remove(name);
+  };
+  private CachedKeyValidator validator;
+
+  @AfterEach
+  void close() {
+    if (validator != null) {
+      validator.close();
+    }
+  }
+
+  private CachedKeyValidator build(CoarseTicker time) {
+    Clock clock = Clock.fixed(Instant.parse("2026-12-02T00:00:00Z"), ZoneOffset.UTC);
+    ValidationCacheBuilder b = new ValidationCacheBuilder(store, format, hasher, clock, new CommitStream(),
+        new OpenValidators()).time(time);
+    b.scheduler(byHand).feedPollInterval(Duration.ofSeconds(1)).maxStaleness(STALENESS);
+    validator = b.build();
+    return validator;
+  }
+
+  @Test
+  public void aPublishedTimeIsReadInsteadOfTheTickerAndAStallIsDistrustedPastEightMilliseconds() {
+    CoarseTicker time = CoarseTicker.over(counted);
+    assertThat(time.publishing()).as("nothing published yet").isFalse();
+    assertThat(time.read()).isEqualTo(nanos.get());
+    time.publish();
+    long published = nanos.get();
+    nanos.addAndGet(5 * MS);
+    int before = reads.get();
+    assertThat(time.read()).isEqualTo(published);
+    assertThat(reads.get()).as("a read of the published time reads no ticker").isEqualTo(before);
+    time.watch();
+    assertThat(time.publishing()).as("5 ms behind: still trusted").isTrue();
+    nanos.addAndGet(CoarseTicker.STALL_NANOS - 5 * MS);
+    time.watch();
+    assertThat(time.publishing()).as("exactly 8 ms behind: still trusted").isTrue();
+    nanos.incrementAndGet();
+    time.watch();
+    assertThat(time.publishing()).as("more than 8 ms behind: distrusted").isFalse();
+    assertThat(time.read()).isEqualTo(nanos.get());
+    time.publish();
+    assertThat(time.publishing()).as("the publisher is back").isTrue();
+    assertThat(time.precise()).isEqualTo(nanos.get());
+    assertThat(CoarseTicker.STALL_NANOS + CoarseTicker.WATCH_NANOS).isEqualTo(10 * MS);
+  }
+
+  @Test
+  public void aHitReadsNoTicker() {
+    String secret = store.add(format, hasher);
+    CoarseTicker time = CoarseTicker.over(counted);
+    time.publish();
+    CachedKeyValidator v = build(time);
+    assertThat(v.validate(secret).status()).isEqualTo(Status.VALID);
+    int before = reads.get();
+    for (int i = 0; i < 1000; i++) {
+      assertThat(v.validate(secret).status()).isEqualTo(Status.VALID);
+    }
+    assertThat(reads.get() - before).as("ticker reads for 1,000 hits").isZero();
+  }
+
+  @Test
+  public void aStalledPublisherStillFailsClosedWithinTenMillisecondsOfTheMaximumStaleness() {
+    long staleness = STALENESS.toNanos();
+    // when the publisher stalls, counted from the last sync: never, at once, and the worst case,
+    // just before the bound; the watchdog steps every 2 ms throughout
+    assertThat(firstUnavailableAfterSync(Long.MAX_VALUE)).as("publisher running").isBetween(staleness, staleness + MS);
+    assertThat(firstUnavailableAfterSync(MS)).as("stalled at once").isBetween(staleness, staleness + MS);
+    for (long stallAt = staleness - 12 * MS; stallAt <= staleness; stallAt += MS) {
+      assertThat(firstUnavailableAfterSync(stallAt)).as("stalled %d ms after the sync", stallAt / MS)
+          .isGreaterThan(staleness).isLessThanOrEqualTo(staleness + 10 * MS);
+    }
+  }
+
+  /**
+   * Walks time in 1 ms steps from a sync: the publisher steps every 1 ms until {@code stallAt},
+   * the watchdog every 2 ms; returns when a cached valid key first turns UNAVAILABLE, then shows
+   * that the validator recovers once the publisher and the feed are back.
+   */
+  private long firstUnavailableAfterSync(long stallAt) {
+    store.keys.clear();
+    String secret = store.add(format, hasher);
+    CoarseTicker time = CoarseTicker.over(counted);
+    time.publish();
+    CachedKeyValidator v = build(time);
+    long synced = nanos.get();
+    assertThat(v.validate(secret).status()).isEqualTo(Status.VALID);
+    long firstUnavailable = -1;
+    for (long t = MS; t <= STALENESS.toNanos() + 50 * MS; t += MS) {
+      nanos.set(synced + t);
+      if (t < stallAt) {
+        time.publish();
+      }
+      if (t % (2 * MS) == 0) {
+        time.watch();
+      }
+      Status s = v.validate(secret).status();
+      if (s == Status.UNAVAILABLE) {
+        firstUnavailable = t;
+        break;
+      }
+      assertThat(s).isEqualTo(Status.VALID);
+    }
+    time.publish();
+    assertThat(v.validate(secret).status()).as("still stale: the feed was not read").isEqualTo(Status.UNAVAILABLE);
+    tasks.get("feed-poller").run();
+    assertThat(v.validate(secret).status()).as("recovered by itself after a poll").isEqualTo(Status.VALID);
+    v.close();
+    validator = null;
+    return firstUnavailable;
+  }
+
+  @Test
+  public void withRealHelperThreadsAStalledPublisherIsCaughtByTheWatchdog() throws InterruptedException {
+    String secret = store.add(format, hasher);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicLong stallAfter = new AtomicLong(Long.MAX_VALUE);
+    Ticker stallable = () -> {
+      String name = Thread.currentThread().getName();
+      if (name.startsWith("keyseat-clock-") && !name.contains("watchdog") && nanos.get() >= stallAfter.get()) {
+        try {
+          release.await(); // the publisher stalls inside its ticker read
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return nanos.get();
+    };
+    CoarseTicker time = CoarseTicker.over(stallable);
+    time.start();
+    try {
+      CachedKeyValidator v = build(time);
+      assertThat(v.validate(secret).status()).isEqualTo(Status.VALID);
+      stallAfter.set(nanos.get() + 1);
+      nanos.addAndGet(STALENESS.toNanos() + 20 * MS);
+      await("the watchdog distrusts the stalled publisher's time", () -> !time.publishing());
+      assertThat(v.validate(secret).status()).isEqualTo(Status.UNAVAILABLE);
+    } finally {
+      release.countDown();
+    }
+    validator.close();
+    validator = null;
+    assertThat(time.publishing()).as("closing the validator stopped its clock").isFalse();
+  }
+
+  private static void await(String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        fail("timed out waiting until " + what);
+      }
+      Thread.onSpinWait();
+      Thread.yield();
+    }
+  }
+}
