@@ -110,7 +110,7 @@ class PostgresKilledConnectionTest {
           .isInstanceOf(StoreUnavailableException.class)
           .hasMessageContaining("nothing was changed");
       assertThat(killed.get()).as("exactly the open transaction was terminated").isTrue();
-      assertThat(sealed.get()).isEqualTo(25);
+      assertThat(sealed.get()).as("every secret is sealed before the one batch of inserts").isEqualTo(50);
 
       assertThat(count("SELECT COUNT(*) FROM keyseat_api_key WHERE account_id = ?")).isZero();
       assertThat(count("SELECT COUNT(*) FROM keyseat_audit WHERE account_id = ?")).isEqualTo(audit);
