@@ -237,10 +237,11 @@ final class DefaultKeyManager implements KeyManager {
       if (before.limitsReassignments() != policy.limitsReassignments()) {
         t.tx.putSeatLedger(SeatLedger.EMPTY); // the ledger counts from the moment a limit is set
       }
+      Duration period = policy.reassignmentPeriod(); // null: no limit
       t.audit(null, null, "license policy: on expiry " + policy.onExpiry() + ", "
-          + (policy.limitsReassignments()
+          + (period != null
               ? "at most " + Messages.count(policy.maxReassignments(), "reassignment") + " of freed licenses per "
-              + Messages.duration(policy.reassignmentPeriod())
+              + Messages.duration(period)
               : "reassignments of freed licenses unlimited"));
       return policy;
     });
@@ -759,10 +760,12 @@ final class DefaultKeyManager implements KeyManager {
 
     /** @return the account's grants, as this transaction sees and writes them */
     List<License> grants() {
-      if (grants == null) {
-        grants = new ArrayList<>(grantsOf(account(), tx.licenses()));
+      List<License> loaded = grants;
+      if (loaded == null) {
+        loaded = new ArrayList<>(grantsOf(account(), tx.licenses()));
+        grants = loaded;
       }
-      return grants;
+      return loaded;
     }
 
     /** R3: the licenses contracted at {@code at}. */
@@ -774,7 +777,7 @@ final class DefaultKeyManager implements KeyManager {
       commands.start().notNull("licenseId", id).throwIfAny();
       if (id.equals(LEGACY_GRANT) && legacy()) {
         materializeLegacyGrant();
-        return grants.get(0);
+        return grants().get(0);
       }
       return grants().stream().filter(g -> g.id().equals(id)).findFirst()
           .orElseThrow(() -> NotFoundException.of("license", id));
@@ -792,7 +795,7 @@ final class DefaultKeyManager implements KeyManager {
       if (!tx.insertLicense(stored)) {
         throw new IllegalStateException("store refused a fresh license grant");
       }
-      grants.set(0, stored);
+      grants().set(0, stored);
     }
 
     /** Inserts a grant created by this call's actor, and records the total now on the account row. */
@@ -805,7 +808,7 @@ final class DefaultKeyManager implements KeyManager {
       if (!tx.insertLicense(grant)) {
         throw new IllegalStateException("store refused a fresh license grant");
       }
-      grants.add(grant);
+      grants().add(grant);
       recordTotal();
       return grant;
     }
@@ -813,13 +816,14 @@ final class DefaultKeyManager implements KeyManager {
     void updateGrant(License grant) {
       if (grant.id().equals(LEGACY_GRANT)) {
         materializeLegacyGrant();
-        grant = new License(grants.get(0).id(), accountId, grant.quantity(), grant.start(), grant.end(),
+        grant = new License(grants().get(0).id(), accountId, grant.quantity(), grant.start(), grant.end(),
             grant.reference(), grant.createdBy(), grant.createdAt(), grant.endApplied());
       }
       tx.updateLicense(grant);
-      for (int i = 0; i < grants.size(); i++) {
-        if (grants.get(i).id().equals(grant.id())) {
-          grants.set(i, grant);
+      List<License> all = grants();
+      for (int i = 0; i < all.size(); i++) {
+        if (all.get(i).id().equals(grant.id())) {
+          all.set(i, grant);
         }
       }
       recordTotal();
@@ -910,11 +914,11 @@ final class DefaultKeyManager implements KeyManager {
      */
     void reassignFreedSeats(int created) {
       LicensePolicy policy = tx.licensePolicy();
-      if (!policy.limitsReassignments()) {
+      Duration period = policy.reassignmentPeriod();
+      if (period == null) { // no limit
         return;
       }
       SeatLedger ledger = tx.seatLedger();
-      Duration period = policy.reassignmentPeriod();
       Instant since = now.minus(period);
       List<Instant> recent = ledger.reassignments().stream().filter(at -> at.isAfter(since)).sorted().toList();
       // licenses never used since they were contracted go first; the rest of the batch takes freed ones

@@ -97,10 +97,8 @@ final class AccountsCommand {
       AccountId account = accountId(id);
       record Facts(Account account, int devices, int keys, List<Member> members) {}
       Facts f = cli().store().readAccount(account, tx -> tx.account()
-          .map(a -> new Facts(a, tx.devices().size(), tx.keyCount(), tx.members())).orElse(null));
-      if (f == null) {
-        throw NotFoundException.of("account", account);
-      }
+          .map(a -> new Facts(a, tx.devices().size(), tx.keyCount(), tx.members()))
+          .orElseThrow(() -> NotFoundException.of("account", account)));
       LicenseUsage usage = LicenseUsage.of(f.keys(), f.account().contractedLicenses());
       out().println("account:   " + f.account().id());
       out().println("name:      " + f.account().name());

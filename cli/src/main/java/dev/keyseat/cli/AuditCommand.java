@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -65,7 +66,7 @@ final class AuditCommand {
 
     @Option(names = "--since", paramLabel = "INSTANT",
         description = "only entries at or after this time, e.g. 2026-01-01T00:00:00Z or 2026-01-01")
-    String since;
+    @Nullable String since;
 
     @Override
     public Integer call() {

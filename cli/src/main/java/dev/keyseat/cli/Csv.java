@@ -2,6 +2,7 @@ package dev.keyseat.cli;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /** Comma-separated values, RFC 4180 style: fields quoted with {@code "} when they hold a comma, quote or line break. */
 final class Csv {
@@ -51,7 +52,7 @@ final class Csv {
   }
 
   /** @return the fields as one line, quoted where needed */
-  static String line(Object... fields) {
+  static String line(@Nullable Object... fields) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < fields.length; i++) {
       if (i > 0) {

@@ -2,16 +2,17 @@ package dev.keyseat.cli;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /** One JSON object per line (JSON Lines), written by hand: strings, numbers, booleans and nulls. */
 final class Json {
-  private final Map<String, Object> fields = new LinkedHashMap<>();
+  private final Map<String, @Nullable Object> fields = new LinkedHashMap<>();
 
   static Json object(String type) {
     return new Json().put("type", type);
   }
 
-  Json put(String name, Object value) {
+  Json put(String name, @Nullable Object value) {
     fields.put(name, value);
     return this;
   }
@@ -20,7 +21,7 @@ final class Json {
   public String toString() {
     StringBuilder sb = new StringBuilder("{");
     boolean first = true;
-    for (Map.Entry<String, Object> e : fields.entrySet()) {
+    for (Map.Entry<String, @Nullable Object> e : fields.entrySet()) {
       if (!first) {
         sb.append(',');
       }

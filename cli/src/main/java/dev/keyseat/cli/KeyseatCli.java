@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import javax.sql.DataSource;
@@ -292,7 +293,7 @@ public final class KeyseatCli {
   record Failure(String message, int exitCode) {
     static Failure of(Throwable e) {
       if (e instanceof CliFailure f) {
-        return new Failure(f.getMessage(), f.exitCode());
+        return new Failure(Objects.requireNonNullElse(f.getMessage(), ""), f.exitCode());
       }
       if (e instanceof StoreUnavailableException s) {
         return new Failure(oneLine(s.getMessage()) + "; check --jdbc-url, --user and the password, and that the"
@@ -302,13 +303,14 @@ public final class KeyseatCli {
         return new Failure(oneLine(k.getMessage()), ExitCode.REFUSED);
       }
       if (e instanceof UncheckedIOException io) {
-        return new Failure(oneLine(io.getCause().getMessage()), ExitCode.INPUT);
+        IOException cause = io.getCause();
+        return new Failure(oneLine(cause == null ? io.getMessage() : cause.getMessage()), ExitCode.INPUT);
       }
       return new Failure("unexpected " + e.getClass().getSimpleName() + ": " + oneLine(String.valueOf(e.getMessage()))
           + " (a bug: please report it)", ExitCode.INTERNAL);
     }
 
-    private static String oneLine(String s) {
+    private static String oneLine(@Nullable String s) {
       return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ");
     }
   }

@@ -5,22 +5,24 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * SHA-256 of a whole key, or HMAC-SHA256 under a host-supplied pepper. Thread-safe: each thread
  * keeps its own digest and buffers.
  */
 public final class KeyHasher {
-  private final byte[] pepper;
+  private final byte @Nullable [] pepper;
   private final ThreadLocal<State> state;
 
   /** A digest for one thread: SHA-256, or HMAC-SHA256 under this hasher's pepper. Not thread-safe. */
   public static final class State {
-    final MessageDigest sha;
-    final Mac mac;
+    /** Exactly one of {@code sha} and {@code mac} is set. */
+    private final @Nullable MessageDigest sha;
+    private final @Nullable Mac mac;
     final byte[] input = new byte[64];
 
-    State(byte[] pepper) {
+    State(byte @Nullable [] pepper) {
       try {
         if (pepper == null) {
           sha = MessageDigest.getInstance("SHA-256");
@@ -34,10 +36,27 @@ public final class KeyHasher {
         throw new IllegalStateException("SHA-256 / HmacSHA256 unavailable in this JVM", e);
       }
     }
+
+    /** Hashes {@code in[offset..offset+n)} into {@code out[0..32)}. */
+    void hash(byte[] in, int offset, int n, byte[] out) {
+      try {
+        if (sha != null) {
+          sha.update(in, offset, n);
+          sha.digest(out, 0, KeyHash.LENGTH);
+        } else if (mac != null) {
+          mac.update(in, offset, n);
+          mac.doFinal(out, 0);
+        } else {
+          throw new IllegalStateException("a hasher state has neither digest");
+        }
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
   }
 
   /** @param pepper HMAC key of at least 16 bytes, or null for plain SHA-256 */
-  public KeyHasher(byte[] pepper) {
+  public KeyHasher(byte @Nullable [] pepper) {
     if (pepper != null && pepper.length < 16) {
       throw new IllegalArgumentException("pepper must have at least 16 bytes");
     }
@@ -65,17 +84,7 @@ public final class KeyHasher {
     for (int i = 0; i < n; i++) {
       s.input[i] = (byte) key.charAt(i);
     }
-    try {
-      if (s.sha != null) {
-        s.sha.update(s.input, 0, n);
-        s.sha.digest(out, 0, KeyHash.LENGTH);
-      } else {
-        s.mac.update(s.input, 0, n);
-        s.mac.doFinal(out, 0);
-      }
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    s.hash(s.input, 0, n, out);
   }
 
   /**
@@ -96,17 +105,7 @@ public final class KeyHasher {
    * @param out at least 32 bytes
    */
   public static void hashInto(State state, byte[] in, int offset, int n, byte[] out) {
-    try {
-      if (state.sha != null) {
-        state.sha.update(in, offset, n);
-        state.sha.digest(out, 0, KeyHash.LENGTH);
-      } else {
-        state.mac.update(in, offset, n);
-        state.mac.doFinal(out, 0);
-      }
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    state.hash(in, offset, n, out);
   }
 
   /** @return the hash of a well-formed key */

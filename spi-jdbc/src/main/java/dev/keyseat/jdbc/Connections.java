@@ -90,6 +90,12 @@ final class Connections {
     T run(Connection c) throws SQLException;
   }
 
+  /** Work on a prepared connection that answers nothing; the helper ends the transaction. */
+  @FunctionalInterface
+  interface SqlStatements {
+    void run(Connection c) throws SQLException;
+  }
+
   private final DataSource dataSource;
   private final Dialect dialect;
   private final int maxAttempts;
@@ -142,6 +148,19 @@ final class Connections {
         throw unavailable(what, f, n);
       }
     }
+  }
+
+  /**
+   * {@link #inTransaction} for work that answers nothing.
+   *
+   * @param what what the call does, for messages
+   * @throws StoreUnavailableException if the database failed
+   */
+  void execute(Mode mode, String what, SqlStatements work) {
+    inTransaction(mode, what, c -> {
+      work.run(c);
+      return Boolean.TRUE;
+    });
   }
 
   /**

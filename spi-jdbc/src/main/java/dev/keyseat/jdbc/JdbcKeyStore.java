@@ -201,7 +201,7 @@ public final class JdbcKeyStore implements KeyStore {
   @Override
   public void forEachKey(Consumer<? super StoredKey> action) {
     Objects.requireNonNull(action, "action");
-    connections.inTransaction(Mode.STREAM, "key listing", c -> {
+    connections.execute(Mode.STREAM, "key listing", c -> {
       try (PreparedStatement ps = c.prepareStatement(Sql.ALL_KEYS)) {
         ps.setFetchSize(LISTING_FETCH);
         try (ResultSet rs = ps.executeQuery()) {
@@ -210,7 +210,6 @@ public final class JdbcKeyStore implements KeyStore {
           }
         }
       }
-      return null;
     });
   }
 
@@ -431,12 +430,11 @@ public final class JdbcKeyStore implements KeyStore {
       List<UsageDelta> skipped = connections.inTransaction(Mode.BATCH, "usage flush", c -> flushFree(c, chunk));
       for (UsageDelta d : skipped) {
         // Held by an account transaction just now (or deleted): wait for it holding no other row.
-        connections.inTransaction(Mode.BATCH, "usage flush", c -> {
+        connections.execute(Mode.BATCH, "usage flush", c -> {
           try (PreparedStatement ps = c.prepareStatement(Sql.RECORD_USAGE)) {
             bindUsage(ps, d);
             ps.executeUpdate();
           }
-          return null;
         });
       }
     }

@@ -685,8 +685,7 @@ final class JdbcTransaction implements AccountTransaction {
             Columns.setInstant(ps, 3, at);
             ps.addBatch();
           }
-          ps.executeBatch();
-          return null;
+          return ps.executeBatch();
         }
       });
     }

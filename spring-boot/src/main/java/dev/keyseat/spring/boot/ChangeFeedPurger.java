@@ -4,6 +4,7 @@ import dev.keyseat.jdbc.JdbcKeyStore;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -50,13 +51,15 @@ public final class ChangeFeedPurger implements SmartLifecycle {
     if (executor != null || interval.isZero()) {
       return;
     }
-    executor = Executors.newSingleThreadScheduledExecutor(r -> {
+    ScheduledExecutorService started = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "keyseat-change-feed-purger");
       t.setDaemon(true);
       return t;
     });
+    executor = started;
     long millis = interval.toMillis();
-    executor.scheduleWithFixedDelay(this::purgeNow, millis, millis, TimeUnit.MILLISECONDS);
+    // purgeNow() catches its failures, so the future never holds one; stop() cancels it (shutdownNow)
+    ScheduledFuture<?> unused = started.scheduleWithFixedDelay(this::purgeNow, millis, millis, TimeUnit.MILLISECONDS);
   }
 
   @Override

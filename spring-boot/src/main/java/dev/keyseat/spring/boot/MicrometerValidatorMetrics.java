@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The validator's events as Micrometer meters. No tag carries a key, a key id or a device: the
@@ -55,7 +56,7 @@ public final class MicrometerValidatorMetrics implements ValidatorMetrics {
 
   @Override
   public void verdict(Verdict.Status status) {
-    verdicts.get(status).increment();
+    Objects.requireNonNull(verdicts.get(status), "the constructor registers a counter per status").increment();
   }
 
   @Override

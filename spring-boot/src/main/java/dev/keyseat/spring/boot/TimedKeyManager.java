@@ -50,8 +50,9 @@ public final class TimedKeyManager {
       try {
         return method.invoke(target, args);
       } catch (InvocationTargetException e) {
-        outcome = e.getCause().getClass().getSimpleName();
-        throw e.getCause();
+        Throwable cause = e.getCause() == null ? e : e.getCause();
+        outcome = cause.getClass().getSimpleName();
+        throw cause;
       } finally {
         Timer.builder(METER).description("Keyseat management calls")
             .tag("operation", method.getName()).tag("outcome", outcome)

@@ -1,6 +1,7 @@
 package dev.keyseat.spring.security;
 
 import dev.keyseat.Actor;
+import org.jspecify.annotations.Nullable;
 import org.springframework.core.MethodParameter;
 import org.springframework.web.bind.support.WebDataBinderFactory;
 import org.springframework.web.context.request.NativeWebRequest;
@@ -21,8 +22,8 @@ final class ActorArgumentResolver implements HandlerMethodArgumentResolver {
   }
 
   @Override
-  public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mav, NativeWebRequest request,
-      WebDataBinderFactory binders) {
+  public Object resolveArgument(MethodParameter parameter, @Nullable ModelAndViewContainer mav,
+      NativeWebRequest request, @Nullable WebDataBinderFactory binders) {
     return actors.current();
   }
 }

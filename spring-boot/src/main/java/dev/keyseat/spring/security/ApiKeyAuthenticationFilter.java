@@ -96,8 +96,7 @@ final class ApiKeyAuthenticationFilter extends OncePerRequestFilter {
       return;
     }
     SecurityContext context = contexts.createEmptyContext();
-    context.setAuthentication(new ApiKeyAuthentication(
-        new ApiKeyPrincipal(verdict.accountId(), verdict.deviceSerial(), verdict.keyId())));
+    context.setAuthentication(new ApiKeyAuthentication(ApiKeyPrincipal.of(verdict)));
     contexts.setContext(context);
     chain.doFilter(request, response);
   }

@@ -2,6 +2,7 @@ package dev.keyseat.spring.security;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.KeyId;
+import dev.keyseat.validation.Verdict;
 import java.security.Principal;
 import java.util.Objects;
 
@@ -20,6 +21,16 @@ public record ApiKeyPrincipal(AccountId accountId, String deviceSerial, KeyId ke
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(deviceSerial, "deviceSerial");
     Objects.requireNonNull(keyId, "keyId");
+  }
+
+  /**
+   * @param valid a valid verdict, which names the key's account, device and id
+   * @return the principal of that key
+   * @throws NullPointerException if the verdict lacks one of them (an invalid verdict)
+   */
+  static ApiKeyPrincipal of(Verdict valid) {
+    return new ApiKeyPrincipal(Objects.requireNonNull(valid.accountId(), "accountId"),
+        Objects.requireNonNull(valid.deviceSerial(), "deviceSerial"), Objects.requireNonNull(valid.keyId(), "keyId"));
   }
 
   /** @return the key id, which identifies the key without revealing it */
