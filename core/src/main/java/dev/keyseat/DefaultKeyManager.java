@@ -14,6 +14,8 @@ import dev.keyseat.spi.StoredKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -573,6 +575,44 @@ final class DefaultKeyManager implements KeyManager {
           .throwIfAny();
       return t.tx.audit(beforeSequence, limit);
     });
+  }
+
+  // ------------------------------------------------------------------ usage charts
+
+  @Override
+  public List<DailyUsage> keyUsageDaily(Actor admin, AccountId accountId, KeyId keyId, int days) {
+    LocalDate from = read(admin, accountId, Action.LIST_KEYS, keyId, null, t -> { // R8
+      t.key(keyId);
+      return firstDay(t, days);
+    });
+    return series(accountId, keyId, from, days);
+  }
+
+  @Override
+  public List<DailyUsage> accountUsageDaily(Actor admin, AccountId accountId, int days) {
+    LocalDate from = read(admin, accountId, Action.LIST_KEYS, t -> firstDay(t, days)); // R8
+    return series(accountId, null, from, days);
+  }
+
+  private LocalDate firstDay(Context t, int days) {
+    commands.start().check(days >= 1 && days <= MAX_USAGE_DAYS, "days", "must be between 1 and " + MAX_USAGE_DAYS)
+        .throwIfAny();
+    return LocalDate.ofInstant(t.now, ZoneOffset.UTC).minusDays(days - 1L);
+  }
+
+  /** The store's days with usage, read after the role check, with the days without use filled in as zeros. */
+  private List<DailyUsage> series(AccountId accountId, @Nullable KeyId keyId, LocalDate from, int days) {
+    LocalDate to = from.plusDays(days - 1L);
+    Map<LocalDate, Long> counted = new HashMap<>();
+    for (DailyUsage d : store.dailyUsage(accountId, keyId, from, to)) {
+      counted.merge(d.date(), d.count(), Long::sum);
+    }
+    List<DailyUsage> series = new ArrayList<>(days);
+    for (int i = 0; i < days; i++) {
+      LocalDate day = from.plusDays(i);
+      series.add(new DailyUsage(day, counted.getOrDefault(day, 0L)));
+    }
+    return List.copyOf(series);
   }
 
   // ------------------------------------------------------------------ plumbing

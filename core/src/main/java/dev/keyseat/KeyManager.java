@@ -287,6 +287,42 @@ public interface KeyManager {
    */
   List<ApiKey> keysUnusedSince(Actor admin, AccountId accountId, Instant since);
 
+  /** The longest usage series {@link #keyUsageDaily} and {@link #accountUsageDaily} return, in days. */
+  int MAX_USAGE_DAYS = 366;
+
+  /**
+   * One key's usage chart: its validations per day (UTC) for the last {@code days} days, today (by
+   * the manager's clock) included, oldest first, days without use as zeros (R8: administrators
+   * only). Usage reaches the store with the validators' usage flush, so today's count lags by up to
+   * one flush interval.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param keyId a key of the account
+   * @param days how many days, 1 to {@link #MAX_USAGE_DAYS}
+   * @return exactly {@code days} entries, one per day, the last one today
+   * @throws AccessDeniedException if the actor is not an admin of the account (audited, R12)
+   * @throws NotFoundException naming the key if the account has no such key, or the account if it
+   *     does not exist or is closed
+   * @throws InvalidRequestException if {@code days} is out of range or {@code keyId} is null
+   */
+  List<DailyUsage> keyUsageDaily(Actor admin, AccountId accountId, KeyId keyId, int days);
+
+  /**
+   * The account's usage chart: the validations of all its keys per day (UTC) for the last {@code
+   * days} days, today included, oldest first, zeros filled (R8: administrators only). A deleted
+   * key's usage goes with it.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param days how many days, 1 to {@link #MAX_USAGE_DAYS}
+   * @return exactly {@code days} entries, one per day, the last one today
+   * @throws AccessDeniedException if the actor is not an admin of the account (audited, R12)
+   * @throws NotFoundException if the account does not exist or is closed
+   * @throws InvalidRequestException if {@code days} is out of range
+   */
+  List<DailyUsage> accountUsageDaily(Actor admin, AccountId accountId, int days);
+
   /**
    * A page of the audit log, newest first (R12).
    *

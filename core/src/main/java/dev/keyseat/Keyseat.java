@@ -42,6 +42,7 @@ public final class Keyseat implements AutoCloseable {
   private final KeyFormat format;
   private final KeyHasher hasher;
   private final KeyManager manager;
+  private final boolean retainsSecrets;
   private final CommitStream commits = new CommitStream();
   private final OpenValidators openValidators = new OpenValidators();
 
@@ -51,6 +52,7 @@ public final class Keyseat implements AutoCloseable {
     this.format = new KeyFormat(b.prefix, b.random, b.legacyShapes);
     this.hasher = new KeyHasher(b.pepper);
     this.manager = new DefaultKeyManager(store, clock, format, hasher, b.vault, b.maxOverlap, commits::publish);
+    this.retainsSecrets = b.vault != null;
   }
 
   /**
@@ -65,6 +67,16 @@ public final class Keyseat implements AutoCloseable {
   /** @return the management API */
   public KeyManager manager() {
     return manager;
+  }
+
+  /**
+   * Whether secrets can be copied again later ({@link KeyManager#revealSecret}): true if a {@link
+   * SecretVault} was configured, false if each secret is shown once.
+   *
+   * @return whether a secret vault is configured
+   */
+  public boolean retainsSecrets() {
+    return retainsSecrets;
   }
 
   /**

@@ -96,6 +96,12 @@ class KeyseatCloseTest {
     public void recordUsage(Collection<UsageDelta> batch) {}
 
     @Override
+    public List<DailyUsage> dailyUsage(AccountId accountId, @Nullable KeyId keyId, java.time.LocalDate from,
+        java.time.LocalDate to) {
+      return List.of();
+    }
+
+    @Override
     public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
       return List.of();
     }

@@ -1,9 +1,12 @@
 package dev.keyseat.spi;
 
 import dev.keyseat.AccountId;
+import dev.keyseat.DailyUsage;
+import dev.keyseat.KeyId;
 import dev.keyseat.StoreUnavailableException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
@@ -231,6 +234,29 @@ public interface KeyStore {
    * @param batch usage per key
    */
   void recordUsage(Collection<UsageDelta> batch);
+
+  /**
+   * Daily usage recorded by {@link #recordUsage}, for usage charts: the validations of each day, the
+   * day being the UTC date of each delta's {@link UsageDelta#lastUsedAt()} (a flush covers seconds, so
+   * a delta that straddles midnight counts on the later day). Counts of several flushes on one day
+   * add up. Like {@link KeyUsage}, daily usage never outlives its key: deleting a key deletes its
+   * days, and a later key with the same id starts without any. Read-only and without the writers'
+   * lock; an account's days count only the keys it holds, never another account's.
+   *
+   * <p>The store must: return only days from {@code from} to {@code to} (both included) on which
+   * some usage was recorded, in increasing date order, each day once, with a positive count; for a
+   * key, only if it is a key of {@code accountId} (a key of another account, or an unknown key,
+   * yields an empty list); for the account ({@code keyId} null), the sum over its keys per day.
+   *
+   * @param accountId the account
+   * @param keyId one key of the account, or null for the whole account
+   * @param from the first day, in UTC
+   * @param to the last day, in UTC, not before {@code from}
+   * @return the days with usage, oldest first; days without usage are left out
+   * @throws IllegalArgumentException if {@code to} is before {@code from}
+   * @throws StoreUnavailableException if the storage fails
+   */
+  List<DailyUsage> dailyUsage(AccountId accountId, @Nullable KeyId keyId, LocalDate from, LocalDate to);
 
   /**
    * A page of every account the store holds, open or closed, for the operator's account list

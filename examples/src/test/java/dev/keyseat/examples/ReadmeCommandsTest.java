@@ -7,14 +7,9 @@ import static org.assertj.core.api.Assertions.tuple;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
@@ -35,17 +30,12 @@ import dev.keyseat.examples.ReadmeCommands.ReadmeCommand;
 class ReadmeCommandsTest {
 
   /** Bounds of every wait; they only matter when something is broken. */
-  private static final Duration STARTUP = Duration.ofSeconds(30);
   private static final Duration RUN_TO_END = Duration.ofSeconds(45);
-  private static final Duration HTTP_TIMEOUT = Duration.ofSeconds(10);
 
   /** How each example is started and checked, by main class. */
   private static final Map<String, Probe> PROBES = Map.of(
       "dev.keyseat.examples.QuickStart", ReadmeCommandsTest::probeQuickStart,
-      "dev.keyseat.examples.portal.AdminPortal", ReadmeCommandsTest::probePortal,
       "dev.keyseat.examples.cluster.ClusterDemo", ReadmeCommandsTest::probeClusterDemo);
-
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).build();
 
   @TestFactory
   Stream<DynamicTest> everyExampleCommandOfTheReadmeStartsAndAnswers() throws IOException {
@@ -166,23 +156,5 @@ class ReadmeCommandsTest {
           .containsPattern("7\\. Connection restored: gateway B recovered by itself after \\d+ ms and says VALID")
           .contains("8. Done");
     }
-  }
-
-  /** The admin portal ({@code [port]}) on a free port: the printed address serves the API Keys page. */
-  private void probePortal(ReadmeCommand command) throws Exception {
-    List<String> args = ReadmeCommands.withFreePort(command, 1);
-    try (Child child = Child.start(command.mainClass(), args)) {
-      URI page = URI.create(child.awaitLine(Pattern.compile("admin portal: (http://\\S+)"), STARTUP).group(1));
-
-      HttpResponse<String> response = get(page);
-      assertThat(response.statusCode()).as("GET %s, %s", page, child.describe()).isEqualTo(200);
-      assertThat(response.body()).contains("<title>API Keys");
-      child.stop();
-    }
-  }
-
-  private HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(uri).timeout(HTTP_TIMEOUT).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -24,15 +24,16 @@ import java.util.regex.Pattern;
 
 /**
  * The README's "Examples" table and the child JVMs that run its commands, shared by the README
- * command tests of every example module (examples' {@code ReadmeCommandsTest} and
- * examples-spring-gateway's {@code SpringGatewayReadmeCommandsTest}, in test scope). Paths are
+ * command tests of every example module (examples' {@code ReadmeCommandsTest},
+ * examples-spring-gateway's {@code SpringGatewayReadmeCommandsTest} and examples-spring-portal's
+ * {@code PortalReadmeCommandsTest}, in test scope). Paths are
  * relative to the module whose test runs (Maven's working directory for its tests). Each module
  * runs the rows of its own {@code -pl}, on its own runtime class path; a row for any other module
  * is refused.
  */
 public final class ReadmeCommands {
   /** The modules whose README rows are run, each by its own test. */
-  public static final Set<String> MODULES = Set.of("examples", "examples-spring-gateway");
+  public static final Set<String> MODULES = Set.of("examples", "examples-spring-gateway", "examples-spring-portal");
 
   public static final Path README = Path.of("..", "README.md");
   private static final Path RUNTIME_CLASSPATH = Path.of("target", "runtime-classpath.txt");

@@ -3,6 +3,7 @@ package dev.keyseat.inmemory;
 import dev.keyseat.Account;
 import dev.keyseat.AccountId;
 import dev.keyseat.AuditEntry;
+import dev.keyseat.DailyUsage;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
 import dev.keyseat.License;
@@ -21,6 +22,8 @@ import dev.keyseat.spi.SeatLedger;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -57,6 +60,11 @@ public final class InMemoryKeyStore implements KeyStore {
   private final ConcurrentHashMap<KeyHash, StoredKey> byHash = new ConcurrentHashMap<>();
   /** Usage of committed keys; absent for keys that do not exist. */
   private final ConcurrentHashMap<KeyId, KeyUsage> usage = new ConcurrentHashMap<>();
+  /**
+   * Daily usage of committed keys (UTC day → count), written under {@link #usage}'s entry of the key
+   * so that it goes with the key as usage does.
+   */
+  private final ConcurrentHashMap<KeyId, ConcurrentHashMap<LocalDate, Long>> dailyUsage = new ConcurrentHashMap<>();
   private final Object feedLock = new Object();
   /** The feed after its purged start: sequence {@code purged + i + 1} sits at index i. */
   private final ArrayList<ChangeEvent> feed = new ArrayList<>();
@@ -182,10 +190,47 @@ public final class InMemoryKeyStore implements KeyStore {
   @Override
   public void recordUsage(Collection<UsageDelta> batch) {
     for (UsageDelta d : batch) {
-      usage.computeIfPresent(d.keyId(), (id, u) -> new KeyUsage(
-          u.lastUsedAt() == null || d.lastUsedAt().isAfter(u.lastUsedAt()) ? d.lastUsedAt() : u.lastUsedAt(),
-          u.useCount() + d.count()));
+      usage.computeIfPresent(d.keyId(), (id, u) -> {
+        recordDailyUsage(d);
+        return new KeyUsage(
+            u.lastUsedAt() == null || d.lastUsedAt().isAfter(u.lastUsedAt()) ? d.lastUsedAt() : u.lastUsedAt(),
+            u.useCount() + d.count());
+      });
     }
+  }
+
+  /** Adds a delta to its key's day; called while the key's usage entry is held, so never for a deleted key. */
+  private void recordDailyUsage(UsageDelta d) {
+    dailyUsage.computeIfAbsent(d.keyId(), id -> new ConcurrentHashMap<>())
+        .merge(LocalDate.ofInstant(d.lastUsedAt(), ZoneOffset.UTC), d.count(), Long::sum);
+  }
+
+  /** Reads the committed keys of the account (or the one key) and sums their days in the range. */
+  @Override
+  public List<DailyUsage> dailyUsage(AccountId accountId, @Nullable KeyId keyId, LocalDate from, LocalDate to) {
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    if (to.isBefore(from)) {
+      throw new IllegalArgumentException("to " + to + " is before from " + from);
+    }
+    Holder h = accounts.get(Objects.requireNonNull(accountId, "accountId"));
+    if (h == null) {
+      return List.of();
+    }
+    Map<KeyId, StoredKey> keys = h.state.keys;
+    Collection<KeyId> ids = keyId == null ? keys.keySet() : keys.containsKey(keyId) ? List.of(keyId) : List.of();
+    TreeMap<LocalDate, Long> days = new TreeMap<>();
+    for (KeyId id : ids) {
+      Map<LocalDate, Long> perDay = dailyUsage.getOrDefault(id, new ConcurrentHashMap<>());
+      perDay.forEach((day, count) -> {
+        if (!day.isBefore(from) && !day.isAfter(to)) {
+          days.merge(day, count, Long::sum);
+        }
+      });
+    }
+    List<DailyUsage> result = new ArrayList<>(days.size());
+    days.forEach((day, count) -> result.add(new DailyUsage(day, count)));
+    return List.copyOf(result);
   }
 
   /**
@@ -717,6 +762,7 @@ public final class InMemoryKeyStore implements KeyStore {
         }
         if (now == null) {
           usage.remove(old.id());
+          dailyUsage.remove(old.id());
           keyOwners.remove(old.id(), accountId);
         }
       }

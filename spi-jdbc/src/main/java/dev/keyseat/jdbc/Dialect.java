@@ -124,6 +124,21 @@ abstract class Dialect {
   /** @return whether the failure says that a table does not exist */
   abstract boolean isMissingTable(SQLException e);
 
+  // ---- daily usage (migration V2)
+
+  /** @return the V2 migration's resource, next to {@link #schemaResource} */
+  final String dailyUsageResource() {
+    return schemaResource.replace("V1__keyseat_schema.sql", "V2__key_usage_daily.sql");
+  }
+
+  /**
+   * Adds a count to a key's day if the key exists, inserting the day's row if it is the first;
+   * parameters: day ({@code LocalDate}), count, key id.
+   *
+   * @return the statement
+   */
+  abstract String recordDailyUsage();
+
   @Override
   public String toString() {
     return name;
@@ -178,6 +193,14 @@ abstract class Dialect {
     boolean isMissingTable(SQLException e) {
       return "42P01".equals(e.getSQLState());
     }
+
+    @Override
+    String recordDailyUsage() {
+      return "INSERT INTO keyseat_key_usage_daily (key_id, account_id, usage_day, use_count)"
+          + " SELECT key_id, account_id, CAST(? AS DATE), CAST(? AS BIGINT) FROM keyseat_api_key WHERE key_id = ?"
+          + " ON CONFLICT (key_id, usage_day) DO UPDATE"
+          + " SET use_count = keyseat_key_usage_daily.use_count + EXCLUDED.use_count";
+    }
   }
 
   /** H2 2.x. */
@@ -219,6 +242,16 @@ abstract class Dialect {
     @Override
     boolean isMissingTable(SQLException e) {
       return MISSING_TABLE.contains(e.getErrorCode());
+    }
+
+    @Override
+    String recordDailyUsage() {
+      return "MERGE INTO keyseat_key_usage_daily d USING (SELECT key_id, account_id, CAST(? AS DATE) AS usage_day,"
+          + " CAST(? AS BIGINT) AS n FROM keyseat_api_key WHERE key_id = ?) k"
+          + " ON (d.key_id = k.key_id AND d.usage_day = k.usage_day)"
+          + " WHEN MATCHED THEN UPDATE SET use_count = d.use_count + k.n"
+          + " WHEN NOT MATCHED THEN INSERT (key_id, account_id, usage_day, use_count)"
+          + " VALUES (k.key_id, k.account_id, k.usage_day, k.n)";
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.keyseat.jdbc;
 
 import dev.keyseat.AccountId;
+import dev.keyseat.DailyUsage;
+import dev.keyseat.KeyId;
 import dev.keyseat.StoreUnavailableException;
 import dev.keyseat.jdbc.Connections.Mode;
 import dev.keyseat.spi.AccountSummary;
@@ -16,9 +18,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumSet;
@@ -425,9 +430,14 @@ public final class JdbcKeyStore implements KeyStore {
     }
     List<UsageDelta> ordered = new ArrayList<>(merged.values());
     ordered.sort(Comparator.comparing(d -> d.keyId().value()));
+    Map<String, Map<LocalDate, Long>> daily = dailyCounts(batch);
     for (int from = 0; from < ordered.size(); from += Sql.IN_LIST) {
       List<UsageDelta> chunk = ordered.subList(from, Math.min(ordered.size(), from + Sql.IN_LIST));
-      List<UsageDelta> skipped = connections.inTransaction(Mode.BATCH, "usage flush", c -> flushFree(c, chunk));
+      List<UsageDelta> skipped = connections.inTransaction(Mode.BATCH, "usage flush", c -> {
+        List<UsageDelta> held = flushFree(c, chunk);
+        recordDailyUsage(c, chunk.stream().filter(d -> !held.contains(d)).toList(), daily);
+        return held;
+      });
       for (UsageDelta d : skipped) {
         // Held by an account transaction just now (or deleted): wait for it holding no other row.
         connections.execute(Mode.BATCH, "usage flush", c -> {
@@ -435,9 +445,74 @@ public final class JdbcKeyStore implements KeyStore {
             bindUsage(ps, d);
             ps.executeUpdate();
           }
+          recordDailyUsage(c, List.of(d), daily);
         });
       }
     }
+  }
+
+  // ------------------------------------------------------------------ daily usage (migration V2)
+
+  /** @return the batch's counts per key id and UTC day of each delta's last use */
+  private static Map<String, Map<LocalDate, Long>> dailyCounts(Collection<UsageDelta> batch) {
+    Map<String, Map<LocalDate, Long>> daily = new java.util.HashMap<>();
+    for (UsageDelta d : batch) {
+      daily.computeIfAbsent(d.keyId().value(), k -> new java.util.TreeMap<>())
+          .merge(LocalDate.ofInstant(d.lastUsedAt(), ZoneOffset.UTC), d.count(), Math::addExact);
+    }
+    return daily;
+  }
+
+  /**
+   * Adds the days of keys whose row this transaction has just updated (and so holds locked): a key
+   * deleted meanwhile has no row, and the statement then inserts nothing.
+   */
+  private void recordDailyUsage(Connection c, List<UsageDelta> written, Map<String, Map<LocalDate, Long>> daily)
+      throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(dialect().recordDailyUsage())) {
+      int pending = 0;
+      for (UsageDelta d : written) {
+        for (Map.Entry<LocalDate, Long> day : daily.getOrDefault(d.keyId().value(), Map.of()).entrySet()) {
+          ps.setObject(1, day.getKey());
+          ps.setLong(2, day.getValue());
+          ps.setString(3, d.keyId().value());
+          ps.addBatch();
+          pending++;
+        }
+      }
+      if (pending > 0) {
+        ps.executeBatch();
+      }
+    }
+  }
+
+  /** One indexed range read, without the writers' lock. */
+  @Override
+  public List<DailyUsage> dailyUsage(AccountId accountId, @Nullable KeyId keyId, LocalDate from, LocalDate to) {
+    Objects.requireNonNull(accountId, "accountId");
+    Objects.requireNonNull(from, "from");
+    Objects.requireNonNull(to, "to");
+    if (to.isBefore(from)) {
+      throw new IllegalArgumentException("to " + to + " is before from " + from);
+    }
+    return connections.inTransaction(Mode.STATEMENT, "daily usage", c -> {
+      try (PreparedStatement ps = c.prepareStatement(keyId == null ? Sql.ACCOUNT_DAILY_USAGE : Sql.KEY_DAILY_USAGE)) {
+        int i = 1;
+        ps.setString(i++, accountId.value());
+        if (keyId != null) {
+          ps.setString(i++, keyId.value());
+        }
+        ps.setObject(i++, from);
+        ps.setObject(i, to);
+        List<DailyUsage> days = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            days.add(new DailyUsage(rs.getObject(1, LocalDate.class), rs.getLong(2)));
+          }
+        }
+        return List.copyOf(days);
+      }
+    });
   }
 
   /**
@@ -701,6 +776,46 @@ public final class JdbcKeyStore implements KeyStore {
           }
           createSchema(c, dialect);
         }
+        checkDailyUsageSchema(c, dialect);
+      }
+    }
+
+    /**
+     * Migration V2 on a database that has V1: applied where the store may create its schema (also on
+     * one created from V1 alone by an earlier version), else required, as V1 is.
+     */
+    private void checkDailyUsageSchema(Connection c, Dialect dialect) throws SQLException {
+      if (tablePresent(c, dialect, "SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0")) {
+        return;
+      }
+      if (!createSchemaIfMissing) {
+        throw new IllegalStateException("the Keyseat table keyseat_key_usage_daily is missing: apply dev/keyseat/jdbc/"
+            + dialect.dailyUsageResource() + " (shipped in keyseat-spi-jdbc) or enable createSchemaIfMissing");
+      }
+      try {
+        Scripts.run(c, dialect.dailyUsageResource());
+        c.commit();
+        log.info("created the Keyseat daily usage table from {}", dialect.dailyUsageResource());
+      } catch (SQLException e) {
+        c.rollback();
+        if (!tablePresent(c, dialect, "SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0")) {
+          throw e;
+        }
+      }
+    }
+
+    /** Probes a table in a transaction of its own (auto-commit is off at the start). */
+    private static boolean tablePresent(Connection c, Dialect dialect, String probe) throws SQLException {
+      try (Statement st = c.createStatement()) {
+        st.executeQuery(probe).close();
+        c.commit();
+        return true;
+      } catch (SQLException e) {
+        c.rollback();
+        if (dialect.isMissingTable(e)) {
+          return false;
+        }
+        throw e;
       }
     }
 

@@ -94,6 +94,12 @@ final class Sql {
    */
   static final String LOCK_FREE_KEYS = "SELECT key_id FROM keyseat_api_key WHERE key_id IN ("
       + "?, ".repeat(Sql.IN_LIST - 1) + "?) ORDER BY key_id FOR UPDATE SKIP LOCKED";
+  /** A key's days with usage in a range, oldest first; parameters: account, key id, from, to (V2). */
+  static final String KEY_DAILY_USAGE = "SELECT usage_day, use_count FROM keyseat_key_usage_daily"
+      + " WHERE account_id = ? AND key_id = ? AND usage_day BETWEEN ? AND ? ORDER BY usage_day";
+  /** An account's days with usage in a range, summed over its keys, oldest first; parameters: account, from, to (V2). */
+  static final String ACCOUNT_DAILY_USAGE = "SELECT usage_day, SUM(use_count) FROM keyseat_key_usage_daily"
+      + " WHERE account_id = ? AND usage_day BETWEEN ? AND ? GROUP BY usage_day ORDER BY usage_day";
   /** Greatest last-used time, summed count; parameters: at, at, count, key id. */
   static final String RECORD_USAGE = "UPDATE keyseat_api_key SET"
       + " last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END,"

@@ -82,7 +82,7 @@ class JdbcSchemaTest {
   void postgresAndH2SchemasHaveTheSameTablesColumnsAndNamedConstraints() throws SQLException {
     TestDatabase pg = TestDatabases.postgres();
     TestDatabase h2 = TestDatabases.h2();
-    assertThat(columns(h2)).isEqualTo(columns(pg)).hasSize(11);
+    assertThat(columns(h2)).isEqualTo(columns(pg)).hasSize(12);
 
     Set<String> pgConstraints = names(pg, "SELECT conname FROM pg_constraint c JOIN pg_class t ON c.conrelid = t.oid"
         + " WHERE t.relname LIKE 'keyseat%'");
@@ -97,6 +97,7 @@ class JdbcSchemaTest {
     Set<String> pgIndexes = names(pg, "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'keyseat%'"
         + " AND indexname NOT IN (SELECT conname FROM pg_constraint)");
     assertThat(pgIndexes).containsExactlyInAnyOrder("keyseat_api_key_account_ix", "keyseat_change_numbered_at_ix",
+        "keyseat_key_usage_daily_account_ix",
         "keyseat_change_pending_ix", "keyseat_license_account_ix");
     // the feed's rows awaiting their number: PostgreSQL only (H2 numbers them at commit)
     assertThat(names(h2, "SELECT index_name FROM information_schema.indexes"))

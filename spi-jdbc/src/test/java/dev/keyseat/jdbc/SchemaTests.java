@@ -55,8 +55,8 @@ abstract class SchemaTests {
   void createSchemaIfMissingCreatesTheShippedSchemaOnceAndTheStoreWorks() throws SQLException {
     JdbcKeyStore store = database().storeBuilder().createSchemaIfMissing(true).build();
     assertThat(keyseatTables()).containsExactly("keyseat_account", "keyseat_api_key", "keyseat_audit",
-        "keyseat_change", "keyseat_change_seq", "keyseat_device", "keyseat_license", "keyseat_license_policy",
-        "keyseat_member", "keyseat_rate_limit", "keyseat_seat_reassignment");
+        "keyseat_change", "keyseat_change_seq", "keyseat_device", "keyseat_key_usage_daily", "keyseat_license",
+        "keyseat_license_policy", "keyseat_member", "keyseat_rate_limit", "keyseat_seat_reassignment");
     boolean first = store.inAccount(ACME, tx -> tx.insertAccount(account(ACME, 1)));
     assertThat(first).isTrue();
     // a second node starting later finds the schema and keeps the data
@@ -80,15 +80,28 @@ abstract class SchemaTests {
     } finally {
       executor.shutdownNow();
     }
-    assertThat(keyseatTables()).hasSize(11);
+    assertThat(keyseatTables()).hasSize(12);
   }
 
   @Test
   void theDropScriptRemovesEveryTable() throws SQLException {
     database().recreateSchema();
-    assertThat(keyseatTables()).hasSize(11);
+    assertThat(keyseatTables()).hasSize(12);
     database().dropSchema();
     assertThat(keyseatTables()).isEmpty();
+  }
+
+  @Test
+  void aDatabaseWithOnlyV1GetsV2FromCreateSchemaIfMissingAndIsRefusedWithoutIt() throws SQLException {
+    try (Connection c = database().connection()) {
+      Scripts.run(c, schemaScript());
+    }
+    assertThat(keyseatTables()).hasSize(11).doesNotContain("keyseat_key_usage_daily");
+    assertThatThrownBy(() -> database().storeBuilder().build()).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(schemaScript().replace("V1__keyseat_schema", "V2__key_usage_daily"));
+
+    database().storeBuilder().createSchemaIfMissing(true).build();
+    assertThat(keyseatTables()).hasSize(12).contains("keyseat_key_usage_daily");
   }
 
   @Test

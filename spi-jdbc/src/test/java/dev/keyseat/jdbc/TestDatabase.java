@@ -15,6 +15,7 @@ import javax.sql.DataSource;
  */
 public abstract class TestDatabase {
   private static final List<String> CLEAR = List.of(
+      "DELETE FROM keyseat_key_usage_daily",
       "DELETE FROM keyseat_rate_limit",
       "DELETE FROM keyseat_change",
       "DELETE FROM keyseat_audit",
@@ -121,6 +122,7 @@ public abstract class TestDatabase {
     try (Connection c = dataSource().getConnection()) {
       Scripts.run(c, dialect.dropResource);
       Scripts.run(c, dialect.schemaResource);
+      Scripts.run(c, dialect.dailyUsageResource());
     } catch (SQLException e) {
       throw new IllegalStateException("cannot recreate the schema of " + name, e);
     }
@@ -142,7 +144,13 @@ public abstract class TestDatabase {
         st.execute("SELECT 1 FROM keyseat_change_seq");
       } catch (SQLException missing) {
         Scripts.run(c, dialect.schemaResource);
+        Scripts.run(c, dialect.dailyUsageResource());
         return;
+      }
+      try {
+        st.execute("SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0");
+      } catch (SQLException missing) { // a database created before migration V2
+        Scripts.run(c, dialect.dailyUsageResource());
       }
       for (String sql : CLEAR) {
         st.execute(sql);

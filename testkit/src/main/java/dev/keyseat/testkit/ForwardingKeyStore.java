@@ -1,6 +1,8 @@
 package dev.keyseat.testkit;
 
 import dev.keyseat.AccountId;
+import dev.keyseat.DailyUsage;
+import dev.keyseat.KeyId;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountWork;
@@ -13,6 +15,7 @@ import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -106,6 +109,11 @@ public class ForwardingKeyStore implements KeyStore {
   @Override
   public void recordUsage(Collection<UsageDelta> batch) {
     delegate.recordUsage(batch);
+  }
+
+  @Override
+  public List<DailyUsage> dailyUsage(AccountId accountId, @Nullable KeyId keyId, LocalDate from, LocalDate to) {
+    return delegate.dailyUsage(accountId, keyId, from, to);
   }
 
   @Override

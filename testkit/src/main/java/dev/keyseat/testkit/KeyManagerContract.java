@@ -16,6 +16,7 @@ import dev.keyseat.ApiKey;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.AuditEntry.Action;
 import dev.keyseat.AuditEntry.Outcome;
+import dev.keyseat.DailyUsage;
 import dev.keyseat.Device;
 import dev.keyseat.DeviceAlreadyHasKeyException;
 import dev.keyseat.InvalidRequestException;
@@ -61,6 +62,8 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -932,7 +935,9 @@ public abstract class KeyManagerContract {
     SUSPEND(Action.EDIT_KEY, (m, a, id) -> m.editKey(a, ACME, id, KeyEdit.suspend())),
     REBIND(Action.EDIT_KEY, (m, a, id) -> m.editKey(a, ACME, id, KeyEdit.rebindTo("AQ-6"))),
     DELETE(Action.DELETE_KEY, (m, a, id) -> m.deleteKey(a, ACME, id)),
-    READ_AUDIT_LOG(Action.READ_AUDIT, (m, a, id) -> m.auditLog(a, ACME, Long.MAX_VALUE, 10));
+    READ_AUDIT_LOG(Action.READ_AUDIT, (m, a, id) -> m.auditLog(a, ACME, Long.MAX_VALUE, 10)),
+    KEY_USAGE_CHART(Action.LIST_KEYS, (m, a, id) -> m.keyUsageDaily(a, ACME, id, 30)),
+    ACCOUNT_USAGE_CHART(Action.LIST_KEYS, (m, a, id) -> m.accountUsageDaily(a, ACME, 30));
 
     final Action action;
     private final Call call;
@@ -1834,6 +1839,37 @@ public abstract class KeyManagerContract {
       assertThat(stale).as("Verdicts of the validation path: stale").extracting(ApiKey::createdAt).isSorted();
       assertThat(keys.keysUnusedSince(ADMIN, ACME, t0)).as("Verdicts of the validation path: keys.keysUnusedSince(ADMIN, ACME, t0)").extracting(ApiKey::deviceSerial).containsExactly("AQ-3");
       assertThat(keys.keysUnusedSince(ADMIN, ACME, clock.instant().plusSeconds(1))).as("Verdicts of the validation path: keys.keysUnusedSince(ADMIN, ACME, clock.instant().plusSeconds(1))").hasSize(3);
+    }
+
+    @Test
+    void usageChartsCountValidationsPerUtcDayOldestFirstWithZerosForDaysWithoutUse() {
+      IssuedKey a = createKey("AQ-1");
+      IssuedKey b = createKey("AQ-2");
+      LocalDate first = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
+      validator.validate(a.secret().reveal());
+      validator.validate(a.secret().reveal());
+      validator.validate(b.secret().reveal());
+      clock.advance(Duration.ofDays(2));
+      validator.validate(a.secret().reveal());
+
+      assertThat(keys.keyUsageDaily(ADMIN, ACME, a.key().id(), 4)).containsExactly(
+          new DailyUsage(first.minusDays(1), 0), new DailyUsage(first, 2), new DailyUsage(first.plusDays(1), 0),
+          new DailyUsage(first.plusDays(2), 1));
+      assertThat(keys.accountUsageDaily(ADMIN, ACME, 4)).extracting(DailyUsage::count).containsExactly(0L, 3L, 0L, 1L);
+      assertThat(keys.accountUsageDaily(ADMIN, ACME, 1)).as("today only")
+          .containsExactly(new DailyUsage(first.plusDays(2), 1));
+      assertThat(keys.accountUsageDaily(ADMIN, ACME, KeyManager.MAX_USAGE_DAYS)).hasSize(KeyManager.MAX_USAGE_DAYS)
+          .last().isEqualTo(new DailyUsage(first.plusDays(2), 1));
+
+      keys.deleteKey(ADMIN, ACME, b.key().id());
+      assertThat(keys.accountUsageDaily(ADMIN, ACME, 4)).as("a deleted key's usage goes with it")
+          .extracting(DailyUsage::count).containsExactly(0L, 2L, 0L, 1L);
+      refused(NotFoundException.class, () -> keys.keyUsageDaily(ADMIN, ACME, b.key().id(), 4));
+      for (int days : new int[] {0, -1, KeyManager.MAX_USAGE_DAYS + 1}) {
+        InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.accountUsageDaily(ADMIN, ACME, days));
+        assertThat(e.getMessage()).contains("days");
+        refused(InvalidRequestException.class, () -> keys.keyUsageDaily(ADMIN, ACME, a.key().id(), days));
+      }
     }
   }
 

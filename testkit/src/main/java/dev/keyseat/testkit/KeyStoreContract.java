@@ -12,6 +12,7 @@ import dev.keyseat.AccountId;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.AuditEntry.Action;
 import dev.keyseat.AuditEntry.Outcome;
+import dev.keyseat.DailyUsage;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
 import dev.keyseat.License;
@@ -37,6 +38,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -1209,6 +1212,86 @@ public abstract class KeyStoreContract {
         .withDevice("SN-0002").withLabel("x"));
 
     assertThat(usage(ACME, k.id())).isEqualTo(new KeyUsage(clock.instant(), 9));
+  }
+
+  // ==================================================================== daily usage (usage charts)
+
+  @Test
+  void dailyUsageCountsEachDeltaOnTheUtcDayOfItsLastUse() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    clock.set(Instant.parse("2026-11-03T23:59:59Z"));
+    store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 2)));
+    clock.advance(Duration.ofSeconds(1)); // midnight: the next day
+    store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 3)));
+    LocalDate nov3 = LocalDate.of(2026, 11, 3);
+    LocalDate nov4 = nov3.plusDays(1);
+
+    assertThat(store.dailyUsage(ACME, k.id(), nov3.minusDays(5), nov4.plusDays(5)))
+        .containsExactly(new DailyUsage(nov3, 2), new DailyUsage(nov4, 3));
+    assertThat(store.dailyUsage(ACME, k.id(), nov4, nov4)).as("only the days of the range")
+        .containsExactly(new DailyUsage(nov4, 3));
+    assertThat(store.dailyUsage(ACME, k.id(), nov3.minusDays(9), nov3.minusDays(1))).isEmpty();
+    assertThatThrownBy(() -> store.dailyUsage(ACME, k.id(), nov4, nov3)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void dailyUsageOfTwoFlushesOnOneDaySumsAndOneBatchMaySpanTwoDays() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    Instant day = Instant.parse("2026-11-03T10:00:00Z");
+    store.recordUsage(List.of(new UsageDelta(k1.id(), day, 4), new UsageDelta(k2.id(), day, 1)));
+    store.recordUsage(List.of(new UsageDelta(k1.id(), day.plusSeconds(10), 5)));
+    // one batch holding the same key on two days (the later one first), as coalesced usage may
+    store.recordUsage(List.of(new UsageDelta(k1.id(), day.plus(Duration.ofDays(1)), 7),
+        new UsageDelta(k1.id(), day.plusSeconds(20), 1)));
+    LocalDate nov3 = LocalDate.of(2026, 11, 3);
+
+    assertThat(store.dailyUsage(ACME, k1.id(), nov3, nov3.plusDays(1)))
+        .containsExactly(new DailyUsage(nov3, 10), new DailyUsage(nov3.plusDays(1), 7));
+    assertThat(store.dailyUsage(ACME, null, nov3, nov3.plusDays(1))).as("the account: summed over its keys per day")
+        .containsExactly(new DailyUsage(nov3, 11), new DailyUsage(nov3.plusDays(1), 7));
+    assertThat(usage(ACME, k1.id()).useCount()).as("the total agrees with the days").isEqualTo(17);
+  }
+
+  @Test
+  void dailyUsageOfAnotherAccountIsNotVisible() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    givenAccountWithDevices(GLOBEX, 5, "SN-0002");
+    StoredKey mine = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey theirs = insertKey(key(2, GLOBEX, "SN-0002", hash(2)));
+    Instant at = Instant.parse("2026-11-03T10:00:00Z");
+    store.recordUsage(List.of(new UsageDelta(mine.id(), at, 2), new UsageDelta(theirs.id(), at, 30)));
+    LocalDate nov3 = LocalDate.ofInstant(at, ZoneOffset.UTC);
+
+    assertThat(store.dailyUsage(ACME, theirs.id(), nov3, nov3)).as("another account's key read through ACME").isEmpty();
+    assertThat(store.dailyUsage(ACME, null, nov3, nov3)).containsExactly(new DailyUsage(nov3, 2));
+    assertThat(store.dailyUsage(GLOBEX, null, nov3, nov3)).containsExactly(new DailyUsage(nov3, 30));
+    assertThat(store.dailyUsage(AccountId.of("nobody"), null, nov3, nov3)).isEmpty();
+  }
+
+  @Test
+  void deletingAKeyDeletesItsDailyUsageAndLaterUsageForItIsIgnored() {
+    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
+    StoredKey gone = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey kept = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    Instant at = Instant.parse("2026-11-03T10:00:00Z");
+    store.recordUsage(List.of(new UsageDelta(gone.id(), at, 9), new UsageDelta(kept.id(), at, 1)));
+
+    store.inAccount(ACME, tx -> {
+      tx.deleteKey(gone.id());
+      return null;
+    });
+    store.recordUsage(List.of(new UsageDelta(gone.id(), at.plusSeconds(1), 2)));
+    LocalDate nov3 = LocalDate.ofInstant(at, ZoneOffset.UTC);
+
+    assertThat(store.dailyUsage(ACME, gone.id(), nov3, nov3)).isEmpty();
+    assertThat(store.dailyUsage(ACME, null, nov3, nov3)).as("usage never outlives its key")
+        .containsExactly(new DailyUsage(nov3, 1));
+    // a new key with the same id starts without daily usage
+    insertKey(key(1, ACME, "SN-0001", hash(1)));
+    assertThat(store.dailyUsage(ACME, gone.id(), nov3, nov3)).isEmpty();
   }
 
   @Test
