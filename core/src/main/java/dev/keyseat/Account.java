@@ -23,7 +23,16 @@ public record Account(AccountId id, String name, int contractedLicenses, Instant
    */
   public static final int MAX_LICENSES = 1_000_000;
 
-  /** Checks the invariants of an account row. */
+  /**
+   * Checks the invariants of an account row.
+   *
+   * @param id the host-supplied account id
+   * @param name display name
+   * @param contractedLicenses licenses contracted, never negative
+   * @param createdAt when the operator created the account
+   * @param closedAt when the operator closed the account ({@link KeyManager#closeAccount}), or null
+   *     while it is open
+   */
   public Account {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(name, "name");
@@ -45,7 +54,10 @@ public record Account(AccountId id, String name, int contractedLicenses, Instant
     this(id, name, contractedLicenses, createdAt, null);
   }
 
-  /** @return a copy with another number of contracted licenses */
+  /**
+   * @param licenses the new number of contracted licenses
+   * @return a copy with another number of contracted licenses
+   */
   public Account withContractedLicenses(int licenses) {
     return new Account(id, name, licenses, createdAt, closedAt);
   }

@@ -12,7 +12,13 @@ import org.jspecify.annotations.Nullable;
  * @param next the cursor for the next page (pass it as {@code after}), or null if this is the last
  */
 public record AccountPage(List<AccountOverview> accounts, @Nullable AccountId next) {
-  /** Copies the list and checks that it is present. */
+  /**
+   * Copies the list and checks that it is present.
+   *
+   * @param accounts the accounts of this page with their usage, in increasing account id order
+   * @param next the cursor for the next page (pass it as {@code after}), or null if this is the
+   *     last
+   */
   public AccountPage {
     accounts = List.copyOf(Objects.requireNonNull(accounts, "accounts"));
   }

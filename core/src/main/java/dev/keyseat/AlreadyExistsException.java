@@ -8,6 +8,7 @@ import java.util.List;
  */
 public final class AlreadyExistsException extends KeyseatException {
   private static final long serialVersionUID = 1L;
+  /** The ids that exist already. */
   private final List<String> ids;
 
   /** @param message what exists already */

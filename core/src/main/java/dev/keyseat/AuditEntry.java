@@ -106,6 +106,8 @@ public record AuditEntry(
 
     private final String description;
     private final boolean operator;
+    // Unmodifiable (Set.of or unmodifiableSet); the checker knows only Guava's immutable sets.
+    @SuppressWarnings("ImmutableEnumChecker")
     private final Set<Role> roles;
 
     Action(String description, boolean operator, Role... roles) {

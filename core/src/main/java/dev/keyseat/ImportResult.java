@@ -12,7 +12,14 @@ import java.util.Objects;
  * @param devicesAssociated how many devices the import associated with the account
  */
 public record ImportResult(List<ImportedKey> imported, List<ImportedKey> alreadyImported, int devicesAssociated) {
-  /** Copies the lists. */
+  /**
+   * Copies the lists.
+   *
+   * @param imported the records imported now, in the order of the request
+   * @param alreadyImported the records whose device already had exactly this key (an earlier run
+   *     imported it): reported, not duplicated
+   * @param devicesAssociated how many devices the import associated with the account
+   */
   public ImportResult {
     imported = List.copyOf(Objects.requireNonNull(imported, "imported"));
     alreadyImported = List.copyOf(Objects.requireNonNull(alreadyImported, "alreadyImported"));
@@ -26,7 +33,13 @@ public record ImportResult(List<ImportedKey> imported, List<ImportedKey> already
    * @param keyId the key
    */
   public record ImportedKey(int index, String serial, KeyId keyId) {
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param index the record's position in the request, from 0
+     * @param keyId the key
+     * @param serial the device
+     */
     public ImportedKey {
       Objects.requireNonNull(serial, "serial");
       Objects.requireNonNull(keyId, "keyId");

@@ -46,7 +46,16 @@ public record KeyEvent(long cursor, Type type, AccountId accountId, @Nullable Ke
     LICENSES_ENDED
   }
 
-  /** Checks required components. */
+  /**
+   * Checks required components.
+   *
+   * @param cursor the event's position: store it once the event is handled, and resume with {@link
+   *     KeyEvents#read} or {@link KeyEvents#subscribe} after it
+   * @param type what happened
+   * @param accountId the account
+   * @param keyId the key, or null for a license change
+   * @param at when the management call that made it ran
+   */
   public KeyEvent {
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(accountId, "accountId");

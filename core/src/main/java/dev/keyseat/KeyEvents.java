@@ -61,7 +61,14 @@ public interface KeyEvents {
    */
   record Page(List<KeyEvent> events, long cursor, boolean missedSome) {
 
-    /** Copies the list. */
+    /**
+     * Copies the list.
+     *
+     * @param events in commit order
+     * @param cursor where the next read starts: the last event's cursor, or, past a gap, the
+     *     position after what was purged
+     * @param missedSome true if events after the cursor given were purged before they were read
+     */
     public Page {
       events = List.copyOf(events);
     }

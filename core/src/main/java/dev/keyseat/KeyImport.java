@@ -25,7 +25,20 @@ public record KeyImport(
     String label,
     @Nullable String deviceName) {
 
-  /** A null label is an empty one. */
+  /**
+   * A null label is an empty one.
+   *
+   * @param serial the device's serial number
+   * @param secret the plaintext key: a Keyseat key or one of a declared {@link LegacyKeyShape};
+   *     null when {@code sha256} is given
+   * @param sha256 the SHA-256 of the key, 64 hexadecimal digits; null when {@code secret} is given.
+   *     Refused while a pepper is configured (see {@link KeyManager#importKeys})
+   * @param createdAt when the key was created in the existing system, or null for now; not in the
+   *     future
+   * @param label the key's label, up to 200 characters, may be empty
+   * @param deviceName the device's name if the import associates it, or null to name it by its
+   *     serial
+   */
   public KeyImport {
     label = label == null ? "" : label;
   }
@@ -48,17 +61,26 @@ public record KeyImport(
     return new KeyImport(serial, null, sha256, null, "", null);
   }
 
-  /** @return a copy created at this time */
+  /**
+   * @param at when the key was created in the existing system
+   * @return a copy created at this time
+   */
   public KeyImport withCreatedAt(@Nullable Instant at) {
     return new KeyImport(serial, secret, sha256, at, label, deviceName);
   }
 
-  /** @return a copy with this label */
+  /**
+   * @param newLabel the key's label
+   * @return a copy with this label
+   */
   public KeyImport withLabel(String newLabel) {
     return new KeyImport(serial, secret, sha256, createdAt, newLabel, deviceName);
   }
 
-  /** @return a copy with this device name, used if the import associates the device */
+  /**
+   * @param name the name of the device, if the import associates it
+   * @return a copy with this device name, used if the import associates the device
+   */
   public KeyImport withDeviceName(@Nullable String name) {
     return new KeyImport(serial, secret, sha256, createdAt, label, name);
   }

@@ -21,6 +21,10 @@ public interface KeyManager {
   /**
    * The operator creates an account with its first administrator and initial licenses.
    *
+   * @param operator the operator
+   * @param accountId the account
+   * @param command the account's name, first admin and initial licenses
+   * @return the new account
    * @throws AccessDeniedException if the actor is not the operator
    * @throws AlreadyExistsException if the account id is taken
    * @throws InvalidRequestException if the command is malformed, e.g. more than {@link
@@ -31,6 +35,8 @@ public interface KeyManager {
   /**
    * The operator contracts more licenses (R9).
    *
+   * @param operator the operator
+   * @param accountId the account
    * @param quantity licenses to add, at least 1, such that the total stays at most {@link
    *     Account#MAX_LICENSES} (1,000,000)
    * @return usage afterwards
@@ -46,12 +52,22 @@ public interface KeyManager {
    * the account over its limit (no new key until it is back under) and {@link
    * OverLimitStrategy#SUSPEND_NEWEST} also suspends the newest keys above the new total.
    *
+   * @param operator the operator
+   * @param accountId the account
    * @param quantity licenses to cancel, at least 1 and at most the contracted number
+   * @param strategy what happens to the keys above the new total
    * @return usage afterwards
    */
   LicenseUsage cancelLicenses(Actor operator, AccountId accountId, int quantity, OverLimitStrategy strategy);
 
-  /** Cancels licenses with {@link OverLimitStrategy#REJECT}. */
+  /**
+   * Cancels licenses with {@link OverLimitStrategy#REJECT}.
+   *
+   * @param operator the operator
+   * @param accountId the account
+   * @param quantity licenses to cancel, at least 1 and at most the contracted number
+   * @return usage afterwards
+   */
   default LicenseUsage cancelLicenses(Actor operator, AccountId accountId, int quantity) {
     return cancelLicenses(operator, accountId, quantity, OverLimitStrategy.REJECT);
   }
@@ -59,6 +75,10 @@ public interface KeyManager {
   /**
    * License usage (R3): used, available, total now (the grants active now), and how many licenses
    * end next and when ("5 licenses end on …"). Any member and the operator may read it.
+   *
+   * @param actor the caller: a member of the account or the operator
+   * @param accountId the account
+   * @return used, available and total now, and the next licenses to end
    */
   LicenseUsage licenseUsage(Actor actor, AccountId accountId);
 
@@ -175,16 +195,47 @@ public interface KeyManager {
 
   // ---- members (admin)
 
-  /** An admin adds a member. @throws AlreadyExistsException if the user is a member already */
+  /**
+   * An admin adds a member.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param userId the member's user id
+   * @param role the member's role
+   * @return the new member
+   * @throws AlreadyExistsException if the user is a member already
+   */
   Member addMember(Actor admin, AccountId accountId, UserId userId, Role role);
 
-  /** An admin changes a member's role. @throws LastAdminException when demoting the last admin */
+  /**
+   * An admin changes a member's role.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param userId the member's user id
+   * @param role the member's role
+   * @return the member with the new role
+   * @throws LastAdminException when demoting the last admin
+   */
   Member changeRole(Actor admin, AccountId accountId, UserId userId, Role role);
 
-  /** An admin removes a member. @throws LastAdminException when removing the last admin */
+  /**
+   * An admin removes a member.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param userId the member's user id
+   * @throws LastAdminException when removing the last admin
+   */
   void removeMember(Actor admin, AccountId accountId, UserId userId);
 
-  /** Any member lists the members, ordered by user id. */
+  /**
+   * Any member lists the members, ordered by user id.
+   *
+   * @param actor a member of the account
+   * @param accountId the account
+   * @return the members, ordered by user id
+   */
   List<Member> members(Actor actor, AccountId accountId);
 
   // ---- devices
@@ -192,6 +243,10 @@ public interface KeyManager {
   /**
    * An admin or manager associates a device with the account.
    *
+   * @param actor an {@code ADMIN} or {@code MANAGER} of the account
+   * @param accountId the account
+   * @param command the device's serial, name and model
+   * @return the associated device
    * @throws AlreadyExistsException if the serial is associated with any account
    */
   Device associateDevice(Actor actor, AccountId accountId, NewDevice command);
@@ -199,7 +254,11 @@ public interface KeyManager {
   /**
    * An admin or manager renames a device.
    *
+   * @param actor an {@code ADMIN} or {@code MANAGER} of the account
+   * @param accountId the account
+   * @param serial the device's serial
    * @param name the new name, 1–200 characters of readable text (see the package overview)
+   * @return the renamed device
    * @throws InvalidRequestException if the serial or the name is malformed
    * @throws NotFoundException if the account has no such device
    */
@@ -207,10 +266,20 @@ public interface KeyManager {
 
   /**
    * An admin dissociates a device: its key, if any, is deleted and its license freed (R10).
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param serial the device's serial
    */
   void dissociateDevice(Actor admin, AccountId accountId, String serial);
 
-  /** Any member lists the devices, ordered by serial. */
+  /**
+   * Any member lists the devices, ordered by serial.
+   *
+   * @param actor a member of the account
+   * @param accountId the account
+   * @return the devices, ordered by serial
+   */
   List<Device> devices(Actor actor, AccountId accountId);
 
   // ---- keys (admin only, R8)
@@ -218,6 +287,10 @@ public interface KeyManager {
   /**
    * The keys table, oldest first: device name, serial, created, last used, status, hint. Keys
    * created in one batch keep the order their devices were selected in.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @return the keys table, oldest first
    */
   List<ApiKey> keys(Actor admin, AccountId accountId);
 
@@ -243,14 +316,21 @@ public interface KeyManager {
    * device has a key already ({@link DeviceAlreadyHasKeyException} naming each), and enough
    * licenses are free ({@link LicenseLimitException} with needed and available).
    *
-   * @return the new keys with their secrets, in the order of the command; the only time the
-   *     secrets are returned (R13)
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param command the devices to create keys for, with label and expiry
+   * @return the new keys with their secrets, in the order of the command; the only time the secrets
+   *     are returned (R13)
    */
   List<IssuedKey> createKeys(Actor admin, AccountId accountId, NewKeys command);
 
   /**
    * "Copy": the secret of an existing key, only where a {@link SecretVault} is configured.
    *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param keyId the key's public id
+   * @return the key's secret
    * @throws SecretNotRetainedException otherwise: the secret was shown once
    * @throws VaultKeyMismatchException if the vault's key does not open the sealed secret (the vault
    *     key was changed since, or the data was altered); regenerating the key issues a new secret
@@ -260,6 +340,11 @@ public interface KeyManager {
   /**
    * Regenerates in place (R6): same id, device and license, new secret; the old secret stops
    * validating at once. Use this for a compromised key.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param keyId the key's public id
+   * @return the key with its new secret; the only time the secret is returned (R13)
    */
   default IssuedKey regenerateKey(Actor admin, AccountId accountId, KeyId keyId) {
     return regenerateKey(admin, accountId, keyId, Duration.ZERO);
@@ -269,21 +354,44 @@ public interface KeyManager {
    * Regenerates in place with a planned-rotation overlap (R6): the old secret keeps validating
    * for {@code overlap}, which may not exceed the configured maximum (7 days by default). Never
    * use an overlap for a compromised key.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param keyId the key's public id
+   * @param overlap how long the old secret keeps validating, at most the configured maximum
+   * @return the key with its new secret; the only time the secret is returned (R13)
    */
   IssuedKey regenerateKey(Actor admin, AccountId accountId, KeyId keyId, Duration overlap);
 
   /**
    * Edits label, expiry, suspension or device binding (R7). Rebinding needs a device of the
    * account without a key. Resuming is refused while the account is over its license limit.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param keyId the key's public id
+   * @param edit what to change
+   * @return the key as edited
    */
   ApiKey editKey(Actor admin, AccountId accountId, KeyId keyId, KeyEdit edit);
 
-  /** Deletes a key and frees its license (R5); its secrets stop validating at once. */
+  /**
+   * Deletes a key and frees its license (R5); its secrets stop validating at once.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param keyId the key's public id
+   */
   void deleteKey(Actor admin, AccountId accountId, KeyId keyId);
 
   /**
    * Keys not used since {@code since} (never used, or last used before it), oldest first: the
    * stale-key review.
+   *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
+   * @param since the review date
+   * @return the keys not used since then, oldest first
    */
   List<ApiKey> keysUnusedSince(Actor admin, AccountId accountId, Instant since);
 
@@ -326,8 +434,11 @@ public interface KeyManager {
   /**
    * A page of the audit log, newest first (R12).
    *
+   * @param admin an {@code ADMIN} of the account
+   * @param accountId the account
    * @param beforeSequence entries older than this ({@link Long#MAX_VALUE} for the newest)
    * @param limit 1–1,000 entries
+   * @return the entries, newest first
    */
   List<AuditEntry> auditLog(Actor admin, AccountId accountId, long beforeSequence, int limit);
 

@@ -30,6 +30,13 @@ public record KeyQuery(
   /**
    * Checks the components.
    *
+   * @param search a case-insensitive substring of the device name, serial or label, or null for all
+   * @param sort the column to sort by
+   * @param descending whether the sort is descending
+   * @param after the {@link KeyPage#next() cursor} of the previous page, or null for the first page
+   * @param limit the page size, 1 to {@value #MAX_LIMIT}
+   * @param unusedSince if set, only keys never used or last used before this instant (the stale-key
+   *     review)
    * @throws InvalidRequestException if the limit is outside 1 to {@value #MAX_LIMIT}
    * @throws NullPointerException if sort is null
    */

@@ -31,7 +31,21 @@ public record License(LicenseId id, AccountId accountId, int quantity, Instant s
       .thenComparing(License::end, Comparator.nullsLast(Comparator.naturalOrder()))
       .thenComparing(l -> l.id().value());
 
-  /** Checks the invariants of a grant. */
+  /**
+   * Checks the invariants of a grant.
+   *
+   * @param id the grant's id
+   * @param accountId the account
+   * @param quantity licenses granted, 1 to {@link Account#MAX_LICENSES}
+   * @param start first instant the licenses count
+   * @param end first instant they no longer count, or null for an open-ended grant; not before
+   *     {@code start} (equal to it for a grant ended before it started, which never counted)
+   * @param reference free text such as an order number, possibly empty
+   * @param createdBy who created it, e.g. {@code operator:ops}
+   * @param createdAt when it was created
+   * @param endApplied whether the account's over-limit strategy was applied for the end of this
+   *     grant (written once by the platform when the end passes, or by the operator ending it; R9)
+   */
   public License {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(accountId, "accountId");

@@ -10,7 +10,10 @@ import java.util.regex.Pattern;
 public record LicenseId(String value) {
   private static final Pattern SHAPE = Pattern.compile("lic_[0-9A-Za-z]{8,40}");
 
-  /** @throws InvalidRequestException if the value is not a license id */
+  /**
+   * @param value the identifier text, {@code lic_} followed by base62 characters
+   * @throws InvalidRequestException if the value is not a license id
+   */
   public LicenseId {
     if (value == null || !SHAPE.matcher(value).matches()) {
       throw InvalidRequestException.of("licenseId", "must look like lic_ followed by 8-40 base62 characters");

@@ -26,8 +26,15 @@ public record LicensePolicy(OverLimitStrategy onExpiry, int maxReassignments, @N
   /**
    * Checks the policy.
    *
-   * @throws InvalidRequestException if {@code onExpiry} is null or REJECT, or the reuse limit is out
-   *     of range
+   * @param onExpiry the over-limit strategy applied when a grant's end passes and the account has
+   *     more keys than licenses (R9): {@link OverLimitStrategy#MARK_OVER_LIMIT} (the default) or
+   *     {@link OverLimitStrategy#SUSPEND_NEWEST}; never {@link OverLimitStrategy#REJECT}, which
+   *     cannot refuse the passing of time
+   * @param maxReassignments with {@code reassignmentPeriod}, how many times per period a license
+   *     freed by deleting a key may be given to a new key, 1 to 1,000; 0 without a period
+   * @param reassignmentPeriod the period of the seat reuse limit, or null for no limit
+   * @throws InvalidRequestException if {@code onExpiry} is null or REJECT, or the reuse limit is
+   *     out of range
    */
   public LicensePolicy {
     if (onExpiry == null || onExpiry == OverLimitStrategy.REJECT) {

@@ -13,7 +13,18 @@ import org.jspecify.annotations.Nullable;
  * @param nextEnd the next instant at which active grants end, or null if every active grant is open-ended
  */
 public record LicenseUsage(int used, int available, int total, int ending, @Nullable Instant nextEnd) {
-  /** Checks the conservation rule. */
+  /**
+   * Checks the conservation rule.
+   *
+   * @param used keys in existence (each consumes one license)
+   * @param available licenses free for new keys
+   * @param total licenses contracted now: the sum of the grants active now ({@link
+   *     License#activeAt})
+   * @param ending how many of the {@code total} licenses stop counting at {@code nextEnd}; 0 if
+   *     none end
+   * @param nextEnd the next instant at which active grants end, or null if every active grant is
+   *     open-ended
+   */
   public LicenseUsage {
     if (used < 0 || total < 0 || available != Math.max(0, total - used)) {
       throw new IllegalArgumentException("inconsistent usage " + used + "/" + available + "/" + total);
@@ -34,7 +45,11 @@ public record LicenseUsage(int used, int available, int total, int ending, @Null
     this(used, available, total, 0, null);
   }
 
-  /** @return usage for {@code used} keys under {@code total} open-ended licenses */
+  /**
+   * @param used keys in use
+   * @param total licenses contracted
+   * @return usage for {@code used} keys under {@code total} open-ended licenses
+   */
   public static LicenseUsage of(int used, int total) {
     return new LicenseUsage(used, Math.max(0, total - used), total);
   }

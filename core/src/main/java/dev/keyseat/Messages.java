@@ -17,7 +17,7 @@ final class Messages {
       return "0 seconds";
     }
     if (d.toNanosPart() == 0) {
-      long s = d.getSeconds();
+      long s = d.toSeconds();
       if (s % 86_400 == 0) {
         return count(s / 86_400, "day");
       }

@@ -9,6 +9,7 @@ import java.time.Instant;
  */
 public final class SeatReuseLimitException extends KeyseatException {
   private static final long serialVersionUID = 1L;
+  /** When the next reassignment of a freed license is allowed. */
   private final Instant nextReassignmentAt;
 
   /**

@@ -5,8 +5,8 @@ public final class StoreUnavailableException extends KeyseatException {
   private static final long serialVersionUID = 1L;
 
   /**
+   * @param message what failed
    * @param cause the underlying failure
-   * @param message what failed; @param cause the underlying failure
    */
   public StoreUnavailableException(String message, Throwable cause) {
     super(message, cause);

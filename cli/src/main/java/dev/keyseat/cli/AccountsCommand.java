@@ -88,17 +88,14 @@ final class AccountsCommand {
   }
 
   @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows one account: licenses, devices, members.")
-  static final class Show extends CliCommand {
-    @Parameters(index = "0", paramLabel = "ACCOUNT")
-    String id;
-
+  static final class Show extends AccountCommand {
     @Override
     public Integer call() {
-      AccountId account = accountId(id);
+      AccountId id = accountId();
       record Facts(Account account, int devices, int keys, List<Member> members) {}
-      Facts f = cli().store().readAccount(account, tx -> tx.account()
+      Facts f = cli().store().readAccount(id, tx -> tx.account()
           .map(a -> new Facts(a, tx.devices().size(), tx.keyCount(), tx.members()))
-          .orElseThrow(() -> NotFoundException.of("account", account)));
+          .orElseThrow(() -> NotFoundException.of("account", id)));
       LicenseUsage usage = LicenseUsage.of(f.keys(), f.account().contractedLicenses());
       out().println("account:   " + f.account().id());
       out().println("name:      " + f.account().name());
@@ -117,16 +114,13 @@ final class AccountsCommand {
 
   @Command(name = "close", mixinStandardHelpOptions = true,
       description = "Closes an account: devices dissociated, members removed, licenses cancelled, audit kept.")
-  static final class Close extends CliCommand {
-    @Parameters(index = "0", paramLabel = "ACCOUNT")
-    String id;
-
+  static final class Close extends AccountCommand {
     @Option(names = "--delete-keys", description = "delete the account's keys too (refused while it has keys otherwise)")
     boolean deleteKeys;
 
     @Override
     public Integer call() {
-      Account a = cli().manager().closeAccount(cli().operator(), accountId(id), deleteKeys);
+      Account a = cli().manager().closeAccount(cli().operator(), accountId(), deleteKeys);
       out().println("closed account " + a.id() + " at " + a.closedAt());
       return KeyseatCli.ExitCode.OK;
     }

@@ -10,7 +10,6 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /** {@code audit export ACCOUNT}. */
 @Command(name = "audit", mixinStandardHelpOptions = true, description = "An account's audit log (R12).",
@@ -57,10 +56,7 @@ final class AuditCommand {
 
   @Command(name = "export", mixinStandardHelpOptions = true,
       description = "Writes an account's audit log, oldest first, as CSV or JSON Lines (closed accounts too).")
-  static final class Export extends CliCommand {
-    @Parameters(index = "0", paramLabel = "ACCOUNT")
-    String account;
-
+  static final class Export extends AccountCommand {
     @Option(names = "--format", defaultValue = "csv", description = "csv (default) or json (JSON Lines)")
     Format format;
 
@@ -71,7 +67,7 @@ final class AuditCommand {
     @Override
     public Integer call() {
       Instant from = since == null ? Instant.EPOCH : KeysCommand.instant(since, "--since");
-      List<AuditEntry> entries = entries(cli().store(), AccountsCommand.accountId(account), from);
+      List<AuditEntry> entries = entries(cli().store(), accountId(), from);
       if (format == Format.CSV) {
         out().println(Csv.line("sequence", "at", "actor", "action", "key", "device", "outcome", "detail"));
       }

@@ -100,10 +100,7 @@ final class KeysCommand {
           + " holds the SHA-256 in hexadecimal), created_at, label and device_name (optional).",
           "Every line is checked before anything is imported; bad lines are reported with their line numbers. A"
           + " rerun skips what an earlier run imported, so an interrupted import continues where it stopped."})
-  static final class Import extends CliCommand {
-    @Parameters(index = "0", paramLabel = "ACCOUNT")
-    String account;
-
+  static final class Import extends AccountCommand {
     @Option(names = "--csv", required = true, paramLabel = "FILE", description = "the keys, one a line")
     Path csv;
 
@@ -134,7 +131,7 @@ final class KeysCommand {
         throw new KeyseatCli.UsageFailure("--hashed cannot be used with --pepper-file: the store keeps HMAC-SHA256"
             + " of keys, which a SHA-256 cannot be turned into; import the plaintext keys instead");
       }
-      AccountId id = AccountsCommand.accountId(account);
+      AccountId id = accountId();
       Keyseat keyseat = cli.keyseat();
       List<Row> rows = read(keyseat);
       if (rows.isEmpty()) {

@@ -17,26 +17,20 @@ final class LicensesCommand {
   }
 
   @Command(name = "contract", mixinStandardHelpOptions = true, description = "Contracts N more licenses.")
-  static final class Contract extends CliCommand {
-    @Parameters(index = "0", paramLabel = "ACCOUNT")
-    String account;
-
+  static final class Contract extends AccountCommand {
     @Parameters(index = "1", paramLabel = "N", description = "licenses to add")
     int quantity;
 
     @Override
     public Integer call() {
-      LicenseUsage u = cli().manager().contractLicenses(cli().operator(), AccountsCommand.accountId(account), quantity);
+      LicenseUsage u = cli().manager().contractLicenses(cli().operator(), accountId(), quantity);
       out().println(account + ": contracted " + quantity + " licenses; now " + usage(u));
       return KeyseatCli.ExitCode.OK;
     }
   }
 
   @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels N licenses; keys are never deleted.")
-  static final class Cancel extends CliCommand {
-    @Parameters(index = "0", paramLabel = "ACCOUNT")
-    String account;
-
+  static final class Cancel extends AccountCommand {
     @Parameters(index = "1", paramLabel = "N", description = "licenses to cancel")
     int quantity;
 
@@ -46,7 +40,7 @@ final class LicensesCommand {
 
     @Override
     public Integer call() {
-      LicenseUsage u = cli().manager().cancelLicenses(cli().operator(), AccountsCommand.accountId(account), quantity,
+      LicenseUsage u = cli().manager().cancelLicenses(cli().operator(), accountId(), quantity,
           strategy);
       out().println(account + ": cancelled " + quantity + " licenses (" + strategy + "); now " + usage(u));
       return KeyseatCli.ExitCode.OK;

@@ -1,5 +1,6 @@
 package dev.keyseat.cli;
 
+import java.io.Console;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.function.LongSupplier;
@@ -34,7 +35,7 @@ final class Progress {
     this.out = out;
     this.what = what;
     this.total = total;
-    this.mode = mode == Mode.AUTO ? (System.console() != null ? Mode.BAR : Mode.LINES) : mode;
+    this.mode = mode == Mode.AUTO ? (onTerminal() ? Mode.BAR : Mode.LINES) : mode;
     this.nanos = nanos;
     this.start = nanos.getAsLong();
   }
@@ -87,5 +88,19 @@ final class Progress {
     long m = seconds / 60 % 60;
     long s = seconds % 60;
     return h > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", h, m, s) : String.format(Locale.ROOT, "%d:%02d", m, s);
+  }
+
+  /** @return whether standard output is a terminal */
+  @SuppressWarnings("SystemConsoleNull") // null is one answer; isTerminal() below is the other, on JDK 22+
+  private static boolean onTerminal() {
+    Console console = System.console();
+    if (console == null) {
+      return false;
+    }
+    try { // JDK 22 and later return a console for redirected streams too, and answer isTerminal()
+      return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+    } catch (ReflectiveOperationException e) {
+      return true; // before JDK 22 there is a console only on a terminal
+    }
   }
 }

@@ -13,27 +13,26 @@ class ProgressTest {
 
   @Test
   void onATerminalABarIsRedrawnInPlaceWithRateAndEta() {
-    Progress p = new Progress(new PrintWriter(text), "keys", 50_000, Progress.Mode.BAR, nanos::get);
-    nanos.addAndGet(2_000_000_000L);
-    p.advance(10_000);
-    nanos.addAndGet(2_000_000_000L);
-    p.advance(10_000);
-    p.finish();
-    assertThat(text.toString()).isEqualTo(
+    assertThat(draw(Progress.Mode.BAR, 50_000, 2_000_000_000L, 10_000, 10_000)).isEqualTo(
         "\r[######........................] 10,000/50,000 keys 20% 5,000/s ETA 0:08"
             + "\r[############..................] 20,000/50,000 keys 40% 5,000/s ETA 0:06" + System.lineSeparator());
   }
 
   @Test
   void elsewhereEachStepIsOnePlainLine() {
-    Progress p = new Progress(new PrintWriter(text), "keys", 3_000, Progress.Mode.LINES, nanos::get);
-    nanos.addAndGet(500_000_000L);
-    p.advance(1_000);
-    nanos.addAndGet(500_000_000L);
-    p.advance(2_000);
+    assertThat(draw(Progress.Mode.LINES, 3_000, 500_000_000L, 1_000, 2_000).lines()).containsExactly(
+        "1,000/3,000 keys 33% 2,000/s ETA 0:01", "3,000/3,000 keys 100% 3,000/s ETA 0:00");
+  }
+
+  /** @return what a progress of {@code total} keys prints for the steps, each {@code stepNanos} after the last */
+  private String draw(Progress.Mode mode, long total, long stepNanos, int... steps) {
+    Progress p = new Progress(new PrintWriter(text), "keys", total, mode, nanos::get);
+    for (int keys : steps) {
+      nanos.addAndGet(stepNanos);
+      p.advance(keys);
+    }
     p.finish();
-    assertThat(text.toString().lines()).containsExactly("1,000/3,000 keys 33% 2,000/s ETA 0:01",
-        "3,000/3,000 keys 100% 3,000/s ETA 0:00");
+    return text.toString();
   }
 
   @Test

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -114,7 +115,9 @@ public final class FeedEvents implements KeyEvents {
         t.setDaemon(true);
         return t;
       });
-      thread.scheduleWithFixedDelay(this::deliver, 0, interval.toNanos(), TimeUnit.NANOSECONDS);
+      // deliver() catches its failures, so the future never holds one; close() ends it (shutdown)
+      ScheduledFuture<?> unused = thread.scheduleWithFixedDelay(this::deliver, 0, interval.toNanos(),
+          TimeUnit.NANOSECONDS);
       ChangeSubscription p;
       try {
         p = store.subscribeToChanges(() -> {

@@ -1,5 +1,7 @@
 package dev.keyseat.internal;
 
+import org.jspecify.annotations.Nullable;
+
 /** The null checks of the domain records' compact constructors, in one line per record. */
 public final class Require {
   private Require() {}
@@ -11,10 +13,10 @@ public final class Require {
    * @param values the components
    * @throws NullPointerException naming the first null component
    */
-  public static void nonNull(String names, Object... values) {
+  public static void nonNull(String names, @Nullable Object... values) {
     for (int i = 0; i < values.length; i++) {
       if (values[i] == null) {
-        throw new NullPointerException(names.split(", ")[i]);
+        throw new NullPointerException(names.split(", ", -1)[i]);
       }
     }
   }

@@ -12,7 +12,13 @@ import java.util.Objects;
  *     count them
  */
 public record AccountSummary(Account account, int keyCount) {
-  /** Checks the components. */
+  /**
+   * Checks the components.
+   *
+   * @param account the account as stored, closed or not
+   * @param keyCount the number of keys of the account, as {@link AccountTransaction#keyCount()}
+   *     would count them
+   */
   public AccountSummary {
     Objects.requireNonNull(account, "account");
     if (keyCount < 0) {

@@ -49,13 +49,24 @@ public interface AccountTransaction {
   /** @return the account's members, ordered by user id */
   List<Member> members();
 
-  /** @return the member, or empty */
+  /**
+   * @param userId the user
+   * @return the member, or empty
+   */
   Optional<Member> member(UserId userId);
 
-  /** Inserts or replaces a member of this account. */
+  /**
+   * Inserts or replaces a member of this account.
+   *
+   * @param member the member to add or replace
+   */
   void putMember(Member member);
 
-  /** Removes a member; no effect if absent. */
+  /**
+   * Removes a member; no effect if absent.
+   *
+   * @param userId the user
+   */
   void removeMember(UserId userId);
 
   // devices
@@ -63,7 +74,10 @@ public interface AccountTransaction {
   /** @return the account's devices, ordered by serial */
   List<Device> devices();
 
-  /** @return the device if it is associated with this account */
+  /**
+   * @param serial the device's serial
+   * @return the device if it is associated with this account
+   */
   Optional<Device> device(String serial);
 
   /**
@@ -105,10 +119,16 @@ public interface AccountTransaction {
     return keys().stream().mapToLong(StoredKey::ordinal).max().orElse(0);
   }
 
-  /** @return the key with this id in this account */
+  /**
+   * @param id the key's public id
+   * @return the key with this id in this account
+   */
   Optional<StoredKey> key(KeyId id);
 
-  /** @return the key bound to the device, if any */
+  /**
+   * @param serial the device's serial
+   * @return the key bound to the device, if any
+   */
   Optional<StoredKey> keyForDevice(String serial);
 
   /**
@@ -128,7 +148,11 @@ public interface AccountTransaction {
    */
   boolean updateKey(StoredKey key);
 
-  /** Deletes the key and its usage; no effect if absent. */
+  /**
+   * Deletes the key and its usage; no effect if absent.
+   *
+   * @param id the key's public id
+   */
   void deleteKey(KeyId id);
 
   /**
@@ -229,7 +253,11 @@ public interface AccountTransaction {
    */
   List<AuditEntry> audit(long beforeSequence, int limit);
 
-  /** Appends a change-feed event, visible to {@link KeyStore#changesSince} after commit. */
+  /**
+   * Appends a change-feed event, visible to {@link KeyStore#changesSince} after commit.
+   *
+   * @param event the change, without its sequence
+   */
   void appendChange(ChangeEvent event);
 
 }

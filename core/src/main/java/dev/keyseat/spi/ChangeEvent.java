@@ -26,7 +26,18 @@ public record ChangeEvent(long sequence, Type type, AccountId accountId, @Nullab
 
   /** Kinds of change: of a key, or of an account's licenses. */
   public enum Type {
-    CREATED, REGENERATED, EDITED, SUSPENDED, RESUMED, DELETED,
+    /** A key was created. */
+    CREATED,
+    /** A key's secret was regenerated. */
+    REGENERATED,
+    /** A key's label, expiry or device binding was edited. */
+    EDITED,
+    /** A key was suspended. */
+    SUSPENDED,
+    /** A key was resumed. */
+    RESUMED,
+    /** A key was deleted. */
+    DELETED,
     /** The operator contracted more licenses for the account. */
     LICENSES_CONTRACTED,
     /** The operator cancelled some of the account's licenses. */
@@ -53,6 +64,15 @@ public record ChangeEvent(long sequence, Type type, AccountId accountId, @Nullab
   /**
    * Checks required components: a key change names its key; a license change names none and
    * carries no hashes.
+   *
+   * @param sequence position in the feed, assigned by the store at commit (0 before it is stored):
+   *     gapless and in commit order, one above the previous committed event's, so a poller that
+   *     sees a gap knows the entries in between were purged (see {@link KeyStore#changesSince})
+   * @param type what happened
+   * @param accountId the account
+   * @param keyId the key; null for a license change
+   * @param hashes every hash of the key affected (current and previous); empty for a license change
+   * @param at when it happened
    */
   public ChangeEvent {
     Objects.requireNonNull(type, "type");
@@ -77,7 +97,10 @@ public record ChangeEvent(long sequence, Type type, AccountId accountId, @Nullab
     return new ChangeEvent(0, type, accountId, null, List.of(), at);
   }
 
-  /** @return a copy carrying the sequence number the store assigned */
+  /**
+   * @param seq the feed position
+   * @return a copy carrying the sequence number the store assigned
+   */
   public ChangeEvent withSequence(long seq) {
     return new ChangeEvent(seq, type, accountId, keyId, hashes, at);
   }

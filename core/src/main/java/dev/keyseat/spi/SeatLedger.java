@@ -17,7 +17,13 @@ public record SeatLedger(int freedSeats, List<Instant> reassignments) {
   /** Nothing freed, nothing reassigned. */
   public static final SeatLedger EMPTY = new SeatLedger(0, List.of());
 
-  /** Checks and copies the components. */
+  /**
+   * Checks and copies the components.
+   *
+   * @param freedSeats licenses freed by deleting keys and not reassigned since, never negative
+   * @param reassignments when each reassignment happened (one entry per license reassigned), oldest
+   *     first; core keeps only those that still count
+   */
   public SeatLedger {
     if (freedSeats < 0) {
       throw new IllegalArgumentException("freedSeats must be >= 0");

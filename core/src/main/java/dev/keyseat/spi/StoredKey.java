@@ -31,6 +31,8 @@ import org.jspecify.annotations.Nullable;
  *     the keys table keeps that order; it never changes (regenerating, editing or moving the key
  *     keeps it); 0 for a key stored without one
  */
+// The array is copied in and out, and equals and toString handle it, which the checker cannot see.
+@SuppressWarnings("ArrayRecordComponent")
 public record StoredKey(
     KeyId id,
     AccountId accountId,
@@ -57,6 +59,10 @@ public record StoredKey(
   /**
    * Checks required components and that a previous hash comes with its validity.
    *
+   * @param ordinal the key's place in its account's creation order, 1 and up: keys created in one
+   *     batch share {@code createdAt} and are numbered in the order the devices were selected in,
+   *     so the keys table keeps that order; it never changes (regenerating, editing or moving the
+   *     key keeps it); 0 for a key stored without one
    * @param id public key id
    * @param accountId the account
    * @param deviceSerial the bound device
@@ -68,7 +74,9 @@ public record StoredKey(
    * @param expiresAt expiry, or null for never
    * @param suspended whether the key is suspended
    * @param previousHash hash of the secret before the last regeneration, or null
-   * @param previousValidUntil until when the previous secret still validates (overlap); at or before the regeneration time when there is no overlap; null when there is no previous secret
+   * @param previousValidUntil until when the previous secret still validates (overlap); at or
+   *     before the regeneration time when there is no overlap; null when there is no previous
+   *     secret
    * @param sealedSecret the secret sealed by the host's {@code SecretVault}, or null
    */
   public StoredKey {
@@ -83,7 +91,25 @@ public record StoredKey(
     }
   }
 
-  /** A key without an {@link #ordinal()} (0): ordered by creation time and id only. */
+  /**
+   * A key without an {@link #ordinal()} (0): ordered by creation time and id only.
+   *
+   * @param id public key id
+   * @param accountId the account
+   * @param deviceSerial the bound device
+   * @param hash hash of the current secret
+   * @param hint non-secret hint of the current secret
+   * @param label free-text label
+   * @param createdAt when the key was created
+   * @param regeneratedAt when the secret was last regenerated, or null
+   * @param expiresAt expiry, or null for never
+   * @param suspended whether the key is suspended
+   * @param previousHash hash of the secret before the last regeneration, or null
+   * @param previousValidUntil until when the previous secret still validates (overlap); at or
+   *     before the regeneration time when there is no overlap; null when there is no previous
+   *     secret
+   * @param sealedSecret the secret sealed by the host's {@code SecretVault}, or null
+   */
   public StoredKey(KeyId id, AccountId accountId, String deviceSerial, KeyHash hash, String hint, String label,
       Instant createdAt, @Nullable Instant regeneratedAt, @Nullable Instant expiresAt, boolean suspended,
       @Nullable KeyHash previousHash, @Nullable Instant previousValidUntil, byte @Nullable [] sealedSecret) {
@@ -91,7 +117,10 @@ public record StoredKey(
         previousValidUntil, sealedSecret, 0);
   }
 
-  /** @return a copy with this ordinal */
+  /**
+   * @param value the key's place in its account's creation order
+   * @return a copy with this ordinal
+   */
   public StoredKey withOrdinal(long value) {
     return new StoredKey(id, accountId, deviceSerial, hash, hint, label, createdAt, regeneratedAt, expiresAt,
         suspended, previousHash, previousValidUntil, sealedSecret, value);
@@ -114,7 +143,10 @@ public record StoredKey(
     return previousHash == null ? List.of(hash) : List.of(hash, previousHash);
   }
 
-  /** @return a copy bound to another device */
+  /**
+   * @param serial the new device's serial
+   * @return a copy bound to another device
+   */
   public StoredKey withDevice(String serial) {
     return new StoredKey(id, accountId, serial, hash, hint, label, createdAt, regeneratedAt, expiresAt,
         suspended, previousHash, previousValidUntil, sealedSecret, ordinal);

@@ -685,6 +685,8 @@ public final class InMemoryKeyStore implements KeyStore {
       }
     }
 
+    // licensing == base.licensing(): by identity, on purpose: unchanged unless a write replaced it
+    @SuppressWarnings("ReferenceEquality")
     void commit() {
       if (!accountChanged && !membersCopied && !devicesCopied && !keysCopied && licensing == base.licensing()
           && auditAppended.isEmpty() && changesAppended.isEmpty()) {

@@ -7,6 +7,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
@@ -41,7 +42,7 @@ final class ChangeListener implements ChangeSubscription {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private volatile boolean closed;
-  private volatile int listening;
+  private final AtomicInteger listening = new AtomicInteger();
   private volatile int pid;
 
   ChangeListener(DataSource dataSource, Runnable onChange) {
@@ -58,7 +59,7 @@ final class ChangeListener implements ChangeSubscription {
 
   /** @return how many times a connection started listening, for tests */
   int timesListening() {
-    return listening;
+    return listening.get();
   }
 
   /** @return the backend process id of the listening connection (0 before the first), for tests */
@@ -78,7 +79,7 @@ final class ChangeListener implements ChangeSubscription {
         }
         PGConnection pg = c.unwrap(PGConnection.class);
         pid = pg.getBackendPID();
-        listening++;
+        listening.incrementAndGet();
         backoff = INITIAL_BACKOFF;
         tell();
         while (!closed) {

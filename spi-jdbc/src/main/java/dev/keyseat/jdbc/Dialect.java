@@ -51,7 +51,7 @@ abstract class Dialect {
       Set<Integer> retriableCodes) {
     this.name = name;
     this.schemaResource = "migration/" + file + "/V1__keyseat_schema.sql";
-    this.dropResource = "drop-" + file + ".sql";
+    this.dropResource = "drop.sql"; // one script: its statements are the same on every database
     this.insertAccount = Sql.INSERT_ACCOUNT + conflictClause;
     this.insertDevice = Sql.INSERT_DEVICE + conflictClause;
     this.insertKey = Sql.INSERT_KEY + conflictClause;

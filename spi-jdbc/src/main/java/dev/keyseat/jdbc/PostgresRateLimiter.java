@@ -10,6 +10,7 @@ import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import java.time.Duration;
+import java.util.function.Supplier;
 import javax.sql.DataSource;
 
 /**
@@ -26,7 +27,7 @@ final class PostgresRateLimiter implements SharedRateLimiter {
   static final String TABLE = "keyseat_rate_limit";
 
   private final ProxyManager<String> buckets;
-  private final BucketConfiguration configuration;
+  private final Supplier<BucketConfiguration> configuration;
 
   PostgresRateLimiter(DataSource dataSource, long requests, Duration period) {
     this.buckets = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
@@ -36,9 +37,10 @@ final class PostgresRateLimiter implements SharedRateLimiter {
         .stateColumn("state")
         .expiresAtColumn("expires_at")
         .build();
-    this.configuration = BucketConfiguration.builder()
+    BucketConfiguration limit = BucketConfiguration.builder()
         .addLimit(Bandwidth.builder().capacity(requests).refillGreedy(requests, period).build())
         .build();
+    this.configuration = () -> limit; // asked for only when the key has no bucket yet
   }
 
   @Override

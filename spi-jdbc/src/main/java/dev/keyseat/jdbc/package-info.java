@@ -5,8 +5,8 @@
  *
  * <p>The schema ships as versioned migrations (Flyway naming), once per database:
  * {@code dev/keyseat/jdbc/migration/postgresql/V1__keyseat_schema.sql} and
- * {@code dev/keyseat/jdbc/migration/h2/V1__keyseat_schema.sql}, with the matching
- * {@code drop-*.sql} next to this package. Every account transaction locks its
+ * {@code dev/keyseat/jdbc/migration/h2/V1__keyseat_schema.sql}, with one {@code drop.sql} for
+ * both next to this package. Every account transaction locks its
  * account row ({@code SELECT … FOR UPDATE}), so writers of one account are serialized on every
  * node; key changes go to a change feed whose sequence is gapless and in commit order, which the
  * validators of other nodes poll.

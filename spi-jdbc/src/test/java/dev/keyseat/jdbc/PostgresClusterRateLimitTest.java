@@ -32,15 +32,22 @@ class PostgresClusterRateLimitTest {
   static final long PER_HOUR = 6;
   static final Duration HOUR = Duration.ofHours(1);
 
-  /** Three nodes; node 0 created the key. Each node's pool can be cut off. */
+  /**
+   * Three nodes on a cleared database, each with its validator in one rate-limit mode; node 0
+   * created the key. Each node's pool can be cut off. Closing closes the validators and the pools.
+   */
   private static final class Cluster implements AutoCloseable {
     final MutableClock clock = new MutableClock();
     final ManualScheduler scheduler = new ManualScheduler(clock);
     final List<HikariDataSource> pools = new ArrayList<>();
     final List<FaultyDataSource> faulty = new ArrayList<>();
     final List<Keyseat> nodes = new ArrayList<>();
+    final List<CachedKeyValidator> validators = new ArrayList<>();
+    final String secret;
 
-    Cluster(TestDatabase db) {
+    Cluster(RateLimitMode mode) {
+      TestDatabase db = TestDatabases.postgres();
+      db.clear();
       for (int i = 0; i < NODES; i++) {
         HikariDataSource pool = db.newPool("node-" + i, 4);
         FaultyDataSource f = new FaultyDataSource(pool);
@@ -48,91 +55,69 @@ class PostgresClusterRateLimitTest {
         faulty.add(f);
         nodes.add(Keyseat.builder(JdbcKeyStore.builder(f).build()).clock(clock).build());
       }
-    }
-
-    List<CachedKeyValidator> validators(RateLimitMode mode) {
-      List<CachedKeyValidator> vs = new ArrayList<>();
+      IssuedKey key = keysForDevices(nodes.get(0).manager(), 1).get(0);
+      secret = secret(key);
       for (Keyseat node : nodes) {
-        vs.add(node.validator().scheduler(scheduler).changeNotifications(false).rateLimit(PER_HOUR, HOUR)
+        validators.add(node.validator().scheduler(scheduler).changeNotifications(false).rateLimit(PER_HOUR, HOUR)
             .rateLimitMode(mode).build());
       }
-      return vs;
+    }
+
+    /** @return node {@code n}'s verdict on the key */
+    Verdict validate(int n) {
+      return validators.get(n).validate(secret);
     }
 
     @Override
     public void close() {
+      validators.forEach(CachedKeyValidator::close);
       pools.forEach(HikariDataSource::close);
     }
   }
 
   @Test
   void inClusterModeThreeNodesAdmitExactlySixRequestsInAllAndEachTellsWhenToRetry() {
-    TestDatabase db = TestDatabases.postgres();
-    db.clear();
-    try (Cluster cluster = new Cluster(db)) {
-      IssuedKey key = keysForDevices(cluster.nodes.get(0).manager(), 1).get(0);
-      List<CachedKeyValidator> validators = cluster.validators(RateLimitMode.CLUSTER);
-      try {
-        List<Verdict> answers = roundRobin(validators, secret(key), 7 * NODES);
+    try (Cluster cluster = new Cluster(RateLimitMode.CLUSTER)) {
+      List<Verdict> answers = roundRobin(cluster, 7 * NODES);
 
-        assertThat(answers).filteredOn(v -> v.status() == Status.VALID).as("admitted across the cluster")
-            .hasSize((int) PER_HOUR);
-        assertThat(answers.subList(0, (int) PER_HOUR)).as("the first six, whichever node")
-            .allMatch(v -> v.status() == Status.VALID);
-        List<Verdict> refused = answers.subList((int) PER_HOUR, answers.size());
-        assertThat(refused).allMatch(v -> v.status() == Status.RATE_LIMITED);
-        // 6 per hour refill greedily, one every 10 minutes: the wait is up to 10 minutes
-        assertThat(refused).allSatisfy(v -> assertThat(v.retryAfter())
-            .isGreaterThan(Duration.ofMinutes(9)).isLessThanOrEqualTo(Duration.ofMinutes(10)));
-        for (int n = 0; n < NODES; n++) {
-          assertThat(validators.get(n).validate(secret(key)).status()).as("node %d refuses the 7th and later", n)
-              .isEqualTo(Status.RATE_LIMITED);
-        }
-      } finally {
-        validators.forEach(CachedKeyValidator::close);
+      assertThat(answers).filteredOn(v -> v.status() == Status.VALID).as("admitted across the cluster")
+          .hasSize((int) PER_HOUR);
+      assertThat(answers.subList(0, (int) PER_HOUR)).as("the first six, whichever node")
+          .allMatch(v -> v.status() == Status.VALID);
+      List<Verdict> refused = answers.subList((int) PER_HOUR, answers.size());
+      assertThat(refused).allMatch(v -> v.status() == Status.RATE_LIMITED);
+      // 6 per hour refill greedily, one every 10 minutes: the wait is up to 10 minutes
+      assertThat(refused).allSatisfy(v -> assertThat(v.retryAfter())
+          .isGreaterThan(Duration.ofMinutes(9)).isLessThanOrEqualTo(Duration.ofMinutes(10)));
+      for (int n = 0; n < NODES; n++) {
+        assertThat(cluster.validate(n).status()).as("node %d refuses the 7th and later", n)
+            .isEqualTo(Status.RATE_LIMITED);
       }
     }
   }
 
   @Test
   void inLocalModeEachNodeAdmitsTheFullAllowanceOnItsOwn() {
-    TestDatabase db = TestDatabases.postgres();
-    db.clear();
-    try (Cluster cluster = new Cluster(db)) {
-      IssuedKey key = keysForDevices(cluster.nodes.get(0).manager(), 1).get(0);
-      List<CachedKeyValidator> validators = cluster.validators(RateLimitMode.LOCAL);
-      try {
-        List<Verdict> answers = roundRobin(validators, secret(key), 7 * NODES);
+    try (Cluster cluster = new Cluster(RateLimitMode.LOCAL)) {
+      List<Verdict> answers = roundRobin(cluster, 7 * NODES);
 
-        assertThat(answers).filteredOn(v -> v.status() == Status.VALID).hasSize((int) PER_HOUR * NODES);
-        assertThat(answers.subList((int) PER_HOUR * NODES, answers.size()))
-            .allMatch(v -> v.status() == Status.RATE_LIMITED);
-      } finally {
-        validators.forEach(CachedKeyValidator::close);
-      }
+      assertThat(answers).filteredOn(v -> v.status() == Status.VALID).hasSize((int) PER_HOUR * NODES);
+      assertThat(answers.subList((int) PER_HOUR * NODES, answers.size()))
+          .allMatch(v -> v.status() == Status.RATE_LIMITED);
     }
   }
 
   @Test
   void inClusterModeANodeThatCannotReachTheDatabaseFailsClosed() {
-    TestDatabase db = TestDatabases.postgres();
-    db.clear();
-    try (Cluster cluster = new Cluster(db)) {
-      IssuedKey key = keysForDevices(cluster.nodes.get(0).manager(), 1).get(0);
-      List<CachedKeyValidator> validators = cluster.validators(RateLimitMode.CLUSTER);
-      try {
-        assertThat(validators.get(1).validate(secret(key)).status()).isEqualTo(Status.VALID);
-        cluster.faulty.get(1).down(true);
+    try (Cluster cluster = new Cluster(RateLimitMode.CLUSTER)) {
+      assertThat(cluster.validate(1).status()).isEqualTo(Status.VALID);
+      cluster.faulty.get(1).down(true);
 
-        assertThat(validators.get(1).validate(secret(key)).status()).as("cached key, shared limit unreachable")
-            .isEqualTo(Status.UNAVAILABLE);
-        assertThat(validators.get(2).validate(secret(key)).status()).as("another node still reaches it")
-            .isEqualTo(Status.VALID);
-        cluster.faulty.get(1).down(false);
-        assertThat(validators.get(1).validate(secret(key)).status()).as("recovered").isEqualTo(Status.VALID);
-      } finally {
-        validators.forEach(CachedKeyValidator::close);
-      }
+      assertThat(cluster.validate(1).status()).as("cached key, shared limit unreachable")
+          .isEqualTo(Status.UNAVAILABLE);
+      assertThat(cluster.validate(2).status()).as("another node still reaches it").isEqualTo(Status.VALID);
+      cluster.faulty.get(1).down(false);
+      assertThat(cluster.validate(1).status()).as("recovered").isEqualTo(Status.VALID);
     }
   }
 
@@ -147,11 +132,11 @@ class PostgresClusterRateLimitTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("rateLimit(");
   }
 
-  /** Sends {@code n} requests, request i to node {@code i % NODES}. */
-  private static List<Verdict> roundRobin(List<CachedKeyValidator> validators, String secret, int n) {
+  /** Sends {@code n} requests for the cluster's key, request i to node {@code i % NODES}. */
+  private static List<Verdict> roundRobin(Cluster cluster, int n) {
     List<Verdict> answers = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      answers.add(validators.get(i % validators.size()).validate(secret));
+      answers.add(cluster.validate(i % NODES));
     }
     return answers;
   }

@@ -39,6 +39,8 @@ class PostgresRevocationTest {
   static final Actor ALICE = Actor.user("alice");
   static final AccountId ACME = AccountId.of("acme");
   static final int REVOCATIONS = 100;
+  /** How often B is asked while a revocation is on its way: every 0.1 ms. */
+  private static final long POLL_NANOS = 100_000;
 
   /** Creates the account, {@code n} devices and one key for each, through {@code node}. */
   static List<IssuedKey> keysForDevices(KeyManager node, int n) {
@@ -139,13 +141,13 @@ class PostgresRevocationTest {
           // this one anywhere in B's poll cycle, as a real revocation would be.
           pause(random.nextInt((int) poll.toMillis()));
           a.deleteKey(ALICE, ACME, k.key().id());
-          deletions.add(untilRefused(b, secret(k), Status.UNKNOWN, System.nanoTime()));
+          deletions.add(untilRefused(b, secret(k), Status.UNKNOWN, System.nanoTime(), POLL_NANOS));
 
           String old = secret(rotated);
           assertThat(b.validate(old).status()).isEqualTo(Status.VALID);
           pause(random.nextInt((int) poll.toMillis()));
           rotated = a.regenerateKey(ALICE, ACME, rotated.key().id());
-          regenerations.add(untilRefused(b, old, Status.REVOKED, System.nanoTime()));
+          regenerations.add(untilRefused(b, old, Status.REVOKED, System.nanoTime(), POLL_NANOS));
           assertThat(b.validate(secret(rotated)).status()).isEqualTo(Status.VALID);
         }
         System.out.printf("revocation across nodes (real poller, interval %d ms): after node A's call returned,"
@@ -164,11 +166,11 @@ class PostgresRevocationTest {
   }
 
   /**
-   * Asks B every 0.1 ms until it refuses {@code secret}, for at most 5 s.
+   * Asks B every {@code pollNanos} until it refuses {@code secret}, for at most 5 s.
    *
    * @return the time from {@code since} to the first refusal
    */
-  private static Duration untilRefused(CachedKeyValidator b, String secret, Status refused, long since) {
+  static Duration untilRefused(CachedKeyValidator b, String secret, Status refused, long since, long pollNanos) {
     long deadline = since + TimeUnit.SECONDS.toNanos(5);
     for (;;) {
       Status s = b.validate(secret).status();
@@ -180,7 +182,7 @@ class PostgresRevocationTest {
       if (now - deadline > 0) {
         fail("node B still accepts a secret revoked on node A 5 s ago");
       }
-      LockSupport.parkNanos(100_000);
+      LockSupport.parkNanos(pollNanos);
     }
   }
 

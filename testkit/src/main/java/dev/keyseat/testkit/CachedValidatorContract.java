@@ -33,6 +33,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -179,6 +180,8 @@ public abstract class CachedValidatorContract {
     return keys.keys(ADMIN, ACME).stream().filter(k -> k.id().equals(id)).findFirst().orElseThrow();
   }
 
+  // Thread.yield(): on a loaded machine the waiter gives the thread it waits for its turn sooner
+  @SuppressWarnings("ThreadPriorityCheck")
   private static void await(String what, BooleanSupplier condition) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
@@ -193,7 +196,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ verdicts
 
   @Test
-  public void aValidKeyIsValidWithItsAccountDeviceAndKeyId() {
+  void aValidKeyIsValidWithItsAccountDeviceAndKeyId() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
 
@@ -209,7 +212,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aKeyPresentedForAnotherDeviceIsADeviceMismatch() {
+  void aKeyPresentedForAnotherDeviceIsADeviceMismatch() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
 
@@ -219,7 +222,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void everyVerdictAgreesWithTheStoreValidator() {
+  void everyVerdictAgreesWithTheStoreValidator() {
     IssuedKey valid = createKey("AQ-1");
     IssuedKey suspended = createKey("AQ-2");
     keys.editKey(ADMIN, ACME, suspended.key().id(), KeyEdit.suspend());
@@ -244,12 +247,12 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void garbageIsMalformedWithoutHashingOrLookupAndNothingThrows() {
+  void garbageIsMalformedWithoutHashingOrLookupAndNothingThrows() {
     IssuedKey k = createKey("AQ-1");
     String good = secret(k);
     CachedKeyValidator v = start(validator());
     List<String> garbage = new ArrayList<>(List.of("", " ", "ks_", "ks", good + " ", " " + good, good + "\u0000",
-        good.substring(1), good.toUpperCase(), "x".repeat(1 << 20), "ks_" + "é".repeat(33),
+        good.substring(1), good.toUpperCase(Locale.ROOT), "x".repeat(1 << 20), "ks_" + "é".repeat(33),
         "ks_" + "\uD83D\uDE00".repeat(16) + "A", good.replace('_', '-'), "\u0000".repeat(good.length()),
         "\n\r\t\b".repeat(10), good.substring(0, 10) + "\u0430" + good.substring(11)));
     for (int i = 0; i < good.length(); i++) {
@@ -291,7 +294,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aStoreFailingEverythingMakesWellFormedKeysUnavailableAndNothingThrows() {
+  void aStoreFailingEverythingMakesWellFormedKeysUnavailableAndNothingThrows() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     store.failAll(true);
@@ -306,7 +309,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void throwingMetricsFailClosedInsteadOfThrowing() {
+  void throwingMetricsFailClosedInsteadOfThrowing() {
     IssuedKey k = createKey("AQ-1");
     AtomicBoolean broken = new AtomicBoolean();
     CachedKeyValidator v = start(keyseat.validator().changeNotifications(false).scheduler(scheduler).metrics(new ValidatorMetrics() {
@@ -328,7 +331,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ local changes
 
   @Test
-  public void aRegeneratedSecretFailsOnTheVeryNextCall() {
+  void aRegeneratedSecretFailsOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
@@ -341,7 +344,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aDeletedKeyFailsOnTheVeryNextCall() {
+  void aDeletedKeyFailsOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
@@ -352,7 +355,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aKeyDeletedWithItsDeviceFailsOnTheVeryNextCall() {
+  void aKeyDeletedWithItsDeviceFailsOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
@@ -363,7 +366,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void suspendResumeAndRebindApplyOnTheVeryNextCall() {
+  void suspendResumeAndRebindApplyOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
@@ -380,7 +383,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void anExpiryTurnsACachedKeyExpiredWhenItsTimeComesWithoutAnyChange() {
+  void anExpiryTurnsACachedKeyExpiredWhenItsTimeComesWithoutAnyChange() {
     IssuedKey k = keys.createKeys(ADMIN, ACME,
         NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(10)))).get(0);
     CachedKeyValidator v = start(validator());
@@ -393,7 +396,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void anOldSecretInItsOverlapIsValidUntilTheOverlapEnds() {
+  void anOldSecretInItsOverlapIsValidUntilTheOverlapEnds() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id(), Duration.ofHours(1));
@@ -408,7 +411,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void noThreadSeesARegeneratedSecretValidAfterTheRegenerationReturned() throws InterruptedException {
+  void noThreadSeesARegeneratedSecretValidAfterTheRegenerationReturned() throws InterruptedException {
     CachedKeyValidator v = start(validator().storeLookupsPerSecond(1_000_000));
     AtomicReference<String> current = new AtomicReference<>();
     AtomicReference<String> dead = new AtomicReference<>();
@@ -460,7 +463,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ other nodes
 
   @Test
-  public void anotherNodesChangesArriveWithinOnePollInterval() {
+  void anotherNodesChangesArriveWithinOnePollInterval() {
     Keyseat nodeB = anotherNode();
     CachedKeyValidator a = start(validator());
     CachedKeyValidator b = start(nodeB.validator().changeNotifications(false).scheduler(scheduler));
@@ -489,7 +492,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void onePollAppliesAFeedLongerThanOnePage() {
+  void onePollAppliesAFeedLongerThanOnePage() {
     Keyseat nodeB = anotherNode();
     IssuedKey k = createKey("AQ-1");
     IssuedKey busy = createKey("AQ-2");
@@ -508,7 +511,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ staleness
 
   @Test
-  public void cachedAnswersOutliveAFeedOutageUpToTheMaximumStalenessThenFailClosedAndRecover() {
+  void cachedAnswersOutliveAFeedOutageUpToTheMaximumStalenessThenFailClosedAndRecover() {
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofSeconds(5)));
@@ -538,7 +541,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ push notifications (optional)
 
   @Test
-  public void aStoreThatNotifiesChangesMakesTheValidatorReadTheFeedWithoutWaitingForAPoll() {
+  void aStoreThatNotifiesChangesMakesTheValidatorReadTheFeedWithoutWaitingForAPoll() {
     IssuedKey deleted = createKey("AQ-1");
     IssuedKey regenerated = createKey("AQ-2");
     Declared.require(store, Capability.NOTIFIES_ON_COMMIT, storeName());
@@ -564,7 +567,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ feed gaps
 
   @Test
-  public void aNodeCutOffPastThePurgeDropsWhatItCachedAndRefusesKeysDeletedMeanwhile() {
+  void aNodeCutOffPastThePurgeDropsWhatItCachedAndRefusesKeysDeletedMeanwhile() {
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
     IssuedKey regenerated = createKey("AQ-3");
@@ -598,7 +601,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aNodeCutOffWhileTheStoreItselfPurgesItsFeedSeesTheGapAndRefusesKeysDeletedMeanwhile() {
+  void aNodeCutOffWhileTheStoreItselfPurgesItsFeedSeesTheGapAndRefusesKeysDeletedMeanwhile() {
     Declared.require(store, Capability.PURGES_CHANGES, storeName());
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
@@ -628,7 +631,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aFeedPurgedPastTheCursorWithNothingAfterItIsAGapToo() {
+  void aFeedPurgedPastTheCursorWithNothingAfterItIsAGapToo() {
     IssuedKey deleted = createKey("AQ-1");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
     assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
@@ -645,7 +648,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aPreloadedNodeBackFromBeyondThePurgeReloadsEveryKeyAndGoesOn() {
+  void aPreloadedNodeBackFromBeyondThePurgeReloadsEveryKeyAndGoesOn() {
     Declared.require(store, Capability.LISTS_KEYS, storeName());
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
@@ -672,7 +675,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void theKeyseatClockDrivesStalenessUnlessTheValidatorHasItsOwnTicker() {
+  void theKeyseatClockDrivesStalenessUnlessTheValidatorHasItsOwnTicker() {
     IssuedKey k = createKey("AQ-1");
     Duration staleness = Duration.ofSeconds(5);
     CachedKeyValidator byClock = start(validator().feedPollInterval(POLL).maxStaleness(staleness));
@@ -696,7 +699,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aValidatorBuiltDuringAnOutageIsUnavailableUntilTheStoreAnswers() {
+  void aValidatorBuiltDuringAnOutageIsUnavailableUntilTheStoreAnswers() {
     IssuedKey k = createKey("AQ-1");
     store.failFeed(true);
     CachedKeyValidator v = start(validator());
@@ -711,7 +714,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aFailedLookupIsUnavailableAndNotRemembered() {
+  void aFailedLookupIsUnavailableAndNotRemembered() {
     IssuedKey k = createKey("AQ-1");
     String unknown = unknownKey();
     CachedKeyValidator v = start(validator());
@@ -729,7 +732,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ flood protection
 
   @Test
-  public void distinctUnknownKeysCauseAtMostTheLookupBudgetPerSecond() {
+  void distinctUnknownKeysCauseAtMostTheLookupBudgetPerSecond() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator().storeLookupsPerSecond(5));
 
@@ -753,7 +756,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void repeatsOfOneUnknownKeyCauseOneLookupUntilItsNegativeEntryRunsOut() {
+  void repeatsOfOneUnknownKeyCauseOneLookupUntilItsNegativeEntryRunsOut() {
     String unknown = unknownKey();
     CachedKeyValidator v = start(validator().negativeEntryTtl(Duration.ofSeconds(30)));
 
@@ -773,7 +776,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void concurrentMissesOnOneHashMakeOneLookup() throws InterruptedException {
+  void concurrentMissesOnOneHashMakeOneLookup() throws InterruptedException {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     CountDownLatch gate = store.holdLookups();
@@ -811,7 +814,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ usage
 
   @Test
-  public void usageIsCountedInMemoryAndWrittenInOneBatchPerFlush() {
+  void usageIsCountedInMemoryAndWrittenInOneBatchPerFlush() {
     IssuedKey one = createKey("AQ-1");
     IssuedKey two = createKey("AQ-2");
     IssuedKey unused = createKey("AQ-3");
@@ -848,7 +851,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aFailedUsageWriteKeepsTheCountsForTheNextFlush() {
+  void aFailedUsageWriteKeepsTheCountsForTheNextFlush() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator().usageFlushInterval(Duration.ofSeconds(10)));
     v.validate(secret(k));
@@ -865,7 +868,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void usageOfAKeyRegeneratedMeanwhileIsNotLost() {
+  void usageOfAKeyRegeneratedMeanwhileIsNotLost() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     v.validate(secret(k));
@@ -877,7 +880,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void closeWritesUsageStopsItsTasksAndFailsClosed() {
+  void closeWritesUsageStopsItsTasksAndFailsClosed() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
     assertThat(scheduler.activeTasks()).as("close writes usage stops its tasks and fails closed: scheduler.activeTasks()").containsExactlyInAnyOrder("feed-poller", "usage-flusher");
@@ -895,7 +898,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void closeStopsTheValidatorsOwnThreads() {
+  void closeStopsTheValidatorsOwnThreads() {
     IssuedKey k = createKey("AQ-1");
     Set<Thread> before = Thread.getAllStackTraces().keySet();
     CachedKeyValidator v = keyseat.validator().build();
@@ -915,7 +918,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ rate limit
 
   @Test
-  public void aRateLimitedKeyIsToldWhenToRetry() {
+  void aRateLimitedKeyIsToldWhenToRetry() {
     IssuedKey k = createKey("AQ-1");
     IssuedKey other = createKey("AQ-2");
     CachedKeyValidator v = start(validator().rateLimit(6, Duration.ofHours(1)));
@@ -945,7 +948,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ metrics
 
   @Test
-  public void metricsCountVerdictsHitsMissesLookupsAndFeedLag() {
+  void metricsCountVerdictsHitsMissesLookupsAndFeedLag() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator().storeLookupsPerSecond(2));
 
@@ -978,7 +981,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ preload
 
   @Test
-  public void aPreloadedValidatorAnswersWithoutLookupsAndFollowsChanges() {
+  void aPreloadedValidatorAnswersWithoutLookupsAndFollowsChanges() {
     Declared.require(store, Capability.LISTS_KEYS, storeName());
     IssuedKey k = createKey("AQ-1");
     IssuedKey suspended = createKey("AQ-2");
@@ -1016,7 +1019,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aPreloadedKeyReachingItsExpiryWhileLookupsFailIsUnavailableUntilTheStoreAnswers() {
+  void aPreloadedKeyReachingItsExpiryWhileLookupsFailIsUnavailableUntilTheStoreAnswers() {
     Declared.require(store, Capability.LISTS_KEYS, storeName());
     IssuedKey k = keys.createKeys(ADMIN, ACME,
         NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(1)))).get(0);
@@ -1033,7 +1036,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void preloadingAStoreThatCannotListItsKeysIsRefusedAtBuild() {
+  void preloadingAStoreThatCannotListItsKeysIsRefusedAtBuild() {
     KeyStore unlisted = new ForwardingKeyStore(store) {
       @Override
       public void forEachKey(Consumer<? super StoredKey> action) {
@@ -1057,7 +1060,7 @@ public abstract class CachedValidatorContract {
   // ------------------------------------------------------------------ allocation
 
   @Test
-  public void aCachedValidKeyAllocatesAlmostNothing() {
+  void aCachedValidKeyAllocatesAlmostNothing() {
     assumeTrue(ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean,
         "needs per-thread allocation counters");
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();

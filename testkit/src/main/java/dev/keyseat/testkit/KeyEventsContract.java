@@ -9,7 +9,6 @@ import dev.keyseat.Actor;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyEvent;
-import dev.keyseat.KeyEvent.Type;
 import dev.keyseat.KeyEvents;
 import dev.keyseat.KeyManager;
 import dev.keyseat.Keyseat;
@@ -80,7 +79,7 @@ public abstract class KeyEventsContract {
   }
 
   @Test
-  public void everyKeyAndLicenseChangeOfEitherNodeArrivesInCommitOrder() {
+  void everyKeyAndLicenseChangeOfEitherNodeArrivesInCommitOrder() {
     IssuedKey k = create(nodeA, "AQ-1");
     KeyManager b = nodeB.manager();
     b.regenerateKey(ADMIN, ACME, k.key().id());
@@ -94,9 +93,10 @@ public abstract class KeyEventsContract {
     KeyEvents.Page page = nodeA.events().read(0, 100);
 
     assertThat(page.missedSome()).isFalse();
-    assertThat(page.events()).extracting(KeyEvent::type).containsExactly(Type.KEY_CREATED, Type.KEY_REGENERATED,
-        Type.KEY_EDITED, Type.KEY_SUSPENDED, Type.KEY_RESUMED, Type.LICENSES_CONTRACTED, Type.KEY_DELETED,
-        Type.LICENSES_CANCELLED);
+    assertThat(page.events()).extracting(KeyEvent::type).containsExactly(KeyEvent.Type.KEY_CREATED,
+        KeyEvent.Type.KEY_REGENERATED, KeyEvent.Type.KEY_EDITED, KeyEvent.Type.KEY_SUSPENDED,
+        KeyEvent.Type.KEY_RESUMED, KeyEvent.Type.LICENSES_CONTRACTED, KeyEvent.Type.KEY_DELETED,
+        KeyEvent.Type.LICENSES_CANCELLED);
     assertThat(page.events()).allMatch(e -> e.accountId().equals(ACME));
     assertThat(page.events()).filteredOn(e -> e.type().name().startsWith("KEY_"))
         .allMatch(e -> k.key().id().equals(e.keyId()));
@@ -114,7 +114,7 @@ public abstract class KeyEventsContract {
    * applied.
    */
   @Test
-  public void grantsTheirTermChangesAndTheirEndsAreEventsAndAnEndPassingIsDeliveredOnce() {
+  void grantsTheirTermChangesAndTheirEndsAreEventsAndAnEndPassingIsDeliveredOnce() {
     KeyManager a = nodeA.manager();
     KeyManager b = nodeB.manager();
     long from = nodeA.events().read(0, 100).cursor();
@@ -146,7 +146,7 @@ public abstract class KeyEventsContract {
   }
 
   @Test
-  public void aHostResumesAfterItsStoredCursorAndPagesChain() {
+  void aHostResumesAfterItsStoredCursorAndPagesChain() {
     IssuedKey k1 = create(nodeA, "AQ-1");
     IssuedKey k2 = create(nodeB, "AQ-2");
     nodeA.manager().deleteKey(ADMIN, ACME, k1.key().id());
@@ -157,8 +157,10 @@ public abstract class KeyEventsContract {
     KeyEvents.Page second = events.read(first.cursor(), 2);
     KeyEvents.Page end = events.read(second.cursor(), 2);
 
-    assertThat(first.events()).extracting(KeyEvent::type).containsExactly(Type.KEY_CREATED, Type.KEY_CREATED);
-    assertThat(second.events()).extracting(KeyEvent::type).containsExactly(Type.KEY_DELETED, Type.KEY_REGENERATED);
+    assertThat(first.events()).extracting(KeyEvent::type)
+        .containsExactly(KeyEvent.Type.KEY_CREATED, KeyEvent.Type.KEY_CREATED);
+    assertThat(second.events()).extracting(KeyEvent::type)
+        .containsExactly(KeyEvent.Type.KEY_DELETED, KeyEvent.Type.KEY_REGENERATED);
     assertThat(end.events()).isEmpty();
     assertThat(end.cursor()).as("nothing new: the cursor stays").isEqualTo(second.cursor());
     assertThat(end.missedSome()).isFalse();
@@ -170,7 +172,7 @@ public abstract class KeyEventsContract {
   }
 
   @Test
-  public void aCursorOlderThanThePurgeIsToldThatItMissedEventsAndGoesOn() {
+  void aCursorOlderThanThePurgeIsToldThatItMissedEventsAndGoesOn() {
     Declared.require(store, KeyStore.Capability.PURGES_CHANGES, getClass().getSimpleName());
     create(nodeA, "AQ-1");
     nodeB.manager().contractLicenses(OPERATOR, ACME, 1);
@@ -185,14 +187,14 @@ public abstract class KeyEventsContract {
     create(nodeB, "AQ-2");
     KeyEvents.Page after = nodeA.events().read(gap.cursor(), 100);
     assertThat(after.missedSome()).isFalse();
-    assertThat(after.events()).extracting(KeyEvent::type).containsExactly(Type.KEY_CREATED);
+    assertThat(after.events()).extracting(KeyEvent::type).containsExactly(KeyEvent.Type.KEY_CREATED);
     KeyEvents.Page fromTheStart = nodeA.events().read(old, 100);
     assertThat(fromTheStart.missedSome()).isTrue();
     assertThat(fromTheStart.events()).containsExactlyElementsOf(after.events());
   }
 
   @Test
-  public void aSubscriptionDeliversEveryEventInOrderAtLeastOnceRedeliveringWhatItsListenerRefused() {
+  void aSubscriptionDeliversEveryEventInOrderAtLeastOnceRedeliveringWhatItsListenerRefused() {
     IssuedKey k = create(nodeA, "AQ-1");
     nodeB.manager().regenerateKey(ADMIN, ACME, k.key().id());
     List<KeyEvent> delivered = new CopyOnWriteArrayList<>();
@@ -200,23 +202,23 @@ public abstract class KeyEventsContract {
     AtomicLong stored = new AtomicLong();
     try (KeyEvents.Subscription s = nodeA.events().subscribe(0, Duration.ofMillis(5), event -> {
       delivered.add(event);
-      if (event.type() == Type.KEY_REGENERATED && refusedOnce.compareAndSet(false, true)) {
+      if (event.type() == KeyEvent.Type.KEY_REGENERATED && refusedOnce.compareAndSet(false, true)) {
         throw new IllegalStateException("mail server down"); // deliver it again
       }
       stored.set(event.cursor());
     })) {
       await("the regeneration is delivered again", () -> delivered.size() >= 3);
       nodeB.manager().deleteKey(ADMIN, ACME, k.key().id());
-      await("the deletion is delivered", () -> delivered.stream().anyMatch(e -> e.type() == Type.KEY_DELETED));
+      await("the deletion is delivered", () -> delivered.stream().anyMatch(e -> e.type() == KeyEvent.Type.KEY_DELETED));
       assertThat(s.cursor()).isEqualTo(stored.get());
     }
-    assertThat(delivered).extracting(KeyEvent::type).containsExactly(Type.KEY_CREATED, Type.KEY_REGENERATED,
-        Type.KEY_REGENERATED, Type.KEY_DELETED);
+    assertThat(delivered).extracting(KeyEvent::type).containsExactly(KeyEvent.Type.KEY_CREATED,
+        KeyEvent.Type.KEY_REGENERATED, KeyEvent.Type.KEY_REGENERATED, KeyEvent.Type.KEY_DELETED);
     assertThat(stored.get()).isEqualTo(nodeA.events().read(0, 100).cursor());
   }
 
   @Test
-  public void validatorsIgnoreLicenseEvents() {
+  void validatorsIgnoreLicenseEvents() {
     IssuedKey k = create(nodeA, "AQ-1");
     ManualScheduler scheduler = new ManualScheduler(clock);
     RecordingValidatorMetrics metrics = new RecordingValidatorMetrics();

@@ -94,7 +94,7 @@ public abstract class LicenseEndSweepContract {
 
   /** One pass applies each passed end once, with each account's strategy; the next finds nothing due. */
   @Test
-  public void aPassAppliesEveryPassedEndOnceWithTheAccountsStrategyAndTheNextFindsNothing() {
+  void aPassAppliesEveryPassedEndOnceWithTheAccountsStrategyAndTheNextFindsNothing() {
     long cursor = node.events().read(0, 1000).cursor();
     clock.advance(Duration.ofDays(1));
     LicenseEndSweep sweep = node.licenseEndSweep(SWEEPER).pageSize(2); // three accounts: two pages
@@ -130,7 +130,7 @@ public abstract class LicenseEndSweepContract {
    * published and suspends keys once.
    */
   @Test
-  public void twoNodesSweepingAtOnceApplyEachEndOnce() throws Exception {
+  void twoNodesSweepingAtOnceApplyEachEndOnce() throws Exception {
     clock.advance(Duration.ofDays(1));
     CyclicBarrier bothRead = new CyclicBarrier(2);
     AtomicBoolean racing = new AtomicBoolean(true);
@@ -182,7 +182,7 @@ public abstract class LicenseEndSweepContract {
 
   /** Scheduled, the sweep applies an end within one period of its passing, with no management call. */
   @Test
-  public void aScheduledSweepAppliesAnEndWithinOnePeriodAndStopsWhenCancelled() {
+  void aScheduledSweepAppliesAnEndWithinOnePeriodAndStopsWhenCancelled() {
     ManualScheduler scheduler = new ManualScheduler(clock);
     LicenseEndSweep sweep = node.licenseEndSweep(SWEEPER);
     ValidatorScheduler.Cancellable job = sweep.schedule(scheduler, Duration.ofMinutes(5));
@@ -202,7 +202,7 @@ public abstract class LicenseEndSweepContract {
 
   /** An account the store fails on is counted and logged; the others are swept; the next pass retries it. */
   @Test
-  public void anAccountThatFailsIsCountedAndRetriedByTheNextPassWhileTheOthersAreSwept() {
+  void anAccountThatFailsIsCountedAndRetriedByTheNextPassWhileTheOthersAreSwept() {
     clock.advance(Duration.ofDays(1));
     AtomicBoolean globexDown = new AtomicBoolean(true);
     KeyStore flaky = new ForwardingKeyStore(store) {

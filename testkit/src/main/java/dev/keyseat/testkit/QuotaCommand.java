@@ -236,7 +236,14 @@ public sealed interface QuotaCommand {
    * @param expiresIn expiry of every new key relative to now, or null for never
    */
   record CreateKeys(Who caller, List<String> serials, String label, @Nullable Duration expiresIn) implements Performed {
-    /** Copies the serials. */
+    /**
+     * Copies the serials.
+     *
+     * @param caller who calls the key manager
+     * @param expiresIn new expiry, relative to the current time (zero or negative is invalid)
+     * @param label new label
+     * @param serials the selected devices, possibly repeating one
+     */
     public CreateKeys {
       serials = List.copyOf(serials);
     }

@@ -15,6 +15,7 @@ public final class ApiKeyAuthentication extends AbstractAuthenticationToken {
   /** The authority every key-authenticated request has. */
   public static final String AUTHORITY = "KEYSEAT_API_KEY";
 
+  /** The key's account, device and id; never the key. */
   private final ApiKeyPrincipal principal;
 
   /** @param principal the key's account, device and id */

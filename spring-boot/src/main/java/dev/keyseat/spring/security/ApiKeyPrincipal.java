@@ -16,7 +16,13 @@ import java.util.Objects;
  */
 public record ApiKeyPrincipal(AccountId accountId, String deviceSerial, KeyId keyId) implements Principal {
 
-  /** Checks that every part is present. */
+  /**
+   * Checks that every part is present.
+   *
+   * @param accountId the account
+   * @param deviceSerial the device the key is bound to
+   * @param keyId the key's public id (safe to log)
+   */
   public ApiKeyPrincipal {
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(deviceSerial, "deviceSerial");

@@ -1,4 +1,5 @@
--- Keyseat JDBC store: removes every table of migration/h2/V1__keyseat_schema.sql and V2__key_usage_daily.sql, and all their data.
+-- Keyseat JDBC store: removes every table of migration/{postgresql,h2}/V1__keyseat_schema.sql and
+-- V2__key_usage_daily.sql, and all their data. The same statements on both databases.
 DROP TABLE IF EXISTS keyseat_key_usage_daily;
 DROP TABLE IF EXISTS keyseat_rate_limit;
 DROP TABLE IF EXISTS keyseat_change_seq;
