@@ -134,8 +134,8 @@ public abstract class KeyEventsContract {
     assertThat(page.events()).extracting(KeyEvent::type)
         .as("R9: the events of a grant, its two term changes, a second grant ended early, the first grant's end"
             + " passing (applied twice, delivered once) and a contract, in commit order")
-        .containsExactly(Type.LICENSES_GRANTED, Type.LICENSE_TERM_CHANGED, Type.LICENSE_TERM_CHANGED,
-            Type.LICENSES_GRANTED, Type.LICENSES_ENDED, Type.LICENSES_ENDED, Type.LICENSES_CONTRACTED);
+        .containsExactly(KeyEvent.Type.LICENSES_GRANTED, KeyEvent.Type.LICENSE_TERM_CHANGED, KeyEvent.Type.LICENSE_TERM_CHANGED,
+            KeyEvent.Type.LICENSES_GRANTED, KeyEvent.Type.LICENSES_ENDED, KeyEvent.Type.LICENSES_ENDED, KeyEvent.Type.LICENSES_CONTRACTED);
     assertThat(page.events()).as("license events name the account and no key")
         .allMatch(e -> e.accountId().equals(ACME) && e.keyId() == null);
     assertThat(page.events().get(5).at()).as("the passed end is stamped when it was applied")
