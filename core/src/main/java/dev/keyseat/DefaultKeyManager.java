@@ -165,6 +165,7 @@ final class DefaultKeyManager implements KeyManager {
           .throwIfAny();
       t.requireWithinMaximum(command.quantity(), start, end, null);
       License grant = t.insertGrant(command.quantity(), start, end, reference);
+      t.licensesChanged(ChangeEvent.Type.LICENSES_GRANTED);
       t.audit(null, null, "granted " + Messages.count(grant.quantity(), "license") + " " + term(grant)
           + (reference.isEmpty() ? "" : ", reference \"" + reference + "\"") + " (grant " + grant.id() + ")");
       return grant;
@@ -187,6 +188,7 @@ final class DefaultKeyManager implements KeyManager {
       String what = !longer ? "shortened" : grant.endedAt(t.now) ? "renewed" : "extended";
       License changed = grant.withEnd(end);
       t.updateGrant(changed);
+      t.licensesChanged(ChangeEvent.Type.LICENSE_TERM_CHANGED);
       t.audit(null, null, what + " grant " + licenseId + " of " + Messages.count(grant.quantity(), "license")
           + ": " + term(grant) + " -> " + term(changed));
       return changed;
@@ -213,6 +215,7 @@ final class DefaultKeyManager implements KeyManager {
       }
       Instant end = grant.start().isAfter(t.now) ? grant.start() : t.now; // a grant not started yet never counts
       t.updateGrant(grant.withEnd(end).withEndApplied());
+      t.licensesChanged(ChangeEvent.Type.LICENSES_ENDED);
       t.applyOverLimit(strategy, t.actor.toString(), "licenses ended early below keys in use");
       t.audit(null, null, "ended grant " + licenseId + " of " + Messages.count(grant.quantity(), "license") + " early ("
           + strategy + ")" + (excess > 0 ? "; over limit by " + excess : ""));
@@ -931,6 +934,7 @@ final class DefaultKeyManager implements KeyManager {
       OverLimitStrategy strategy = tx.licensePolicy().onExpiry();
       for (License g : due) {
         updateGrant(g.withEndApplied());
+        licensesChanged(ChangeEvent.Type.LICENSES_ENDED); // once per grant: a later call finds it applied
         audit(PLATFORM, Action.LICENSES_EXPIRED, null, null, "grant " + g.id() + " of "
             + Messages.count(g.quantity(), "license") + " ended at " + g.end());
       }

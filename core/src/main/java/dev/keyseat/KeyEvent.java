@@ -34,7 +34,16 @@ public record KeyEvent(long cursor, Type type, AccountId accountId, @Nullable Ke
     /** The operator contracted more licenses for the account. */
     LICENSES_CONTRACTED,
     /** The operator cancelled some of the account's licenses. */
-    LICENSES_CANCELLED
+    LICENSES_CANCELLED,
+    /** The operator granted licenses, open-ended or for a term; {@code licenses()} lists the grant. */
+    LICENSES_GRANTED,
+    /** The operator extended, renewed or shortened a grant's term; the audit log says which. */
+    LICENSE_TERM_CHANGED,
+    /**
+     * A grant ended: the operator ended it early, or its end passed (delivered once, when the
+     * platform applied the end: at the account's next write or by a license end sweep).
+     */
+    LICENSES_ENDED
   }
 
   /**

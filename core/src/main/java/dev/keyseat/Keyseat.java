@@ -142,6 +142,19 @@ public final class Keyseat implements AutoCloseable {
   }
 
   /**
+   * The license end sweep (R9): a pass over every account that applies the ends of grants that
+   * passed, once, so that suspensions under {@code SUSPEND_NEWEST} reach the validators without
+   * waiting for the account's next management call. Safe to run on every node at once.
+   *
+   * @param operator the operator the sweep acts as (its calls are the operator's)
+   * @return the sweep; {@link LicenseEndSweep#run()} once, or {@link LicenseEndSweep#schedule} it
+   * @throws IllegalArgumentException if the actor is not an operator
+   */
+  public LicenseEndSweep licenseEndSweep(Actor operator) {
+    return new LicenseEndSweep(manager, clock, operator, LicenseEndSweep.DEFAULT_PAGE_SIZE);
+  }
+
+  /**
    * Whether an input is worth hashing: a Keyseat key of this Keyseat's prefix with a valid
    * checksum, or a key of one of the {@link Builder#legacyKeyShapes declared legacy shapes}. The
    * validators answer {@code MALFORMED} to everything else. Never throws; for import tools and

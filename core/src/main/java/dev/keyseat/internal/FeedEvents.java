@@ -80,6 +80,9 @@ public final class FeedEvents implements KeyEvents {
       case DELETED -> KeyEvent.Type.KEY_DELETED;
       case LICENSES_CONTRACTED -> KeyEvent.Type.LICENSES_CONTRACTED;
       case LICENSES_CANCELLED -> KeyEvent.Type.LICENSES_CANCELLED;
+      case LICENSES_GRANTED -> KeyEvent.Type.LICENSES_GRANTED;
+      case LICENSE_TERM_CHANGED -> KeyEvent.Type.LICENSE_TERM_CHANGED;
+      case LICENSES_ENDED -> KeyEvent.Type.LICENSES_ENDED;
     };
     return new KeyEvent(e.sequence(), type, e.accountId(), e.keyId(), e.at());
   }

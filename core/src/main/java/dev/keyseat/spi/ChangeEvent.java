@@ -41,11 +41,23 @@ public record ChangeEvent(long sequence, Type type, AccountId accountId, @Nullab
     /** The operator contracted more licenses for the account. */
     LICENSES_CONTRACTED,
     /** The operator cancelled some of the account's licenses. */
-    LICENSES_CANCELLED;
+    LICENSES_CANCELLED,
+    /** The operator granted licenses, open-ended or for a term ({@code grantLicenses}). */
+    LICENSES_GRANTED,
+    /** The operator extended, renewed or shortened a grant's term ({@code changeLicenseTerm}). */
+    LICENSE_TERM_CHANGED,
+    /**
+     * A grant ended: the operator ended it early ({@code endLicense}), or its end passed and was
+     * applied (once, by the account's next write or {@code applyLicenseEnds}).
+     */
+    LICENSES_ENDED;
 
     /** @return whether the event is about one key (and carries its id and hashes) */
     public boolean isKeyChange() {
-      return this != LICENSES_CONTRACTED && this != LICENSES_CANCELLED;
+      return switch (this) {
+        case CREATED, REGENERATED, EDITED, SUSPENDED, RESUMED, DELETED -> true;
+        case LICENSES_CONTRACTED, LICENSES_CANCELLED, LICENSES_GRANTED, LICENSE_TERM_CHANGED, LICENSES_ENDED -> false;
+      };
     }
   }
 
@@ -75,7 +87,8 @@ public record ChangeEvent(long sequence, Type type, AccountId accountId, @Nullab
   }
 
   /**
-   * @param type {@link Type#LICENSES_CONTRACTED} or {@link Type#LICENSES_CANCELLED}
+   * @param type a license change: {@link Type#LICENSES_CONTRACTED}, {@link Type#LICENSES_CANCELLED},
+   *     {@link Type#LICENSES_GRANTED}, {@link Type#LICENSE_TERM_CHANGED} or {@link Type#LICENSES_ENDED}
    * @param accountId the account
    * @param at when it happened
    * @return an event not yet stored (sequence 0)

@@ -86,6 +86,14 @@ class KitCatchesPlantedBugsTest {
   }
 
   @Test
+  void serialsUniquePerAccountInsteadOfPlatformWideAreCaughtByTheStoreAndManagerSuites() {
+    assertCaught(StoreSuite.class, PlantedBugs::perAccountSerials,
+        "aSerialIsUniqueAcrossAccountsAndARefusedInsertChangesNothing()",
+        "racingInsertsOfOneSerialIntoTwoAccountsAdmitExactlyOne()");
+    assertCaught(ManagerSuite.class, PlantedBugs::perAccountSerials, "aDeviceSerialBelongsToOneAccountOnly()");
+  }
+
+  @Test
   void auditSurvivingARollbackIsCaughtByTheManagerSuite() {
     assertCaught(ManagerSuite.class, PlantedBugs::auditSurvivingRollback,
         "aBatchThatFailsHalfwayInTheStoreLeavesNoTrace()");

@@ -2,6 +2,7 @@ package dev.keyseat.inmemory;
 
 import dev.keyseat.AccountId;
 import dev.keyseat.AuditEntry;
+import dev.keyseat.Device;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.AccountWork;
 import dev.keyseat.spi.ChangeEvent;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
@@ -272,6 +274,82 @@ final class PlantedBugs {
   static KeyStore unstableOrdering() {
     return withBug("keys", (tx, args) -> tx.keys().stream()
         .sorted(Comparator.comparing((StoredKey k) -> k.id().value()).reversed()).toList());
+  }
+
+  /**
+   * Treats device serials as unique per account instead of platform-wide (R2): a serial another
+   * account holds is inserted again, as a unique index on (account, serial) would allow. The
+   * in-memory store refuses such a row, so this store keeps those devices beside it, per account,
+   * committed with the transaction that inserted them.
+   */
+  static KeyStore perAccountSerials() {
+    Map<AccountId, Map<String, Device>> shadows = new ConcurrentHashMap<>();
+    return new ForwardingKeyStore(new InMemoryKeyStore()) {
+      @Override
+      public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
+        Map<String, Device> working = new TreeMap<>(shadows.getOrDefault(accountId, Map.of()));
+        T result = super.inAccount(accountId, tx -> work.run(withShadow(tx, working)));
+        shadows.put(accountId, Map.copyOf(working)); // committed: the work returned
+        return result;
+      }
+
+      @Override
+      public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
+        Map<String, Device> snapshot = new TreeMap<>(shadows.getOrDefault(accountId, Map.of()));
+        return super.readAccount(accountId, tx -> work.run(withShadow(tx, snapshot)));
+      }
+    };
+  }
+
+  /** The account's devices are the real ones and those of {@code shadow}, which only this account sees. */
+  private static AccountTransaction withShadow(AccountTransaction tx, Map<String, Device> shadow) {
+    return (AccountTransaction) Proxy.newProxyInstance(AccountTransaction.class.getClassLoader(),
+        new Class<?>[] {AccountTransaction.class}, (proxy, m, args) -> {
+          switch (m.getName()) {
+            case "insertDevice" -> {
+              Device d = (Device) args[0];
+              if (tx.device(d.serial()).isPresent() || shadow.containsKey(d.serial())) {
+                return false; // the bug: only this account's serials are looked at
+              }
+              if (!tx.insertDevice(d)) {
+                shadow.put(d.serial(), d);
+              }
+              return true;
+            }
+            case "device" -> {
+              String serial = (String) args[0];
+              return tx.device(serial).or(() -> Optional.ofNullable(shadow.get(serial)));
+            }
+            case "devices" -> {
+              List<Device> all = new ArrayList<>(tx.devices());
+              all.addAll(shadow.values());
+              all.sort(Comparator.comparing(Device::serial));
+              return List.copyOf(all);
+            }
+            case "updateDevice" -> {
+              Device d = (Device) args[0];
+              if (shadow.containsKey(d.serial())) {
+                shadow.put(d.serial(), d);
+              } else {
+                tx.updateDevice(d);
+              }
+              return null;
+            }
+            case "deleteDevice" -> {
+              if (shadow.remove((String) args[0]) == null) {
+                tx.deleteDevice((String) args[0]);
+              }
+              return null;
+            }
+            default -> {
+              try {
+                return m.invoke(tx, args);
+              } catch (InvocationTargetException e) {
+                throw e.getCause();
+              }
+            }
+          }
+        });
   }
 
   /** A correct store that cannot list its keys, and says so. */

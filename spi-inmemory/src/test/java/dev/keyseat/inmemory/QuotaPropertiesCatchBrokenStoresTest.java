@@ -7,7 +7,10 @@ import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.testkit.ForwardingKeyStore;
+import dev.keyseat.testkit.QuotaCommand;
 import dev.keyseat.testkit.QuotaPropertiesContract;
+import dev.keyseat.testkit.QuotaScenario;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,6 +54,57 @@ class QuotaPropertiesCatchBrokenStoresTest {
   @Test
   void aStoreThatKeepsDissociatedDevicesBreaksDeviceLeaves() {
     assertCaught(() -> PlantedBugs.withBug("deleteDevice", (tx, args) -> null), "[R10 device leaves]");
+  }
+
+  private static final String FAULT = "[R4/R12 a call failing inside its transaction leaves nothing]";
+  /** A batch of two keys whose transaction fails at its 4th write: the second key's insert. */
+  private static final QuotaScenario FAILING_BATCH = new QuotaScenario(3, List.of(new QuotaCommand.FailingWrite(4,
+      new QuotaCommand.CreateKeys(QuotaCommand.Who.ALICE, List.of("D0", "D1"), "", null))));
+
+  /** Fault injection: a batch half written when the store fails at a later write stays. */
+  @Test
+  void aNonAtomicBatchIsCaughtByFaultInjection() {
+    assertScenarioCaught(PlantedBugs::nonAtomicBatch, FAILING_BATCH, FAULT, "the call that failed inside its"
+        + " transaction changed the account");
+    // random sequences catch it too: by fault injection, or by the ends a refused call applied
+    assertCaught(PlantedBugs::nonAtomicBatch, FAULT, "[R4 failed batch changed nothing]", "[R12 audit]",
+        "[R9 license grants agree with the model]", "[R8 roles (non-admins never change anything)]");
+  }
+
+  /** Fault injection: the audit entries of a transaction that failed are kept. */
+  @Test
+  void auditEntriesSurvivingARollbackAreCaughtByFaultInjection() {
+    assertScenarioCaught(PlantedBugs::auditSurvivingRollback, FAILING_BATCH, FAULT, "unexpected [AuditEntry");
+    assertCaught(PlantedBugs::auditSurvivingRollback, FAULT, "[R12 audit]");
+  }
+
+  /** The in-memory store passes the scenario that catches the two bugs above. */
+  @Test
+  void theRealStorePassesTheFailingBatchScenario() {
+    suiteOver(InMemoryKeyStore::new).checkScenario(FAILING_BATCH);
+  }
+
+  private static void assertScenarioCaught(Supplier<KeyStore> broken, QuotaScenario scenario, String rule,
+      String detail) {
+    assertThatThrownBy(() -> suiteOver(broken).checkScenario(scenario))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining(rule + " broken at step 1")
+        .hasMessageContaining(detail)
+        .hasMessageContaining("failed at insertKey (write 4)");
+  }
+
+  private static QuotaPropertiesContract suiteOver(Supplier<KeyStore> store) {
+    return new QuotaPropertiesContract() {
+      @Override
+      protected KeyStore createStore() {
+        return store.get();
+      }
+    };
+  }
+
+  @Test
+  void serialsUniquePerAccountBreakTheDeviceRule() {
+    assertCaught(PlantedBugs::perAccountSerials, "[R2 device in account]");
   }
 
   private static void assertCaught(Supplier<KeyStore> brokenStore, String... anyOfRules) {

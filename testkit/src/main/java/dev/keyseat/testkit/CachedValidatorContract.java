@@ -203,11 +203,11 @@ public abstract class CachedValidatorContract {
     Verdict first = v.validate(secret(k));
     Verdict again = v.validate(secret(k), "AQ-1");
 
-    assertThat(first.status()).isEqualTo(Status.VALID);
-    assertThat(first.accountId()).isEqualTo(ACME);
-    assertThat(first.deviceSerial()).isEqualTo("AQ-1");
-    assertThat(first.keyId()).isEqualTo(k.key().id());
-    assertThat(again).isEqualTo(first);
+    assertThat(first.status()).as("a valid key is valid with its account device and key id: first.status()").isEqualTo(Status.VALID);
+    assertThat(first.accountId()).as("a valid key is valid with its account device and key id: first.accountId()").isEqualTo(ACME);
+    assertThat(first.deviceSerial()).as("a valid key is valid with its account device and key id: first.deviceSerial()").isEqualTo("AQ-1");
+    assertThat(first.keyId()).as("a valid key is valid with its account device and key id: first.keyId()").isEqualTo(k.key().id());
+    assertThat(again).as("a valid key is valid with its account device and key id: again").isEqualTo(first);
     assertThat(store.lookups()).as("the second call is answered from the cache").isEqualTo(1);
   }
 
@@ -216,9 +216,9 @@ public abstract class CachedValidatorContract {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
 
-    assertThat(v.validate(secret(k), "AQ-2").status()).isEqualTo(Status.DEVICE_MISMATCH);
-    assertThat(v.validate(secret(k), "AQ-2").keyId()).isEqualTo(k.key().id());
-    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k), "AQ-2").status()).as(RuleWords.verdict("k's secret presented for AQ-2", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
+    assertThat(v.validate(secret(k), "AQ-2").keyId()).as("a key presented for another device is a device mismatch: v.validate(secret(k), \"AQ-2\").keyId()").isEqualTo(k.key().id());
+    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
   }
 
   @Test
@@ -241,9 +241,9 @@ public abstract class CachedValidatorContract {
         assertThat(v.validate(key, serial)).as("%s for %s", expected.status(), serial).isEqualTo(expected);
       }
     }
-    assertThat(v.validate(secret(expiring)).status()).isEqualTo(Status.EXPIRED);
-    assertThat(v.validate(secret(regenerated)).status()).isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(suspended)).status()).isEqualTo(Status.SUSPENDED);
+    assertThat(v.validate(secret(expiring)).status()).as(RuleWords.verdict("expiring's secret", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
+    assertThat(v.validate(secret(regenerated)).status()).as(RuleWords.verdict("regenerated's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(suspended)).status()).as(RuleWords.verdict("suspended's secret", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
   }
 
   @Test
@@ -283,14 +283,14 @@ public abstract class CachedValidatorContract {
     for (String g : garbage) {
       assertThat(v.validate(g).status()).as("%s", g.length() > 80 ? g.length() + " chars" : g)
           .isEqualTo(Status.MALFORMED);
-      assertThat(v.validate(g, "AQ-1").status()).isEqualTo(Status.MALFORMED);
+      assertThat(v.validate(g, "AQ-1").status()).as(RuleWords.verdict("g presented for AQ-1", Status.MALFORMED)).isEqualTo(Status.MALFORMED);
     }
-    assertThat(v.validate(null)).isSameAs(Verdict.MALFORMED);
-    assertThat(v.validate(null, null)).isSameAs(Verdict.MALFORMED);
-    assertThat(v.validate(null, "AQ-1")).isSameAs(Verdict.MALFORMED);
-    assertThat(store.lookups()).isZero();
+    assertThat(v.validate(null)).as("garbage is malformed without hashing or lookup and nothing throws: v.validate(null)").isSameAs(Verdict.MALFORMED);
+    assertThat(v.validate(null, null)).as("garbage is malformed without hashing or lookup and nothing throws: v.validate(null, null)").isSameAs(Verdict.MALFORMED);
+    assertThat(v.validate(null, "AQ-1")).as("garbage is malformed without hashing or lookup and nothing throws: v.validate(null, \"AQ-1\")").isSameAs(Verdict.MALFORMED);
+    assertThat(store.lookups()).as("garbage is malformed without hashing or lookup and nothing throws: store.lookups()").isZero();
     assertThat(metrics.misses() + metrics.hits()).as("no cache lookup, hence no hash").isZero();
-    assertThat(v.validate(good, "\u0000\uD83D").status()).isEqualTo(Status.DEVICE_MISMATCH);
+    assertThat(v.validate(good, "\u0000\uD83D").status()).as(RuleWords.verdict("good presented for \\u0000\\uD83D", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
   }
 
   @Test
@@ -299,13 +299,13 @@ public abstract class CachedValidatorContract {
     CachedKeyValidator v = start(validator());
     store.failAll(true);
 
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
-    assertThat(v.validate(unknownKey(), "AQ-1").status()).isEqualTo(Status.UNAVAILABLE);
-    assertThat(v.validate("nonsense").status()).isEqualTo(Status.MALFORMED);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(unknownKey(), "AQ-1").status()).as(RuleWords.verdict("unknownKey() presented for AQ-1", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate("nonsense").status()).as(RuleWords.verdict("\"nonsense\"", Status.MALFORMED)).isEqualTo(Status.MALFORMED);
     scheduler.advance(Duration.ofMinutes(2));
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
     v.close();
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
   }
 
   @Test
@@ -320,12 +320,12 @@ public abstract class CachedValidatorContract {
         }
       }
     }));
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
     broken.set(true);
 
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
     broken.set(false);
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
   }
 
   // ------------------------------------------------------------------ local changes
@@ -334,12 +334,12 @@ public abstract class CachedValidatorContract {
   void aRegeneratedSecretFailsOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
 
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
     assertThat(store.feedReads()).as("no poll was needed").isZero();
   }
 
@@ -347,39 +347,39 @@ public abstract class CachedValidatorContract {
   void aDeletedKeyFailsOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     keys.deleteKey(ADMIN, ACME, k.key().id());
 
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
   }
 
   @Test
   void aKeyDeletedWithItsDeviceFailsOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     keys.dissociateDevice(ADMIN, ACME, "AQ-1");
 
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
   }
 
   @Test
   void suspendResumeAndRebindApplyOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
 
     keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.suspend());
-    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.SUSPENDED);
+    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
 
     keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.resume());
-    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
 
     keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.rebindTo("AQ-2"));
-    assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.DEVICE_MISMATCH);
-    assertThat(v.validate(secret(k), "AQ-2").status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
+    assertThat(v.validate(secret(k), "AQ-2").status()).as(RuleWords.verdict("k's secret presented for AQ-2", Status.VALID)).isEqualTo(Status.VALID);
   }
 
   @Test
@@ -387,12 +387,12 @@ public abstract class CachedValidatorContract {
     IssuedKey k = keys.createKeys(ADMIN, ACME,
         NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(10)))).get(0);
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     scheduler.advance(Duration.ofMinutes(10).minusMillis(1));
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
     scheduler.advance(Duration.ofMillis(1));
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.EXPIRED);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
   }
 
   @Test
@@ -401,13 +401,13 @@ public abstract class CachedValidatorContract {
     CachedKeyValidator v = start(validator());
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id(), Duration.ofHours(1));
 
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
     scheduler.advance(Duration.ofHours(1).minusMillis(1));
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
     scheduler.advance(Duration.ofMillis(1));
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
   }
 
   @Test
@@ -457,7 +457,7 @@ public abstract class CachedValidatorContract {
         t.join();
       }
     }
-    assertThat(violations.get()).isZero();
+    assertThat(violations.get()).as("no thread sees a regenerated secret valid after the regeneration returned: violations.get()").isZero();
   }
 
   // ------------------------------------------------------------------ other nodes
@@ -468,27 +468,27 @@ public abstract class CachedValidatorContract {
     CachedKeyValidator a = start(validator());
     CachedKeyValidator b = start(nodeB.validator().changeNotifications(false).scheduler(scheduler));
     IssuedKey k = createKey("AQ-1");
-    assertThat(a.validate(secret(k)).status()).isEqualTo(Status.VALID);
-    assertThat(b.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(a.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(b.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
-    assertThat(a.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
+    assertThat(a.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
     assertThat(b.validate(secret(k)).status()).as("B has not polled yet").isEqualTo(Status.VALID);
     scheduler.advance(POLL);
-    assertThat(b.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
-    assertThat(b.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
-    assertThat(a.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(b.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
+    assertThat(b.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(a.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     nodeB.manager().editKey(ADMIN, ACME, k.key().id(), KeyEdit.suspend());
-    assertThat(b.validate(secret(fresh)).status()).isEqualTo(Status.SUSPENDED);
+    assertThat(b.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
     assertThat(a.validate(secret(fresh)).status()).as("A has not polled yet").isEqualTo(Status.VALID);
     scheduler.advance(POLL);
-    assertThat(a.validate(secret(fresh)).status()).isEqualTo(Status.SUSPENDED);
+    assertThat(a.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
 
     keys.deleteKey(ADMIN, ACME, k.key().id());
-    assertThat(a.validate(secret(fresh)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(a.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     scheduler.advance(POLL);
-    assertThat(b.validate(secret(fresh)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(b.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
   }
 
   @Test
@@ -497,7 +497,7 @@ public abstract class CachedValidatorContract {
     IssuedKey k = createKey("AQ-1");
     IssuedKey busy = createKey("AQ-2");
     CachedKeyValidator b = start(nodeB.validator().changeNotifications(false).scheduler(scheduler));
-    assertThat(b.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(b.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     for (int i = 0; i < 1200; i++) {
       keys.editKey(ADMIN, ACME, busy.key().id(), KeyEdit.label("edit " + i));
@@ -505,7 +505,7 @@ public abstract class CachedValidatorContract {
     keys.deleteKey(ADMIN, ACME, k.key().id());
     scheduler.advance(POLL);
 
-    assertThat(b.validate(secret(k)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(b.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
   }
 
   // ------------------------------------------------------------------ staleness
@@ -515,27 +515,27 @@ public abstract class CachedValidatorContract {
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofSeconds(5)));
-    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     store.failFeed(true);
     anotherNode().manager().deleteKey(ADMIN, ACME, deleted.key().id());
     scheduler.advance(Duration.ofSeconds(5));
     assertThat(v.validate(secret(kept)).status()).as("at the staleness bound").isEqualTo(Status.VALID);
     assertThat(v.validate(secret(deleted)).status()).as("the deletion is not known yet").isEqualTo(Status.VALID);
-    assertThat(metrics.lags().get(metrics.lags().size() - 1)).isEqualTo(Duration.ofSeconds(5));
+    assertThat(metrics.lags().get(metrics.lags().size() - 1)).as("cached answers outlive a feed outage up to the maximum staleness then fail closed and recover: metrics.lags().get(metrics.lags().size() - 1)").isEqualTo(Duration.ofSeconds(5));
 
     clock.advance(Duration.ofMillis(1));
-    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.UNAVAILABLE);
-    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
     scheduler.advance(Duration.ofMinutes(1).minusMillis(1));
-    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
 
     store.failFeed(false);
     scheduler.advance(POLL);
-    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
     assertThat(v.validate(secret(deleted)).status()).as("caught up with the feed").isEqualTo(Status.UNKNOWN);
-    assertThat(metrics.lags().get(metrics.lags().size() - 1)).isZero();
+    assertThat(metrics.lags().get(metrics.lags().size() - 1)).as("cached answers outlive a feed outage up to the maximum staleness then fail closed and recover: metrics.lags().get(metrics.lags().size() - 1)").isZero();
   }
 
   // ------------------------------------------------------------------ push notifications (optional)
@@ -550,8 +550,8 @@ public abstract class CachedValidatorContract {
     CachedKeyValidator v = start(keyseat.validator().scheduler(scheduler).metrics(metrics)
         .feedPollInterval(Duration.ofHours(1))
         .maxStaleness(Duration.ofDays(1)));
-    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(regenerated)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(regenerated)).status()).as(RuleWords.verdict("regenerated's secret", Status.VALID)).isEqualTo(Status.VALID);
     await("the validator listens (it reads the feed when it starts listening)", () -> store.feedReads() > reads);
 
     Keyseat nodeB = anotherNode();
@@ -561,7 +561,7 @@ public abstract class CachedValidatorContract {
     IssuedKey fresh = nodeB.manager().regenerateKey(ADMIN, ACME, regenerated.key().id());
     await("the regeneration on another node is seen without a poll",
         () -> v.validate(secret(regenerated)).status() == Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
   }
 
   // ------------------------------------------------------------------ feed gaps
@@ -573,7 +573,7 @@ public abstract class CachedValidatorContract {
     IssuedKey regenerated = createKey("AQ-3");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
     for (IssuedKey k : List.of(kept, deleted, regenerated)) {
-      assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+      assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
     }
     Keyseat nodeB = anotherNode();
     nodeB.manager().editKey(ADMIN, ACME, kept.key().id(), KeyEdit.label("read normally"));
@@ -593,9 +593,9 @@ public abstract class CachedValidatorContract {
     assertThat(v.validate(secret(deleted)).status()).as("deleted while cut off, its event purged")
         .isEqualTo(Status.UNKNOWN);
     assertThat(v.validate(secret(regenerated)).status()).as("replaced while cut off").isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(later)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(later)).status()).as(RuleWords.verdict("later's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
     scheduler.advance(POLL);
     assertThat(metrics.feedGaps()).as("no gap once caught up again").isEqualTo(1);
   }
@@ -606,8 +606,8 @@ public abstract class CachedValidatorContract {
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
-    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     store.failFeed(true);
     scheduler.advance(POLL); // cut off: the poll fails
@@ -621,11 +621,11 @@ public abstract class CachedValidatorContract {
     store.failFeed(false);
     scheduler.advance(POLL);
 
-    assertThat(metrics.feedGaps()).isEqualTo(1);
+    assertThat(metrics.feedGaps()).as("a node cut off while the store itself purges its feed sees the gap and refuses keys deleted meanwhile: metrics.feedGaps()").isEqualTo(1);
     assertThat(v.validate(secret(deleted)).status()).as("deleted while cut off, its entry purged")
         .isEqualTo(Status.UNKNOWN);
-    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(later)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(later)).status()).as(RuleWords.verdict("later's secret", Status.VALID)).isEqualTo(Status.VALID);
     scheduler.advance(POLL);
     assertThat(metrics.feedGaps()).as("once caught up, no more gaps").isEqualTo(1);
   }
@@ -634,7 +634,7 @@ public abstract class CachedValidatorContract {
   void aFeedPurgedPastTheCursorWithNothingAfterItIsAGapToo() {
     IssuedKey deleted = createKey("AQ-1");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
-    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     store.failFeed(true);
     anotherNode().manager().deleteKey(ADMIN, ACME, deleted.key().id());
@@ -643,8 +643,8 @@ public abstract class CachedValidatorContract {
     store.failFeed(false);
     scheduler.advance(POLL);
 
-    assertThat(metrics.feedGaps()).isEqualTo(1);
-    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(metrics.feedGaps()).as("a feed purged past the cursor with nothing after it is a gap too: metrics.feedGaps()").isEqualTo(1);
+    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
   }
 
   @Test
@@ -662,11 +662,11 @@ public abstract class CachedValidatorContract {
     store.failFeed(false);
     scheduler.advance(POLL);
 
-    assertThat(metrics.feedGaps()).isEqualTo(1);
+    assertThat(metrics.feedGaps()).as("a preloaded node back from beyond the purge reloads every key and goes on: metrics.feedGaps()").isEqualTo(1);
     int lookups = store.lookups();
-    assertThat(v.validate(secret(deleted)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     assertThat(v.validate(secret(created)).status()).as("reloaded, not looked up").isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(kept)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
     assertThat(store.lookups()).as("answered from the reloaded cache").isEqualTo(lookups);
 
     keys.deleteKey(ADMIN, ACME, kept.key().id());
@@ -682,8 +682,8 @@ public abstract class CachedValidatorContract {
     MutableClock tickerTime = new MutableClock();
     CachedKeyValidator byTicker = start(validator().feedPollInterval(POLL).maxStaleness(staleness)
         .ticker(Ticker.of(tickerTime)));
-    assertThat(byClock.validate(secret(k)).status()).isEqualTo(Status.VALID);
-    assertThat(byTicker.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(byClock.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(byTicker.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     clock.advance(staleness.plusMillis(1)); // the management clock alone; no poll runs
     assertThat(byClock.validate(secret(k)).status()).as("the default ticker follows the Keyseat clock")
@@ -704,13 +704,13 @@ public abstract class CachedValidatorContract {
     store.failFeed(true);
     CachedKeyValidator v = start(validator());
 
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
     scheduler.advance(Duration.ofSeconds(3));
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
 
     store.failFeed(false);
     scheduler.advance(POLL);
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
   }
 
   @Test
@@ -720,13 +720,13 @@ public abstract class CachedValidatorContract {
     CachedKeyValidator v = start(validator());
     store.failLookups(true);
 
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
-    assertThat(v.validate(unknown).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(unknown).status()).as(RuleWords.verdict("unknown", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
 
     store.failLookups(false);
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
-    assertThat(store.lookups()).isEqualTo(4);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(unknown).status()).as(RuleWords.verdict("unknown", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+    assertThat(store.lookups()).as("a failed lookup is unavailable and not remembered: store.lookups()").isEqualTo(4);
   }
 
   // ------------------------------------------------------------------ flood protection
@@ -746,7 +746,8 @@ public abstract class CachedValidatorContract {
       // listed hashes answer them without a lookup; the reserve serves a real key at once
       assertThat(store.lookups()).isEqualTo(4);
       assertThat(answers).as("ruled out by the known hashes").containsOnly(Status.UNKNOWN);
-      assertThat(metrics.refused()).isEqualTo(16);
+      assertThat(metrics.refused()).as("metrics count verdicts, hits, misses and lookups: refused()")
+        .isEqualTo(16);
       assertThat(v.validate(secret(k)).status()).as("a valid key not cached yet, on its first try")
           .isEqualTo(Status.VALID);
       assertThat(store.lookups()).isEqualTo(5);
@@ -756,7 +757,8 @@ public abstract class CachedValidatorContract {
       assertThat(answers.subList(5, 20)).as("the key may exist: not UNKNOWN").containsOnly(Status.UNAVAILABLE);
       assertThat(v.validate(secret(k)).status()).as("a valid key not cached yet waits too")
           .isEqualTo(Status.UNAVAILABLE);
-      assertThat(metrics.refused()).isEqualTo(16);
+      assertThat(metrics.refused()).as("metrics count verdicts, hits, misses and lookups: refused()")
+        .isEqualTo(16);
     }
 
     scheduler.advance(Duration.ofSeconds(1));
@@ -833,18 +835,18 @@ public abstract class CachedValidatorContract {
     CachedKeyValidator v = start(validator().negativeEntryTtl(Duration.ofSeconds(30)));
 
     for (int i = 0; i < 1000; i++) {
-      assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
+      assertThat(v.validate(unknown).status()).as(RuleWords.verdict("unknown", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     }
-    assertThat(store.lookups()).isEqualTo(1);
+    assertThat(store.lookups()).as("repeats of one unknown key cause one lookup until its negative entry runs out: store.lookups()").isEqualTo(1);
 
     scheduler.advance(Duration.ofSeconds(30).minusMillis(1));
     v.validate(unknown);
-    assertThat(store.lookups()).isEqualTo(1);
+    assertThat(store.lookups()).as("repeats of one unknown key cause one lookup until its negative entry runs out: store.lookups()").isEqualTo(1);
     scheduler.advance(Duration.ofMillis(1));
     for (int i = 0; i < 1000; i++) {
-      assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
+      assertThat(v.validate(unknown).status()).as(RuleWords.verdict("unknown", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     }
-    assertThat(store.lookups()).isEqualTo(2);
+    assertThat(store.lookups()).as("repeats of one unknown key cause one lookup until its negative entry runs out: store.lookups()").isEqualTo(2);
   }
 
   @Test
@@ -857,7 +859,7 @@ public abstract class CachedValidatorContract {
 
     Thread first = new Thread(validating);
     first.start();
-    assertThat(store.lookupsEntered().tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(store.lookupsEntered().tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS)).as("concurrent misses on one hash make one lookup: store.lookupsEntered().tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS)").isTrue();
     List<Thread> others = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
       Thread t = new Thread(validating);
@@ -879,8 +881,8 @@ public abstract class CachedValidatorContract {
       t.join();
     }
 
-    assertThat(store.lookups()).isEqualTo(1);
-    assertThat(answers).hasSize(8).allMatch(Verdict::isValid);
+    assertThat(store.lookups()).as("concurrent misses on one hash make one lookup: store.lookups()").isEqualTo(1);
+    assertThat(answers).as("concurrent misses on one hash make one lookup: answers").hasSize(8).allMatch(Verdict::isValid);
   }
 
   // ------------------------------------------------------------------ usage
@@ -902,24 +904,24 @@ public abstract class CachedValidatorContract {
     assertThat(row(one.key().id()).useCount()).as("nothing written per request").isZero();
     scheduler.advance(Duration.ofSeconds(8));
 
-    assertThat(store.usageBatches()).hasSize(1);
+    assertThat(store.usageBatches()).as("usage is counted in memory and written in one batch per flush: store.usageBatches()").hasSize(1);
     Map<KeyId, UsageDelta> batch = store.usageBatches().get(0).stream()
         .collect(Collectors.toMap(UsageDelta::keyId, d -> d));
-    assertThat(batch).containsOnlyKeys(one.key().id(), two.key().id());
+    assertThat(batch).as("usage is counted in memory and written in one batch per flush: batch").containsOnlyKeys(one.key().id(), two.key().id());
     assertThat(row(one.key().id()).useCount()).as("the mismatch does not count").isEqualTo(3);
-    assertThat(row(one.key().id()).lastUsedAt()).isEqualTo(start);
-    assertThat(row(two.key().id()).useCount()).isEqualTo(1);
-    assertThat(row(two.key().id()).lastUsedAt()).isEqualTo(start.plusSeconds(2));
-    assertThat(keys.keysUnusedSince(ADMIN, ACME, start.plusSeconds(1))).extracting(ApiKey::id)
+    assertThat(row(one.key().id()).lastUsedAt()).as("usage is counted in memory and written in one batch per flush: row(one.key().id()).lastUsedAt()").isEqualTo(start);
+    assertThat(row(two.key().id()).useCount()).as("usage is counted in memory and written in one batch per flush: row(two.key().id()).useCount()").isEqualTo(1);
+    assertThat(row(two.key().id()).lastUsedAt()).as("usage is counted in memory and written in one batch per flush: row(two.key().id()).lastUsedAt()").isEqualTo(start.plusSeconds(2));
+    assertThat(keys.keysUnusedSince(ADMIN, ACME, start.plusSeconds(1))).as("usage is counted in memory and written in one batch per flush: keys.keysUnusedSince(ADMIN, ACME, start.plusSeconds(1))").extracting(ApiKey::id)
         .containsExactlyInAnyOrder(one.key().id(), unused.key().id());
-    assertThat(metrics.flushedKeys()).isEqualTo(2);
+    assertThat(metrics.flushedKeys()).as("usage is counted in memory and written in one batch per flush: metrics.flushedKeys()").isEqualTo(2);
 
     scheduler.advance(Duration.ofSeconds(10));
     assertThat(store.usageBatches()).as("nothing new, nothing written").hasSize(1);
     v.validate(secret(one));
     scheduler.advance(Duration.ofSeconds(10));
-    assertThat(row(one.key().id()).useCount()).isEqualTo(4);
-    assertThat(row(one.key().id()).lastUsedAt()).isEqualTo(start.plusSeconds(20));
+    assertThat(row(one.key().id()).useCount()).as("usage is counted in memory and written in one batch per flush: row(one.key().id()).useCount()").isEqualTo(4);
+    assertThat(row(one.key().id()).lastUsedAt()).as("usage is counted in memory and written in one batch per flush: row(one.key().id()).lastUsedAt()").isEqualTo(start.plusSeconds(20));
   }
 
   @Test
@@ -931,12 +933,12 @@ public abstract class CachedValidatorContract {
     store.failUsage(true);
     scheduler.advance(Duration.ofSeconds(10));
     v.validate(secret(k));
-    assertThat(row(k.key().id()).useCount()).isZero();
+    assertThat(row(k.key().id()).useCount()).as("a failed usage write keeps the counts for the next flush: row(k.key().id()).useCount()").isZero();
 
     store.failUsage(false);
     scheduler.advance(Duration.ofSeconds(10));
-    assertThat(row(k.key().id()).useCount()).isEqualTo(3);
-    assertThat(store.usageBatches()).hasSize(1);
+    assertThat(row(k.key().id()).useCount()).as("a failed usage write keeps the counts for the next flush: row(k.key().id()).useCount()").isEqualTo(3);
+    assertThat(store.usageBatches()).as("a failed usage write keeps the counts for the next flush: store.usageBatches()").hasSize(1);
   }
 
   @Test
@@ -948,23 +950,23 @@ public abstract class CachedValidatorContract {
     v.validate(secret(fresh));
     v.close();
 
-    assertThat(row(k.key().id()).useCount()).isEqualTo(2);
+    assertThat(row(k.key().id()).useCount()).as("usage of a key regenerated meanwhile is not lost: row(k.key().id()).useCount()").isEqualTo(2);
   }
 
   @Test
   void closeWritesUsageStopsItsTasksAndFailsClosed() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
-    assertThat(scheduler.activeTasks()).containsExactlyInAnyOrder("feed-poller", "usage-flusher");
+    assertThat(scheduler.activeTasks()).as("close writes usage stops its tasks and fails closed: scheduler.activeTasks()").containsExactlyInAnyOrder("feed-poller", "usage-flusher");
     v.validate(secret(k));
     v.validate(secret(k));
 
     v.close();
 
-    assertThat(row(k.key().id()).useCount()).isEqualTo(2);
-    assertThat(scheduler.activeTasks()).isEmpty();
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
-    assertThat(v.validate("garbage").status()).isEqualTo(Status.MALFORMED);
+    assertThat(row(k.key().id()).useCount()).as("close writes usage stops its tasks and fails closed: row(k.key().id()).useCount()").isEqualTo(2);
+    assertThat(scheduler.activeTasks()).as("close writes usage stops its tasks and fails closed: scheduler.activeTasks()").isEmpty();
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate("garbage").status()).as(RuleWords.verdict("\"garbage\"", Status.MALFORMED)).isEqualTo(Status.MALFORMED);
     v.close();
     assertThat(store.usageBatches()).as("a second close writes nothing").hasSize(1);
   }
@@ -978,13 +980,13 @@ public abstract class CachedValidatorContract {
     mine.removeAll(before);
     mine.removeIf(t -> !t.getName().startsWith("keyseat-"));
     // the poller, the flusher and, for a store with change notifications, its listener
-    assertThat(mine).hasSizeBetween(2, 3).allMatch(Thread::isDaemon);
+    assertThat(mine).as("close stops the validators own threads: mine").hasSizeBetween(2, 3).allMatch(Thread::isDaemon);
     v.validate(secret(k));
 
     v.close();
 
-    assertThat(mine).noneMatch(Thread::isAlive);
-    assertThat(row(k.key().id()).useCount()).isEqualTo(1);
+    assertThat(mine).as("close stops the validators own threads: mine").noneMatch(Thread::isAlive);
+    assertThat(row(k.key().id()).useCount()).as("close stops the validators own threads: row(k.key().id()).useCount()").isEqualTo(1);
   }
 
   // ------------------------------------------------------------------ rate limit
@@ -996,12 +998,12 @@ public abstract class CachedValidatorContract {
     CachedKeyValidator v = start(validator().rateLimit(6, Duration.ofHours(1)));
 
     for (int i = 0; i < 6; i++) {
-      assertThat(v.validate(secret(k), "AQ-1").status()).isEqualTo(Status.VALID);
+      assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
     }
     Verdict limited = v.validate(secret(k), "AQ-1");
-    assertThat(limited.status()).isEqualTo(Status.RATE_LIMITED);
-    assertThat(limited.keyId()).isEqualTo(k.key().id());
-    assertThat(limited.retryAfter()).isBetween(Duration.ofMinutes(10).minusSeconds(1), Duration.ofMinutes(10).plusSeconds(1));
+    assertThat(limited.status()).as("a rate limited key is told when to retry: limited.status()").isEqualTo(Status.RATE_LIMITED);
+    assertThat(limited.keyId()).as("a rate limited key is told when to retry: limited.keyId()").isEqualTo(k.key().id());
+    assertThat(limited.retryAfter()).as("a rate limited key is told when to retry: limited.retryAfter()").isBetween(Duration.ofMinutes(10).minusSeconds(1), Duration.ofMinutes(10).plusSeconds(1));
     assertThat(v.validate(secret(other), "AQ-2").status()).as("limits are per key").isEqualTo(Status.VALID);
     assertThat(v.validate(secret(k), "AQ-2").status()).as("a mismatch takes nothing")
         .isEqualTo(Status.DEVICE_MISMATCH);
@@ -1011,8 +1013,8 @@ public abstract class CachedValidatorContract {
         .isEqualTo(Status.RATE_LIMITED);
 
     scheduler.advance(Duration.ofMinutes(10));
-    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.RATE_LIMITED);
+    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.RATE_LIMITED)).isEqualTo(Status.RATE_LIMITED);
     v.close();
     assertThat(row(k.key().id()).useCount()).as("only valid answers count").isEqualTo(7);
   }
@@ -1032,24 +1034,33 @@ public abstract class CachedValidatorContract {
     v.validate(unknownKey());
     v.validate(unknownKey());
 
-    assertThat(metrics.verdicts(Status.VALID)).isEqualTo(2);
-    assertThat(metrics.verdicts(Status.DEVICE_MISMATCH)).isEqualTo(1);
-    assertThat(metrics.verdicts(Status.MALFORMED)).isEqualTo(1);
+    assertThat(metrics.verdicts(Status.VALID)).as("metrics count verdicts, hits, misses and lookups: verdicts(Status.VALID)")
+        .isEqualTo(2);
+    assertThat(metrics.verdicts(Status.DEVICE_MISMATCH)).as("metrics count verdicts, hits, misses and lookups: verdicts(Status.DEVICE_MISMATCH)")
+        .isEqualTo(1);
+    assertThat(metrics.verdicts(Status.MALFORMED)).as("metrics count verdicts, hits, misses and lookups: verdicts(Status.MALFORMED)")
+        .isEqualTo(1);
     // past the budget, a made-up key is UNKNOWN by the store's listed hashes, UNAVAILABLE without them
-    assertThat(metrics.verdicts(Status.UNKNOWN)).isEqualTo(listed ? 2 : 1);
-    assertThat(metrics.verdicts(Status.UNAVAILABLE)).isEqualTo(listed ? 0 : 1);
-    assertThat(metrics.hits()).isEqualTo(2);
-    assertThat(metrics.misses()).isEqualTo(3);
-    assertThat(metrics.lookups()).isEqualTo(2);
-    assertThat(metrics.refused()).isEqualTo(1);
+    assertThat(metrics.verdicts(Status.UNKNOWN)).as("metrics count verdicts, hits, misses and lookups: verdicts(Status.UNKNOWN)")
+        .isEqualTo(listed ? 2 : 1);
+    assertThat(metrics.verdicts(Status.UNAVAILABLE)).as("metrics count verdicts, hits, misses and lookups: verdicts(Status.UNAVAILABLE)")
+        .isEqualTo(listed ? 0 : 1);
+    assertThat(metrics.hits()).as("metrics count verdicts, hits, misses and lookups: hits()")
+        .isEqualTo(2);
+    assertThat(metrics.misses()).as("metrics count verdicts, hits, misses and lookups: misses()")
+        .isEqualTo(3);
+    assertThat(metrics.lookups()).as("metrics count verdicts, hits, misses and lookups: lookups()")
+        .isEqualTo(2);
+    assertThat(metrics.refused()).as("metrics count verdicts, hits, misses and lookups: refused()")
+        .isEqualTo(1);
     assertThat(metrics.lags()).as("the first read at build").hasSize(1);
 
     store.failFeed(true);
     scheduler.advance(Duration.ofSeconds(3));
-    assertThat(metrics.lags()).hasSize(4).endsWith(Duration.ofSeconds(3));
+    assertThat(metrics.lags()).as("metrics count verdicts hits misses lookups and feed lag: metrics.lags()").hasSize(4).endsWith(Duration.ofSeconds(3));
     store.failFeed(false);
     scheduler.advance(POLL);
-    assertThat(metrics.lags()).hasSize(5).endsWith(Duration.ZERO);
+    assertThat(metrics.lags()).as("metrics count verdicts hits misses lookups and feed lag: metrics.lags()").hasSize(5).endsWith(Duration.ZERO);
   }
 
   // ------------------------------------------------------------------ preload
@@ -1061,35 +1072,35 @@ public abstract class CachedValidatorContract {
     IssuedKey suspended = createKey("AQ-2");
     keys.editKey(ADMIN, ACME, suspended.key().id(), KeyEdit.suspend());
     CachedKeyValidator v = start(validator().preloadAllKeys());
-    assertThat(v.estimatedSize()).isEqualTo(2);
+    assertThat(v.estimatedSize()).as("a preloaded validator answers without lookups and follows changes: v.estimatedSize()").isEqualTo(2);
 
     int lookups = store.lookups();
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(suspended)).status()).isEqualTo(Status.SUSPENDED);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(suspended)).status()).as(RuleWords.verdict("suspended's secret", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
     for (int i = 0; i < 100; i++) {
-      assertThat(v.validate(unknownKey()).status()).isEqualTo(Status.UNKNOWN);
+      assertThat(v.validate(unknownKey()).status()).as(RuleWords.verdict("unknownKey()", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     }
-    assertThat(store.lookups()).isEqualTo(lookups);
+    assertThat(store.lookups()).as("a preloaded validator answers without lookups and follows changes: store.lookups()").isEqualTo(lookups);
     assertThat(v.estimatedSize()).as("no negative entries").isEqualTo(2);
 
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
     lookups = store.lookups();
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     IssuedKey remote = anotherNode().manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-3")).get(0);
     assertThat(v.validate(secret(remote)).status()).as("not polled yet").isEqualTo(Status.UNKNOWN);
     scheduler.advance(POLL);
-    assertThat(v.validate(secret(remote)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(remote)).status()).as(RuleWords.verdict("remote's secret", Status.VALID)).isEqualTo(Status.VALID);
     keys.deleteKey(ADMIN, ACME, suspended.key().id());
-    assertThat(v.validate(secret(suspended)).status()).isEqualTo(Status.UNKNOWN);
+    assertThat(v.validate(secret(suspended)).status()).as(RuleWords.verdict("suspended's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     int refreshLookups = store.lookups() - lookups;
     assertThat(refreshLookups).as("only the refresh of changed keys reads the store").isPositive();
     for (int i = 0; i < 10; i++) {
       v.validate(secret(fresh));
       v.validate(secret(remote));
     }
-    assertThat(store.lookups() - lookups).isEqualTo(refreshLookups);
+    assertThat(store.lookups() - lookups).as("a preloaded validator answers without lookups and follows changes: store.lookups() - lookups").isEqualTo(refreshLookups);
   }
 
   @Test
@@ -1098,15 +1109,15 @@ public abstract class CachedValidatorContract {
     IssuedKey k = keys.createKeys(ADMIN, ACME,
         NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(1)))).get(0);
     CachedKeyValidator v = start(validator().preloadAllKeys());
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
 
     store.failLookups(true);
     scheduler.advance(Duration.ofMinutes(1));
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.UNAVAILABLE);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
     assertThat(v.validate(secret(k)).status()).as("still held, tried again").isEqualTo(Status.UNAVAILABLE);
 
     store.failLookups(false);
-    assertThat(v.validate(secret(k)).status()).isEqualTo(Status.EXPIRED);
+    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
   }
 
   @Test
@@ -1128,7 +1139,7 @@ public abstract class CachedValidatorContract {
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("preload")
         .hasMessageContaining("no listing here");
-    assertThat(scheduler.activeTasks()).isEmpty();
+    assertThat(scheduler.activeTasks()).as("for each key: scheduler.activeTasks()").isEmpty();
   }
 
   // ------------------------------------------------------------------ allocation

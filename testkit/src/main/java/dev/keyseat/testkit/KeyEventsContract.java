@@ -12,9 +12,11 @@ import dev.keyseat.KeyEvent;
 import dev.keyseat.KeyEvents;
 import dev.keyseat.KeyManager;
 import dev.keyseat.Keyseat;
+import dev.keyseat.License;
 import dev.keyseat.NewAccount;
 import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
+import dev.keyseat.NewLicense;
 import dev.keyseat.OverLimitStrategy;
 import dev.keyseat.UserId;
 import dev.keyseat.spi.KeyStore;
@@ -103,6 +105,43 @@ public abstract class KeyEventsContract {
     assertCursorsFollowEachOther(page.events());
     assertThat(page.cursor()).isEqualTo(page.events().get(page.events().size() - 1).cursor());
     assertThat(nodeB.events().read(0, 100).events()).as("the same from the other node")
+        .containsExactlyElementsOf(page.events());
+  }
+
+  /**
+   * R9 license grants: a grant, each change of its term, an early end and an end that passes are
+   * events, from either node, through the same feed; an end is delivered once, however often it is
+   * applied.
+   */
+  @Test
+  void grantsTheirTermChangesAndTheirEndsAreEventsAndAnEndPassingIsDeliveredOnce() {
+    KeyManager a = nodeA.manager();
+    KeyManager b = nodeB.manager();
+    long from = nodeA.events().read(0, 100).cursor();
+    java.time.Instant now = clock.instant();
+    License term = a.grantLicenses(OPERATOR, ACME, NewLicense.term(2, now, now.plus(Duration.ofDays(30)), "order 1"));
+    b.changeLicenseTerm(OPERATOR, ACME, term.id(), now.plus(Duration.ofDays(60))); // extended
+    b.changeLicenseTerm(OPERATOR, ACME, term.id(), now.plus(Duration.ofDays(10))); // shortened
+    License early = b.grantLicenses(OPERATOR, ACME, NewLicense.openEnded(1));
+    a.endLicense(OPERATOR, ACME, early.id(), OverLimitStrategy.REJECT);
+    clock.advance(Duration.ofDays(10)); // the term's end passes
+    b.applyLicenseEnds(OPERATOR, ACME);
+    a.applyLicenseEnds(OPERATOR, ACME); // nothing left to apply: no second event
+    a.contractLicenses(OPERATOR, ACME, 1);
+
+    KeyEvents.Page page = nodeA.events().read(from, 100);
+
+    assertThat(page.events()).extracting(KeyEvent::type)
+        .as("R9: the events of a grant, its two term changes, a second grant ended early, the first grant's end"
+            + " passing (applied twice, delivered once) and a contract, in commit order")
+        .containsExactly(KeyEvent.Type.LICENSES_GRANTED, KeyEvent.Type.LICENSE_TERM_CHANGED, KeyEvent.Type.LICENSE_TERM_CHANGED,
+            KeyEvent.Type.LICENSES_GRANTED, KeyEvent.Type.LICENSES_ENDED, KeyEvent.Type.LICENSES_ENDED, KeyEvent.Type.LICENSES_CONTRACTED);
+    assertThat(page.events()).as("license events name the account and no key")
+        .allMatch(e -> e.accountId().equals(ACME) && e.keyId() == null);
+    assertThat(page.events().get(5).at()).as("the passed end is stamped when it was applied")
+        .isEqualTo(clock.instant());
+    assertCursorsFollowEachOther(page.events());
+    assertThat(nodeB.events().read(from, 100).events()).as("the same from the other node")
         .containsExactlyElementsOf(page.events());
   }
 

@@ -401,8 +401,8 @@ public abstract class KeyManagerContract {
     @Test
     void keysCanBeCreatedUpToTheContractedLicenses() {
       List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
-      assertThat(issued).hasSize(3);
-      assertThat(usage()).isEqualTo(new LicenseUsage(3, 0, 3));
+      assertThat(issued).as("R1 quota: issued").hasSize(3);
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(3, 0, 3));
     }
 
     @Test
@@ -410,9 +410,9 @@ public abstract class KeyManagerContract {
       keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       LicenseLimitException e = refused(LicenseLimitException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")));
-      assertThat(e.needed()).isEqualTo(1);
-      assertThat(e.available()).isZero();
-      assertThat(keys.keys(ADMIN, ACME)).hasSize(3);
+      assertThat(e.needed()).as("R1 quota: the licenses the refusal says are needed").isEqualTo(1);
+      assertThat(e.available()).as("R1 quota: the licenses the refusal says are available").isZero();
+      assertThat(keys.keys(ADMIN, ACME)).as("R1 quota: the keys table of ACME").hasSize(3);
     }
 
     @Test
@@ -420,17 +420,17 @@ public abstract class KeyManagerContract {
       createKey("AQ-1");
       LicenseLimitException e = refused(LicenseLimitException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-2", "AQ-3", "AQ-4")));
-      assertThat(e.needed()).isEqualTo(3);
-      assertThat(e.available()).isEqualTo(2);
-      assertThat(keys.keys(ADMIN, ACME)).extracting(ApiKey::deviceSerial).containsExactly("AQ-1");
-      assertThat(usage()).isEqualTo(new LicenseUsage(1, 2, 3));
+      assertThat(e.needed()).as("R1 quota: the licenses the refusal says are needed").isEqualTo(3);
+      assertThat(e.available()).as("R1 quota: the licenses the refusal says are available").isEqualTo(2);
+      assertThat(keys.keys(ADMIN, ACME)).as("R1 quota: the keys table of ACME").extracting(ApiKey::deviceSerial).containsExactly("AQ-1");
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 2, 3));
     }
 
     @Test
     void anAccountWithoutLicensesGetsNoKey() {
       keys.cancelLicenses(OPERATOR, ACME, 3);
       refused(LicenseLimitException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1")));
-      assertThat(usage()).isEqualTo(new LicenseUsage(0, 0, 0));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(0, 0, 0));
     }
 
     @Test
@@ -438,7 +438,7 @@ public abstract class KeyManagerContract {
       keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       keys.contractLicenses(OPERATOR, ACME, 2);
       keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4", "AQ-5"));
-      assertThat(usage()).isEqualTo(new LicenseUsage(5, 0, 5));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(5, 0, 5));
       refused(LicenseLimitException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-6")));
     }
 
@@ -447,8 +447,8 @@ public abstract class KeyManagerContract {
       keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       refused(LicenseLimitException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")));
       keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1", "GX-2"));
-      assertThat(keys.licenseUsage(GLOBEX_ADMIN, GLOBEX)).isEqualTo(new LicenseUsage(2, 3, 5));
-      assertThat(usage()).isEqualTo(new LicenseUsage(3, 0, 3));
+      assertThat(keys.licenseUsage(GLOBEX_ADMIN, GLOBEX)).as("R1 quota: keys.licenseUsage(GLOBEX_ADMIN, GLOBEX)").isEqualTo(new LicenseUsage(2, 3, 5));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(3, 0, 3));
     }
   }
 
@@ -461,10 +461,10 @@ public abstract class KeyManagerContract {
     @Test
     void eachKeyIsBoundToItsSelectedDeviceInCommandOrder() {
       List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-3", "AQ-1"));
-      assertThat(issued).extracting(k -> k.key().deviceSerial()).containsExactly("AQ-3", "AQ-1");
-      assertThat(issued).extracting(k -> k.key().deviceName()).containsExactly("Monitor 3", "Monitor 1");
-      assertThat(validator.validate(issued.get(0).secret().reveal(), "AQ-3").status()).isEqualTo(Status.VALID);
-      assertThat(validator.validate(issued.get(1).secret().reveal(), "AQ-1").status()).isEqualTo(Status.VALID);
+      assertThat(issued).as("R2 one key per device, of the account's devices: issued").extracting(k -> k.key().deviceSerial()).containsExactly("AQ-3", "AQ-1");
+      assertThat(issued).as("R2 one key per device, of the account's devices: issued").extracting(k -> k.key().deviceName()).containsExactly("Monitor 3", "Monitor 1");
+      assertThat(validator.validate(issued.get(0).secret().reveal(), "AQ-3").status()).as(RuleWords.verdict("issued.get(0).secret().reveal() presented for AQ-3", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(validator.validate(issued.get(1).secret().reveal(), "AQ-1").status()).as(RuleWords.verdict("issued.get(1).secret().reveal() presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -472,24 +472,24 @@ public abstract class KeyManagerContract {
       createKey("AQ-1");
       DeviceAlreadyHasKeyException e = refused(DeviceAlreadyHasKeyException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1")));
-      assertThat(e.deviceSerials()).containsExactly("AQ-1");
-      assertThat(keys.keys(ADMIN, ACME)).hasSize(1);
+      assertThat(e.deviceSerials()).as("R2 one key per device, of the account's devices: the devices the refusal names").containsExactly("AQ-1");
+      assertThat(keys.keys(ADMIN, ACME)).as("R2 one key per device, of the account's devices: the keys table of ACME").hasSize(1);
     }
 
     @Test
     void aDeviceOfAnotherAccountCannotGetAKeyHere() {
       NotFoundException e = refused(NotFoundException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("GX-1")));
-      assertThat(e.kind()).isEqualTo("device");
-      assertThat(e.ids()).containsExactly("GX-1");
-      assertThat(keys.keys(GLOBEX_ADMIN, GLOBEX)).isEmpty();
+      assertThat(e.kind()).as("R2 one key per device, of the account's devices: the kind of thing the refusal did not find").isEqualTo("device");
+      assertThat(e.ids()).as("R2 one key per device, of the account's devices: the ids the refusal names").containsExactly("GX-1");
+      assertThat(keys.keys(GLOBEX_ADMIN, GLOBEX)).as("R2 one key per device, of the account's devices: the keys table of GLOBEX").isEmpty();
     }
 
     @Test
     void aDeviceSerialBelongsToOneAccountOnly() {
       AlreadyExistsException e = refused(AlreadyExistsException.class,
           () -> keys.associateDevice(ADMIN, ACME, new NewDevice("GX-1", "Stolen")));
-      assertThat(e.getMessage()).contains("GX-1");
+      assertThat(e.getMessage()).as("R2 one key per device, of the account's devices: the refusal's message (what was refused and what to do)").contains("GX-1");
     }
 
     @Test
@@ -500,7 +500,7 @@ public abstract class KeyManagerContract {
       refused(NotFoundException.class, () -> keys.regenerateKey(ADMIN, ACME, id));
       refused(NotFoundException.class, () -> keys.editKey(ADMIN, ACME, id, KeyEdit.suspend()));
       refused(NotFoundException.class, () -> keys.revealSecret(ADMIN, ACME, id));
-      assertThat(status(globex)).isEqualTo(Status.VALID);
+      assertThat(status(globex)).as(RuleWords.verdict("globex", Status.VALID)).isEqualTo(Status.VALID);
     }
   }
 
@@ -512,23 +512,23 @@ public abstract class KeyManagerContract {
 
     @Test
     void usageShowsUsedAvailableAndTotalThroughCreateDeleteAndContract() {
-      assertThat(usage()).isEqualTo(new LicenseUsage(0, 3, 3));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(0, 3, 3));
       List<IssuedKey> two = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2"));
-      assertThat(usage()).isEqualTo(new LicenseUsage(2, 1, 3));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(2, 1, 3));
       keys.contractLicenses(OPERATOR, ACME, 2);
-      assertThat(usage()).isEqualTo(new LicenseUsage(2, 3, 5));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(2, 3, 5));
       keys.deleteKey(ADMIN, ACME, two.get(0).key().id());
-      assertThat(usage()).isEqualTo(new LicenseUsage(1, 4, 5));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 4, 5));
       keys.cancelLicenses(OPERATOR, ACME, 4);
-      assertThat(usage()).isEqualTo(new LicenseUsage(1, 0, 1));
-      assertThat(usage().used()).isEqualTo(keys.keys(ADMIN, ACME).size());
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 0, 1));
+      assertThat(usage().used()).as("R3 conservation: R3 usage: used licenses").isEqualTo(keys.keys(ADMIN, ACME).size());
     }
 
     @Test
     void contractAndCancelReturnTheUsageAfterwards() {
       createKey("AQ-1");
-      assertThat(keys.contractLicenses(OPERATOR, ACME, 7)).isEqualTo(new LicenseUsage(1, 9, 10));
-      assertThat(keys.cancelLicenses(OPERATOR, ACME, 4)).isEqualTo(new LicenseUsage(1, 5, 6));
+      assertThat(keys.contractLicenses(OPERATOR, ACME, 7)).as("R3 conservation: keys.contractLicenses(OPERATOR, ACME, 7)").isEqualTo(new LicenseUsage(1, 9, 10));
+      assertThat(keys.cancelLicenses(OPERATOR, ACME, 4)).as("R3 conservation: keys.cancelLicenses(OPERATOR, ACME, 4)").isEqualTo(new LicenseUsage(1, 5, 6));
     }
 
     @Test
@@ -558,7 +558,7 @@ public abstract class KeyManagerContract {
       keys.contractLicenses(OPERATOR, ACME, 3);
       List<String> selected = List.of("AQ-5", "AQ-2", "AQ-6", "AQ-1", "AQ-3");
       List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices(selected));
-      assertThat(issued).extracting(k -> k.key().deviceSerial()).containsExactlyElementsOf(selected);
+      assertThat(issued).as("R4 batch create is all or nothing: issued").extracting(k -> k.key().deviceSerial()).containsExactlyElementsOf(selected);
       keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")); // a later batch at the same instant
       keys.regenerateKey(ADMIN, ACME, issued.get(0).key().id());
       keys.editKey(ADMIN, ACME, issued.get(1).key().id(), KeyEdit.label("lobby"));
@@ -571,14 +571,14 @@ public abstract class KeyManagerContract {
       keys.contractLicenses(OPERATOR, ACME, 3);
       List<IssuedKey> issued = keys.createKeys(ADMIN, ACME,
           NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5").withLabel("batch"));
-      assertThat(issued).hasSize(5);
-      assertThat(issued).extracting(k -> k.key().id()).doesNotHaveDuplicates();
-      assertThat(issued).extracting(k -> k.secret().reveal()).doesNotHaveDuplicates();
+      assertThat(issued).as("R4 batch create is all or nothing: issued").hasSize(5);
+      assertThat(issued).as("R4 batch create is all or nothing: issued").extracting(k -> k.key().id()).doesNotHaveDuplicates();
+      assertThat(issued).as("R4 batch create is all or nothing: issued").extracting(k -> k.secret().reveal()).doesNotHaveDuplicates();
       for (IssuedKey k : issued) {
-        assertThat(status(k)).isEqualTo(Status.VALID);
-        assertThat(k.key().label()).isEqualTo("batch");
-        assertThat(k.key().status()).isEqualTo(KeyStatus.ACTIVE);
-        assertThat(k.key().createdAt()).isEqualTo(clock.instant());
+        assertThat(status(k)).as(RuleWords.verdict("k", Status.VALID)).isEqualTo(Status.VALID);
+        assertThat(k.key().label()).as("R4 batch create is all or nothing: k.key().label()").isEqualTo("batch");
+        assertThat(k.key().status()).as("R4 batch create is all or nothing: k.key().status()").isEqualTo(KeyStatus.ACTIVE);
+        assertThat(k.key().createdAt()).as("R4 batch create is all or nothing: k.key().createdAt()").isEqualTo(clock.instant());
       }
     }
 
@@ -586,20 +586,20 @@ public abstract class KeyManagerContract {
     void theShortfallErrorNamesEachDeviceAndNeededVersusAvailable() {
       LicenseLimitException e = refused(LicenseLimitException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5")));
-      assertThat(e.needed()).isEqualTo(5);
-      assertThat(e.available()).isEqualTo(3);
-      assertThat(e.getMessage()).contains("needs 5, 3 available").contains("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5");
-      assertThat(e.deviceSerials()).containsExactly("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5");
-      assertThat(keys.keys(ADMIN, ACME)).isEmpty();
+      assertThat(e.needed()).as("R4 batch create is all or nothing: the licenses the refusal says are needed").isEqualTo(5);
+      assertThat(e.available()).as("R4 batch create is all or nothing: the licenses the refusal says are available").isEqualTo(3);
+      assertThat(e.getMessage()).as("R4 batch create is all or nothing: the refusal's message (what was refused and what to do)").contains("needs 5, 3 available").contains("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5");
+      assertThat(e.deviceSerials()).as("R4 batch create is all or nothing: the devices the refusal names").containsExactly("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5");
+      assertThat(keys.keys(ADMIN, ACME)).as("R4 batch create is all or nothing: the keys table of ACME").isEmpty();
     }
 
     @Test
     void unknownDevicesAreEachNamedAndNothingIsCreated() {
       NotFoundException e = refused(NotFoundException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "NOPE-1", "AQ-2", "GX-2")));
-      assertThat(e.ids()).containsExactly("NOPE-1", "GX-2");
-      assertThat(e.getMessage()).contains("NOPE-1", "GX-2").doesNotContain("AQ-1");
-      assertThat(keys.keys(ADMIN, ACME)).isEmpty();
+      assertThat(e.ids()).as("R4 batch create is all or nothing: the ids the refusal names").containsExactly("NOPE-1", "GX-2");
+      assertThat(e.getMessage()).as("R4 batch create is all or nothing: the refusal's message (what was refused and what to do)").contains("NOPE-1", "GX-2").doesNotContain("AQ-1");
+      assertThat(keys.keys(ADMIN, ACME)).as("R4 batch create is all or nothing: the keys table of ACME").isEmpty();
     }
 
     @Test
@@ -608,9 +608,9 @@ public abstract class KeyManagerContract {
       keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-2", "AQ-4"));
       DeviceAlreadyHasKeyException e = refused(DeviceAlreadyHasKeyException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3", "AQ-4")));
-      assertThat(e.deviceSerials()).containsExactly("AQ-2", "AQ-4");
-      assertThat(e.getMessage()).contains("AQ-2", "AQ-4");
-      assertThat(keys.keys(ADMIN, ACME)).extracting(ApiKey::deviceSerial).containsExactlyInAnyOrder("AQ-2", "AQ-4");
+      assertThat(e.deviceSerials()).as("R4 batch create is all or nothing: the devices the refusal names").containsExactly("AQ-2", "AQ-4");
+      assertThat(e.getMessage()).as("R4 batch create is all or nothing: the refusal's message (what was refused and what to do)").contains("AQ-2", "AQ-4");
+      assertThat(keys.keys(ADMIN, ACME)).as("R4 batch create is all or nothing: the keys table of ACME").extracting(ApiKey::deviceSerial).containsExactlyInAnyOrder("AQ-2", "AQ-4");
     }
 
     @Test
@@ -629,10 +629,10 @@ public abstract class KeyManagerContract {
       String onlySecret = wellFormedKey("0".repeat(27));
       refusedUnaudited(RuntimeException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2")));
       assertThat(status(onlySecret)).as("the first key of the failed batch").isEqualTo(Status.UNKNOWN);
-      assertThat(keys.keys(ADMIN, ACME)).isEmpty();
+      assertThat(keys.keys(ADMIN, ACME)).as("R4 batch create is all or nothing: the keys table of ACME").isEmpty();
       IssuedKey one = createKey("AQ-3");
-      assertThat(one.secret().reveal()).isEqualTo(onlySecret);
-      assertThat(status(onlySecret)).isEqualTo(Status.VALID);
+      assertThat(one.secret().reveal()).as("R4 batch create is all or nothing: one.secret().reveal()").isEqualTo(onlySecret);
+      assertThat(status(onlySecret)).as(RuleWords.verdict("onlySecret", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -641,8 +641,8 @@ public abstract class KeyManagerContract {
       long feed = store.latestChangeSequence();
       refused(LicenseLimitException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-2", "AQ-3", "AQ-4")));
-      assertThat(store.changesSince(feed, 100)).isEmpty();
-      assertThat(keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-2", "AQ-3"))).hasSize(2);
+      assertThat(store.changesSince(feed, 100)).as("R4 batch create is all or nothing: store.changesSince(feed, 100)").isEmpty();
+      assertThat(keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-2", "AQ-3"))).as("R4 batch create is all or nothing: keys.createKeys(ADMIN, ACME, NewKeys.forDevices(\"AQ-2\", \"AQ-3\"))").hasSize(2);
     }
   }
 
@@ -657,29 +657,29 @@ public abstract class KeyManagerContract {
       List<IssuedKey> issued = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       refused(LicenseLimitException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")));
       keys.deleteKey(ADMIN, ACME, issued.get(1).key().id());
-      assertThat(usage()).isEqualTo(new LicenseUsage(2, 1, 3));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(2, 1, 3));
       IssuedKey reused = createKey("AQ-4");
-      assertThat(status(reused)).isEqualTo(Status.VALID);
-      assertThat(usage()).isEqualTo(new LicenseUsage(3, 0, 3));
+      assertThat(status(reused)).as(RuleWords.verdict("reused", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(3, 0, 3));
     }
 
     @Test
     void aDeletedKeysSecretIsUnknownAtOnce() {
       IssuedKey key = createKey("AQ-1");
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
       keys.deleteKey(ADMIN, ACME, key.key().id());
-      assertThat(status(key)).isEqualTo(Status.UNKNOWN);
-      assertThat(keys.keys(ADMIN, ACME)).isEmpty();
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+      assertThat(keys.keys(ADMIN, ACME)).as("R5 delete frees the license at once: the keys table of ACME").isEmpty();
     }
 
     @Test
     void deletingARegeneratedKeyKillsTheOldSecretInItsOverlapToo() {
       IssuedKey key = createKey("AQ-1");
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofHours(1));
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
       keys.deleteKey(ADMIN, ACME, key.key().id());
-      assertThat(status(key)).isEqualTo(Status.UNKNOWN);
-      assertThat(status(renewed)).isEqualTo(Status.UNKNOWN);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     }
 
     @Test
@@ -687,9 +687,9 @@ public abstract class KeyManagerContract {
       IssuedKey first = createKey("AQ-1");
       keys.deleteKey(ADMIN, ACME, first.key().id());
       IssuedKey second = createKey("AQ-1");
-      assertThat(second.key().id()).isNotEqualTo(first.key().id());
-      assertThat(status(first)).isEqualTo(Status.UNKNOWN);
-      assertThat(status(second)).isEqualTo(Status.VALID);
+      assertThat(second.key().id()).as("R5 delete frees the license at once: second.key().id()").isNotEqualTo(first.key().id());
+      assertThat(status(first)).as(RuleWords.verdict("first", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+      assertThat(status(second)).as(RuleWords.verdict("second", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -697,7 +697,7 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       keys.deleteKey(ADMIN, ACME, key.key().id());
       NotFoundException e = refused(NotFoundException.class, () -> keys.deleteKey(ADMIN, ACME, key.key().id()));
-      assertThat(e.ids()).containsExactly(key.key().id().value());
+      assertThat(e.ids()).as("R5 delete frees the license at once: the ids the refusal names").containsExactly(key.key().id().value());
     }
   }
 
@@ -712,38 +712,38 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       clock.advance(Duration.ofMinutes(5));
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id());
-      assertThat(renewed.key().id()).isEqualTo(key.key().id());
-      assertThat(renewed.key().deviceSerial()).isEqualTo("AQ-1");
-      assertThat(renewed.key().createdAt()).isEqualTo(key.key().createdAt());
-      assertThat(renewed.key().regeneratedAt()).isEqualTo(clock.instant());
-      assertThat(renewed.secret()).isNotEqualTo(key.secret());
-      assertThat(usage()).isEqualTo(new LicenseUsage(1, 2, 3));
-      assertThat(keys.keys(ADMIN, ACME)).extracting(ApiKey::id).containsExactly(key.key().id());
+      assertThat(renewed.key().id()).as("R6 regenerate in place: renewed.key().id()").isEqualTo(key.key().id());
+      assertThat(renewed.key().deviceSerial()).as("R6 regenerate in place: renewed.key().deviceSerial()").isEqualTo("AQ-1");
+      assertThat(renewed.key().createdAt()).as("R6 regenerate in place: renewed.key().createdAt()").isEqualTo(key.key().createdAt());
+      assertThat(renewed.key().regeneratedAt()).as("R6 regenerate in place: renewed.key().regeneratedAt()").isEqualTo(clock.instant());
+      assertThat(renewed.secret()).as("R6 regenerate in place: renewed.secret()").isNotEqualTo(key.secret());
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 2, 3));
+      assertThat(keys.keys(ADMIN, ACME)).as("R6 regenerate in place: the keys table of ACME").extracting(ApiKey::id).containsExactly(key.key().id());
       Verdict v = validator.validate(renewed.secret().reveal(), "AQ-1");
-      assertThat(v.status()).isEqualTo(Status.VALID);
-      assertThat(v.keyId()).isEqualTo(key.key().id());
+      assertThat(v.status()).as("R6 regenerate in place: v.status()").isEqualTo(Status.VALID);
+      assertThat(v.keyId()).as("R6 regenerate in place: v.keyId()").isEqualTo(key.key().id());
     }
 
     @Test
     void theOldSecretIsRevokedAtOnceByDefault() {
       IssuedKey key = createKey("AQ-1");
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id());
-      assertThat(status(key)).isEqualTo(Status.REVOKED);
-      assertThat(status(renewed)).isEqualTo(Status.VALID);
-      assertThat(validator.validate(key.secret().reveal()).keyId()).isEqualTo(key.key().id());
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(validator.validate(key.secret().reveal()).keyId()).as("R6 regenerate in place: validator.validate(key.secret().reveal()).keyId()").isEqualTo(key.key().id());
     }
 
     @Test
     void withAnOverlapTheOldSecretStaysValidUntilTheOverlapEnds() {
       IssuedKey key = createKey("AQ-1");
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofHours(1));
-      assertThat(status(key)).isEqualTo(Status.VALID);
-      assertThat(status(renewed)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.VALID)).isEqualTo(Status.VALID);
       clock.advance(Duration.ofMinutes(59));
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
       clock.advance(Duration.ofMinutes(1));
-      assertThat(status(key)).isEqualTo(Status.REVOKED);
-      assertThat(status(renewed)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -751,9 +751,9 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofDays(7));
       clock.advance(Duration.ofDays(7).minusSeconds(1));
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
       clock.advance(Duration.ofSeconds(1));
-      assertThat(status(key)).isEqualTo(Status.REVOKED);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.REVOKED)).isEqualTo(Status.REVOKED);
     }
 
     @Test
@@ -761,8 +761,8 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofDays(7).plusSeconds(1)));
-      assertThat(fields(e)).containsExactly("overlap");
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(fields(e)).as("R6 regenerate in place: the fields the refusal names").containsExactly("overlap");
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -772,7 +772,7 @@ public abstract class KeyManagerContract {
       refused(InvalidRequestException.class,
           () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofMinutes(61)));
       keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofMinutes(60));
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -780,12 +780,12 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       IssuedKey second = keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofHours(1));
       IssuedKey third = keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofHours(1));
-      assertThat(status(key)).isIn(Status.UNKNOWN, Status.REVOKED);
-      assertThat(status(second)).isEqualTo(Status.VALID);
-      assertThat(status(third)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as("R6 regenerate in place: status(key)").isIn(Status.UNKNOWN, Status.REVOKED);
+      assertThat(status(second)).as(RuleWords.verdict("second", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(status(third)).as(RuleWords.verdict("third", Status.VALID)).isEqualTo(Status.VALID);
       keys.regenerateKey(ADMIN, ACME, key.key().id());
-      assertThat(status(second)).isIn(Status.UNKNOWN, Status.REVOKED);
-      assertThat(status(third)).isEqualTo(Status.REVOKED);
+      assertThat(status(second)).as("R6 regenerate in place: status(second)").isIn(Status.UNKNOWN, Status.REVOKED);
+      assertThat(status(third)).as(RuleWords.verdict("third", Status.REVOKED)).isEqualTo(Status.REVOKED);
     }
 
     @Test
@@ -795,10 +795,10 @@ public abstract class KeyManagerContract {
           NewKeys.forDevices("AQ-1").withLabel("lobby").withExpiresAt(expiry)).get(0);
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.suspend());
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id());
-      assertThat(renewed.key().label()).isEqualTo("lobby");
-      assertThat(renewed.key().expiresAt()).isEqualTo(expiry);
-      assertThat(renewed.key().status()).isEqualTo(KeyStatus.SUSPENDED);
-      assertThat(status(renewed)).isEqualTo(Status.SUSPENDED);
+      assertThat(renewed.key().label()).as("R6 regenerate in place: renewed.key().label()").isEqualTo("lobby");
+      assertThat(renewed.key().expiresAt()).as("R6 regenerate in place: renewed.key().expiresAt()").isEqualTo(expiry);
+      assertThat(renewed.key().status()).as("R6 regenerate in place: renewed.key().status()").isEqualTo(KeyStatus.SUSPENDED);
+      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
     }
   }
 
@@ -812,10 +812,10 @@ public abstract class KeyManagerContract {
     void editingTheLabelKeepsSecretAndLicense() {
       IssuedKey key = createKey("AQ-1");
       ApiKey edited = keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label("Lobby monitor"));
-      assertThat(edited.label()).isEqualTo("Lobby monitor");
-      assertThat(row(key.key().id()).label()).isEqualTo("Lobby monitor");
-      assertThat(status(key)).isEqualTo(Status.VALID);
-      assertThat(usage()).isEqualTo(new LicenseUsage(1, 2, 3));
+      assertThat(edited.label()).as("R7 edit: edited.label()").isEqualTo("Lobby monitor");
+      assertThat(row(key.key().id()).label()).as("R7 edit: row(key.key().id()).label()").isEqualTo("Lobby monitor");
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 2, 3));
     }
 
     @Test
@@ -824,51 +824,51 @@ public abstract class KeyManagerContract {
       Instant expiry = clock.instant().plus(Duration.ofHours(1));
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.expiresAt(expiry));
       clock.advance(Duration.ofMinutes(59));
-      assertThat(status(key)).isEqualTo(Status.VALID);
-      assertThat(row(key.key().id()).status()).isEqualTo(KeyStatus.ACTIVE);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(row(key.key().id()).status()).as("R7 edit: row(key.key().id()).status()").isEqualTo(KeyStatus.ACTIVE);
       clock.advance(Duration.ofMinutes(1));
-      assertThat(status(key)).isEqualTo(Status.EXPIRED);
-      assertThat(row(key.key().id()).status()).isEqualTo(KeyStatus.EXPIRED);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
+      assertThat(row(key.key().id()).status()).as("R7 edit: row(key.key().id()).status()").isEqualTo(KeyStatus.EXPIRED);
       assertThat(usage()).as("an expired key keeps its license").isEqualTo(new LicenseUsage(1, 2, 3));
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.noExpiry());
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
     void anExpiryGivenAtCreationApplies() {
       Instant expiry = clock.instant().plus(Duration.ofDays(1));
       IssuedKey key = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1").withExpiresAt(expiry)).get(0);
-      assertThat(key.key().expiresAt()).isEqualTo(expiry);
+      assertThat(key.key().expiresAt()).as("R7 edit: key.key().expiresAt()").isEqualTo(expiry);
       clock.advance(Duration.ofDays(1));
-      assertThat(status(key)).isEqualTo(Status.EXPIRED);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
     }
 
     @Test
     void aSuspendedKeyIsSuspendedUntilResumed() {
       IssuedKey key = createKey("AQ-1");
       ApiKey suspended = keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.suspend());
-      assertThat(suspended.status()).isEqualTo(KeyStatus.SUSPENDED);
-      assertThat(status(key)).isEqualTo(Status.SUSPENDED);
+      assertThat(suspended.status()).as("R7 edit: suspended.status()").isEqualTo(KeyStatus.SUSPENDED);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
       assertThat(usage()).as("a suspended key keeps its license").isEqualTo(new LicenseUsage(1, 2, 3));
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.resume());
-      assertThat(status(key)).isEqualTo(Status.VALID);
-      assertThat(row(key.key().id()).status()).isEqualTo(KeyStatus.ACTIVE);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(row(key.key().id()).status()).as("R7 edit: row(key.key().id()).status()").isEqualTo(KeyStatus.ACTIVE);
     }
 
     @Test
     void rebindingToAKeylessDeviceMovesTheKeyAndValidationFollows() {
       IssuedKey key = createKey("AQ-1");
       ApiKey moved = keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.rebindTo("AQ-2"));
-      assertThat(moved.id()).isEqualTo(key.key().id());
-      assertThat(moved.deviceSerial()).isEqualTo("AQ-2");
-      assertThat(moved.deviceName()).isEqualTo("Monitor 2");
+      assertThat(moved.id()).as("R7 edit: moved.id()").isEqualTo(key.key().id());
+      assertThat(moved.deviceSerial()).as("R7 edit: moved.deviceSerial()").isEqualTo("AQ-2");
+      assertThat(moved.deviceName()).as("R7 edit: moved.deviceName()").isEqualTo("Monitor 2");
       Verdict onNew = validator.validate(key.secret().reveal(), "AQ-2");
-      assertThat(onNew.status()).isEqualTo(Status.VALID);
-      assertThat(onNew.deviceSerial()).isEqualTo("AQ-2");
-      assertThat(validator.validate(key.secret().reveal(), "AQ-1").status()).isEqualTo(Status.DEVICE_MISMATCH);
+      assertThat(onNew.status()).as("R7 edit: onNew.status()").isEqualTo(Status.VALID);
+      assertThat(onNew.deviceSerial()).as("R7 edit: onNew.deviceSerial()").isEqualTo("AQ-2");
+      assertThat(validator.validate(key.secret().reveal(), "AQ-1").status()).as(RuleWords.verdict("key's secret presented for AQ-1", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
       assertThat(usage()).as("the license stays assigned").isEqualTo(new LicenseUsage(1, 2, 3));
       IssuedKey forOld = createKey("AQ-1");
-      assertThat(status(forOld)).isEqualTo(Status.VALID);
+      assertThat(status(forOld)).as(RuleWords.verdict("forOld", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -877,8 +877,8 @@ public abstract class KeyManagerContract {
       createKey("AQ-2");
       DeviceAlreadyHasKeyException e = refused(DeviceAlreadyHasKeyException.class,
           () -> keys.editKey(ADMIN, ACME, one.key().id(), KeyEdit.rebindTo("AQ-2")));
-      assertThat(e.deviceSerials()).containsExactly("AQ-2");
-      assertThat(validator.validate(one.secret().reveal(), "AQ-1").status()).isEqualTo(Status.VALID);
+      assertThat(e.deviceSerials()).as("R7 edit: the devices the refusal names").containsExactly("AQ-2");
+      assertThat(validator.validate(one.secret().reveal(), "AQ-1").status()).as(RuleWords.verdict("one's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -886,7 +886,7 @@ public abstract class KeyManagerContract {
       IssuedKey one = createKey("AQ-1");
       NotFoundException e = refused(NotFoundException.class,
           () -> keys.editKey(ADMIN, ACME, one.key().id(), KeyEdit.rebindTo("GX-1")));
-      assertThat(e.ids()).containsExactly("GX-1");
+      assertThat(e.ids()).as("R7 edit: the ids the refusal names").containsExactly("GX-1");
     }
 
     @Test
@@ -895,7 +895,7 @@ public abstract class KeyManagerContract {
       createKey("AQ-2");
       refused(DeviceAlreadyHasKeyException.class, () -> keys.editKey(ADMIN, ACME, one.key().id(),
           KeyEdit.rebindTo("AQ-2").withLabel("should not stick")));
-      assertThat(row(one.key().id()).label()).isEmpty();
+      assertThat(row(one.key().id()).label()).as("R7 edit: row(one.key().id()).label()").isEmpty();
     }
 
     @Test
@@ -907,9 +907,9 @@ public abstract class KeyManagerContract {
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.suspend());
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.resume());
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.rebindTo("AQ-3"));
-      assertThat(row(key.key().id()).hint()).isEqualTo(hint);
-      assertThat(status(key)).isEqualTo(Status.VALID);
-      assertThat(usage()).isEqualTo(new LicenseUsage(1, 2, 3));
+      assertThat(row(key.key().id()).hint()).as("R7 edit: row(key.key().id()).hint()").isEqualTo(hint);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 2, 3));
     }
   }
 
@@ -980,7 +980,7 @@ public abstract class KeyManagerContract {
       for (ThrowingCallable call : List.<ThrowingCallable>of(() -> keys.keys(STRANGER, ACME),
           () -> keys.devices(STRANGER, ACME), () -> keys.licenseUsage(STRANGER, ACME))) {
         AccessDeniedException e = refused(AccessDeniedException.class, call);
-        assertThat(e.getMessage()).contains("access denied").doesNotContain("member");
+        assertThat(e.getMessage()).as("R8 roles: the refusal's message (what was refused and what to do)").contains("access denied").doesNotContain("member");
       }
     }
 
@@ -991,11 +991,11 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       AccessDeniedException e = refused(AccessDeniedException.class,
           () -> op.run(keys, intruder.actor(), key.key().id()));
-      assertThat(e.getMessage()).contains(intruder == Intruder.OPERATOR ? "operator" : intruder.actor().toString());
+      assertThat(e.getMessage()).as("R8 roles: the refusal's message (what was refused and what to do)").contains(intruder == Intruder.OPERATOR ? "operator" : intruder.actor().toString());
       AuditEntry entry = audit(ACME).get(0);
-      assertThat(entry.actor()).isEqualTo(intruder.actor().toString());
-      assertThat(entry.action()).isEqualTo(op.action);
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(entry.actor()).as("R8 roles: entry.actor()").isEqualTo(intruder.actor().toString());
+      assertThat(entry.action()).as("R8 roles: entry.action()").isEqualTo(op.action);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -1019,11 +1019,11 @@ public abstract class KeyManagerContract {
     @Test
     void managersMayAssociateAndRenameDevices() {
       Device d = keys.associateDevice(MANAGER, ACME, new NewDevice("AQ-7", "Kitchen", "Indoor Air Monitor"));
-      assertThat(d.accountId()).isEqualTo(ACME);
+      assertThat(d.accountId()).as("R8 roles: d.accountId()").isEqualTo(ACME);
       Device renamed = keys.renameDevice(MANAGER, ACME, "AQ-7", "Kitchen north");
-      assertThat(renamed.name()).isEqualTo("Kitchen north");
-      assertThat(keys.devices(MANAGER, ACME)).extracting(Device::name).contains("Kitchen north");
-      assertThat(audit(ACME).get(0).actor()).isEqualTo("user:mona");
+      assertThat(renamed.name()).as("R8 roles: renamed.name()").isEqualTo("Kitchen north");
+      assertThat(keys.devices(MANAGER, ACME)).as("R8 roles: the devices of ACME").extracting(Device::name).contains("Kitchen north");
+      assertThat(audit(ACME).get(0).actor()).as("R8 roles: the audit log of ACME").isEqualTo("user:mona");
     }
 
     @Test
@@ -1035,9 +1035,9 @@ public abstract class KeyManagerContract {
 
     @Test
     void viewersReadDevicesAndMembersButChangeNothing() {
-      assertThat(keys.devices(VIEWER, ACME)).extracting(Device::serial)
+      assertThat(keys.devices(VIEWER, ACME)).as("R8 roles: the devices of ACME").extracting(Device::serial)
           .containsExactly("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5", "AQ-6");
-      assertThat(keys.members(VIEWER, ACME)).extracting(m -> m.userId().value())
+      assertThat(keys.members(VIEWER, ACME)).as("R8 roles: the members of ACME").extracting(m -> m.userId().value())
           .containsExactly("alice", "mona", "victor");
       refused(AccessDeniedException.class, () -> keys.associateDevice(VIEWER, ACME, new NewDevice("AQ-7", "x")));
       refused(AccessDeniedException.class, () -> keys.renameDevice(VIEWER, ACME, "AQ-1", "x"));
@@ -1057,7 +1057,7 @@ public abstract class KeyManagerContract {
     void theLastAdminCannotBeRemoved() {
       LastAdminException e = refused(LastAdminException.class,
           () -> keys.removeMember(ADMIN, ACME, UserId.of("alice")));
-      assertThat(e.getMessage()).contains("alice");
+      assertThat(e.getMessage()).as("R8 roles: the refusal's message (what was refused and what to do)").contains("alice");
     }
 
     @Test
@@ -1072,7 +1072,7 @@ public abstract class KeyManagerContract {
       keys.changeRole(MANAGER, ACME, UserId.of("alice"), Role.VIEWER);
       refused(LastAdminException.class, () -> keys.removeMember(MANAGER, ACME, UserId.of("mona")));
       keys.removeMember(MANAGER, ACME, UserId.of("alice"));
-      assertThat(keys.members(MANAGER, ACME)).extracting(Member::role).containsOnly(Role.ADMIN, Role.VIEWER)
+      assertThat(keys.members(MANAGER, ACME)).as("R8 roles: the members of ACME").extracting(Member::role).containsOnly(Role.ADMIN, Role.VIEWER)
           .containsOnlyOnce(Role.ADMIN);
     }
 
@@ -1092,7 +1092,7 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       refused(AccessDeniedException.class, () -> keys.keys(GLOBEX_ADMIN, ACME));
       refused(AccessDeniedException.class, () -> keys.deleteKey(GLOBEX_ADMIN, ACME, key.key().id()));
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
   }
 
@@ -1109,20 +1109,20 @@ public abstract class KeyManagerContract {
       for (int licenses : new int[] {max + 1, Integer.MAX_VALUE}) {
         InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
             () -> keys.createAccount(OPERATOR, initech, new NewAccount("Initech", UserId.of("ian"), licenses)));
-        assertThat(fields(e)).containsExactly("command.licenses");
-        assertThat(e.violations().get(0).message()).contains("1,000,000");
+        assertThat(fields(e)).as("R9 license changes: the fields the refusal names").containsExactly("command.licenses");
+        assertThat(e.violations().get(0).message()).as("R9 license changes: the violations the refusal lists").contains("1,000,000");
       }
       assertThat(keys.createAccount(OPERATOR, initech, new NewAccount("Initech", UserId.of("ian"), max))
           .contractedLicenses()).isEqualTo(max);
       InvalidRequestException e = refusedIn(initech, InvalidRequestException.class,
           () -> keys.contractLicenses(OPERATOR, initech, 1));
-      assertThat(fields(e)).containsExactly("quantity");
-      assertThat(e.violations().get(0).message()).contains("1,000,000");
+      assertThat(fields(e)).as("R9 license changes: the fields the refusal names").containsExactly("quantity");
+      assertThat(e.violations().get(0).message()).as("R9 license changes: the violations the refusal lists").contains("1,000,000");
 
-      assertThat(keys.contractLicenses(OPERATOR, ACME, max - 3).total()).isEqualTo(max);
+      assertThat(keys.contractLicenses(OPERATOR, ACME, max - 3).total()).as("R9 license changes: keys.contractLicenses(OPERATOR, ACME, max - 3).total()").isEqualTo(max);
       e = refused(InvalidRequestException.class, () -> keys.contractLicenses(OPERATOR, ACME, 1));
-      assertThat(fields(e)).containsExactly("quantity");
-      assertThat(e.violations().get(0).message()).contains("1,000,000");
+      assertThat(fields(e)).as("R9 license changes: the fields the refusal names").containsExactly("quantity");
+      assertThat(e.violations().get(0).message()).as("R9 license changes: the violations the refusal lists").contains("1,000,000");
     }
 
     @Test
@@ -1130,7 +1130,7 @@ public abstract class KeyManagerContract {
       for (Actor a : List.of(ADMIN, MANAGER, VIEWER, STRANGER)) {
         refused(AccessDeniedException.class, () -> keys.contractLicenses(a, ACME, 1));
       }
-      assertThat(keys.contractLicenses(OPERATOR, ACME, 1).total()).isEqualTo(4);
+      assertThat(keys.contractLicenses(OPERATOR, ACME, 1).total()).as("R9 license changes: keys.contractLicenses(OPERATOR, ACME, 1).total()").isEqualTo(4);
     }
 
     @Test
@@ -1138,14 +1138,14 @@ public abstract class KeyManagerContract {
       for (Actor a : List.of(ADMIN, MANAGER, VIEWER, STRANGER)) {
         refused(AccessDeniedException.class, () -> keys.cancelLicenses(a, ACME, 1));
       }
-      assertThat(keys.cancelLicenses(OPERATOR, ACME, 1).total()).isEqualTo(2);
+      assertThat(keys.cancelLicenses(OPERATOR, ACME, 1).total()).as("R9 license changes: keys.cancelLicenses(OPERATOR, ACME, 1).total()").isEqualTo(2);
     }
 
     @Test
     void onlyTheOperatorCreatesAccounts() {
       AccessDeniedException e = refusedUnaudited(AccessDeniedException.class,
           () -> keys.createAccount(ADMIN, AccountId.of("initech"), new NewAccount("Initech", UserId.of("alice"), 5)));
-      assertThat(e.getMessage()).contains("operator");
+      assertThat(e.getMessage()).as("R9 license changes: the refusal's message (what was refused and what to do)").contains("operator");
       refusedUnaudited(NotFoundException.class, () -> keys.licenseUsage(OPERATOR, AccountId.of("initech")));
     }
 
@@ -1153,13 +1153,13 @@ public abstract class KeyManagerContract {
     void anAccountIdCannotBeTakenTwice() {
       refused(AlreadyExistsException.class,
           () -> keys.createAccount(OPERATOR, ACME, new NewAccount("Acme again", UserId.of("zoe"), 100)));
-      assertThat(usage().total()).isEqualTo(3);
+      assertThat(usage().total()).as("R9 license changes: R3 usage: total licenses").isEqualTo(3);
     }
 
     @Test
     void cancellingFreeLicensesSucceeds() {
       createKey("AQ-1");
-      assertThat(keys.cancelLicenses(OPERATOR, ACME, 2)).isEqualTo(new LicenseUsage(1, 0, 1));
+      assertThat(keys.cancelLicenses(OPERATOR, ACME, 2)).as("R9 license changes: keys.cancelLicenses(OPERATOR, ACME, 2)").isEqualTo(new LicenseUsage(1, 0, 1));
     }
 
     @Test
@@ -1167,28 +1167,28 @@ public abstract class KeyManagerContract {
       keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       LicensesInUseException e = refused(LicensesInUseException.class,
           () -> keys.cancelLicenses(OPERATOR, ACME, 2));
-      assertThat(e.keysToDelete()).isEqualTo(2);
-      assertThat(e.getMessage()).contains("delete 2 keys first");
+      assertThat(e.keysToDelete()).as("R9 license changes: the keys the refusal says to delete first").isEqualTo(2);
+      assertThat(e.getMessage()).as("R9 license changes: the refusal's message (what was refused and what to do)").contains("delete 2 keys first");
       refused(LicensesInUseException.class, () -> keys.cancelLicenses(OPERATOR, ACME, 1, OverLimitStrategy.REJECT));
-      assertThat(usage()).isEqualTo(new LicenseUsage(3, 0, 3));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(3, 0, 3));
     }
 
     @Test
     void markOverLimitBlocksNewKeysUntilTheAccountIsBackUnder() {
       List<IssuedKey> three = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       LicenseUsage after = keys.cancelLicenses(OPERATOR, ACME, 2, OverLimitStrategy.MARK_OVER_LIMIT);
-      assertThat(after).isEqualTo(new LicenseUsage(3, 0, 1));
-      assertThat(after.overLimit()).isTrue();
+      assertThat(after).as("R9 license changes: after").isEqualTo(new LicenseUsage(3, 0, 1));
+      assertThat(after.overLimit()).as("R9 license changes: after.overLimit()").isTrue();
       for (IssuedKey k : three) {
-        assertThat(status(k)).isEqualTo(Status.VALID);
+        assertThat(status(k)).as(RuleWords.verdict("k", Status.VALID)).isEqualTo(Status.VALID);
       }
       refused(LicenseLimitException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")));
       keys.deleteKey(ADMIN, ACME, three.get(0).key().id());
       keys.deleteKey(ADMIN, ACME, three.get(1).key().id());
-      assertThat(usage()).isEqualTo(new LicenseUsage(1, 0, 1));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 0, 1));
       refused(LicenseLimitException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")));
       keys.deleteKey(ADMIN, ACME, three.get(2).key().id());
-      assertThat(status(createKey("AQ-4"))).isEqualTo(Status.VALID);
+      assertThat(status(createKey("AQ-4"))).as("R9 license changes: status(createKey(\"AQ-4\"))").isEqualTo(Status.VALID);
     }
 
     @Test
@@ -1199,11 +1199,11 @@ public abstract class KeyManagerContract {
       clock.advance(Duration.ofMinutes(1));
       IssuedKey newest = createKey("AQ-3");
       LicenseUsage after = keys.cancelLicenses(OPERATOR, ACME, 2, OverLimitStrategy.SUSPEND_NEWEST);
-      assertThat(after).isEqualTo(new LicenseUsage(3, 0, 1));
-      assertThat(status(oldest)).isEqualTo(Status.VALID);
-      assertThat(status(middle)).isEqualTo(Status.SUSPENDED);
-      assertThat(status(newest)).isEqualTo(Status.SUSPENDED);
-      assertThat(keys.keys(ADMIN, ACME)).extracting(ApiKey::status)
+      assertThat(after).as("R9 license changes: after").isEqualTo(new LicenseUsage(3, 0, 1));
+      assertThat(status(oldest)).as(RuleWords.verdict("oldest", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(status(middle)).as(RuleWords.verdict("middle", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+      assertThat(status(newest)).as(RuleWords.verdict("newest", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+      assertThat(keys.keys(ADMIN, ACME)).as("R9 license changes: the keys table of ACME").extracting(ApiKey::status)
           .containsExactly(KeyStatus.ACTIVE, KeyStatus.SUSPENDED, KeyStatus.SUSPENDED);
       refused(LicenseLimitException.class, () -> keys.editKey(ADMIN, ACME, newest.key().id(), KeyEdit.resume()));
       refused(LicenseLimitException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")));
@@ -1211,7 +1211,7 @@ public abstract class KeyManagerContract {
       keys.deleteKey(ADMIN, ACME, middle.key().id());
       keys.contractLicenses(OPERATOR, ACME, 1);
       keys.editKey(ADMIN, ACME, newest.key().id(), KeyEdit.resume());
-      assertThat(status(newest)).isEqualTo(Status.VALID);
+      assertThat(status(newest)).as(RuleWords.verdict("newest", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @ParameterizedTest
@@ -1219,12 +1219,12 @@ public abstract class KeyManagerContract {
     void keysAreNeverDeletedByACancellation(OverLimitStrategy strategy) {
       List<IssuedKey> three = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       keys.cancelLicenses(OPERATOR, ACME, 3, strategy);
-      assertThat(keys.keys(ADMIN, ACME)).extracting(ApiKey::id)
+      assertThat(keys.keys(ADMIN, ACME)).as("R9 license changes: the keys table of ACME").extracting(ApiKey::id)
           .containsExactlyInAnyOrderElementsOf(three.stream().map(k -> k.key().id()).toList());
       for (IssuedKey k : three) {
-        assertThat(status(k)).isNotEqualTo(Status.UNKNOWN);
+        assertThat(status(k)).as("R9 license changes: status(k)").isNotEqualTo(Status.UNKNOWN);
       }
-      assertThat(usage()).isEqualTo(new LicenseUsage(3, 0, 0));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(3, 0, 0));
     }
   }
 
@@ -1246,33 +1246,33 @@ public abstract class KeyManagerContract {
     @Test
     void aGrantCountsFromItsStartUntilItsEndAndTheUsageSaysWhenLicensesEnd() {
       License g = term(2, DAY, DAY.multipliedBy(31));
-      assertThat(g.reference()).isEqualTo("order 4711");
-      assertThat(g.createdBy()).isEqualTo(OPERATOR.toString());
-      assertThat(usage()).isEqualTo(new LicenseUsage(0, 3, 3));
+      assertThat(g.reference()).as("R9 license grants: g.reference()").isEqualTo("order 4711");
+      assertThat(g.createdBy()).as("R9 license grants: g.createdBy()").isEqualTo(OPERATOR.toString());
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(0, 3, 3));
 
       clock.advance(DAY);
       LicenseUsage during = keys.licenseUsage(VIEWER, ACME);
-      assertThat(during).isEqualTo(LicenseUsage.of(0, 5, 2, g.end()));
-      assertThat(during.toString()).contains("2 licenses end on " + g.end());
+      assertThat(during).as("R9 license grants: during").isEqualTo(LicenseUsage.of(0, 5, 2, g.end()));
+      assertThat(during.toString()).as("R9 license grants: during.toString()").contains("2 licenses end on " + g.end());
 
       clock.advance(DAY.multipliedBy(30)); // the end passes: the total drops at that instant
-      assertThat(usage()).isEqualTo(new LicenseUsage(0, 3, 3));
-      assertThat(keys.licenses(VIEWER, ACME)).extracting(License::quantity).containsExactly(3, 2);
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(0, 3, 3));
+      assertThat(keys.licenses(VIEWER, ACME)).as("R9 license grants: the license grants of ACME").extracting(License::quantity).containsExactly(3, 2);
     }
 
     @Test
     void contractingAndCancellingCreateAndShortenOpenEndedGrantsAndNothingIsDeleted() {
       keys.contractLicenses(OPERATOR, ACME, 2);
-      assertThat(keys.licenses(OPERATOR, ACME)).extracting(License::quantity, License::end)
+      assertThat(keys.licenses(OPERATOR, ACME)).as("R9 license grants: the license grants of ACME").extracting(License::quantity, License::end)
           .containsExactlyInAnyOrder(tuple(3, null), tuple(2, null));
       clock.advance(Duration.ofMinutes(1));
-      assertThat(keys.cancelLicenses(OPERATOR, ACME, 4).total()).isEqualTo(1);
+      assertThat(keys.cancelLicenses(OPERATOR, ACME, 4).total()).as("R9 license grants: keys.cancelLicenses(OPERATOR, ACME, 4).total()").isEqualTo(1);
 
       List<License> history = keys.licenses(OPERATOR, ACME);
-      assertThat(history).hasSize(3);
-      assertThat(history).filteredOn(l -> l.activeAt(clock.instant())).singleElement()
+      assertThat(history).as("R9 license grants: history").hasSize(3);
+      assertThat(history).filteredOn(l -> l.activeAt(clock.instant())).as("R9 license grants: history).filteredOn(l -> l.activeAt(clock.instant())").singleElement()
           .satisfies(l -> assertThat(l.quantity()).isEqualTo(1));
-      assertThat(history).filteredOn(l -> !l.activeAt(clock.instant())).extracting(License::end)
+      assertThat(history).filteredOn(l -> !l.activeAt(clock.instant())).as("R9 license grants: history).filteredOn(l -> !l.activeAt(clock.instant())").extracting(License::end)
           .containsOnly(clock.instant());
       assertThat(keys.accounts(OPERATOR, null, 10).accounts()).filteredOn(a -> a.account().id().equals(ACME))
           .singleElement().satisfies(a -> assertThat(a.usage().total()).isEqualTo(1));
@@ -1284,18 +1284,18 @@ public abstract class KeyManagerContract {
       List<String> secrets = createKeys("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5");
       clock.advance(DAY.multipliedBy(10));
 
-      assertThat(usage()).isEqualTo(new LicenseUsage(5, 0, 3));
-      assertThat(usage().overLimit()).isTrue();
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(5, 0, 3));
+      assertThat(usage().overLimit()).as("R9 license grants: R3 usage: overLimit licenses").isTrue();
       LicenseLimitException e = refused(LicenseLimitException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-6")));
-      assertThat(e.available()).isZero();
-      assertThat(secrets).allMatch(k -> status(k) == Status.VALID);
-      assertThat(keys.keys(ADMIN, ACME)).hasSize(5);
+      assertThat(e.available()).as("R9 license grants: the licenses the refusal says are available").isZero();
+      assertThat(secrets).as("R9 license grants: secrets").allMatch(k -> status(k) == Status.VALID);
+      assertThat(keys.keys(ADMIN, ACME)).as("R9 license grants: the keys table of ACME").hasSize(5);
       keys.applyLicenseEnds(OPERATOR, ACME);
-      assertThat(secrets).allMatch(k -> status(k) == Status.VALID);
+      assertThat(secrets).as("R9 license grants: secrets").allMatch(k -> status(k) == Status.VALID);
       assertThat(audit(ACME)).filteredOn(a -> a.action() == Action.LICENSES_EXPIRED)
           .isNotEmpty().allMatch(a -> a.actor().equals("platform:keyseat"));
-      assertThat(accountsTotal()).isEqualTo(3);
+      assertThat(accountsTotal()).as("R9 license grants: accountsTotal()").isEqualTo(3);
     }
 
     @Test
@@ -1307,18 +1307,18 @@ public abstract class KeyManagerContract {
       clock.advance(DAY);
 
       keys.applyLicenseEnds(OPERATOR, ACME);
-      assertThat(secrets.subList(0, 3)).allMatch(k -> status(k) == Status.VALID);
-      assertThat(secrets.subList(3, 5)).allMatch(k -> status(k) == Status.SUSPENDED);
-      assertThat(audit(ACME)).filteredOn(a -> a.action() == Action.SUSPEND_KEY).hasSize(2)
+      assertThat(secrets.subList(0, 3)).as("R9 license grants: secrets.subList(0, 3)").allMatch(k -> status(k) == Status.VALID);
+      assertThat(secrets.subList(3, 5)).as("R9 license grants: secrets.subList(3, 5)").allMatch(k -> status(k) == Status.SUSPENDED);
+      assertThat(audit(ACME)).filteredOn(a -> a.action() == Action.SUSPEND_KEY).as("R9 license grants: the audit log of ACME").hasSize(2)
           .allMatch(a -> a.actor().equals("platform:keyseat"));
 
       int entries = audit(ACME).size();
       long feed = store.latestChangeSequence();
       otherNode.applyLicenseEnds(OPERATOR, ACME); // written once: nothing left to do
       keys.applyLicenseEnds(OPERATOR, ACME);
-      assertThat(audit(ACME)).hasSize(entries);
-      assertThat(store.latestChangeSequence()).isEqualTo(feed);
-      assertThat(keys.keys(ADMIN, ACME)).hasSize(5);
+      assertThat(audit(ACME)).as("R9 license grants: the audit log of ACME").hasSize(entries);
+      assertThat(store.latestChangeSequence()).as("R9 license grants: store.latestChangeSequence()").isEqualTo(feed);
+      assertThat(keys.keys(ADMIN, ACME)).as("R9 license grants: the keys table of ACME").hasSize(5);
     }
 
     @Test
@@ -1328,16 +1328,16 @@ public abstract class KeyManagerContract {
       List<String> secrets = createKeys("AQ-1", "AQ-2", "AQ-3", "AQ-4");
       clock.advance(DAY.plusSeconds(1));
       keys.renameDevice(MANAGER, ACME, "AQ-6", "Roof");
-      assertThat(status(secrets.get(3))).isEqualTo(Status.SUSPENDED);
-      assertThat(secrets.subList(0, 3)).allMatch(k -> status(k) == Status.VALID);
+      assertThat(status(secrets.get(3))).as("R9 license grants: status(secrets.get(3))").isEqualTo(Status.SUSPENDED);
+      assertThat(secrets.subList(0, 3)).as("R9 license grants: secrets.subList(0, 3)").allMatch(k -> status(k) == Status.VALID);
     }
 
     @Test
     void rejectCannotBeTheExpiryStrategy() {
       refusedUnaudited(InvalidRequestException.class,
           () -> LicensePolicy.DEFAULT.onExpiry(OverLimitStrategy.REJECT));
-      assertThat(keys.licensePolicy(VIEWER, ACME)).isEqualTo(LicensePolicy.DEFAULT);
-      assertThat(LicensePolicy.DEFAULT.onExpiry()).isEqualTo(OverLimitStrategy.MARK_OVER_LIMIT);
+      assertThat(keys.licensePolicy(VIEWER, ACME)).as("R9 license grants: keys.licensePolicy(VIEWER, ACME)").isEqualTo(LicensePolicy.DEFAULT);
+      assertThat(LicensePolicy.DEFAULT.onExpiry()).as("R9 license grants: LicensePolicy.DEFAULT.onExpiry()").isEqualTo(OverLimitStrategy.MARK_OVER_LIMIT);
     }
 
     @Test
@@ -1345,20 +1345,20 @@ public abstract class KeyManagerContract {
       License g = term(2, Duration.ZERO, DAY.multipliedBy(10));
       License extended = keys.changeLicenseTerm(OPERATOR, ACME, g.id(), g.end().plus(DAY.multipliedBy(10)));
       clock.advance(DAY.multipliedBy(15));
-      assertThat(usage().total()).isEqualTo(5);
+      assertThat(usage().total()).as("R9 license grants: R3 usage: total licenses").isEqualTo(5);
       clock.advance(DAY.multipliedBy(5));
-      assertThat(usage().total()).isEqualTo(3);
+      assertThat(usage().total()).as("R9 license grants: R3 usage: total licenses").isEqualTo(3);
 
       License renewed = keys.changeLicenseTerm(OPERATOR, ACME, g.id(), clock.instant().plus(DAY.multipliedBy(365)));
-      assertThat(renewed.start()).isEqualTo(g.start());
+      assertThat(renewed.start()).as("R9 license grants: renewed.start()").isEqualTo(g.start());
       assertThat(usage().total()).as("a renewal counts again at once").isEqualTo(5);
       keys.changeLicenseTerm(OPERATOR, ACME, g.id(), clock.instant().plus(DAY));
-      assertThat(usage().nextEnd()).isEqualTo(clock.instant().plus(DAY));
-      assertThat(extended.end()).isEqualTo(g.end().plus(DAY.multipliedBy(10)));
+      assertThat(usage().nextEnd()).as("R9 license grants: R3 usage: nextEnd licenses").isEqualTo(clock.instant().plus(DAY));
+      assertThat(extended.end()).as("R9 license grants: extended.end()").isEqualTo(g.end().plus(DAY.multipliedBy(10)));
 
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.changeLicenseTerm(OPERATOR, ACME, g.id(), clock.instant().minusSeconds(1)));
-      assertThat(fields(e)).containsExactly("end");
+      assertThat(fields(e)).as("R9 license grants: the fields the refusal names").containsExactly("end");
       refused(NotFoundException.class,
           () -> keys.changeLicenseTerm(OPERATOR, ACME, dev.keyseat.LicenseId.of("lic_unknown00"), null));
     }
@@ -1370,16 +1370,16 @@ public abstract class KeyManagerContract {
 
       LicensesInUseException e = refused(LicensesInUseException.class,
           () -> keys.endLicense(OPERATOR, ACME, g.id(), OverLimitStrategy.REJECT));
-      assertThat(e.keysToDelete()).isEqualTo(2);
-      assertThat(usage().total()).isEqualTo(5);
+      assertThat(e.keysToDelete()).as("R9 license grants: the keys the refusal says to delete first").isEqualTo(2);
+      assertThat(usage().total()).as("R9 license grants: R3 usage: total licenses").isEqualTo(5);
 
       LicenseUsage after = keys.endLicense(OPERATOR, ACME, g.id(), OverLimitStrategy.MARK_OVER_LIMIT);
-      assertThat(after).isEqualTo(new LicenseUsage(5, 0, 3));
-      assertThat(keys.licenses(OPERATOR, ACME)).filteredOn(l -> l.id().equals(g.id())).singleElement()
+      assertThat(after).as("R9 license grants: after").isEqualTo(new LicenseUsage(5, 0, 3));
+      assertThat(keys.licenses(OPERATOR, ACME)).filteredOn(l -> l.id().equals(g.id())).as("R9 license grants: the license grants of ACME").singleElement()
           .satisfies(l -> assertThat(l.end()).isEqualTo(clock.instant()));
       refused(InvalidRequestException.class,
           () -> keys.endLicense(OPERATOR, ACME, g.id(), OverLimitStrategy.MARK_OVER_LIMIT));
-      assertThat(keys.keys(ADMIN, ACME)).hasSize(5);
+      assertThat(keys.keys(ADMIN, ACME)).as("R9 license grants: the keys table of ACME").hasSize(5);
     }
 
     @Test
@@ -1393,8 +1393,8 @@ public abstract class KeyManagerContract {
         refused(AccessDeniedException.class, () -> keys.applyLicenseEnds(a, ACME));
       }
       for (Actor a : List.of(ADMIN, MANAGER, VIEWER, OPERATOR)) {
-        assertThat(keys.licenses(a, ACME)).extracting(License::id).contains(g.id());
-        assertThat(keys.licenseUsage(a, ACME).nextEnd()).isEqualTo(g.end());
+        assertThat(keys.licenses(a, ACME)).as("R9 license grants: the license grants of ACME").extracting(License::id).contains(g.id());
+        assertThat(keys.licenseUsage(a, ACME).nextEnd()).as("R9 license grants: keys.licenseUsage(a, ACME).nextEnd()").isEqualTo(g.end());
       }
       refused(AccessDeniedException.class, () -> keys.licenses(STRANGER, ACME));
       refused(AccessDeniedException.class, () -> keys.licenses(GLOBEX_ADMIN, ACME));
@@ -1406,9 +1406,9 @@ public abstract class KeyManagerContract {
       term(max - 3, DAY.multipliedBy(10), DAY.multipliedBy(20));
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.grantLicenses(OPERATOR, ACME, NewLicense.openEnded(1)));
-      assertThat(e.violations().get(0).message()).contains("1,000,000");
-      assertThat(term(1, Duration.ZERO, DAY.multipliedBy(10)).quantity()).isEqualTo(1);
-      assertThat(term(5, DAY.multipliedBy(20), DAY.multipliedBy(30)).quantity()).isEqualTo(5);
+      assertThat(e.violations().get(0).message()).as("R9 license grants: the violations the refusal lists").contains("1,000,000");
+      assertThat(term(1, Duration.ZERO, DAY.multipliedBy(10)).quantity()).as("R9 license grants: term(1, Duration.ZERO, DAY.multipliedBy(10)).quantity()").isEqualTo(1);
+      assertThat(term(5, DAY.multipliedBy(20), DAY.multipliedBy(30)).quantity()).as("R9 license grants: term(5, DAY.multipliedBy(20), DAY.multipliedBy(30)).quantity()").isEqualTo(5);
     }
 
     @Test
@@ -1416,12 +1416,12 @@ public abstract class KeyManagerContract {
       Instant now = clock.instant();
       InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.grantLicenses(OPERATOR, ACME,
           new NewLicense(0, now.plus(DAY), now, "order\u202Eevil")));
-      assertThat(fields(e)).containsExactlyInAnyOrder("command.quantity", "command.end", "command.end",
+      assertThat(fields(e)).as("R9 license grants: the fields the refusal names").containsExactlyInAnyOrder("command.quantity", "command.end", "command.end",
           "command.reference");
       refused(InvalidRequestException.class, () -> keys.grantLicenses(OPERATOR, ACME,
           new NewLicense(1, now.minus(DAY.multipliedBy(3)), now.minus(DAY), null)));
       refused(InvalidRequestException.class, () -> keys.grantLicenses(OPERATOR, ACME, null));
-      assertThat(keys.licenses(OPERATOR, ACME)).hasSize(1);
+      assertThat(keys.licenses(OPERATOR, ACME)).as("R9 license grants: the license grants of ACME").hasSize(1);
     }
 
     @Test
@@ -1436,25 +1436,25 @@ public abstract class KeyManagerContract {
       }
       keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-3").id());
       SeatReuseLimitException e = refused(SeatReuseLimitException.class, () -> createKeys("AQ-1"));
-      assertThat(e.nextReassignmentAt()).isEqualTo(first.plus(DAY.multipliedBy(30)));
-      assertThat(e.getMessage()).contains(e.nextReassignmentAt().toString());
-      assertThat(usage()).isEqualTo(new LicenseUsage(2, 1, 3));
+      assertThat(e.nextReassignmentAt()).as("R9 license grants: e.nextReassignmentAt()").isEqualTo(first.plus(DAY.multipliedBy(30)));
+      assertThat(e.getMessage()).as("R9 license grants: the refusal's message (what was refused and what to do)").contains(e.nextReassignmentAt().toString());
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(2, 1, 3));
 
       keys.contractLicenses(OPERATOR, ACME, 1);
       createKeys("AQ-2"); // a license never used before is no reassignment
       clock.set(e.nextReassignmentAt());
       createKeys("AQ-1");
-      assertThat(usage()).isEqualTo(new LicenseUsage(4, 0, 4));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(4, 0, 4));
     }
 
     @Test
     void withoutAReuseLimitFreedLicensesAreReassignedFreely() {
       for (int i = 0; i < 20; i++) {
         String secret = createKeys("AQ-1").get(0);
-        assertThat(status(secret)).isEqualTo(Status.VALID);
+        assertThat(status(secret)).as(RuleWords.verdict("secret", Status.VALID)).isEqualTo(Status.VALID);
         keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-1").id());
       }
-      assertThat(usage()).isEqualTo(new LicenseUsage(0, 3, 3));
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(0, 3, 3));
     }
 
     private int accountsTotal() {
@@ -1473,13 +1473,13 @@ public abstract class KeyManagerContract {
     void dissociatingADeviceDeletesItsKeyAndFreesTheLicense() {
       List<IssuedKey> three = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       keys.dissociateDevice(ADMIN, ACME, "AQ-2");
-      assertThat(status(three.get(1))).isEqualTo(Status.UNKNOWN);
-      assertThat(usage()).isEqualTo(new LicenseUsage(2, 1, 3));
-      assertThat(keys.keys(ADMIN, ACME)).extracting(ApiKey::deviceSerial).containsExactlyInAnyOrder("AQ-1", "AQ-3");
-      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).doesNotContain("AQ-2");
-      assertThat(status(createKey("AQ-4"))).isEqualTo(Status.VALID);
+      assertThat(status(three.get(1))).as("R10 a device leaving takes its key: status(three.get(1))").isEqualTo(Status.UNKNOWN);
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(2, 1, 3));
+      assertThat(keys.keys(ADMIN, ACME)).as("R10 a device leaving takes its key: the keys table of ACME").extracting(ApiKey::deviceSerial).containsExactlyInAnyOrder("AQ-1", "AQ-3");
+      assertThat(keys.devices(ADMIN, ACME)).as("R10 a device leaving takes its key: the devices of ACME").extracting(Device::serial).doesNotContain("AQ-2");
+      assertThat(status(createKey("AQ-4"))).as("R10 a device leaving takes its key: status(createKey(\"AQ-4\"))").isEqualTo(Status.VALID);
       List<AuditEntry> log = audit(ACME);
-      assertThat(log.subList(1, 3)).extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial)
+      assertThat(log.subList(1, 3)).as("R10 a device leaving takes its key: log.subList(1, 3)").extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial)
           .containsExactly(tuple(Action.DISSOCIATE_DEVICE, null, "AQ-2"),
               tuple(Action.DELETE_KEY, three.get(1).key().id(), "AQ-2"));
     }
@@ -1488,8 +1488,8 @@ public abstract class KeyManagerContract {
     void dissociatingAKeylessDeviceLeavesTheKeysAlone() {
       IssuedKey key = createKey("AQ-1");
       keys.dissociateDevice(ADMIN, ACME, "AQ-5");
-      assertThat(status(key)).isEqualTo(Status.VALID);
-      assertThat(usage()).isEqualTo(new LicenseUsage(1, 2, 3));
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 2, 3));
     }
 
     @Test
@@ -1498,7 +1498,7 @@ public abstract class KeyManagerContract {
       keys.dissociateDevice(ADMIN, ACME, "AQ-1");
       keys.associateDevice(GLOBEX_ADMIN, GLOBEX, new NewDevice("AQ-1", "Moved"));
       IssuedKey there = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("AQ-1")).get(0);
-      assertThat(validator.validate(there.secret().reveal(), "AQ-1").accountId()).isEqualTo(GLOBEX);
+      assertThat(validator.validate(there.secret().reveal(), "AQ-1").accountId()).as("R10 a device leaving takes its key: validator.validate(there.secret().reveal(), \"AQ-1\").accountId()").isEqualTo(GLOBEX);
     }
 
     @Test
@@ -1519,7 +1519,7 @@ public abstract class KeyManagerContract {
       createKey("AQ-1");
       DeviceAlreadyHasKeyException e = refused(DeviceAlreadyHasKeyException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1")));
-      assertThat(e.getMessage()).contains("already has a key").contains("AQ-1");
+      assertThat(e.getMessage()).as("R11 idempotence: the refusal's message (what was refused and what to do)").contains("already has a key").contains("AQ-1");
     }
 
     @Test
@@ -1527,10 +1527,10 @@ public abstract class KeyManagerContract {
       keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-3"));
       DeviceAlreadyHasKeyException e = refused(DeviceAlreadyHasKeyException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1")));
-      assertThat(e.deviceSerials()).containsExactly("AQ-1");
+      assertThat(e.deviceSerials()).as("R11 idempotence: the devices the refusal names").containsExactly("AQ-1");
       DeviceAlreadyHasKeyException batch = refused(DeviceAlreadyHasKeyException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4", "AQ-2", "AQ-5")));
-      assertThat(batch.deviceSerials()).containsExactly("AQ-2");
+      assertThat(batch.deviceSerials()).as("R11 idempotence: batch.deviceSerials()").containsExactly("AQ-2");
     }
 
     @Test
@@ -1572,7 +1572,7 @@ public abstract class KeyManagerContract {
       keys.cancelLicenses(OPERATOR, ACME, 1);
 
       List<AuditEntry> log = auditSince(start);
-      assertThat(log).extracting(AuditEntry::actor, AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial,
+      assertThat(log).as("R12 audit: log").extracting(AuditEntry::actor, AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial,
           AuditEntry::outcome).containsExactly(
               tuple("operator:ops", Action.CONTRACT_LICENSES, null, null, Outcome.SUCCESS),
               tuple("user:alice", Action.ADD_MEMBER, null, null, Outcome.SUCCESS),
@@ -1590,12 +1590,12 @@ public abstract class KeyManagerContract {
               tuple("user:alice", Action.DELETE_KEY, roof, "AQ-9", Outcome.SUCCESS),
               tuple("user:alice", Action.DISSOCIATE_DEVICE, null, "AQ-9", Outcome.SUCCESS),
               tuple("operator:ops", Action.CANCEL_LICENSES, null, null, Outcome.SUCCESS));
-      assertThat(log.get(0).at()).isEqualTo(t0);
-      assertThat(log.get(1).at()).isEqualTo(t0.plus(Duration.ofMinutes(1)));
-      assertThat(log.get(6).at()).isEqualTo(t0.plus(Duration.ofMinutes(2)));
-      assertThat(log).allMatch(e -> e.accountId().equals(ACME)).allMatch(e -> !e.detail().isBlank());
-      assertThat(log.get(1).detail()).contains("nina");
-      assertThat(log.get(10).detail()).contains("suspended");
+      assertThat(log.get(0).at()).as("R12 audit: log.get(0).at()").isEqualTo(t0);
+      assertThat(log.get(1).at()).as("R12 audit: log.get(1).at()").isEqualTo(t0.plus(Duration.ofMinutes(1)));
+      assertThat(log.get(6).at()).as("R12 audit: log.get(6).at()").isEqualTo(t0.plus(Duration.ofMinutes(2)));
+      assertThat(log).as("R12 audit: log").allMatch(e -> e.accountId().equals(ACME)).allMatch(e -> !e.detail().isBlank());
+      assertThat(log.get(1).detail()).as("R12 audit: log.get(1).detail()").contains("nina");
+      assertThat(log.get(10).detail()).as("R12 audit: log.get(10).detail()").contains("suspended");
     }
 
     @Test
@@ -1617,7 +1617,7 @@ public abstract class KeyManagerContract {
       refusals.add(refused(AccessDeniedException.class, () -> keys.auditLog(VIEWER, ACME, Long.MAX_VALUE, 5)));
 
       List<AuditEntry> log = auditSince(start);
-      assertThat(log).extracting(AuditEntry::actor, AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial,
+      assertThat(log).as("R12 audit: log").extracting(AuditEntry::actor, AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial,
           AuditEntry::outcome).containsExactly(
               tuple("user:mona", Action.DELETE_KEY, id, null, Outcome.REFUSED),
               tuple("user:eve", Action.LIST_KEYS, null, null, Outcome.REFUSED),
@@ -1628,9 +1628,9 @@ public abstract class KeyManagerContract {
               tuple("user:alice", Action.REVEAL_KEY, id, null, Outcome.REFUSED),
               tuple("user:alice", Action.REMOVE_MEMBER, null, null, Outcome.REFUSED),
               tuple("user:victor", Action.READ_AUDIT, null, null, Outcome.REFUSED));
-      assertThat(log).extracting(AuditEntry::detail).containsExactlyElementsOf(
+      assertThat(log).as("R12 audit: log").extracting(AuditEntry::detail).containsExactlyElementsOf(
           refusals.stream().map(Throwable::getMessage).toList());
-      assertThat(log.get(3).detail()).contains("AQ-1");
+      assertThat(log.get(3).detail()).as("R12 audit: log.get(3).detail()").contains("AQ-1");
     }
 
     @Test
@@ -1639,7 +1639,7 @@ public abstract class KeyManagerContract {
         keys.renameDevice(ADMIN, ACME, "AQ-1", "Name " + i);
       }
       List<AuditEntry> all = audit(ACME);
-      assertThat(all.size()).isGreaterThan(23);
+      assertThat(all.size()).as("R12 audit: all.size()").isGreaterThan(23);
       List<AuditEntry> paged = new ArrayList<>();
       long before = Long.MAX_VALUE;
       int pages = 0;
@@ -1649,25 +1649,25 @@ public abstract class KeyManagerContract {
           break;
         }
         pages++;
-        assertThat(page.size()).isLessThanOrEqualTo(5);
+        assertThat(page.size()).as("R12 audit: page.size()").isLessThanOrEqualTo(5);
         paged.addAll(page);
         before = page.get(page.size() - 1).sequence();
       }
-      assertThat(pages).isEqualTo((all.size() + 4) / 5);
-      assertThat(paged).isEqualTo(all);
-      assertThat(paged).extracting(AuditEntry::sequence).isSortedAccordingTo((a, b) -> Long.compare(b, a))
+      assertThat(pages).as("R12 audit: pages").isEqualTo((all.size() + 4) / 5);
+      assertThat(paged).as("R12 audit: paged").isEqualTo(all);
+      assertThat(paged).as("R12 audit: paged").extracting(AuditEntry::sequence).isSortedAccordingTo((a, b) -> Long.compare(b, a))
           .doesNotHaveDuplicates();
-      assertThat(all.get(0).detail()).contains("Name 22");
-      assertThat(keys.auditLog(ADMIN, ACME, all.get(0).sequence(), 1)).containsExactly(all.get(1));
+      assertThat(all.get(0).detail()).as("R12 audit: all.get(0).detail()").contains("Name 22");
+      assertThat(keys.auditLog(ADMIN, ACME, all.get(0).sequence(), 1)).as("R12 audit: keys.auditLog(ADMIN, ACME, all.get(0).sequence(), 1)").containsExactly(all.get(1));
     }
 
     @Test
     void eachAccountSeesOnlyItsOwnAuditLog() {
       createKey("AQ-1");
       keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1"));
-      assertThat(audit(GLOBEX)).allMatch(e -> e.accountId().equals(GLOBEX))
+      assertThat(audit(GLOBEX)).as("R12 audit: the audit log of GLOBEX").allMatch(e -> e.accountId().equals(GLOBEX))
           .noneMatch(e -> "AQ-1".equals(e.deviceSerial()));
-      assertThat(audit(ACME)).allMatch(e -> e.accountId().equals(ACME))
+      assertThat(audit(ACME)).as("R12 audit: the audit log of ACME").allMatch(e -> e.accountId().equals(ACME))
           .noneMatch(e -> "GX-1".equals(e.deviceSerial()));
     }
   }
@@ -1686,12 +1686,12 @@ public abstract class KeyManagerContract {
       useVault(); // the host rotated its vault key, or configured the wrong one
       VaultKeyMismatchException e = refused(VaultKeyMismatchException.class,
           () -> keys.revealSecret(ADMIN, ACME, key.key().id()));
-      assertThat(e).isInstanceOf(KeyseatException.class);
-      assertThat(e.getMessage()).contains(key.key().id().value()).contains("vault key").contains("regenerat")
+      assertThat(e).as("R13 secrets: e").isInstanceOf(KeyseatException.class);
+      assertThat(e.getMessage()).as("R13 secrets: the refusal's message (what was refused and what to do)").contains(key.key().id().value()).contains("vault key").contains("regenerat")
           .doesNotContain(secret).doesNotContain(secret.substring(3, 20));
       assertThat(status(key)).as("the key itself still works").isEqualTo(Status.VALID);
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id());
-      assertThat(keys.revealSecret(ADMIN, ACME, key.key().id())).isEqualTo(renewed.secret());
+      assertThat(keys.revealSecret(ADMIN, ACME, key.key().id())).as("R13 secrets: keys.revealSecret(ADMIN, ACME, key.key().id())").isEqualTo(renewed.secret());
     }
 
     @Test
@@ -1699,7 +1699,7 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       SecretNotRetainedException e = refused(SecretNotRetainedException.class,
           () -> keys.revealSecret(ADMIN, ACME, key.key().id()));
-      assertThat(e.getMessage()).contains("shown once").contains(key.key().id().value())
+      assertThat(e.getMessage()).as("R13 secrets: the refusal's message (what was refused and what to do)").contains("shown once").contains(key.key().id().value())
           .doesNotContain(key.secret().reveal());
     }
 
@@ -1708,7 +1708,7 @@ public abstract class KeyManagerContract {
       useVault();
       IssuedKey key = createKey("AQ-1");
       Secret revealed = keys.revealSecret(ADMIN, ACME, key.key().id());
-      assertThat(revealed.reveal()).isEqualTo(key.secret().reveal());
+      assertThat(revealed.reveal()).as("R13 secrets: revealed.reveal()").isEqualTo(key.secret().reveal());
     }
 
     @Test
@@ -1717,8 +1717,8 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id());
       Secret revealed = keys.revealSecret(ADMIN, ACME, key.key().id());
-      assertThat(revealed).isEqualTo(renewed.secret()).isNotEqualTo(key.secret());
-      assertThat(status(revealed.reveal())).isEqualTo(Status.VALID);
+      assertThat(revealed).as("R13 secrets: revealed").isEqualTo(renewed.secret()).isNotEqualTo(key.secret());
+      assertThat(status(revealed.reveal())).as("R13 secrets: status(revealed.reveal())").isEqualTo(Status.VALID);
     }
 
     @Test
@@ -1726,12 +1726,12 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       String secret = key.secret().reveal();
       Optional<StoredKey> stored = store.findKeyByHash(sha256(secret));
-      assertThat(stored).isPresent();
-      assertThat(stored.get().id()).isEqualTo(key.key().id());
+      assertThat(stored).as("R13 secrets: stored").isPresent();
+      assertThat(stored.get().id()).as("R13 secrets: stored.get().id()").isEqualTo(key.key().id());
       assertThat(stored.get().hash()).isEqualTo(sha256(secret));
       assertThat(stored.get().sealedSecret()).as("no vault, nothing sealed").isNull();
-      assertThat(stored.get().hint()).isEqualTo(key.key().hint()).doesNotContain(secret.substring(3, 29));
-      assertThat(stored.get().toString()).doesNotContain(secret);
+      assertThat(stored.get().hint()).as("R13 secrets: stored.get().hint()").isEqualTo(key.key().hint()).doesNotContain(secret.substring(3, 29));
+      assertThat(stored.get().toString()).as("R13 secrets: stored.get().toString()").doesNotContain(secret);
     }
 
     @Test
@@ -1740,8 +1740,8 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       String secret = key.secret().reveal();
       StoredKey stored = store.findKeyByHash(sha256(secret)).orElseThrow();
-      assertThat(stored.sealedSecret()).isNotNull();
-      assertThat(new String(stored.sealedSecret(), StandardCharsets.ISO_8859_1)).doesNotContain(secret)
+      assertThat(stored.sealedSecret()).as("R13 secrets: stored.sealedSecret()").isNotNull();
+      assertThat(new String(stored.sealedSecret(), StandardCharsets.ISO_8859_1)).as("R13 secrets: new String(stored.sealedSecret(), StandardCharsets.ISO_8859_1)").doesNotContain(secret)
           .doesNotContain(secret.substring(3, 20));
     }
 
@@ -1749,9 +1749,9 @@ public abstract class KeyManagerContract {
     void theKeysTableNeverShowsTheSecret() {
       IssuedKey key = createKey("AQ-1");
       String secret = key.secret().reveal();
-      assertThat(keys.keys(ADMIN, ACME).toString()).doesNotContain(secret).doesNotContain(secret.substring(3, 20));
-      assertThat(key.toString()).doesNotContain(secret);
-      assertThat(row(key.key().id()).hint()).endsWith(secret.substring(secret.length() - 4)).hasSizeLessThan(12);
+      assertThat(keys.keys(ADMIN, ACME).toString()).as("R13 secrets: keys.keys(ADMIN, ACME).toString()").doesNotContain(secret).doesNotContain(secret.substring(3, 20));
+      assertThat(key.toString()).as("R13 secrets: key.toString()").doesNotContain(secret);
+      assertThat(row(key.key().id()).hint()).as("R13 secrets: row(key.key().id()).hint()").endsWith(secret.substring(secret.length() - 4)).hasSizeLessThan(12);
     }
   }
 
@@ -1782,56 +1782,56 @@ public abstract class KeyManagerContract {
           good.toUpperCase(Locale.ROOT)));
       garbage.add(null);
       for (String g : garbage) {
-        assertThat(validator.validate(g)).isEqualTo(Verdict.MALFORMED);
-        assertThat(validator.validate(g, "AQ-1")).isEqualTo(Verdict.MALFORMED);
-        assertThat(validator.validate(g, null)).isEqualTo(Verdict.MALFORMED);
+        assertThat(validator.validate(g)).as("Verdicts of the validation path: validator.validate(g)").isEqualTo(Verdict.MALFORMED);
+        assertThat(validator.validate(g, "AQ-1")).as("Verdicts of the validation path: validator.validate(g, \"AQ-1\")").isEqualTo(Verdict.MALFORMED);
+        assertThat(validator.validate(g, null)).as("Verdicts of the validation path: validator.validate(g, null)").isEqualTo(Verdict.MALFORMED);
       }
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
     void aWellFormedKeyThatWasNeverIssuedIsUnknown() {
       Verdict v = validator.validate(wellFormedUnissuedKey());
-      assertThat(v.status()).isEqualTo(Status.UNKNOWN);
-      assertThat(v.keyId()).isNull();
-      assertThat(v.accountId()).isNull();
+      assertThat(v.status()).as("Verdicts of the validation path: v.status()").isEqualTo(Status.UNKNOWN);
+      assertThat(v.keyId()).as("Verdicts of the validation path: v.keyId()").isNull();
+      assertThat(v.accountId()).as("Verdicts of the validation path: v.accountId()").isNull();
     }
 
     @Test
     void aValidVerdictCarriesAccountDeviceAndKeyId() {
       IssuedKey key = createKey("AQ-1");
       Verdict v = validator.validate(key.secret().reveal(), "AQ-1");
-      assertThat(v).isEqualTo(Verdict.of(Status.VALID, ACME, "AQ-1", key.key().id()));
-      assertThat(v.isValid()).isTrue();
+      assertThat(v).as("Verdicts of the validation path: v").isEqualTo(Verdict.of(Status.VALID, ACME, "AQ-1", key.key().id()));
+      assertThat(v.isValid()).as("Verdicts of the validation path: v.isValid()").isTrue();
     }
 
     @Test
     void aKeyPresentedForAnotherDeviceIsADeviceMismatch() {
       IssuedKey key = createKey("AQ-1");
       Verdict v = validator.validate(key.secret().reveal(), "AQ-2");
-      assertThat(v.status()).isEqualTo(Status.DEVICE_MISMATCH);
-      assertThat(v.isValid()).isFalse();
-      assertThat(v.deviceSerial()).isEqualTo("AQ-1");
-      assertThat(validator.validate(key.secret().reveal(), "GX-1").status()).isEqualTo(Status.DEVICE_MISMATCH);
+      assertThat(v.status()).as("Verdicts of the validation path: v.status()").isEqualTo(Status.DEVICE_MISMATCH);
+      assertThat(v.isValid()).as("Verdicts of the validation path: v.isValid()").isFalse();
+      assertThat(v.deviceSerial()).as("Verdicts of the validation path: v.deviceSerial()").isEqualTo("AQ-1");
+      assertThat(validator.validate(key.secret().reveal(), "GX-1").status()).as(RuleWords.verdict("key's secret presented for GX-1", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
     }
 
     @Test
     void suspensionAndExpiryOutrankADeviceMismatch() {
       IssuedKey key = createKey("AQ-1");
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.suspend());
-      assertThat(validator.validate(key.secret().reveal(), "AQ-2").status()).isEqualTo(Status.SUSPENDED);
+      assertThat(validator.validate(key.secret().reveal(), "AQ-2").status()).as(RuleWords.verdict("key's secret presented for AQ-2", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
     }
 
     @Test
     void validationsAreRecordedAsLastUsedAndUseCount() {
       IssuedKey key = createKey("AQ-1");
-      assertThat(row(key.key().id()).lastUsedAt()).isNull();
+      assertThat(row(key.key().id()).lastUsedAt()).as("Verdicts of the validation path: row(key.key().id()).lastUsedAt()").isNull();
       clock.advance(Duration.ofMinutes(3));
       validator.validate(key.secret().reveal());
       validator.validate(key.secret().reveal(), "AQ-1");
       validator.validate(key.secret().reveal(), "AQ-2");
       ApiKey r = row(key.key().id());
-      assertThat(r.lastUsedAt()).isEqualTo(clock.instant());
+      assertThat(r.lastUsedAt()).as("Verdicts of the validation path: r.lastUsedAt()").isEqualTo(clock.instant());
       assertThat(r.useCount()).as("only valid uses count").isEqualTo(2);
     }
 
@@ -1844,10 +1844,10 @@ public abstract class KeyManagerContract {
       clock.advance(Duration.ofHours(1));
       validator.validate(three.get(1).secret().reveal());
       List<ApiKey> stale = keys.keysUnusedSince(ADMIN, ACME, t0.plus(Duration.ofMinutes(90)));
-      assertThat(stale).extracting(ApiKey::deviceSerial).containsExactlyInAnyOrder("AQ-1", "AQ-3");
-      assertThat(stale).extracting(ApiKey::createdAt).isSorted();
-      assertThat(keys.keysUnusedSince(ADMIN, ACME, t0)).extracting(ApiKey::deviceSerial).containsExactly("AQ-3");
-      assertThat(keys.keysUnusedSince(ADMIN, ACME, clock.instant().plusSeconds(1))).hasSize(3);
+      assertThat(stale).as("Verdicts of the validation path: stale").extracting(ApiKey::deviceSerial).containsExactlyInAnyOrder("AQ-1", "AQ-3");
+      assertThat(stale).as("Verdicts of the validation path: stale").extracting(ApiKey::createdAt).isSorted();
+      assertThat(keys.keysUnusedSince(ADMIN, ACME, t0)).as("Verdicts of the validation path: keys.keysUnusedSince(ADMIN, ACME, t0)").extracting(ApiKey::deviceSerial).containsExactly("AQ-3");
+      assertThat(keys.keysUnusedSince(ADMIN, ACME, clock.instant().plusSeconds(1))).as("Verdicts of the validation path: keys.keysUnusedSince(ADMIN, ACME, clock.instant().plusSeconds(1))").hasSize(3);
     }
 
     @Test
@@ -1913,7 +1913,7 @@ public abstract class KeyManagerContract {
       }
       InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
           () -> keys.createAccount(OPERATOR, AccountId.of("initech"), new NewAccount(text, UserId.of("ian"), 1)));
-      assertThat(fields(e)).containsExactly("command.name");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.name");
     }
 
     @Test
@@ -1922,12 +1922,12 @@ public abstract class KeyManagerContract {
       for (String blank : List.of(" ", "\t", "\u3000", " \u00A0 ")) {
         InvalidRequestException e = refused(InvalidRequestException.class,
             () -> keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(blank)));
-        assertThat(fields(e)).containsExactly("edit.label");
+        assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("edit.label");
         e = refused(InvalidRequestException.class, () -> keys.renameDevice(ADMIN, ACME, "AQ-1", blank));
-        assertThat(fields(e)).containsExactly("name");
+        assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("name");
         e = refused(InvalidRequestException.class,
             () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "Roof", blank)));
-        assertThat(fields(e)).containsExactly("command.model");
+        assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.model");
       }
       // tabs, accents, CJK, emoji with variation selectors, skin tones and ZWJ sequences
       String ordinary = "Salle de r\u00E9union\t\u6771\u4EAC \uD83C\uDF2C\uFE0F \uD83D\uDC69\u200D\uD83D\uDCBB "
@@ -1935,8 +1935,8 @@ public abstract class KeyManagerContract {
       keys.renameDevice(ADMIN, ACME, "AQ-2", ordinary);
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(ordinary));
       keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", ordinary, ordinary));
-      assertThat(row(key.key().id())).extracting(ApiKey::deviceName, ApiKey::label).containsExactly(ordinary, ordinary);
-      assertThat(keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label("")).label()).isEmpty();
+      assertThat(row(key.key().id())).as("Bad input: row(key.key().id())").extracting(ApiKey::deviceName, ApiKey::label).containsExactly(ordinary, ordinary);
+      assertThat(keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label("")).label()).as("Bad input: keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(\"\")).label()").isEmpty();
     }
 
     @Test
@@ -1944,17 +1944,17 @@ public abstract class KeyManagerContract {
       List<String> many = IntStream.rangeClosed(1, 1001).mapToObj(i -> "D-" + i).toList();
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices(many)));
-      assertThat(e.violations().get(0).message()).contains("1000").doesNotContain("between 0");
+      assertThat(e.violations().get(0).message()).as("Bad input: the violations the refusal lists").contains("1000").doesNotContain("between 0");
       e = refused(InvalidRequestException.class,
           () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ-9", "n".repeat(201))));
-      assertThat(e.violations().get(0).message()).contains("200 characters").doesNotContain("between 0");
+      assertThat(e.violations().get(0).message()).as("Bad input: the violations the refusal lists").contains("200 characters").doesNotContain("between 0");
       IssuedKey key = createKey("AQ-1");
       e = refused(InvalidRequestException.class,
           () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofDays(8)));
-      assertThat(e.violations().get(0).message()).contains("at most 7 days").doesNotContain("PT");
+      assertThat(e.violations().get(0).message()).as("Bad input: the violations the refusal lists").contains("at most 7 days").doesNotContain("PT");
       createKey("AQ-2");
       LicensesInUseException l = refused(LicensesInUseException.class, () -> keys.cancelLicenses(OPERATOR, ACME, 2));
-      assertThat(l.getMessage()).contains("1 license would remain").contains("delete 1 key first")
+      assertThat(l.getMessage()).as("Bad input: l.getMessage()").contains("1 license would remain").contains("delete 1 key first")
           .doesNotContain("1 licenses").doesNotContain("1 keys");
     }
 
@@ -1962,13 +1962,13 @@ public abstract class KeyManagerContract {
     void aNewAccountWithEveryFieldWrongListsEveryViolation() {
       InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
           () -> keys.createAccount(OPERATOR, AccountId.of("initech"), new NewAccount(" ", null, -1)));
-      assertThat(fields(e)).containsExactly("command.firstAdmin", "command.licenses", "command.name");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.firstAdmin", "command.licenses", "command.name");
       e = refusedUnaudited(InvalidRequestException.class,
           () -> keys.createAccount(OPERATOR, AccountId.of("initech"), new NewAccount("n".repeat(201), UserId.of("a"), 0)));
-      assertThat(fields(e)).containsExactly("command.name");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.name");
       e = refusedUnaudited(InvalidRequestException.class,
           () -> keys.createAccount(OPERATOR, AccountId.of("initech"), null));
-      assertThat(fields(e)).containsExactly("command");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command");
       refusedUnaudited(NotFoundException.class, () -> keys.licenseUsage(OPERATOR, AccountId.of("initech")));
     }
 
@@ -1976,9 +1976,9 @@ public abstract class KeyManagerContract {
     void missingActorAndAccountAreBothListed() {
       InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
           () -> keys.createKeys(null, null, NewKeys.forDevices("AQ-1")));
-      assertThat(fields(e)).containsExactly("actor", "accountId");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("actor", "accountId");
       e = refusedUnaudited(InvalidRequestException.class, () -> keys.keys(null, ACME));
-      assertThat(fields(e)).containsExactly("actor");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("actor");
     }
 
     @Test
@@ -1995,33 +1995,33 @@ public abstract class KeyManagerContract {
       }
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.cancelLicenses(OPERATOR, ACME, 0, null));
-      assertThat(fields(e)).containsExactly("quantity", "strategy");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("quantity", "strategy");
     }
 
     @Test
     void aDeviceWithEveryFieldWrongListsEveryViolation() {
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.associateDevice(ADMIN, ACME, new NewDevice("bad serial!", " ", "m".repeat(201))));
-      assertThat(fields(e)).containsExactly("command.model", "command.name", "command.serial");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.model", "command.name", "command.serial");
       e = refused(InvalidRequestException.class,
           () -> keys.associateDevice(ADMIN, ACME, new NewDevice(null, null, null)));
-      assertThat(fields(e)).containsExactly("command.model", "command.name", "command.serial");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.model", "command.name", "command.serial");
       e = refused(InvalidRequestException.class,
           () -> keys.associateDevice(ADMIN, ACME, new NewDevice("S".repeat(65), "n".repeat(201))));
-      assertThat(fields(e)).containsExactly("command.name", "command.serial");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.name", "command.serial");
       e = refused(InvalidRequestException.class, () -> keys.associateDevice(ADMIN, ACME, null));
-      assertThat(fields(e)).containsExactly("command");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command");
     }
 
     @Test
     void aRenameWithBadSerialAndNameListsBoth() {
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.renameDevice(ADMIN, ACME, "bad serial", "n".repeat(201)));
-      assertThat(fields(e)).containsExactly("serial", "name");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("serial", "name");
       e = refused(InvalidRequestException.class, () -> keys.renameDevice(ADMIN, ACME, null, " "));
-      assertThat(fields(e)).containsExactly("serial", "name");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("serial", "name");
       e = refused(InvalidRequestException.class, () -> keys.renameDevice(ADMIN, ACME, "AQ-1", null));
-      assertThat(fields(e)).containsExactly("name");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("name");
       refused(NotFoundException.class, () -> keys.renameDevice(ADMIN, ACME, "NOPE-1", "x"));
     }
 
@@ -2029,16 +2029,16 @@ public abstract class KeyManagerContract {
     void emptyAndOversizedBatchesAreRefused() {
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices()));
-      assertThat(fields(e)).containsExactly("command.serials");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.serials");
       List<String> many = IntStream.rangeClosed(1, 1001).mapToObj(i -> "D-" + i).toList();
       e = refused(InvalidRequestException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices(many)));
-      assertThat(fields(e)).containsExactly("command.serials");
-      assertThat(e.violations().get(0).message()).contains("1000");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.serials");
+      assertThat(e.violations().get(0).message()).as("Bad input: the violations the refusal lists").contains("1000");
       e = refused(InvalidRequestException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices((List<String>) null)));
-      assertThat(fields(e)).containsExactly("command.serials");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.serials");
       e = refused(InvalidRequestException.class, () -> keys.createKeys(ADMIN, ACME, null));
-      assertThat(fields(e)).containsExactly("command");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command");
     }
 
     @Test
@@ -2050,17 +2050,17 @@ public abstract class KeyManagerContract {
         keys.associateDevice(ADMIN, ACME, new NewDevice(serial, "Bulk " + i));
         serials.add(serial);
       }
-      assertThat(keys.createKeys(ADMIN, ACME, NewKeys.forDevices(serials))).hasSize(1000);
-      assertThat(usage()).isEqualTo(new LicenseUsage(1000, 0, 1000));
+      assertThat(keys.createKeys(ADMIN, ACME, NewKeys.forDevices(serials))).as("Bad input: keys.createKeys(ADMIN, ACME, NewKeys.forDevices(serials))").hasSize(1000);
+      assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1000, 0, 1000));
     }
 
     @Test
     void duplicateDevicesInABatchAreEachListed() {
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2", "AQ-1", "AQ-2", "AQ-3")));
-      assertThat(fields(e)).containsExactly("command.serials[2]", "command.serials[3]");
-      assertThat(e.violations().get(0).message()).contains("AQ-1");
-      assertThat(e.violations().get(1).message()).contains("AQ-2");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.serials[2]", "command.serials[3]");
+      assertThat(e.violations().get(0).message()).as("Bad input: the violations the refusal lists").contains("AQ-1");
+      assertThat(e.violations().get(1).message()).as("Bad input: the violations the refusal lists").contains("AQ-2");
     }
 
     @Test
@@ -2069,11 +2069,11 @@ public abstract class KeyManagerContract {
       NewKeys command = new NewKeys(Arrays.asList("AQ-1", "bad serial", null, "AQ-1", "é"), "l".repeat(201), past);
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.createKeys(ADMIN, ACME, command));
-      assertThat(fields(e)).containsExactly("command.expiresAt", "command.label", "command.serials[1]",
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.expiresAt", "command.label", "command.serials[1]",
           "command.serials[2]", "command.serials[4]", "command.serials[3]");
       e = refused(InvalidRequestException.class,
           () -> keys.createKeys(ADMIN, ACME, new NewKeys(List.of("AQ-1"), null, null)));
-      assertThat(fields(e)).containsExactly("command.label");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("command.label");
     }
 
     @Test
@@ -2083,19 +2083,19 @@ public abstract class KeyManagerContract {
       Instant past = clock.instant().minusSeconds(1);
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.editKey(ADMIN, ACME, id, new KeyEdit("l".repeat(201), past, false, null, "bad serial")));
-      assertThat(fields(e)).containsExactly("edit.expiresAt", "edit.label", "edit.rebindTo");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("edit.expiresAt", "edit.label", "edit.rebindTo");
       e = refused(InvalidRequestException.class,
           () -> keys.editKey(ADMIN, ACME, id, new KeyEdit(null, null, false, null, null)));
-      assertThat(fields(e)).containsExactly("edit");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("edit");
       e = refused(InvalidRequestException.class,
           () -> keys.editKey(ADMIN, ACME, id, new KeyEdit(null, clock.instant().plusSeconds(60), true, null, null)));
-      assertThat(fields(e)).containsExactly("edit");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("edit");
       e = refused(InvalidRequestException.class, () -> keys.editKey(ADMIN, ACME, null, null));
-      assertThat(fields(e)).containsExactly("edit", "keyId");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("edit", "keyId");
       e = refused(InvalidRequestException.class,
           () -> keys.editKey(ADMIN, ACME, id, KeyEdit.expiresAt(clock.instant())));
-      assertThat(fields(e)).containsExactly("edit.expiresAt");
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("edit.expiresAt");
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -2103,12 +2103,12 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofSeconds(-1)));
-      assertThat(fields(e)).containsExactly("overlap");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("overlap");
       e = refused(InvalidRequestException.class, () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), null));
-      assertThat(fields(e)).containsExactly("overlap");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("overlap");
       e = refused(InvalidRequestException.class, () -> keys.regenerateKey(ADMIN, ACME, null, Duration.ofDays(-1)));
-      assertThat(fields(e)).containsExactly("overlap", "keyId");
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("overlap", "keyId");
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -2124,11 +2124,11 @@ public abstract class KeyManagerContract {
     @Test
     void badAuditPagesAreRefused() {
       InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.auditLog(ADMIN, ACME, 0, 0));
-      assertThat(fields(e)).containsExactly("limit", "beforeSequence");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("limit", "beforeSequence");
       e = refused(InvalidRequestException.class, () -> keys.auditLog(ADMIN, ACME, Long.MAX_VALUE, 1001));
-      assertThat(fields(e)).containsExactly("limit");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("limit");
       e = refused(InvalidRequestException.class, () -> keys.auditLog(ADMIN, ACME, -5, 10));
-      assertThat(fields(e)).containsExactly("beforeSequence");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("beforeSequence");
     }
 
     @Test
@@ -2154,7 +2154,7 @@ public abstract class KeyManagerContract {
       assertThat(fields(refused(InvalidRequestException.class,
           () -> keys.associateDevice(ADMIN, ACME, new NewDevice("AQ 1", "x")))))
           .containsExactly("command.serial");
-      assertThat(audit(ACME).get(0).deviceSerial()).isNull();
+      assertThat(audit(ACME).get(0).deviceSerial()).as("Bad input: the audit log of ACME").isNull();
     }
 
     @Test
@@ -2166,10 +2166,10 @@ public abstract class KeyManagerContract {
               () -> keys.associateDevice(ADMIN, ACME, new NewDevice(secret, "pasted"))),
           refused(InvalidRequestException.class, () -> keys.renameDevice(ADMIN, ACME, secret, "pasted")),
           refused(InvalidRequestException.class, () -> keys.dissociateDevice(ADMIN, ACME, secret)));
-      assertThat(refusals).extracting(e -> fields(e).get(0))
+      assertThat(refusals).as("Bad input: refusals").extracting(e -> fields(e).get(0))
           .containsExactly("command.serials[0]", "command.serial", "serial", "serial");
-      assertThat(refusals).extracting(Throwable::getMessage).noneMatch(m -> m.contains(secret.substring(3)));
-      assertThat(audit(ACME)).noneMatch(e -> e.detail().contains(secret.substring(3))
+      assertThat(refusals).as("Bad input: refusals").extracting(Throwable::getMessage).noneMatch(m -> m.contains(secret.substring(3)));
+      assertThat(audit(ACME)).as("Bad input: the audit log of ACME").noneMatch(e -> e.detail().contains(secret.substring(3))
           || secret.equals(e.deviceSerial()));
     }
 
@@ -2186,11 +2186,11 @@ public abstract class KeyManagerContract {
               () -> keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label(text))),
           refused(InvalidRequestException.class,
               () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-2").withLabel(text))));
-      assertThat(refusals).extracting(e -> fields(e))
+      assertThat(refusals).as("Bad input: refusals").extracting(e -> fields(e))
           .containsExactly(List.of("command.model", "command.name"), List.of("name"), List.of("edit.label"),
               List.of("command.label"));
-      assertThat(refusals).extracting(Throwable::getMessage).noneMatch(m -> m.contains(secret.substring(3)));
-      assertThat(audit(ACME)).noneMatch(e -> e.detail().contains(secret.substring(3)));
+      assertThat(refusals).as("Bad input: refusals").extracting(Throwable::getMessage).noneMatch(m -> m.contains(secret.substring(3)));
+      assertThat(audit(ACME)).as("Bad input: the audit log of ACME").noneMatch(e -> e.detail().contains(secret.substring(3)));
       assertThatThrownBy(() -> UserId.of(secret)).isInstanceOf(InvalidRequestException.class)
           .message().doesNotContain(secret.substring(3));
       assertThatThrownBy(() -> AccountId.of(secret)).isInstanceOf(InvalidRequestException.class);
@@ -2201,27 +2201,27 @@ public abstract class KeyManagerContract {
     void aMissingSinceIsRefused() {
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.keysUnusedSince(ADMIN, ACME, null));
-      assertThat(fields(e)).containsExactly("since");
+      assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("since");
     }
 
     @Test
     void unknownIdsAreNotFoundAndNamed() {
       KeyId ghost = KeyId.of("key_0000000000000000");
       NotFoundException e = refused(NotFoundException.class, () -> keys.deleteKey(ADMIN, ACME, ghost));
-      assertThat(e.kind()).isEqualTo("key");
-      assertThat(e.ids()).containsExactly(ghost.value());
+      assertThat(e.kind()).as("Bad input: the kind of thing the refusal did not find").isEqualTo("key");
+      assertThat(e.ids()).as("Bad input: the ids the refusal names").containsExactly(ghost.value());
       refused(NotFoundException.class, () -> keys.regenerateKey(ADMIN, ACME, ghost));
       refused(NotFoundException.class, () -> keys.editKey(ADMIN, ACME, ghost, KeyEdit.label("x")));
       refused(NotFoundException.class, () -> keys.revealSecret(ADMIN, ACME, ghost));
       NotFoundException member = refused(NotFoundException.class,
           () -> keys.removeMember(ADMIN, ACME, UserId.of("nobody")));
-      assertThat(member.ids()).containsExactly("nobody");
+      assertThat(member.ids()).as("Bad input: member.ids()").containsExactly("nobody");
       refused(NotFoundException.class, () -> keys.changeRole(ADMIN, ACME, UserId.of("nobody"), Role.ADMIN));
       refused(AlreadyExistsException.class, () -> keys.addMember(ADMIN, ACME, UserId.of("mona"), Role.VIEWER));
       IssuedKey key = createKey("AQ-1");
       NotFoundException device = refused(NotFoundException.class,
           () -> keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.rebindTo("NOPE-9")));
-      assertThat(device.ids()).containsExactly("NOPE-9");
+      assertThat(device.ids()).as("Bad input: device.ids()").containsExactly("NOPE-9");
     }
 
     @Test
@@ -2246,10 +2246,10 @@ public abstract class KeyManagerContract {
       validator.validate(issued.get(1).secret().reveal());
       KeyId id = issued.get(1).key().id();
       ApiKey found = keys.key(ADMIN, ACME, id);
-      assertThat(found).isEqualTo(row(id));
-      assertThat(found.deviceSerial()).isEqualTo("AQ-2");
-      assertThat(found.deviceName()).isEqualTo("Monitor 2");
-      assertThat(found.label()).isEqualTo("roof");
+      assertThat(found).as("one key by id, or the key of a device, without listing the table: found").isEqualTo(row(id));
+      assertThat(found.deviceSerial()).as("one key by id, or the key of a device, without listing the table: found.deviceSerial()").isEqualTo("AQ-2");
+      assertThat(found.deviceName()).as("one key by id, or the key of a device, without listing the table: found.deviceName()").isEqualTo("Monitor 2");
+      assertThat(found.label()).as("one key by id, or the key of a device, without listing the table: found.label()").isEqualTo("roof");
     }
 
     @Test
@@ -2258,17 +2258,17 @@ public abstract class KeyManagerContract {
       IssuedKey second = createKey("AQ-3");
       keys.editKey(ADMIN, ACME, second.key().id(), KeyEdit.suspend());
       ApiKey found = keys.keyOfDevice(ADMIN, ACME, "AQ-3");
-      assertThat(found).isEqualTo(row(second.key().id()));
-      assertThat(found.status()).isEqualTo(KeyStatus.SUSPENDED);
+      assertThat(found).as("one key by id, or the key of a device, without listing the table: found").isEqualTo(row(second.key().id()));
+      assertThat(found.status()).as("one key by id, or the key of a device, without listing the table: found.status()").isEqualTo(KeyStatus.SUSPENDED);
     }
 
     @Test
     void anAbsentKeyIsNotFoundAndItsIdIsNamed() {
       KeyId ghost = KeyId.of("key_doesNotExist");
       NotFoundException e = refused(NotFoundException.class, () -> keys.key(ADMIN, ACME, ghost));
-      assertThat(e.kind()).isEqualTo("key");
-      assertThat(e.ids()).containsExactly(ghost.value());
-      assertThat(e.getMessage()).contains(ghost.value());
+      assertThat(e.kind()).as("one key by id, or the key of a device, without listing the table: the kind of thing the refusal did not find").isEqualTo("key");
+      assertThat(e.ids()).as("one key by id, or the key of a device, without listing the table: the ids the refusal names").containsExactly(ghost.value());
+      assertThat(e.getMessage()).as("one key by id, or the key of a device, without listing the table: the refusal's message (what was refused and what to do)").contains(ghost.value());
       assertThat(audit(ACME).get(0).keyId()).as("the refusal's audit entry names the key").isEqualTo(ghost);
     }
 
@@ -2276,18 +2276,18 @@ public abstract class KeyManagerContract {
     void aKeyOfAnotherAccountIsNotFoundHere() {
       IssuedKey theirs = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1")).get(0);
       NotFoundException e = refused(NotFoundException.class, () -> keys.key(ADMIN, ACME, theirs.key().id()));
-      assertThat(e.ids()).containsExactly(theirs.key().id().value());
+      assertThat(e.ids()).as("one key by id, or the key of a device, without listing the table: the ids the refusal names").containsExactly(theirs.key().id().value());
       NotFoundException device = refused(NotFoundException.class, () -> keys.keyOfDevice(ADMIN, ACME, "GX-1"));
-      assertThat(device.kind()).isEqualTo("device");
-      assertThat(device.ids()).containsExactly("GX-1");
+      assertThat(device.kind()).as("one key by id, or the key of a device, without listing the table: device.kind()").isEqualTo("device");
+      assertThat(device.ids()).as("one key by id, or the key of a device, without listing the table: device.ids()").containsExactly("GX-1");
     }
 
     @Test
     void aDeviceWithoutAKeyIsNamed() {
       createKey("AQ-1");
       NotFoundException e = refused(NotFoundException.class, () -> keys.keyOfDevice(ADMIN, ACME, "AQ-2"));
-      assertThat(e.kind()).isEqualTo("key for device");
-      assertThat(e.ids()).containsExactly("AQ-2");
+      assertThat(e.kind()).as("one key by id, or the key of a device, without listing the table: the kind of thing the refusal did not find").isEqualTo("key for device");
+      assertThat(e.ids()).as("one key by id, or the key of a device, without listing the table: the ids the refusal names").containsExactly("AQ-2");
       assertThat(audit(ACME).get(0).deviceSerial()).as("the refusal's audit entry names the device").isEqualTo("AQ-2");
     }
 
@@ -2304,10 +2304,10 @@ public abstract class KeyManagerContract {
     @Test
     void aMissingIdOrAMalformedSerialIsInvalid() {
       InvalidRequestException id = refused(InvalidRequestException.class, () -> keys.key(ADMIN, ACME, null));
-      assertThat(fields(id)).containsExactly("keyId");
+      assertThat(fields(id)).as("one key by id, or the key of a device, without listing the table: fields(id)").containsExactly("keyId");
       InvalidRequestException serial = refused(InvalidRequestException.class,
           () -> keys.keyOfDevice(ADMIN, ACME, "not a serial"));
-      assertThat(fields(serial)).containsExactly("serial");
+      assertThat(fields(serial)).as("one key by id, or the key of a device, without listing the table: fields(serial)").containsExactly("serial");
       refused(InvalidRequestException.class, () -> keys.keyOfDevice(ADMIN, ACME, null));
     }
   }
@@ -2323,21 +2323,21 @@ public abstract class KeyManagerContract {
       List<NewDevice> batch = List.of(new NewDevice("IMP-3", "Hall", "Indoor Air Monitor"),
           new NewDevice("IMP-1", "Kitchen"), new NewDevice("IMP-2", "Attic", "Outdoor Monitor"));
       List<Device> done = keys.associateDevices(ADMIN, ACME, batch);
-      assertThat(done).extracting(Device::serial, Device::name, Device::model, Device::accountId, Device::associatedAt)
+      assertThat(done).as("several devices associated in one call, all or nothing: done").extracting(Device::serial, Device::name, Device::model, Device::accountId, Device::associatedAt)
           .containsExactly(tuple("IMP-3", "Hall", "Indoor Air Monitor", ACME, clock.instant()),
               tuple("IMP-1", "Kitchen", "", ACME, clock.instant()),
               tuple("IMP-2", "Attic", "Outdoor Monitor", ACME, clock.instant()));
-      assertThat(keys.devices(VIEWER, ACME)).containsAll(done);
-      assertThat(audit(ACME).subList(0, 3)).extracting(AuditEntry::action, AuditEntry::deviceSerial, AuditEntry::outcome)
+      assertThat(keys.devices(VIEWER, ACME)).as("several devices associated in one call, all or nothing: the devices of ACME").containsAll(done);
+      assertThat(audit(ACME).subList(0, 3)).as("several devices associated in one call, all or nothing: the audit log of ACME").extracting(AuditEntry::action, AuditEntry::deviceSerial, AuditEntry::outcome)
           .containsExactlyInAnyOrder(tuple(Action.ASSOCIATE_DEVICE, "IMP-1", Outcome.SUCCESS),
               tuple(Action.ASSOCIATE_DEVICE, "IMP-2", Outcome.SUCCESS),
               tuple(Action.ASSOCIATE_DEVICE, "IMP-3", Outcome.SUCCESS));
-      assertThat(keys.createKeys(ADMIN, ACME, NewKeys.forDevices("IMP-1", "IMP-2"))).hasSize(2);
+      assertThat(keys.createKeys(ADMIN, ACME, NewKeys.forDevices("IMP-1", "IMP-2"))).as("several devices associated in one call, all or nothing: keys.createKeys(ADMIN, ACME, NewKeys.forDevices(\"IMP-1\", \"IMP-2\"))").hasSize(2);
     }
 
     @Test
     void aManagerMayAssociateSeveralDevicesButAViewerStrangerOrOperatorMayNot() {
-      assertThat(keys.associateDevices(MANAGER, ACME, List.of(new NewDevice("IMP-1", "One")))).hasSize(1);
+      assertThat(keys.associateDevices(MANAGER, ACME, List.of(new NewDevice("IMP-1", "One")))).as("several devices associated in one call, all or nothing: keys.associateDevices(MANAGER, ACME, List.of(new NewDevice(\"IMP-1\", \"One\")))").hasSize(1);
       for (Actor a : List.of(VIEWER, STRANGER, GLOBEX_ADMIN, OPERATOR)) {
         refused(AccessDeniedException.class,
             () -> keys.associateDevices(a, ACME, List.of(new NewDevice("IMP-2", "Two"))));
@@ -2349,11 +2349,11 @@ public abstract class KeyManagerContract {
       InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME,
           List.of(new NewDevice("IMP-1", "a"), new NewDevice("IMP-2", "b"), new NewDevice("IMP-1", "c"),
               new NewDevice("IMP-3", "d"), new NewDevice("IMP-2", "e"))));
-      assertThat(e.violations()).extracting(InvalidRequestException.Violation::field,
+      assertThat(e.violations()).as("several devices associated in one call, all or nothing: the violations the refusal lists").extracting(InvalidRequestException.Violation::field,
               InvalidRequestException.Violation::message)
           .containsExactly(tuple("devices[2].serial", "repeats device IMP-1"),
               tuple("devices[4].serial", "repeats device IMP-2"));
-      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).noneMatch(s -> s.startsWith("IMP-"));
+      assertThat(keys.devices(ADMIN, ACME)).as("several devices associated in one call, all or nothing: the devices of ACME").extracting(Device::serial).noneMatch(s -> s.startsWith("IMP-"));
     }
 
     @Test
@@ -2361,11 +2361,11 @@ public abstract class KeyManagerContract {
       AlreadyExistsException e = refused(AlreadyExistsException.class, () -> keys.associateDevices(ADMIN, ACME,
           List.of(new NewDevice("IMP-1", "new"), new NewDevice("AQ-2", "mine"), new NewDevice("IMP-2", "new"),
               new NewDevice("GX-1", "theirs"))));
-      assertThat(e.ids()).containsExactly("AQ-2", "GX-1");
-      assertThat(e.getMessage()).contains("AQ-2 (this account)", "GX-1 (another account)")
+      assertThat(e.ids()).as("several devices associated in one call, all or nothing: the ids the refusal names").containsExactly("AQ-2", "GX-1");
+      assertThat(e.getMessage()).as("several devices associated in one call, all or nothing: the refusal's message (what was refused and what to do)").contains("AQ-2 (this account)", "GX-1 (another account)")
           .doesNotContain("IMP-1", "IMP-2").doesNotContain(GLOBEX.value());
-      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).doesNotContain("IMP-1", "IMP-2");
-      assertThat(keys.devices(GLOBEX_ADMIN, GLOBEX)).extracting(Device::name).contains("Globex lobby");
+      assertThat(keys.devices(ADMIN, ACME)).as("several devices associated in one call, all or nothing: the devices of ACME").extracting(Device::serial).doesNotContain("IMP-1", "IMP-2");
+      assertThat(keys.devices(GLOBEX_ADMIN, GLOBEX)).as("several devices associated in one call, all or nothing: the devices of GLOBEX").extracting(Device::name).contains("Globex lobby");
       // nothing was reserved by the refused call: the new serials are still free
       assertThat(keys.associateDevices(GLOBEX_ADMIN, GLOBEX,
           List.of(new NewDevice("IMP-1", "x"), new NewDevice("IMP-2", "y")))).hasSize(2);
@@ -2376,10 +2376,10 @@ public abstract class KeyManagerContract {
       InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME,
           Arrays.asList(new NewDevice("IMP-1", "ok"), new NewDevice("IMP-2", " "), null,
               new NewDevice("not a serial", "x"), new NewDevice("IMP-5", "y", "m".repeat(201)))));
-      assertThat(fields(e)).containsExactly("devices[1].name", "devices[2]", "devices[3].serial", "devices[4].model");
-      assertThat(e.violations().get(0).message()).endsWith("(device IMP-2)");
-      assertThat(e.violations().get(3).message()).endsWith("(device IMP-5)");
-      assertThat(keys.devices(ADMIN, ACME)).extracting(Device::serial).doesNotContain("IMP-1");
+      assertThat(fields(e)).as("several devices associated in one call, all or nothing: the fields the refusal names").containsExactly("devices[1].name", "devices[2]", "devices[3].serial", "devices[4].model");
+      assertThat(e.violations().get(0).message()).as("several devices associated in one call, all or nothing: the violations the refusal lists").endsWith("(device IMP-2)");
+      assertThat(e.violations().get(3).message()).as("several devices associated in one call, all or nothing: the violations the refusal lists").endsWith("(device IMP-5)");
+      assertThat(keys.devices(ADMIN, ACME)).as("several devices associated in one call, all or nothing: the devices of ACME").extracting(Device::serial).doesNotContain("IMP-1");
     }
 
     @Test
@@ -2387,7 +2387,7 @@ public abstract class KeyManagerContract {
       refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME, null));
       InvalidRequestException empty = refused(InvalidRequestException.class,
           () -> keys.associateDevices(ADMIN, ACME, List.of()));
-      assertThat(fields(empty)).containsExactly("devices");
+      assertThat(fields(empty)).as("several devices associated in one call, all or nothing: fields(empty)").containsExactly("devices");
       List<NewDevice> tooMany = IntStream.rangeClosed(1, 1001).mapToObj(i -> new NewDevice("IMP-" + i, "d" + i)).toList();
       refused(InvalidRequestException.class, () -> keys.associateDevices(ADMIN, ACME, tooMany));
     }
@@ -2410,11 +2410,11 @@ public abstract class KeyManagerContract {
       createKey("AQ-1");
       keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1", "GX-2"));
       AccountPage page = keys.accounts(OPERATOR, null, 10);
-      assertThat(page.accounts()).extracting(o -> o.account().id(), AccountOverview::usage)
+      assertThat(page.accounts()).as("the operator lists accounts, with usage, page by page: page.accounts()").extracting(o -> o.account().id(), AccountOverview::usage)
           .containsExactly(tuple(ACME, new LicenseUsage(1, 2, 3)), tuple(GLOBEX, new LicenseUsage(2, 3, 5)));
-      assertThat(page.accounts().get(0).account().name()).isEqualTo("Acme Air");
-      assertThat(page.next()).isNull();
-      assertThat(page.nextAfter()).isEmpty();
+      assertThat(page.accounts().get(0).account().name()).as("the operator lists accounts, with usage, page by page: page.accounts().get(0).account().name()").isEqualTo("Acme Air");
+      assertThat(page.next()).as("the operator lists accounts, with usage, page by page: page.next()").isNull();
+      assertThat(page.nextAfter()).as("the operator lists accounts, with usage, page by page: page.nextAfter()").isEmpty();
     }
 
     @Test
@@ -2427,24 +2427,24 @@ public abstract class KeyManagerContract {
       int pages = 0;
       do {
         AccountPage page = keys.accounts(OPERATOR, after, 3);
-        assertThat(page.accounts()).hasSizeLessThanOrEqualTo(3).isNotEmpty();
+        assertThat(page.accounts()).as("the operator lists accounts, with usage, page by page: page.accounts()").hasSizeLessThanOrEqualTo(3).isNotEmpty();
         page.accounts().forEach(o -> seen.add(o.account().id()));
         after = page.next();
         pages++;
       } while (after != null);
-      assertThat(pages).isEqualTo(3);
-      assertThat(seen).extracting(AccountId::value)
+      assertThat(pages).as("the operator lists accounts, with usage, page by page: pages").isEqualTo(3);
+      assertThat(seen).as("the operator lists accounts, with usage, page by page: seen").extracting(AccountId::value)
           .containsExactly("acme", "c-1", "c-2", "c-3", "c-4", "c-5", "globex");
       // a page that ends exactly at the last account says there is no next page
-      assertThat(keys.accounts(OPERATOR, null, 7).next()).isNull();
-      assertThat(keys.accounts(OPERATOR, null, 6).next()).isEqualTo(AccountId.of("c-5"));
+      assertThat(keys.accounts(OPERATOR, null, 7).next()).as("the operator lists accounts, with usage, page by page: keys.accounts(OPERATOR, null, 7).next()").isNull();
+      assertThat(keys.accounts(OPERATOR, null, 6).next()).as("the operator lists accounts, with usage, page by page: keys.accounts(OPERATOR, null, 6).next()").isEqualTo(AccountId.of("c-5"));
     }
 
     @Test
     void onlyTheOperatorMayListAccounts() {
       for (Actor a : List.of(ADMIN, MANAGER, VIEWER, STRANGER)) {
         AccessDeniedException e = refusedUnaudited(AccessDeniedException.class, () -> keys.accounts(a, null, 10));
-        assertThat(e.getMessage()).contains("only the operator");
+        assertThat(e.getMessage()).as("the operator lists accounts, with usage, page by page: the refusal's message (what was refused and what to do)").contains("only the operator");
       }
       refusedUnaudited(InvalidRequestException.class, () -> keys.accounts(null, null, 10));
     }
@@ -2454,7 +2454,7 @@ public abstract class KeyManagerContract {
       for (int limit : new int[] {0, -1, 1001}) {
         InvalidRequestException e = refusedUnaudited(InvalidRequestException.class,
             () -> keys.accounts(OPERATOR, null, limit));
-        assertThat(fields(e)).containsExactly("limit");
+        assertThat(fields(e)).as("the operator lists accounts, with usage, page by page: the fields the refusal names").containsExactly("limit");
       }
     }
 
@@ -2462,10 +2462,10 @@ public abstract class KeyManagerContract {
     void aClosedAccountIsListedAsClosedWithoutLicenses() {
       keys.closeAccount(OPERATOR, GLOBEX, false);
       AccountPage page = keys.accounts(OPERATOR, null, 10);
-      assertThat(page.accounts()).extracting(o -> o.account().id(), o -> o.account().isClosed(), AccountOverview::usage)
+      assertThat(page.accounts()).as("the operator lists accounts, with usage, page by page: page.accounts()").extracting(o -> o.account().id(), o -> o.account().isClosed(), AccountOverview::usage)
           .containsExactly(tuple(ACME, false, new LicenseUsage(0, 3, 3)),
               tuple(GLOBEX, true, new LicenseUsage(0, 0, 0)));
-      assertThat(page.accounts().get(1).account().closedAt()).isEqualTo(clock.instant());
+      assertThat(page.accounts().get(1).account().closedAt()).as("the operator lists accounts, with usage, page by page: page.accounts().get(1).account().closedAt()").isEqualTo(clock.instant());
     }
   }
 
@@ -2479,9 +2479,9 @@ public abstract class KeyManagerContract {
     void anAccountWithKeysIsNotClosedUnlessItsKeysAreToBeDeleted() {
       List<IssuedKey> two = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1", "AQ-2"));
       LicensesInUseException e = refused(LicensesInUseException.class, () -> keys.closeAccount(OPERATOR, ACME, false));
-      assertThat(e.keysToDelete()).isEqualTo(2);
-      assertThat(e.getMessage()).contains("2 keys", "deleteKeys");
-      assertThat(two).allSatisfy(k -> assertThat(status(k)).isEqualTo(Status.VALID));
+      assertThat(e.keysToDelete()).as("the operator closes an account: the keys the refusal says to delete first").isEqualTo(2);
+      assertThat(e.getMessage()).as("the operator closes an account: the refusal's message (what was refused and what to do)").contains("2 keys", "deleteKeys");
+      assertThat(two).allSatisfy(k -> assertThat(status(k)).as(RuleWords.verdict("k", Status.VALID)).isEqualTo(Status.VALID));
     }
 
     @Test
@@ -2492,23 +2492,23 @@ public abstract class KeyManagerContract {
 
       Account closed = keys.closeAccount(OPERATOR, ACME, true);
 
-      assertThat(closed.closedAt()).isEqualTo(clock.instant());
-      assertThat(closed.contractedLicenses()).isZero();
-      assertThat(closed.isClosed()).isTrue();
+      assertThat(closed.closedAt()).as("the operator closes an account: closed.closedAt()").isEqualTo(clock.instant());
+      assertThat(closed.contractedLicenses()).as("the operator closes an account: closed.contractedLicenses()").isZero();
+      assertThat(closed.isClosed()).as("the operator closes an account: closed.isClosed()").isTrue();
       AccountState state = store.readAccount(ACME, tx -> new AccountState(tx.account(), tx.members(), tx.devices(),
           tx.keys(), List.of(), List.of()));
-      assertThat(state.account()).contains(closed);
+      assertThat(state.account()).as("the operator closes an account: state.account()").contains(closed);
       assertThat(state.members()).as("members").isEmpty();
       assertThat(state.devices()).as("devices").isEmpty();
       assertThat(state.keys()).as("keys").isEmpty();
-      assertThat(store.changesSince(feed, 100)).extracting(ChangeEvent::type, ChangeEvent::keyId)
+      assertThat(store.changesSince(feed, 100)).as("the operator closes an account: store.changesSince(feed, 100)").extracting(ChangeEvent::type, ChangeEvent::keyId)
           .containsExactlyInAnyOrder(tuple(ChangeEvent.Type.DELETED, two.get(0).key().id()),
               tuple(ChangeEvent.Type.DELETED, two.get(1).key().id()));
       for (IssuedKey k : two) {
         assertThat(status(k)).as("a closed account's key").isEqualTo(Status.UNKNOWN);
-        assertThat(store.findKeyByHash(sha256(k.secret().reveal()))).isEmpty();
+        assertThat(store.findKeyByHash(sha256(k.secret().reveal()))).as("the operator closes an account: store.findKeyByHash(sha256(k.secret().reveal()))").isEmpty();
       }
-      assertThat(keys.licenseUsage(GLOBEX_ADMIN, GLOBEX)).isEqualTo(new LicenseUsage(0, 5, 5));
+      assertThat(keys.licenseUsage(GLOBEX_ADMIN, GLOBEX)).as("the operator closes an account: keys.licenseUsage(GLOBEX_ADMIN, GLOBEX)").isEqualTo(new LicenseUsage(0, 5, 5));
     }
 
     @Test
@@ -2520,7 +2520,7 @@ public abstract class KeyManagerContract {
       assertThat(after.subList(after.size() - before.size(), after.size())).as("older entries").isEqualTo(before);
       List<AuditEntry> added = new ArrayList<>(after.subList(0, after.size() - before.size()));
       Collections.reverse(added);
-      assertThat(added).extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial, AuditEntry::outcome)
+      assertThat(added).as("the operator closes an account: added").extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::deviceSerial, AuditEntry::outcome)
           .containsExactly(tuple(Action.DELETE_KEY, key.key().id(), "AQ-1", Outcome.SUCCESS),
               tuple(Action.DISSOCIATE_DEVICE, null, "AQ-1", Outcome.SUCCESS),
               tuple(Action.DISSOCIATE_DEVICE, null, "AQ-2", Outcome.SUCCESS),
@@ -2530,10 +2530,10 @@ public abstract class KeyManagerContract {
               tuple(Action.DISSOCIATE_DEVICE, null, "AQ-6", Outcome.SUCCESS),
               tuple(Action.CLOSE_ACCOUNT, null, null, Outcome.SUCCESS));
       AuditEntry last = added.get(added.size() - 1);
-      assertThat(last.actor()).isEqualTo(OPERATOR.toString());
-      assertThat(last.detail()).contains("1 keys deleted", "6 devices dissociated", "3 members removed",
+      assertThat(last.actor()).as("the operator closes an account: last.actor()").isEqualTo(OPERATOR.toString());
+      assertThat(last.detail()).as("the operator closes an account: last.detail()").contains("1 keys deleted", "6 devices dissociated", "3 members removed",
           "3 licenses cancelled");
-      assertThat(after).extracting(AuditEntry::detail).noneMatch(d -> d.contains(key.secret().reveal()));
+      assertThat(after).as("the operator closes an account: after").extracting(AuditEntry::detail).noneMatch(d -> d.contains(key.secret().reveal()));
     }
 
     @Test
@@ -2545,8 +2545,8 @@ public abstract class KeyManagerContract {
           CachedKeyValidator b = otherNode.validator().changeNotifications(false).scheduler(there).build()) {
         IssuedKey key = createKey("AQ-1");
         String secret = key.secret().reveal();
-        assertThat(a.validate(secret).status()).isEqualTo(Status.VALID);
-        assertThat(b.validate(secret).status()).isEqualTo(Status.VALID);
+        assertThat(a.validate(secret).status()).as(RuleWords.verdict("secret", Status.VALID)).isEqualTo(Status.VALID);
+        assertThat(b.validate(secret).status()).as(RuleWords.verdict("secret", Status.VALID)).isEqualTo(Status.VALID);
         keys.closeAccount(OPERATOR, ACME, true);
         assertThat(a.validate(secret).status()).as("this node, at commit").isEqualTo(Status.UNKNOWN);
         there.runNow("feed-poller");
@@ -2560,14 +2560,14 @@ public abstract class KeyManagerContract {
       keys.closeAccount(OPERATOR, ACME, true);
       keys.associateDevice(GLOBEX_ADMIN, GLOBEX, new NewDevice("AQ-1", "Bought second hand"));
       IssuedKey there = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("AQ-1")).get(0);
-      assertThat(validator.validate(there.secret().reveal(), "AQ-1").accountId()).isEqualTo(GLOBEX);
+      assertThat(validator.validate(there.secret().reveal(), "AQ-1").accountId()).as("the operator closes an account: validator.validate(there.secret().reveal(), \"AQ-1\").accountId()").isEqualTo(GLOBEX);
     }
 
     @Test
     void everyLaterCallOnAClosedAccountIsNotFoundAndItsIdStaysTaken() {
       keys.closeAccount(OPERATOR, ACME, false);
       NotFoundException again = refused(NotFoundException.class, () -> keys.closeAccount(OPERATOR, ACME, true));
-      assertThat(again.ids()).containsExactly(ACME.value());
+      assertThat(again.ids()).as("the operator closes an account: again.ids()").containsExactly(ACME.value());
       refused(NotFoundException.class, () -> keys.licenseUsage(OPERATOR, ACME));
       refused(NotFoundException.class, () -> keys.contractLicenses(OPERATOR, ACME, 1));
       refused(NotFoundException.class, () -> keys.keys(ADMIN, ACME));
@@ -2584,16 +2584,16 @@ public abstract class KeyManagerContract {
         AccessDeniedException e = refused(AccessDeniedException.class, () -> keys.closeAccount(a, ACME, true));
         assertThat(e.getMessage()).as(a.toString()).contains("only the operator");
       }
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
     void aKeylessAccountClosesWithoutDeletingAndTheOthersAreUntouched() {
       IssuedKey mine = createKey("AQ-1");
       assertThat(keys.closeAccount(OPERATOR, GLOBEX, false).isClosed()).isTrue();
-      assertThat(status(mine)).isEqualTo(Status.VALID);
-      assertThat(keys.devices(ADMIN, ACME)).hasSize(6);
-      assertThat(keys.members(ADMIN, ACME)).hasSize(3);
+      assertThat(status(mine)).as(RuleWords.verdict("mine", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(keys.devices(ADMIN, ACME)).as("the operator closes an account: the devices of ACME").hasSize(6);
+      assertThat(keys.members(ADMIN, ACME)).as("the operator closes an account: the members of ACME").hasSize(3);
       refusedUnaudited(NotFoundException.class, () -> keys.closeAccount(OPERATOR, AccountId.of("nowhere"), true));
     }
   }
@@ -2612,15 +2612,15 @@ public abstract class KeyManagerContract {
       IssuedKey key = createKey("AQ-1");
       String secret = key.secret().reveal();
       for (int i = 0; i < 3; i++) {
-        assertThat(a.validate(secret).status()).isEqualTo(Status.VALID);
+        assertThat(a.validate(secret).status()).as(RuleWords.verdict("secret", Status.VALID)).isEqualTo(Status.VALID);
       }
-      assertThat(b.validate(secret).status()).isEqualTo(Status.VALID);
-      assertThat(scheduler.activeTasks()).isNotEmpty();
+      assertThat(b.validate(secret).status()).as(RuleWords.verdict("secret", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(scheduler.activeTasks()).as("closing Keyseat closes the validators it built: scheduler.activeTasks()").isNotEmpty();
 
       keyseat.close();
 
-      assertThat(a.validate(secret).status()).isEqualTo(Status.UNAVAILABLE);
-      assertThat(b.validate(secret).status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(a.validate(secret).status()).as(RuleWords.verdict("secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+      assertThat(b.validate(secret).status()).as(RuleWords.verdict("secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
       assertThat(scheduler.activeTasks()).as("the validators' poller and flusher").isEmpty();
       assertThat(row(key.key().id()).useCount()).as("usage written at close").isEqualTo(4);
     }
@@ -2633,8 +2633,8 @@ public abstract class KeyManagerContract {
       CachedKeyValidator late = keyseat.validator().changeNotifications(false).scheduler(scheduler).build();
       keyseat.close();
       keyseat.close();
-      assertThat(scheduler.activeTasks()).isEmpty();
-      assertThat(late.validate(wellFormedUnissuedKey()).status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(scheduler.activeTasks()).as("closing Keyseat closes the validators it built: scheduler.activeTasks()").isEmpty();
+      assertThat(late.validate(wellFormedUnissuedKey()).status()).as(RuleWords.verdict("wellFormedUnissuedKey()", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
     }
 
     @Test
@@ -2643,7 +2643,7 @@ public abstract class KeyManagerContract {
       assertThatThrownBy(() -> keyseat.validator().changeNotifications(false).scheduler(new ManualScheduler(clock)).build())
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
       IssuedKey key = createKey("AQ-1");
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -2652,10 +2652,10 @@ public abstract class KeyManagerContract {
       CachedKeyValidator v;
       try (Keyseat node = Keyseat.builder(store).clock(clock).build()) {
         v = node.validator().changeNotifications(false).scheduler(scheduler).build();
-        assertThat(scheduler.activeTasks()).isNotEmpty();
+        assertThat(scheduler.activeTasks()).as("closing Keyseat closes the validators it built: scheduler.activeTasks()").isNotEmpty();
       }
-      assertThat(scheduler.activeTasks()).isEmpty();
-      assertThat(v.validate(wellFormedUnissuedKey()).status()).isEqualTo(Status.UNAVAILABLE);
+      assertThat(scheduler.activeTasks()).as("closing Keyseat closes the validators it built: scheduler.activeTasks()").isEmpty();
+      assertThat(v.validate(wellFormedUnissuedKey()).status()).as(RuleWords.verdict("wellFormedUnissuedKey()", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
     }
   }
   // ================================================================== adoption: importing existing keys
@@ -2687,17 +2687,17 @@ public abstract class KeyManagerContract {
       dev.keyseat.ImportResult result = keys.importKeys(OPERATOR, ACME, List.of(
           dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1).withCreatedAt(then).withLabel("from the old portal"),
           dev.keyseat.KeyImport.ofSecret("AQ-2", nativeKey)), false);
-      assertThat(result.imported()).extracting(dev.keyseat.ImportResult.ImportedKey::index,
+      assertThat(result.imported()).as("adoption: result.imported()").extracting(dev.keyseat.ImportResult.ImportedKey::index,
           dev.keyseat.ImportResult.ImportedKey::serial).containsExactly(tuple(0, "AQ-1"), tuple(1, "AQ-2"));
-      assertThat(result.alreadyImported()).isEmpty();
-      assertThat(usage().used()).isEqualTo(2);
+      assertThat(result.alreadyImported()).as("adoption: result.alreadyImported()").isEmpty();
+      assertThat(usage().used()).as("adoption: R3 usage: used licenses").isEqualTo(2);
       ApiKey legacyRow = keys.keyOfDevice(ADMIN, ACME, "AQ-1");
-      assertThat(legacyRow.createdAt()).isEqualTo(then);
-      assertThat(legacyRow.label()).isEqualTo("from the old portal");
-      assertThat(legacyRow.hint()).isEqualTo("..." + LEGACY_1.substring(LEGACY_1.length() - 4));
-      assertThat(validator.validate(LEGACY_1, "AQ-1").status()).isEqualTo(Status.VALID);
-      assertThat(validator.validate(LEGACY_1, "AQ-2").status()).isEqualTo(Status.DEVICE_MISMATCH);
-      assertThat(validator.validate(nativeKey).keyId()).isEqualTo(result.imported().get(1).keyId());
+      assertThat(legacyRow.createdAt()).as("adoption: legacyRow.createdAt()").isEqualTo(then);
+      assertThat(legacyRow.label()).as("adoption: legacyRow.label()").isEqualTo("from the old portal");
+      assertThat(legacyRow.hint()).as("adoption: legacyRow.hint()").isEqualTo("..." + LEGACY_1.substring(LEGACY_1.length() - 4));
+      assertThat(validator.validate(LEGACY_1, "AQ-1").status()).as(RuleWords.verdict("LEGACY_1 presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(validator.validate(LEGACY_1, "AQ-2").status()).as(RuleWords.verdict("LEGACY_1 presented for AQ-2", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
+      assertThat(validator.validate(nativeKey).keyId()).as("adoption: validator.validate(nativeKey).keyId()").isEqualTo(result.imported().get(1).keyId());
       assertThat(store.findKeyByHash(sha256(LEGACY_1))).as("the store keeps SHA-256 of the whole key").isPresent();
       assertThat(row(legacyRow.id()).useCount()).as("the valid verdict only").isEqualTo(1);
     }
@@ -2706,15 +2706,15 @@ public abstract class KeyManagerContract {
     void aHashedImportValidatesThePlaintextItWasTakenFrom() {
       keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSha256("AQ-3", sha256(LEGACY_3).toHex().toUpperCase(Locale.ROOT))),
           false);
-      assertThat(status(LEGACY_3)).isEqualTo(Status.VALID);
-      assertThat(keys.keyOfDevice(ADMIN, ACME, "AQ-3").hint()).isEqualTo("(imported hash)");
+      assertThat(status(LEGACY_3)).as(RuleWords.verdict("LEGACY_3", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(keys.keyOfDevice(ADMIN, ACME, "AQ-3").hint()).as("adoption: keys.keyOfDevice(ADMIN, ACME, \"AQ-3\").hint()").isEqualTo("(imported hash)");
     }
 
     @Test
     void inputsOfNoDeclaredShapeStayMalformed() {
       keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
-      assertThat(status(LEGACY_1.replace('-', '_'))).isEqualTo(Status.MALFORMED);
-      assertThat(status(LEGACY_1 + "0")).isEqualTo(Status.MALFORMED);
+      assertThat(status(LEGACY_1.replace('-', '_'))).as("adoption: status(LEGACY_1.replace('-', '_'))").isEqualTo(Status.MALFORMED);
+      assertThat(status(LEGACY_1 + "0")).as(RuleWords.verdict("LEGACY_1 + \"0\"", Status.MALFORMED)).isEqualTo(Status.MALFORMED);
       assertThat(status("ks_" + "x".repeat(33))).as("a mistyped Keyseat key is no legacy key").isEqualTo(Status.MALFORMED);
       use(Keyseat.builder(store).clock(clock).build());
       assertThat(status(LEGACY_1)).as("without the declared shape").isEqualTo(Status.MALFORMED);
@@ -2727,11 +2727,11 @@ public abstract class KeyManagerContract {
       dev.keyseat.ImportResult first = keys.importKeys(OPERATOR, ACME, batch.subList(0, 1), false);
       int auditBefore = audit(ACME).size();
       dev.keyseat.ImportResult again = keys.importKeys(OPERATOR, ACME, batch, false);
-      assertThat(again.alreadyImported()).extracting(dev.keyseat.ImportResult.ImportedKey::serial,
+      assertThat(again.alreadyImported()).as("adoption: again.alreadyImported()").extracting(dev.keyseat.ImportResult.ImportedKey::serial,
           dev.keyseat.ImportResult.ImportedKey::keyId).containsExactly(tuple("AQ-1", first.imported().get(0).keyId()));
-      assertThat(again.imported()).extracting(dev.keyseat.ImportResult.ImportedKey::serial).containsExactly("AQ-2");
-      assertThat(usage().used()).isEqualTo(2);
-      assertThat(audit(ACME)).hasSize(auditBefore + 1);
+      assertThat(again.imported()).as("adoption: again.imported()").extracting(dev.keyseat.ImportResult.ImportedKey::serial).containsExactly("AQ-2");
+      assertThat(usage().used()).as("adoption: R3 usage: used licenses").isEqualTo(2);
+      assertThat(audit(ACME)).as("adoption: the audit log of ACME").hasSize(auditBefore + 1);
     }
 
     @Test
@@ -2741,8 +2741,8 @@ public abstract class KeyManagerContract {
           dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2),
           dev.keyseat.KeyImport.ofSecret("AQ-3", LEGACY_3), dev.keyseat.KeyImport.ofSecret("AQ-4", LEGACY_4)), false));
       assertThat(e.needed()).as("the key imported already needs no license").isEqualTo(3);
-      assertThat(e.available()).isEqualTo(2);
-      assertThat(e.getMessage()).doesNotContain(LEGACY_2);
+      assertThat(e.available()).as("adoption: the licenses the refusal says are available").isEqualTo(2);
+      assertThat(e.getMessage()).as("adoption: the refusal's message (what was refused and what to do)").doesNotContain(LEGACY_2);
     }
 
     @Test
@@ -2750,17 +2750,17 @@ public abstract class KeyManagerContract {
       NotFoundException missing = refused(NotFoundException.class, () -> keys.importKeys(OPERATOR, ACME,
           List.of(dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("GX-1", LEGACY_2)),
           false));
-      assertThat(missing.getMessage()).contains("NEW-1", "GX-1");
+      assertThat(missing.getMessage()).as("adoption: missing.getMessage()").contains("NEW-1", "GX-1");
       refused(AlreadyExistsException.class, () -> keys.importKeys(OPERATOR, ACME,
           List.of(dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1), dev.keyseat.KeyImport.ofSecret("GX-1", LEGACY_2)),
           true));
       dev.keyseat.ImportResult done = keys.importKeys(OPERATOR, ACME, List.of(
           dev.keyseat.KeyImport.ofSecret("NEW-1", LEGACY_1).withDeviceName("Lobby monitor"),
           dev.keyseat.KeyImport.ofSecret("NEW-2", LEGACY_2)), true);
-      assertThat(done.devicesAssociated()).isEqualTo(2);
-      assertThat(keys.devices(VIEWER, ACME)).extracting(Device::serial, Device::name)
+      assertThat(done.devicesAssociated()).as("adoption: done.devicesAssociated()").isEqualTo(2);
+      assertThat(keys.devices(VIEWER, ACME)).as("adoption: the devices of ACME").extracting(Device::serial, Device::name)
           .contains(tuple("NEW-1", "Lobby monitor"), tuple("NEW-2", "NEW-2"));
-      assertThat(status(LEGACY_2)).isEqualTo(Status.VALID);
+      assertThat(status(LEGACY_2)).as(RuleWords.verdict("LEGACY_2", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
@@ -2769,7 +2769,7 @@ public abstract class KeyManagerContract {
       DeviceAlreadyHasKeyException e = refused(DeviceAlreadyHasKeyException.class, () -> keys.importKeys(OPERATOR, ACME,
           List.of(dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2), dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)),
           false));
-      assertThat(e.getMessage()).contains("AQ-1").doesNotContain("AQ-2");
+      assertThat(e.getMessage()).as("adoption: the refusal's message (what was refused and what to do)").contains("AQ-1").doesNotContain("AQ-2");
     }
 
     @Test
@@ -2777,8 +2777,8 @@ public abstract class KeyManagerContract {
       IssuedKey theirs = keys.createKeys(GLOBEX_ADMIN, GLOBEX, NewKeys.forDevices("GX-1")).get(0);
       InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME,
           List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", theirs.secret().reveal())), false));
-      assertThat(fields(e)).containsExactly("records[0]");
-      assertThat(e.getMessage()).doesNotContain(GLOBEX.value(), "GX-1");
+      assertThat(fields(e)).as("adoption: the fields the refusal names").containsExactly("records[0]");
+      assertThat(e.getMessage()).as("adoption: the refusal's message (what was refused and what to do)").doesNotContain(GLOBEX.value(), "GX-1");
     }
 
     @Test
@@ -2795,10 +2795,10 @@ public abstract class KeyManagerContract {
               dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_4),
               dev.keyseat.KeyImport.ofSha256("AQ-2", sha256(LEGACY_1).toHex()),
               null), false));
-      assertThat(fields(e)).containsExactly("records[1].serial", "records[2].secret", "records[3].sha256", "records[4]",
+      assertThat(fields(e)).as("adoption: the fields the refusal names").containsExactly("records[1].serial", "records[2].secret", "records[3].sha256", "records[4]",
           "records[5].createdAt", "records[6].serial", "records[7]", "records[8]");
-      assertThat(e.violations().get(1).message()).endsWith("(device AQ-3)");
-      assertThat(e.getMessage()).doesNotContain(notAKey, LEGACY_1, LEGACY_2, LEGACY_3, LEGACY_4);
+      assertThat(e.violations().get(1).message()).as("adoption: the violations the refusal lists").endsWith("(device AQ-3)");
+      assertThat(e.getMessage()).as("adoption: the refusal's message (what was refused and what to do)").doesNotContain(notAKey, LEGACY_1, LEGACY_2, LEGACY_3, LEGACY_4);
       refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME, List.of(), false));
     }
 
@@ -2817,14 +2817,14 @@ public abstract class KeyManagerContract {
       keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
           dev.keyseat.KeyImport.ofSha256("NEW-1", sha256(LEGACY_2).toHex())), true);
       List<AuditEntry> log = audit(ACME).subList(0, 3);
-      assertThat(log).extracting(AuditEntry::action, AuditEntry::deviceSerial, AuditEntry::actor, AuditEntry::outcome)
+      assertThat(log).as("adoption: log").extracting(AuditEntry::action, AuditEntry::deviceSerial, AuditEntry::actor, AuditEntry::outcome)
           .containsExactlyInAnyOrder(tuple(Action.IMPORT_KEYS, "AQ-1", OPERATOR.toString(), Outcome.SUCCESS),
               tuple(Action.IMPORT_KEYS, "NEW-1", OPERATOR.toString(), Outcome.SUCCESS),
               tuple(Action.ASSOCIATE_DEVICE, "NEW-1", OPERATOR.toString(), Outcome.SUCCESS));
       assertThat(log).allSatisfy(entry -> assertThat(entry.detail())
           .doesNotContain(LEGACY_1, LEGACY_2, sha256(LEGACY_1).toHex(), sha256(LEGACY_2).toHex()));
       assertThat(log).filteredOn(entry -> entry.action() == Action.IMPORT_KEYS).allSatisfy(entry ->
-          assertThat(entry.keyId()).isNotNull());
+          assertThat(entry.keyId()).as("adoption: entry.keyId()").isNotNull());
     }
 
     @Test
@@ -2833,10 +2833,10 @@ public abstract class KeyManagerContract {
       use(Keyseat.builder(store).clock(clock).pepper(pepper).legacyKeyShapes(dev.keyseat.LegacyKeyShape.uuid()).build());
       InvalidRequestException e = refused(InvalidRequestException.class, () -> keys.importKeys(OPERATOR, ACME,
           List.of(dev.keyseat.KeyImport.ofSha256("AQ-1", sha256(LEGACY_1).toHex())), false));
-      assertThat(fields(e)).containsExactly("records[0].sha256");
-      assertThat(e.getMessage()).contains("pepper", "import the plaintext keys instead");
+      assertThat(fields(e)).as("adoption: the fields the refusal names").containsExactly("records[0].sha256");
+      assertThat(e.getMessage()).as("adoption: the refusal's message (what was refused and what to do)").contains("pepper", "import the plaintext keys instead");
       keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
-      assertThat(status(LEGACY_1)).isEqualTo(Status.VALID);
+      assertThat(status(LEGACY_1)).as(RuleWords.verdict("LEGACY_1", Status.VALID)).isEqualTo(Status.VALID);
       assertThat(store.findKeyByHash(sha256(LEGACY_1))).as("HMAC, not SHA-256, at rest").isEmpty();
     }
 
@@ -2845,10 +2845,10 @@ public abstract class KeyManagerContract {
       KeyId id = keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false)
           .imported().get(0).keyId();
       IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, id);
-      assertThat(fresh.secret().reveal()).matches("ks_[0-9A-Za-z]{33}");
-      assertThat(fresh.key().hint()).startsWith("ks_...");
-      assertThat(status(fresh)).isEqualTo(Status.VALID);
-      assertThat(status(LEGACY_1)).isEqualTo(Status.REVOKED);
+      assertThat(fresh.secret().reveal()).as("adoption: fresh.secret().reveal()").matches("ks_[0-9A-Za-z]{33}");
+      assertThat(fresh.key().hint()).as("adoption: fresh.key().hint()").startsWith("ks_...");
+      assertThat(status(fresh)).as(RuleWords.verdict("fresh", Status.VALID)).isEqualTo(Status.VALID);
+      assertThat(status(LEGACY_1)).as(RuleWords.verdict("LEGACY_1", Status.REVOKED)).isEqualTo(Status.REVOKED);
     }
 
     @Test
@@ -2859,14 +2859,14 @@ public abstract class KeyManagerContract {
         KeyId id = keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1),
             dev.keyseat.KeyImport.ofSecret("AQ-2", LEGACY_2)), false).imported().get(0).keyId();
         assertThat(cached.validate(LEGACY_1).status()).as("the import invalidated it").isEqualTo(Status.VALID);
-        assertThat(cached.validate(LEGACY_1, "AQ-1").status()).isEqualTo(Status.VALID);
-        assertThat(cached.validate(LEGACY_1, "AQ-9").status()).isEqualTo(Status.DEVICE_MISMATCH);
-        assertThat(cached.validate(LEGACY_2).status()).isEqualTo(Status.VALID);
-        assertThat(cached.validate(LEGACY_1.toUpperCase(Locale.ROOT).replace('-', '+')).status()).isEqualTo(Status.MALFORMED);
+        assertThat(cached.validate(LEGACY_1, "AQ-1").status()).as(RuleWords.verdict("LEGACY_1 presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
+        assertThat(cached.validate(LEGACY_1, "AQ-9").status()).as(RuleWords.verdict("LEGACY_1 presented for AQ-9", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
+        assertThat(cached.validate(LEGACY_2).status()).as(RuleWords.verdict("LEGACY_2", Status.VALID)).isEqualTo(Status.VALID);
+        assertThat(cached.validate(LEGACY_1.toUpperCase(Locale.ROOT).replace('-', '+')).status()).as(RuleWords.verdict("LEGACY_1.toUpperCase().replace('-', '+')", Status.MALFORMED)).isEqualTo(Status.MALFORMED);
         keys.editKey(ADMIN, ACME, id, KeyEdit.suspend());
-        assertThat(cached.validate(LEGACY_1).status()).isEqualTo(Status.SUSPENDED);
+        assertThat(cached.validate(LEGACY_1).status()).as(RuleWords.verdict("LEGACY_1", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
         keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-2").id());
-        assertThat(cached.validate(LEGACY_2).status()).isEqualTo(Status.UNKNOWN);
+        assertThat(cached.validate(LEGACY_2).status()).as(RuleWords.verdict("LEGACY_2", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
       }
       assertThat(keys.keyOfDevice(ADMIN, ACME, "AQ-1").useCount()).as("usage written at close").isEqualTo(2);
     }
@@ -2885,52 +2885,52 @@ public abstract class KeyManagerContract {
       List<dev.keyseat.LeakedKey> found = keys.revokeLeaked(OPERATOR, List.of(Secret.of("not a key"),
           theirs.secret(), Secret.of(wellFormedUnissuedKey()), ours.secret(), ours.secret()),
           dev.keyseat.LeakAction.REGENERATE);
-      assertThat(found).extracting(dev.keyseat.LeakedKey::index, dev.keyseat.LeakedKey::accountId,
+      assertThat(found).as("leaked keys: found").extracting(dev.keyseat.LeakedKey::index, dev.keyseat.LeakedKey::accountId,
               dev.keyseat.LeakedKey::deviceSerial, dev.keyseat.LeakedKey::keyId, dev.keyseat.LeakedKey::previousSecret)
           .containsExactly(tuple(1, GLOBEX, "GX-2", theirs.key().id(), false),
               tuple(3, ACME, "AQ-1", ours.key().id(), false));
-      assertThat(found.toString()).doesNotContain(ours.secret().reveal(), theirs.secret().reveal());
-      assertThat(status(ours)).isEqualTo(Status.REVOKED);
-      assertThat(status(theirs)).isEqualTo(Status.REVOKED);
-      assertThat(row(ours.key().id()).regeneratedAt()).isEqualTo(clock.instant());
+      assertThat(found.toString()).as("leaked keys: found.toString()").doesNotContain(ours.secret().reveal(), theirs.secret().reveal());
+      assertThat(status(ours)).as(RuleWords.verdict("ours", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertThat(status(theirs)).as(RuleWords.verdict("theirs", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertThat(row(ours.key().id()).regeneratedAt()).as("leaked keys: row(ours.key().id()).regeneratedAt()").isEqualTo(clock.instant());
       assertThat(usage().used()).as("same key, same license").isEqualTo(1);
       AuditEntry entry = audit(GLOBEX).get(0);
-      assertThat(entry).extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::actor, AuditEntry::outcome)
+      assertThat(entry).as("leaked keys: entry").extracting(AuditEntry::action, AuditEntry::keyId, AuditEntry::actor, AuditEntry::outcome)
           .containsExactly(Action.REGENERATE_KEY, theirs.key().id(), OPERATOR.toString(), Outcome.SUCCESS);
-      assertThat(entry.detail()).contains("leaked").doesNotContain(theirs.secret().reveal());
-      assertThat(audit(ACME).get(0).action()).isEqualTo(Action.REGENERATE_KEY);
+      assertThat(entry.detail()).as("leaked keys: entry.detail()").contains("leaked").doesNotContain(theirs.secret().reveal());
+      assertThat(audit(ACME).get(0).action()).as("leaked keys: the audit log of ACME").isEqualTo(Action.REGENERATE_KEY);
     }
 
     @Test
     void suspendingStopsTheKeyUntilAnAdminResumesIt() {
       IssuedKey key = createKey("AQ-2");
-      assertThat(keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.SUSPEND)).hasSize(1);
-      assertThat(status(key)).isEqualTo(Status.SUSPENDED);
-      assertThat(audit(ACME).get(0)).extracting(AuditEntry::action, AuditEntry::deviceSerial)
+      assertThat(keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.SUSPEND)).as("leaked keys: keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.SUSPEND)").hasSize(1);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+      assertThat(audit(ACME).get(0)).as("leaked keys: the audit log of ACME").extracting(AuditEntry::action, AuditEntry::deviceSerial)
           .containsExactly(Action.SUSPEND_KEY, "AQ-2");
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.resume());
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
     void aLeakedPreviousSecretLosesItsOverlapAndTheCurrentOneStays() {
       IssuedKey old = createKey("AQ-1");
       IssuedKey current = keys.regenerateKey(ADMIN, ACME, old.key().id(), Duration.ofHours(1));
-      assertThat(status(old)).isEqualTo(Status.VALID);
+      assertThat(status(old)).as(RuleWords.verdict("old", Status.VALID)).isEqualTo(Status.VALID);
       List<dev.keyseat.LeakedKey> found = keys.revokeLeaked(OPERATOR, List.of(old.secret()),
           dev.keyseat.LeakAction.REGENERATE);
-      assertThat(found).extracting(dev.keyseat.LeakedKey::previousSecret).containsExactly(true);
-      assertThat(status(old)).isEqualTo(Status.REVOKED);
-      assertThat(status(current)).isEqualTo(Status.VALID);
+      assertThat(found).as("leaked keys: found").extracting(dev.keyseat.LeakedKey::previousSecret).containsExactly(true);
+      assertThat(status(old)).as(RuleWords.verdict("old", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertThat(status(current)).as(RuleWords.verdict("current", Status.VALID)).isEqualTo(Status.VALID);
     }
 
     @Test
     void theCachedValidatorStopsALeakedSecretAtOnce() {
       IssuedKey key = createKey("AQ-1");
       try (CachedKeyValidator cached = keyseat.validator().scheduler(new ManualScheduler(clock)).build()) {
-        assertThat(cached.validate(key.secret().reveal()).status()).isEqualTo(Status.VALID);
+        assertThat(cached.validate(key.secret().reveal()).status()).as(RuleWords.verdict("key's secret", Status.VALID)).isEqualTo(Status.VALID);
         keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.REGENERATE);
-        assertThat(cached.validate(key.secret().reveal()).status()).isEqualTo(Status.REVOKED);
+        assertThat(cached.validate(key.secret().reveal()).status()).as(RuleWords.verdict("key's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
       }
     }
 
@@ -2940,7 +2940,7 @@ public abstract class KeyManagerContract {
       keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-3", LEGACY_3)), false);
       assertThat(keys.revokeLeaked(OPERATOR, List.of(Secret.of(LEGACY_3)), dev.keyseat.LeakAction.SUSPEND))
           .extracting(dev.keyseat.LeakedKey::deviceSerial).containsExactly("AQ-3");
-      assertThat(status(LEGACY_3)).isEqualTo(Status.SUSPENDED);
+      assertThat(status(LEGACY_3)).as(RuleWords.verdict("LEGACY_3", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
     }
 
     @Test
@@ -2951,7 +2951,7 @@ public abstract class KeyManagerContract {
       refusedUnaudited(InvalidRequestException.class,
           () -> keys.revokeLeaked(OPERATOR, List.of(), dev.keyseat.LeakAction.REGENERATE));
       refusedUnaudited(InvalidRequestException.class, () -> keys.revokeLeaked(OPERATOR, List.of(key.secret()), null));
-      assertThat(status(key)).isEqualTo(Status.VALID);
+      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
     }
   }
 

@@ -6,8 +6,10 @@ import dev.keyseat.OverLimitStrategy;
 import dev.keyseat.Role;
 import dev.keyseat.testkit.QuotaCommand.AddMember;
 import dev.keyseat.testkit.QuotaCommand.AdvanceClock;
+import dev.keyseat.testkit.QuotaCommand.ApplyLicenseEnds;
 import dev.keyseat.testkit.QuotaCommand.AssociateDevice;
 import dev.keyseat.testkit.QuotaCommand.CancelLicenses;
+import dev.keyseat.testkit.QuotaCommand.ChangeLicenseTerm;
 import dev.keyseat.testkit.QuotaCommand.ChangeRole;
 import dev.keyseat.testkit.QuotaCommand.ContractLicenses;
 import dev.keyseat.testkit.QuotaCommand.CreateKeys;
@@ -15,6 +17,9 @@ import dev.keyseat.testkit.QuotaCommand.DeleteKey;
 import dev.keyseat.testkit.QuotaCommand.DissociateDevice;
 import dev.keyseat.testkit.QuotaCommand.Edit;
 import dev.keyseat.testkit.QuotaCommand.EditKey;
+import dev.keyseat.testkit.QuotaCommand.EndLicense;
+import dev.keyseat.testkit.QuotaCommand.GrantLicenses;
+import dev.keyseat.testkit.QuotaCommand.GrantRef;
 import dev.keyseat.testkit.QuotaCommand.KeyRef;
 import dev.keyseat.testkit.QuotaCommand.Presentation;
 import dev.keyseat.testkit.QuotaCommand.Read;
@@ -23,6 +28,7 @@ import dev.keyseat.testkit.QuotaCommand.RemoveMember;
 import dev.keyseat.testkit.QuotaCommand.RenameDevice;
 import dev.keyseat.testkit.QuotaCommand.RevealSecret;
 import dev.keyseat.testkit.QuotaCommand.SecretRef;
+import dev.keyseat.testkit.QuotaCommand.SetLicensePolicy;
 import dev.keyseat.testkit.QuotaCommand.Validate;
 import dev.keyseat.testkit.QuotaCommand.View;
 import dev.keyseat.testkit.QuotaCommand.Who;
@@ -65,7 +71,8 @@ public final class KeyseatGenerators {
   /** Kinds of command, in shrinking order (a command shrinks towards the first kinds). */
   private enum Kind {
     DROP, VALIDATE, ADVANCE, READ, REVEAL, CREATE, CONTRACT, DELETE, REGENERATE, EDIT, CANCEL, ASSOCIATE,
-    DISSOCIATE, RENAME, ADD_MEMBER, CHANGE_ROLE, REMOVE_MEMBER
+    DISSOCIATE, RENAME, ADD_MEMBER, CHANGE_ROLE, REMOVE_MEMBER, GRANT, CHANGE_TERM, END_LICENSE, APPLY_ENDS,
+    SET_POLICY
   }
 
   /** @return scenarios of 1–{@value #MAX_COMMANDS} commands, starting with 0–5 licenses */
@@ -134,10 +141,15 @@ public final class KeyseatGenerators {
     weights.add(of(2, Generate.constant(Kind.ADD_MEMBER)));
     weights.add(of(3, Generate.constant(Kind.CHANGE_ROLE)));
     weights.add(of(2, Generate.constant(Kind.REMOVE_MEMBER)));
+    weights.add(of(4, Generate.constant(Kind.GRANT)));
+    weights.add(of(3, Generate.constant(Kind.CHANGE_TERM)));
+    weights.add(of(2, Generate.constant(Kind.END_LICENSE)));
+    weights.add(of(1, Generate.constant(Kind.APPLY_ENDS)));
+    weights.add(of(2, Generate.constant(Kind.SET_POLICY)));
     Gen<Kind> kinds = Generate.frequency(weights);
     Gen<Integer> slot = Generate.range(0, 15);
     Gen<Integer> device = Generate.range(0, 19);
-    // Always the same 12 values per command, whatever its kind.
+    // Always the same 14 values per command, whatever its kind.
     return prng -> {
       Kind kind = kinds.generate(prng);
       int who = slot.generate(prng);
@@ -149,7 +161,12 @@ public final class KeyseatGenerators {
       int o1 = slot.generate(prng);
       int o2 = slot.generate(prng);
       int o3 = slot.generate(prng);
-      return build(kind, who, devices, ref, o1, o2, o3);
+      int fault = slot.generate(prng);
+      int faultAt = slot.generate(prng);
+      QuotaCommand c = build(kind, who, devices, ref, o1, o2, o3);
+      // 1 write call in 16 fails inside its transaction, at one of its first four writes
+      return fault == 15 && c instanceof QuotaCommand.Performed p && !(c instanceof Read)
+          ? new QuotaCommand.FailingWrite(1 + faultAt % 4, p) : c;
     };
   }
 
@@ -204,6 +221,26 @@ public final class KeyseatGenerators {
       case ADD_MEMBER -> new AddMember(user(who), member(o1), role(o2));
       case CHANGE_ROLE -> new ChangeRole(user(who), member(o1), role(o2));
       case REMOVE_MEMBER -> new RemoveMember(user(who), member(o1));
+      case GRANT -> {
+        Duration startIn = o2 < 8 ? null : o2 < 11 ? Duration.ofDays(-1) : o2 < 14 ? Duration.ofDays(1)
+            : Duration.ofDays(-3);
+        Duration term = o3 < 4 ? null : o3 < 8 ? Duration.ofHours(1) : o3 < 11 ? Duration.ofDays(1)
+            : o3 < 14 ? Duration.ofDays(7) : Duration.ofDays(30);
+        yield new GrantLicenses(operator(who), o1 < 14 ? 1 + o1 % 3 : 0, startIn, term, ref < 12 ? "" : "order " + ref);
+      }
+      case CHANGE_TERM -> {
+        Duration endIn = o1 < 3 ? null : o1 < 7 ? Duration.ofDays(1) : o1 < 10 ? Duration.ofDays(7)
+            : o1 < 13 ? Duration.ofHours(1) : o1 == 13 ? Duration.ZERO : o1 == 14 ? Duration.ofHours(-1)
+            : Duration.ofDays(30);
+        yield new ChangeLicenseTerm(operator(who), grant(ref), endIn);
+      }
+      case END_LICENSE -> new EndLicense(operator(who), grant(ref), o2 < 6 ? OverLimitStrategy.REJECT
+          : o2 < 11 ? OverLimitStrategy.MARK_OVER_LIMIT : OverLimitStrategy.SUSPEND_NEWEST);
+      case APPLY_ENDS -> new ApplyLicenseEnds(operator(who));
+      case SET_POLICY -> new SetLicensePolicy(operator(who),
+          o1 < 8 ? OverLimitStrategy.MARK_OVER_LIMIT : OverLimitStrategy.SUSPEND_NEWEST,
+          o2 < 5 ? 0 : o2 < 10 ? 1 : o2 < 14 ? 2 : 1,
+          o2 < 5 ? null : o2 < 10 ? Duration.ofDays(1) : o2 < 14 ? Duration.ofDays(7) : Duration.ofHours(1));
     };
   }
 
@@ -239,6 +276,11 @@ public final class KeyseatGenerators {
         : ref == 13 ? new KeyRef(KeyRef.Kind.EXISTING, 3)
         : ref == 14 ? new KeyRef(KeyRef.Kind.OTHER_ACCOUNT, 0)
         : new KeyRef(KeyRef.Kind.NEVER_ISSUED, 0);
+  }
+
+  private static GrantRef grant(int ref) {
+    return ref < 8 ? new GrantRef(false, 0) : ref < 12 ? new GrantRef(false, 1) : ref < 14 ? new GrantRef(false, 2)
+        : new GrantRef(ref == 15, 3);
   }
 
   private static Role role(int v) {

@@ -210,7 +210,9 @@ public sealed interface QuotaCommand {
     /** {@code devices}: members only. */
     DEVICES,
     /** {@code keysUnusedSince(now - 1h)}: admins only. */
-    STALE_KEYS
+    STALE_KEYS,
+    /** {@code licenses}: the grants, ended ones included; members and the operator. */
+    LICENSES
   }
 
   /** How a {@link Validate} presents the secret. */
@@ -376,6 +378,109 @@ public sealed interface QuotaCommand {
   }
 
   /**
+   * A license grant of {@code acme}, named relative to the newest one because grant ids are only
+   * known at run time.
+   *
+   * @param neverIssued true for a well-shaped grant id that was never issued
+   * @param fromNewest otherwise: 0 for the newest grant of {@code acme} (by creation), 1 for the one
+   *     before, ... (wrapping around; a never-issued id when there is none)
+   */
+  record GrantRef(boolean neverIssued, int fromNewest) {
+    /**
+     * Checks the components.
+     *
+     * @param neverIssued true for a grant id that was never issued
+     * @param fromNewest 0 for the newest grant, 1 for the one before, ...
+     */
+    public GrantRef {
+      if (fromNewest < 0) {
+        throw new IllegalArgumentException("fromNewest must be >= 0");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return neverIssued ? "a never-issued grant id" : "the " + ordinalNewest(fromNewest) + " grant";
+    }
+  }
+
+  /**
+   * The operator grants licenses to {@code acme}, open-ended or for a term (R9).
+   *
+   * @param caller who calls the key manager (only the operator may)
+   * @param quantity licenses to grant (0 is invalid)
+   * @param startIn when they start counting, relative to now (negative: in the past), or null for now
+   * @param term how long they count from the start, or null for open-ended
+   * @param reference an order number, possibly empty
+   */
+  record GrantLicenses(Who caller, int quantity, @Nullable Duration startIn, @Nullable Duration term,
+      String reference) implements Performed {
+    @Override
+    public String toString() {
+      return caller + " grants " + quantity + " licenses" + (startIn == null ? " from now" : " from now " + signed(startIn))
+          + (term == null ? ", open-ended" : " for " + human(term)) + (reference.isEmpty() ? "" : ", \"" + reference + "\"");
+    }
+  }
+
+  /**
+   * The operator extends, renews or shortens a grant's term (R9).
+   *
+   * @param caller who calls the key manager (only the operator may)
+   * @param grant the grant
+   * @param endIn the new end relative to now, or null for open-ended (zero or negative is invalid)
+   */
+  record ChangeLicenseTerm(Who caller, GrantRef grant, @Nullable Duration endIn) implements Performed {
+    @Override
+    public String toString() {
+      return caller + " sets the end of " + grant + (endIn == null ? " to open-ended" : " to now " + signed(endIn));
+    }
+  }
+
+  /**
+   * The operator ends a grant early (R9).
+   *
+   * @param caller who calls the key manager (only the operator may)
+   * @param grant the grant
+   * @param strategy what to do if fewer licenses than keys remain
+   */
+  record EndLicense(Who caller, GrantRef grant, OverLimitStrategy strategy) implements Performed {
+    @Override
+    public String toString() {
+      return caller + " ends " + grant + " now (" + strategy + ")";
+    }
+  }
+
+  /**
+   * The operator's license end sweep for {@code acme}: applies the ends of grants that passed (R9).
+   *
+   * @param caller who calls the key manager (only the operator may)
+   */
+  record ApplyLicenseEnds(Who caller) implements Performed {
+    @Override
+    public String toString() {
+      return caller + " applies the license ends that passed";
+    }
+  }
+
+  /**
+   * The operator sets {@code acme}'s license policy (R9): what an expiry does, and an optional seat
+   * reuse limit that refuses delete-and-recreate churn with {@link dev.keyseat.SeatReuseLimitException}.
+   *
+   * @param caller who calls the key manager (only the operator may)
+   * @param onExpiry MARK_OVER_LIMIT or SUSPEND_NEWEST
+   * @param maxReassignments freed licenses reassigned per period, 0 for no limit
+   * @param period the period of the limit, or null for none
+   */
+  record SetLicensePolicy(Who caller, OverLimitStrategy onExpiry, int maxReassignments, @Nullable Duration period)
+      implements Performed {
+    @Override
+    public String toString() {
+      return caller + " sets the license policy: on expiry " + onExpiry + ", "
+          + (period == null ? "no seat reuse limit" : "at most " + maxReassignments + " reassignments per " + human(period));
+    }
+  }
+
+  /**
    * Adds a member to {@code acme}.
    *
    * @param caller who calls the key manager
@@ -432,7 +537,42 @@ public sealed interface QuotaCommand {
         case MEMBERS -> "the members";
         case DEVICES -> "the devices";
         case STALE_KEYS -> "the keys unused for an hour";
+        case LICENSES -> "the license grants";
       };
+    }
+  }
+
+  /**
+   * Fault injection: the store fails inside the transaction of {@code command}, at its {@code
+   * atWrite}-th write, as a database would. The call must then fail and leave nothing: no key,
+   * device, member or grant change, no audit entry, no feed event, usage unchanged (R4, R12). A
+   * call that makes fewer writes runs as usual.
+   *
+   * @param atWrite 1 for the transaction's first write, ...
+   * @param command the call whose transaction fails
+   */
+  record FailingWrite(int atWrite, Performed command) implements Performed {
+    /**
+     * Checks the components.
+     *
+     * @param atWrite 1 for the transaction's first write, ...
+     * @param command the call whose transaction fails
+     */
+    public FailingWrite {
+      if (atWrite < 1) {
+        throw new IllegalArgumentException("atWrite must be at least 1");
+      }
+      Objects.requireNonNull(command, "command");
+    }
+
+    @Override
+    public Who caller() {
+      return command.caller();
+    }
+
+    @Override
+    public String toString() {
+      return "the store fails at write " + atWrite + " of: " + command;
     }
   }
 
@@ -493,6 +633,11 @@ public sealed interface QuotaCommand {
           default -> "th";
         };
     return n + suffix + " newest";
+  }
+
+  /** @return {@code +1d}, {@code -1h}, ... */
+  private static String signed(Duration d) {
+    return (d.isNegative() ? "" : "+") + human(d);
   }
 
   /** @return a short form of a label: quoted, or its length when long */

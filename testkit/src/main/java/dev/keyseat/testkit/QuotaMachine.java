@@ -18,14 +18,19 @@ import dev.keyseat.KeyStatus;
 import dev.keyseat.validation.KeyValidator;
 import dev.keyseat.Keyseat;
 import dev.keyseat.KeyseatException;
+import dev.keyseat.License;
+import dev.keyseat.LicenseId;
+import dev.keyseat.LicensePolicy;
 import dev.keyseat.LicenseUsage;
 import dev.keyseat.Member;
 import dev.keyseat.NewAccount;
 import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
+import dev.keyseat.NewLicense;
 import dev.keyseat.OverLimitStrategy;
 import dev.keyseat.Role;
 import dev.keyseat.Secret;
+import dev.keyseat.StoreUnavailableException;
 import dev.keyseat.SecretNotRetainedException;
 import dev.keyseat.UserId;
 import dev.keyseat.validation.Verdict;
@@ -35,8 +40,10 @@ import dev.keyseat.spi.KeyStore;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.testkit.QuotaCommand.AddMember;
 import dev.keyseat.testkit.QuotaCommand.AdvanceClock;
+import dev.keyseat.testkit.QuotaCommand.ApplyLicenseEnds;
 import dev.keyseat.testkit.QuotaCommand.AssociateDevice;
 import dev.keyseat.testkit.QuotaCommand.CancelLicenses;
+import dev.keyseat.testkit.QuotaCommand.ChangeLicenseTerm;
 import dev.keyseat.testkit.QuotaCommand.ChangeRole;
 import dev.keyseat.testkit.QuotaCommand.ContractLicenses;
 import dev.keyseat.testkit.QuotaCommand.CreateKeys;
@@ -44,6 +51,8 @@ import dev.keyseat.testkit.QuotaCommand.DeleteKey;
 import dev.keyseat.testkit.QuotaCommand.DissociateDevice;
 import dev.keyseat.testkit.QuotaCommand.Edit;
 import dev.keyseat.testkit.QuotaCommand.EditKey;
+import dev.keyseat.testkit.QuotaCommand.EndLicense;
+import dev.keyseat.testkit.QuotaCommand.GrantLicenses;
 import dev.keyseat.testkit.QuotaCommand.KeyRef;
 import dev.keyseat.testkit.QuotaCommand.Presentation;
 import dev.keyseat.testkit.QuotaCommand.Read;
@@ -52,6 +61,7 @@ import dev.keyseat.testkit.QuotaCommand.RemoveMember;
 import dev.keyseat.testkit.QuotaCommand.RenameDevice;
 import dev.keyseat.testkit.QuotaCommand.RevealSecret;
 import dev.keyseat.testkit.QuotaCommand.SecretRef;
+import dev.keyseat.testkit.QuotaCommand.SetLicensePolicy;
 import dev.keyseat.testkit.QuotaCommand.Validate;
 import dev.keyseat.testkit.QuotaCommand.View;
 import dev.keyseat.testkit.QuotaCommand.Who;
@@ -86,8 +96,15 @@ final class QuotaMachine {
   static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
   private static final KeyId NEVER_ISSUED = KeyId.of("key_NeverIssued000000");
   private static final String OTHER_SERIAL = "X0";
+  private static final LicenseId NEVER_ISSUED_GRANT = LicenseId.of("lic_NeverIssued000000");
 
   private final KeyStore store;
+  /** The store under test, wrapped to fail a chosen write of a transaction ({@link QuotaCommand.FailingWrite}). */
+  private final FaultInjectingKeyStore faults;
+  private static final String FAULT_RULE = "R4/R12 a call failing inside its transaction leaves nothing";
+  private boolean faultInjected;
+  /** Whether the step's write applied passed license ends first (which its own "changes nothing" rule excludes). */
+  private boolean endsApplied;
   private final MutableClock clock = new MutableClock(START);
   private final KeyManager manager;
   private final KeyValidator validator;
@@ -121,25 +138,38 @@ final class QuotaMachine {
   private @Nullable String unchangedRule;
   private final List<Consumer<Snapshot>> postChecks = new ArrayList<>();
 
+  /** License events (no key) the step must publish on the change feed. */
+  private final List<ChangeEvent.Type> expectedLicenseEvents = new ArrayList<>();
+
   /** The state of acme as the public API shows it. */
-  record Snapshot(List<Member> members, List<Device> devices, List<ApiKey> keys, LicenseUsage usage) {}
+  record Snapshot(List<Member> members, List<Device> devices, List<ApiKey> keys, LicenseUsage usage,
+      List<License> grants) {}
 
   /**
    * An audit entry a step must append: a null action matches any, a null serial any device (a
    * refusal names the device only for device commands), a null key id none.
    */
-  private record ExpectedEntry(@Nullable Action action, Outcome outcome, @Nullable KeyId keyId, @Nullable String serial) {
-    boolean matches(AuditEntry e) {
+  private record ExpectedEntry(@Nullable Action action, Outcome outcome, @Nullable KeyId keyId, @Nullable String serial,
+      @Nullable String actor) {
+    /** An entry by the command's caller. */
+    ExpectedEntry(@Nullable Action action, Outcome outcome, @Nullable KeyId keyId, @Nullable String serial) {
+      this(action, outcome, keyId, serial, null);
+    }
+
+    boolean matches(AuditEntry e, @Nullable String caller) {
       return (action == null || action == e.action()) && outcome == e.outcome() && Objects.equals(keyId, e.keyId())
-          && (serial == null || serial.equals(e.deviceSerial()));
+          && (serial == null || serial.equals(e.deviceSerial())) && Objects.equals(actor == null ? caller : actor, e.actor());
     }
 
     @Override
     public String toString() {
       return (action == null ? "any action" : action) + " " + outcome + (keyId == null ? "" : " " + keyId)
-          + (serial == null ? "" : " " + serial);
+          + (serial == null ? "" : " " + serial) + (actor == null ? "" : " by " + actor);
     }
   }
+
+  /** Who the audit log names for what the platform does by itself (an expiry applied). */
+  static final String PLATFORM = "platform:keyseat";
 
   /** A change-feed event a step must publish. */
   private record ExpectedChange(KeyId keyId, Set<ChangeEvent.Type> types) {
@@ -161,7 +191,8 @@ final class QuotaMachine {
   }
 
   QuotaMachine(KeyStore store, UnaryOperator<Keyseat.Builder> configure, QuotaScenario scenario) {
-    this.store = Objects.requireNonNull(store, "createStore() returned null");
+    this.faults = new FaultInjectingKeyStore(Objects.requireNonNull(store, "createStore() returned null"));
+    this.store = faults;
     this.scenario = scenario;
     SecureRandom random;
     try {
@@ -171,7 +202,7 @@ final class QuotaMachine {
     } catch (NoSuchAlgorithmException e) {
       random = new SecureRandom();
     }
-    Keyseat keyseat = configure.apply(Keyseat.builder(store).secureRandom(random))
+    Keyseat keyseat = configure.apply(Keyseat.builder(faults).secureRandom(random))
         .clock(clock)
         .maxRegenerationOverlap(QuotaModel.MAX_OVERLAP)
         .build();
@@ -192,6 +223,7 @@ final class QuotaMachine {
   void run() {
     setUp();
     before = snapshot();
+    checkGrants(before);
     checkState(before);
     List<QuotaCommand> commands = scenario.commands();
     for (int i = 0; i < commands.size(); i++) {
@@ -200,9 +232,13 @@ final class QuotaMachine {
       outcome = "";
       expectedAudit.clear();
       expectedChanges.clear();
+      expectedLicenseEvents.clear();
       auditOptional = false;
       refusedRule = null;
       unchangedRule = null;
+      faultInjected = false;
+      endsApplied = false;
+      faults.reset();
       postChecks.clear();
       try {
         dispatch(command);
@@ -212,16 +248,18 @@ final class QuotaMachine {
         fail("unexpected exception", "the call threw " + e, e);
       }
       Snapshot after = snapshot();
+      checkGrants(after);
       for (Consumer<Snapshot> check : postChecks) {
         check.accept(after);
       }
-      checkAudit();
-      checkChanges();
-      String rule = refusedRule != null ? refusedRule : unchangedRule;
+      String rule = refusedRule != null ? refusedRule : endsApplied ? null : unchangedRule;
       if (rule != null && !after.equals(before)) {
-        fail(rule, (refusedRule != null ? "the refused call" : "the call") + " changed the account: "
+        fail(rule, (faultInjected ? "the call that failed inside its transaction"
+            : refusedRule != null ? "the refused call" : "the call") + " changed the account: "
             + diff(before, after));
       }
+      checkAudit();
+      checkChanges();
       checkState(after);
       sentinel();
       trace.add(new Step(step, command, outcome));
@@ -263,7 +301,17 @@ final class QuotaMachine {
   // ------------------------------------------------------------------ commands
 
   private void dispatch(QuotaCommand c) {
-    if (c instanceof CreateKeys x) {
+    if (c instanceof QuotaCommand.FailingWrite x) {
+      faults.arm(x.atWrite());
+      try {
+        dispatch(x.command());
+      } finally {
+        faults.disarm();
+      }
+      if (faults.injected() == null) {
+        outcome = "(made fewer than " + x.atWrite() + " writes) " + outcome;
+      }
+    } else if (c instanceof CreateKeys x) {
       createKeys(x);
     } else if (c instanceof DeleteKey x) {
       deleteKey(x);
@@ -293,10 +341,21 @@ final class QuotaMachine {
       read(x);
     } else if (c instanceof Validate x) {
       validate(x);
+    } else if (c instanceof GrantLicenses x) {
+      grant(x);
+    } else if (c instanceof ChangeLicenseTerm x) {
+      changeTerm(x);
+    } else if (c instanceof EndLicense x) {
+      endLicense(x);
+    } else if (c instanceof ApplyLicenseEnds x) {
+      applyEnds(x);
+    } else if (c instanceof SetLicensePolicy x) {
+      setPolicy(x);
     } else if (c instanceof AdvanceClock x) {
       clock.advance(x.step());
       model.now = model.now.plus(x.step());
-      outcome = "now " + model.now;
+      allowOverLimit(); // R1: grants ending as time passes may leave more keys than licenses
+      outcome = "now " + model.now + ", " + model.usage();
     } else {
       throw new IllegalArgumentException("unknown command " + c);
     }
@@ -314,6 +373,7 @@ final class QuotaMachine {
     check(issued.size() == c.serials().size(), "R4 batch create",
         "created " + issued.size() + " keys for " + c.serials().size() + " devices");
     boolean wasOver = overLimitByCancel;
+    model.reassign(issued.size()); // R9 seat reuse: before the keys take their licenses
     List<String> names = new ArrayList<>();
     for (int i = 0; i < issued.size(); i++) {
       IssuedKey k = issued.get(i);
@@ -406,7 +466,7 @@ final class QuotaMachine {
     KeyM m = Objects.requireNonNull(model.liveKey(k.id()));
     check(Secret.of(m.secret).equals(r.value()), "R13 secrets", "copying " + m + " revealed another secret");
     expectedAudit.add(new ExpectedEntry(Action.REVEAL_KEY, Outcome.SUCCESS, m.id, m.device));
-    unchangedRule = "copying a secret changes nothing";
+    unchangedRule = "R13 copying a secret changes nothing";
     outcome = "revealed the secret of " + m;
   }
 
@@ -498,9 +558,10 @@ final class QuotaMachine {
     if (!agree(e, r, Action.CONTRACT_LICENSES, null)) {
       return;
     }
-    model.licenses += c.quantity();
+    model.grants.add(new QuotaModel.GrantM(null, c.quantity(), model.now, null, "", model.now)); // open-ended
     check(model.usage().equals(r.value()), "R3 conservation", "returned " + r.value() + ", model " + model.usage());
     expectedAudit.add(new ExpectedEntry(Action.CONTRACT_LICENSES, Outcome.SUCCESS, null, null));
+    expectedLicenseEvents.add(ChangeEvent.Type.LICENSES_CONTRACTED);
     outcome = "now " + r.value();
   }
 
@@ -513,18 +574,16 @@ final class QuotaMachine {
     if (!agree(e, r, Action.CANCEL_LICENSES, null)) {
       return;
     }
-    model.licenses -= c.quantity();
+    model.cancel(c.quantity());
+    expectedLicenseEvents.add(ChangeEvent.Type.LICENSES_CANCELLED);
     check(model.usage().equals(r.value()), "R3 conservation", "returned " + r.value() + ", model " + model.usage());
-    int excess = model.used() - model.licenses;
+    int excess = model.used() - model.licenses();
     Set<KeyId> keysBefore = ids(before.keys());
     Set<KeyId> suspendedBefore = model.live().stream().filter(k -> k.suspended).map(k -> k.id).collect(Collectors.toSet());
     postChecks.add(after -> {
       check(ids(after.keys()).equals(keysBefore), "R9 keys never deleted by cancellation",
           "keys before " + keysBefore + ", after " + ids(after.keys()));
-      if (after.usage().used() > after.usage().total()) {
-        overLimitByCancel = true;
-        createdWhileOverLimit = 0;
-      }
+      allowOverLimit(after);
       Set<KeyId> suspendedAfter = after.keys().stream().filter(k -> k.status() == KeyStatus.SUSPENDED)
           .map(ApiKey::id).collect(Collectors.toSet());
       Set<KeyId> newly = new HashSet<>(suspendedAfter);
@@ -573,6 +632,201 @@ final class QuotaMachine {
     check(tiedNewly <= fromTied && tiedAfter >= fromTied, "R9 license changes (SUSPEND_NEWEST)",
         "of the keys created at " + boundary + " " + tiedAfter + " are suspended (" + tiedNewly + " newly), "
             + fromTied + " were to be");
+  }
+
+  /** R1: a step that lowers the total without creating keys may leave the account over its limit. */
+  private void allowOverLimit() {
+    postChecks.add(this::allowOverLimit);
+  }
+
+  private void allowOverLimit(Snapshot after) {
+    if (after.usage().overLimit()) {
+      overLimitByCancel = true;
+      createdWhileOverLimit = 0;
+    }
+  }
+
+  private void grant(GrantLicenses c) {
+    Expect e = model.expectGrant(c);
+    Instant start = c.startIn() == null ? null : model.now.plus(c.startIn());
+    Instant from = start == null ? model.now : start;
+    Instant end = c.term() == null ? null : from.plus(c.term());
+    Result<License> r = call(() -> manager.grantLicenses(c.by(), ACME, new NewLicense(c.quantity(), start, end,
+        c.reference().isEmpty() ? null : c.reference())));
+    if (!agree(e, r, Action.GRANT_LICENSES, null)) {
+      return;
+    }
+    License real = Objects.requireNonNull(r.value());
+    QuotaModel.GrantM g = new QuotaModel.GrantM(real.id(), c.quantity(), from, end, c.reference(), model.now);
+    check(g.sameTerms(real) && real.accountId().equals(ACME), "R9 license changes",
+        "granting returned " + real + ", the model says " + g);
+    model.grants.add(g);
+    expectedAudit.add(new ExpectedEntry(Action.GRANT_LICENSES, Outcome.SUCCESS, null, null));
+    expectedLicenseEvents.add(ChangeEvent.Type.LICENSES_GRANTED);
+    unchangedKeys("R9 license changes never delete keys");
+    outcome = "granted " + g + "; now " + model.usage();
+  }
+
+  private void changeTerm(ChangeLicenseTerm c) {
+    QuotaModel.GrantM g = model.grant(c.grant());
+    LicenseId id = g == null ? NEVER_ISSUED_GRANT : Objects.requireNonNull(g.id);
+    Expect e = model.expectChangeTerm(c);
+    Instant end = c.endIn() == null ? null : model.now.plus(c.endIn());
+    Result<License> r = call(() -> manager.changeLicenseTerm(c.by(), ACME, id, end));
+    if (!agree(e, r, Action.CHANGE_LICENSE_TERM, null)) {
+      outcome += " [" + (g == null ? id : g) + "]";
+      return;
+    }
+    QuotaModel.GrantM changed = Objects.requireNonNull(g);
+    changed.end = end;
+    changed.endApplied = false; // a later end passing applies again
+    check(changed.sameTerms(Objects.requireNonNull(r.value())), "R9 license changes",
+        "changing the term returned " + r.value() + ", the model says " + changed);
+    expectedAudit.add(new ExpectedEntry(Action.CHANGE_LICENSE_TERM, Outcome.SUCCESS, null, null));
+    expectedLicenseEvents.add(ChangeEvent.Type.LICENSE_TERM_CHANGED);
+    unchangedKeys("R9 license changes never delete keys");
+    outcome = "now " + changed + "; " + model.usage();
+  }
+
+  private void endLicense(EndLicense c) {
+    QuotaModel.GrantM g = model.grant(c.grant());
+    LicenseId id = g == null ? NEVER_ISSUED_GRANT : Objects.requireNonNull(g.id);
+    Expect e = model.expectEnd(c);
+    Result<LicenseUsage> r = call(() -> manager.endLicense(c.by(), ACME, id, c.strategy()));
+    if (!agree(e, r, Action.END_LICENSES, null)) {
+      outcome += " [" + (g == null ? id : g) + "]";
+      return;
+    }
+    QuotaModel.GrantM ended = Objects.requireNonNull(g);
+    ended.end = ended.start.isAfter(model.now) ? ended.start : model.now; // a grant not started never counts
+    ended.endApplied = true;
+    expectedLicenseEvents.add(ChangeEvent.Type.LICENSES_ENDED);
+    int excess = model.used() - model.licenses();
+    List<String> suspended = new ArrayList<>();
+    if (c.strategy() == OverLimitStrategy.SUSPEND_NEWEST) {
+      for (KeyM k : model.newestToSuspend(excess)) {
+        suspend(k, null, "R9 license changes (SUSPEND_NEWEST)");
+        suspended.add(k.name);
+      }
+    }
+    expectedAudit.add(new ExpectedEntry(Action.END_LICENSES, Outcome.SUCCESS, null, null));
+    check(model.usage().equals(r.value()), "R3 conservation", "returned " + r.value() + ", model " + model.usage());
+    unchangedKeys("R9 license changes never delete keys");
+    allowOverLimit();
+    outcome = "ended " + ended + "; now " + r.value() + (suspended.isEmpty() ? "" : "; suspended " + suspended);
+  }
+
+  private void applyEnds(ApplyLicenseEnds c) {
+    Expect e = model.expectOperatorCall(c.caller());
+    Result<LicenseUsage> r = call(() -> manager.applyLicenseEnds(c.by(), ACME));
+    if (!agree(e, r, Action.LICENSES_EXPIRED, null)) {
+      return;
+    }
+    check(model.usage().equals(r.value()), "R3 conservation", "returned " + r.value() + ", model " + model.usage());
+    unchangedKeys("R9 license ends never delete keys");
+    outcome = (outcome.isEmpty() ? "nothing was due" : outcome) + "; now " + r.value();
+  }
+
+  private void setPolicy(SetLicensePolicy c) {
+    Expect e = model.expectOperatorCall(c.caller());
+    LicensePolicy policy = c.period() == null ? LicensePolicy.DEFAULT.onExpiry(c.onExpiry())
+        : LicensePolicy.DEFAULT.onExpiry(c.onExpiry()).limitReassignments(c.maxReassignments(), c.period());
+    Result<LicensePolicy> r = call(() -> manager.setLicensePolicy(c.by(), ACME, policy));
+    if (!agree(e, r, Action.SET_LICENSE_POLICY, null)) {
+      return;
+    }
+    check(policy.equals(r.value()), "R9 license changes", "setting " + policy + " returned " + r.value());
+    model.setPolicy(c.onExpiry(), c.maxReassignments(), c.period());
+    expectedAudit.add(new ExpectedEntry(Action.SET_LICENSE_POLICY, Outcome.SUCCESS, null, null));
+    unchangedLicenses("R9 a license policy changes no license");
+    outcome = "set";
+  }
+
+  /** The key is suspended by this step (R9), by the caller or, with {@code actor}, by the platform. */
+  private void suspend(KeyM k, @Nullable String actor, String rule) {
+    k.suspended = true;
+    expectedAudit.add(new ExpectedEntry(Action.SUSPEND_KEY, Outcome.SUCCESS, k.id, k.device, actor));
+    expectedChanges.add(new ExpectedChange(k.id, ChangeEvent.Type.SUSPENDED));
+    postChecks.add(after -> check(k.deleted || after.keys().stream().anyMatch(row -> row.id().equals(k.id)
+        && row.status() == KeyStatus.SUSPENDED), rule, k + " is not suspended"));
+  }
+
+  /**
+   * R9: a write applies the ends of grants that passed before anything else, once: each is audited
+   * as the platform's action and published; with SUSPEND_NEWEST the keys above the licenses are
+   * suspended; nothing is deleted.
+   */
+  private void applyDueEnds() {
+    List<QuotaModel.GrantM> due = model.dueEnds();
+    if (due.isEmpty()) {
+      return;
+    }
+    endsApplied = true;
+    for (QuotaModel.GrantM g : due) {
+      g.endApplied = true;
+      expectedAudit.add(new ExpectedEntry(Action.LICENSES_EXPIRED, Outcome.SUCCESS, null, null, PLATFORM));
+      expectedLicenseEvents.add(ChangeEvent.Type.LICENSES_ENDED);
+    }
+    int excess = model.used() - model.licenses();
+    List<String> suspended = new ArrayList<>();
+    if (model.onExpiry == OverLimitStrategy.SUSPEND_NEWEST) {
+      for (KeyM k : model.newestToSuspend(excess)) {
+        suspend(k, PLATFORM, "R9 license ends (SUSPEND_NEWEST)");
+        suspended.add(k.name);
+      }
+    }
+    if (excess > 0) {
+      expectedAudit.add(new ExpectedEntry(Action.LICENSES_EXPIRED, Outcome.SUCCESS, null, null, PLATFORM));
+    }
+    outcome = "applied the ends of " + due.size() + " grants" + (suspended.isEmpty() ? "" : ", suspending " + suspended);
+  }
+
+  /** The call may change licenses but no key: none deleted, none added (R9). */
+  private void unchangedKeys(String rule) {
+    Set<KeyId> was = ids(before.keys());
+    postChecks.add(after -> check(ids(after.keys()).equals(was), rule,
+        "the keys were " + was + ", now " + ids(after.keys())));
+  }
+
+  /**
+   * R9/R3 after every step: the grants listed agree with the model (the ids of grants created by
+   * contracts and cancellations are learnt here), the total is the sum of the grants active now,
+   * and after a write no end that passed is left unapplied.
+   */
+  private void checkGrants(Snapshot s) {
+    Set<LicenseId> known = new HashSet<>();
+    model.grants.forEach(g -> {
+      if (g.id != null) {
+        known.add(g.id);
+      }
+    });
+    List<License> fresh = new ArrayList<>(s.grants().stream().filter(g -> !known.contains(g.id())).toList());
+    for (QuotaModel.GrantM g : model.grants) {
+      if (g.id == null) {
+        License match = fresh.stream().filter(g::sameTerms).findFirst().orElse(null);
+        check(match != null, "R9 license changes", "no grant listed is " + g + "; new grants listed: " + fresh);
+        g.id = Objects.requireNonNull(match).id();
+        fresh.remove(match);
+      }
+    }
+    Map<LicenseId, License> real = new HashMap<>();
+    s.grants().forEach(g -> real.put(g.id(), g));
+    List<String> diffs = new ArrayList<>();
+    for (QuotaModel.GrantM g : model.grants) {
+      License r = real.remove(g.id);
+      if (r == null || !g.sameTerms(r) || !r.accountId().equals(ACME)) {
+        diffs.add(g + " is listed as " + r);
+      }
+    }
+    real.values().forEach(r -> diffs.add("unexpected grant " + r));
+    check(diffs.isEmpty(), "R9 license grants agree with the model", String.join("; ", diffs));
+    for (int i = 1; i < s.grants().size(); i++) {
+      check(License.ORDER.compare(s.grants().get(i - 1), s.grants().get(i)) <= 0, "R9 license grants",
+          "licenses() is not in License.ORDER: " + s.grants());
+    }
+    int active = s.grants().stream().filter(g -> g.activeAt(model.now)).mapToInt(License::quantity).sum();
+    check(s.usage().total() == active, "R3 conservation",
+        "the total is " + s.usage().total() + " but the grants active now sum to " + active);
   }
 
   private void addMember(AddMember c) {
@@ -624,6 +878,7 @@ final class QuotaMachine {
       case MEMBERS -> manager.members(actor, ACME);
       case DEVICES -> manager.devices(actor, ACME);
       case STALE_KEYS -> manager.keysUnusedSince(actor, ACME, model.now.minus(Duration.ofHours(1)));
+      case LICENSES -> manager.licenses(actor, ACME);
     });
     // Refused reads are audited; the action recorded for them is not specified, so any is accepted.
     if (!agree(e, r, null, null)) {
@@ -636,13 +891,15 @@ final class QuotaMachine {
     } else if (c.view() == View.KEYS) {
       @SuppressWarnings("unchecked")
       List<ApiKey> rows = (List<ApiKey>) value;
-      checkTable(rows, model.live(), "keys table agrees with the model");
+      checkTable(rows, model.live(), "R3 keys table agrees with the model");
     } else if (c.view() == View.STALE_KEYS) {
       @SuppressWarnings("unchecked")
       List<ApiKey> rows = (List<ApiKey>) value;
       Instant since = model.now.minus(Duration.ofHours(1));
       checkTable(rows, model.live().stream().filter(k -> k.lastUsedAt == null || k.lastUsedAt.isBefore(since)).toList(),
-          "stale keys agree with the model");
+          "R3 stale keys agree with the model");
+    } else if (c.view() == View.LICENSES) {
+      check(before.grants().equals(value), "R9 license grants", "read " + value + ", the operator reads " + before.grants());
     } else if (c.view() == View.AUDIT) {
       @SuppressWarnings("unchecked")
       List<AuditEntry> page = (List<AuditEntry>) value;
@@ -654,7 +911,7 @@ final class QuotaMachine {
           "the audit page does not start with the newest entry " + auditSequence);
     }
     auditOptional = true;
-    unchangedRule = "reads change nothing";
+    unchangedRule = "R8 reads change nothing";
     outcome = "read";
   }
 
@@ -669,15 +926,15 @@ final class QuotaMachine {
     String who = owner == null ? "an unknown secret" : "a secret of " + owner;
     if (c.how() == Presentation.TYPO) {
       Verdict v = validator.validate(typo(secret));
-      check(v.status() == Status.MALFORMED, "verdict", "a typo of " + who + " is " + v.status() + ", not MALFORMED");
+      check(v.status() == Status.MALFORMED, "R5/R6/R7 verdict", "a typo of " + who + " is " + v.status() + ", not MALFORMED");
       outcome = v.status().toString();
-      unchangedRule = "validation changes no key";
+      unchangedRule = "R5 validation changes no key";
       return;
     }
-    String rule = owner == null ? "verdict"
+    String rule = owner == null ? "R5/R6/R7 verdict"
         : owner.deleted ? "R5 delete frees"
         : !secret.equals(owner.secret) ? "R6 regenerate"
-        : "verdict";
+        : "R5/R6/R7 verdict";
     Verdict v = checkVerdict(secret, serial, rule);
     if (owner != null && owner.deleted) {
       check(!v.isValid(), "R5 delete frees", "a deleted key's secret validates");
@@ -739,8 +996,25 @@ final class QuotaMachine {
    */
   private boolean agree(Expect e, Result<?> r, @Nullable Action refusalAction, @Nullable KeyId refusalKey) {
     KeyseatException error = r.error();
+    String injected = faults.injected();
+    if (injected != null) {
+      // the transaction failed at the injected write: the failure passes through and nothing remains
+      check(error instanceof StoreUnavailableException && String.valueOf(error.getMessage()).contains("injected"),
+          FAULT_RULE, "the store failed at " + injected + " but the call " + (error == null
+              ? "succeeded, returning " + r.value() : "was refused with " + error));
+      faultInjected = true;
+      refusedRule = FAULT_RULE;
+      outcome = "failed at " + injected + ": " + Objects.requireNonNull(error).getMessage();
+      return false;
+    }
     if (error == null && e.succeeds()) {
       noSecret("the returned value", String.valueOf(r.value()));
+      if (!(command instanceof Read)) {
+        applyDueEnds(); // every write applies the ends that passed before its own work (R9)
+        postChecks.add(after -> check(after.grants().stream().noneMatch(g -> g.endedAt(model.now) && !g.endApplied()),
+            "R9 license ends applied once, by the next write", "a grant whose end passed is still unapplied after a"
+                + " successful write: " + after.grants()));
+      }
       return true;
     }
     if (error == null) {
@@ -821,7 +1095,7 @@ final class QuotaMachine {
       }
       Actor a = Actor.user(admin.userId());
       return new Snapshot(members, manager.devices(a, ACME), manager.keys(a, ACME),
-          manager.licenseUsage(Who.OPS.actor(), ACME));
+          manager.licenseUsage(Who.OPS.actor(), ACME), manager.licenses(Who.OPS.actor(), ACME));
     } catch (KeyseatException e) {
       fail("reading the account", "reading acme's state as its admin failed: " + e, e);
       throw new AssertionError(e);
@@ -847,7 +1121,7 @@ final class QuotaMachine {
     }
     check(realDevices.equals(model.devices), "R10 device leaves",
         "devices are " + realDevices + ", the model says " + model.devices);
-    checkTable(s.keys(), model.live(), "keys table agrees with the model");
+    checkTable(s.keys(), model.live(), "R3 keys table agrees with the model");
     // R1 quota
     check(u.used() <= u.total() || overLimitByCancel && createdWhileOverLimit == 0, "R1 quota",
         u + (overLimitByCancel ? "; " + createdWhileOverLimit + " keys were created while over the limit"
@@ -942,6 +1216,9 @@ final class QuotaMachine {
     if (!a.usage().equals(b.usage())) {
       parts.add("usage " + a.usage() + " -> " + b.usage());
     }
+    if (!a.grants().equals(b.grants())) {
+      parts.add("grants " + a.grants() + " -> " + b.grants());
+    }
     return String.join("; ", parts);
   }
 
@@ -975,8 +1252,9 @@ final class QuotaMachine {
     String actor = by == null ? null : by.toString();
     for (AuditEntry entry : fresh) {
       noSecret("an audit entry", entry.toString());
-      check(entry.accountId().equals(ACME) && entry.at().equals(model.now) && entry.actor().equals(actor), "R12 audit",
-          "unexpected audit entry " + entry + " (actor " + actor + ", time " + model.now + ")");
+      check(entry.accountId().equals(ACME) && entry.at().equals(model.now)
+              && (entry.actor().equals(actor) || entry.actor().equals(PLATFORM)), "R12 audit",
+          "unexpected audit entry " + entry + " (actor " + actor + " or " + PLATFORM + ", time " + model.now + ")");
       auditSequence = Math.max(auditSequence, entry.sequence());
     }
     if (auditOptional) {
@@ -987,14 +1265,14 @@ final class QuotaMachine {
     List<AuditEntry> unmatched = new ArrayList<>(fresh);
     List<ExpectedEntry> missing = new ArrayList<>();
     for (ExpectedEntry x : expectedAudit) {
-      AuditEntry match = unmatched.stream().filter(x::matches).findFirst().orElse(null);
+      AuditEntry match = unmatched.stream().filter(a -> x.matches(a, actor)).findFirst().orElse(null);
       if (match == null) {
         missing.add(x);
       } else {
         unmatched.remove(match);
       }
     }
-    check(missing.isEmpty() && unmatched.isEmpty(), "R12 audit",
+    check(missing.isEmpty() && unmatched.isEmpty(), faultInjected ? FAULT_RULE : "R12 audit",
         "expected audit entries " + expectedAudit + "; missing " + missing + ", unexpected " + unmatched);
   }
 
@@ -1005,13 +1283,15 @@ final class QuotaMachine {
   private void checkChanges() {
     List<ChangeEvent> events = store.changesSince(changeSequence, 64);
     List<ExpectedChange> missing = new ArrayList<>(expectedChanges);
+    List<ChangeEvent.Type> missingLicenseEvents = new ArrayList<>(expectedLicenseEvents);
     List<ChangeEvent> unexpected = new ArrayList<>();
     for (ChangeEvent e : events) {
-      check(e.sequence() > changeSequence, "change feed", "changesSince(" + changeSequence + ") returned " + e);
+      check(e.sequence() > changeSequence, "R5 change feed", "changesSince(" + changeSequence + ") returned " + e);
       changeSequence = e.sequence();
       if (!e.type().isKeyChange()) {
         // a license change, for the host's events: only by a step that succeeded, of acme, about no key
-        if (refusedRule != null || !e.accountId().equals(ACME) || e.keyId() != null || !e.hashes().isEmpty()) {
+        if (refusedRule != null || !e.accountId().equals(ACME) || e.keyId() != null || !e.hashes().isEmpty()
+            || !missingLicenseEvents.remove(e.type())) {
           unexpected.add(e);
         }
         continue;
@@ -1024,8 +1304,10 @@ final class QuotaMachine {
         missing.remove(x);
       }
     }
-    check(missing.isEmpty() && unexpected.isEmpty(), refusedRule != null ? refusedRule : "change feed",
-        "expected key changes " + expectedChanges + "; missing " + missing + ", unexpected " + unexpected);
+    check(missing.isEmpty() && missingLicenseEvents.isEmpty() && unexpected.isEmpty(),
+        refusedRule != null ? refusedRule : "R5 change feed",
+        "expected key changes " + expectedChanges + " and license events " + expectedLicenseEvents + "; missing "
+            + missing + " " + missingLicenseEvents + ", unexpected " + unexpected);
   }
 
   // ------------------------------------------------------------------ R13 and failures

@@ -9,12 +9,15 @@ import dev.keyseat.KeyId;
 import dev.keyseat.KeyStatus;
 import dev.keyseat.KeyseatException;
 import dev.keyseat.LastAdminException;
+import dev.keyseat.License;
+import dev.keyseat.LicenseId;
 import dev.keyseat.LicenseLimitException;
 import dev.keyseat.LicenseUsage;
 import dev.keyseat.LicensesInUseException;
 import dev.keyseat.NotFoundException;
 import dev.keyseat.OverLimitStrategy;
 import dev.keyseat.Role;
+import dev.keyseat.SeatReuseLimitException;
 import dev.keyseat.SecretNotRetainedException;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
@@ -29,6 +32,7 @@ import dev.keyseat.testkit.QuotaCommand.Who;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -59,7 +63,16 @@ final class QuotaModel {
   private static final Pattern SERIAL = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   Instant now;
-  int licenses;
+  /** Every license grant of acme, oldest first, ended ones included (R9). */
+  final List<GrantM> grants = new ArrayList<>();
+  /** What an expiry does (R9). */
+  OverLimitStrategy onExpiry = OverLimitStrategy.MARK_OVER_LIMIT;
+  /** The seat reuse limit: reassignments per period, or 0 without a period. */
+  int maxReassignments;
+  @Nullable Duration reassignmentPeriod;
+  /** The seat ledger: licenses freed by deletes and not reassigned since, and when freed ones were reassigned. */
+  int freedSeats;
+  final List<Instant> reassignments = new ArrayList<>();
   final Map<Who, Role> members = new EnumMap<>(Who.class);
   /** Devices of acme: serial → name. */
   final Map<String, String> devices = new TreeMap<>();
@@ -115,6 +128,47 @@ final class QuotaModel {
     }
   }
 
+  /** A license grant as the model knows it; the id is learnt from the real store. */
+  static final class GrantM {
+    @Nullable LicenseId id;
+    final int quantity;
+    final Instant start;
+    @Nullable Instant end;
+    final String reference;
+    final Instant createdAt;
+    boolean endApplied;
+
+    GrantM(@Nullable LicenseId id, int quantity, Instant start, @Nullable Instant end, String reference,
+        Instant createdAt) {
+      this.id = id;
+      this.quantity = quantity;
+      this.start = start;
+      this.end = end;
+      this.reference = reference;
+      this.createdAt = createdAt;
+    }
+
+    boolean activeAt(Instant at) {
+      return !start.isAfter(at) && (end == null || at.isBefore(end));
+    }
+
+    boolean endedAt(Instant at) {
+      return end != null && !at.isBefore(end);
+    }
+
+    /** @return whether {@code real} is this grant, id aside */
+    boolean sameTerms(License real) {
+      return real.quantity() == quantity && real.start().equals(start) && Objects.equals(real.end(), end)
+          && real.endApplied() == endApplied && real.reference().equals(reference) && real.createdAt().equals(createdAt);
+    }
+
+    @Override
+    public String toString() {
+      return (id == null ? "a new grant" : id.value()) + " (" + quantity + " from " + start
+          + (end == null ? ", open-ended" : " until " + end) + (endApplied ? ", end applied" : "") + ")";
+    }
+  }
+
   /** A secret and the key it was issued for. */
   record SecretM(String text, KeyM key) {}
 
@@ -153,7 +207,9 @@ final class QuotaModel {
 
   QuotaModel(Instant now, int licenses) {
     this.now = now;
-    this.licenses = licenses;
+    if (licenses > 0) {
+      grants.add(new GrantM(null, licenses, now, null, "", now)); // createAccount's open-ended grant
+    }
     members.put(Who.ALICE, Role.ADMIN);
     members.put(Who.MONA, Role.MANAGER);
     members.put(Who.VIC, Role.VIEWER);
@@ -176,8 +232,63 @@ final class QuotaModel {
     return (int) issued.stream().filter(k -> !k.deleted).count();
   }
 
+  /** R3: the licenses contracted now, the sum of the grants active now. */
+  int licenses() {
+    return grants.stream().filter(g -> g.activeAt(now)).mapToInt(g -> g.quantity).sum();
+  }
+
+  /** R9: licenses that {@code cancelLicenses} may cancel, those of open-ended grants active now. */
+  int cancellable() {
+    return grants.stream().filter(g -> g.end == null && g.activeAt(now)).mapToInt(g -> g.quantity).sum();
+  }
+
+  /** R3: used, available and total now, and how many licenses end next and when. */
   LicenseUsage usage() {
-    return LicenseUsage.of(used(), licenses);
+    Instant next = grants.stream().filter(g -> g.activeAt(now) && g.end != null).map(g -> g.end)
+        .min(Comparator.naturalOrder()).orElse(null);
+    int ending = 0;
+    for (GrantM g : grants) {
+      if (next != null && g.activeAt(now) && next.equals(g.end)) {
+        ending += g.quantity;
+      }
+    }
+    return LicenseUsage.of(used(), licenses(), ending, next);
+  }
+
+  /** @return the grant a reference names, or null for a never-issued id */
+  @Nullable GrantM grant(QuotaCommand.GrantRef ref) {
+    if (ref.neverIssued() || grants.isEmpty()) {
+      return null;
+    }
+    return grants.get(grants.size() - 1 - ref.fromNewest() % grants.size());
+  }
+
+  /** R9: the grants whose end has passed and was not applied yet, which the next write applies. */
+  List<GrantM> dueEnds() {
+    return grants.stream().filter(g -> g.endedAt(now) && !g.endApplied).toList();
+  }
+
+  /**
+   * R9 SUSPEND_NEWEST: of the {@code excess} newest keys (by creation, batch order within one
+   * instant), those not suspended yet.
+   */
+  List<KeyM> newestToSuspend(int excess) {
+    List<KeyM> live = new ArrayList<>(live());
+    java.util.Collections.reverse(live);
+    return live.stream().limit(Math.max(0, excess)).filter(k -> !k.suspended).toList();
+  }
+
+  /**
+   * @return whether the key is suspended when a write's work starts: already, or by the ends due
+   *     now, which every write applies first (R9, SUSPEND_NEWEST)
+   */
+  boolean suspendedOnceDueEndsApply(KeyM key) {
+    return key.suspended || !dueEnds().isEmpty() && onExpiry == OverLimitStrategy.SUSPEND_NEWEST
+        && newestToSuspend(used() - licenses()).contains(key);
+  }
+
+  boolean limitsReassignments() {
+    return reassignmentPeriod != null;
   }
 
   @Nullable KeyM keyOn(String serial) {
@@ -261,7 +372,61 @@ final class QuotaModel {
                 : "says needed " + l.needed() + ", available " + l.available() + " instead of " + needed + ", " + available;
           });
     }
-    return Expect.success("R4 batch create");
+    Expect reuse = expectSeatReuse(needed);
+    return reuse != null ? reuse : Expect.success("R4 batch create");
+  }
+
+  /** The recent reassignments that count against the seat reuse limit, oldest first. */
+  private List<Instant> recentReassignments() {
+    Instant since = now.minus(Objects.requireNonNull(reassignmentPeriod));
+    return reassignments.stream().filter(at -> at.isAfter(since)).sorted().toList();
+  }
+
+  /** @return how many of {@code created} new keys take licenses freed by deletes (R9 seat reuse) */
+  private int reassigned(int created) {
+    int available = usage().available();
+    int fresh = Math.max(0, available - Math.min(freedSeats, available));
+    return Math.max(0, Math.min(created, available) - fresh);
+  }
+
+  /** R9 seat reuse: at most maxReassignments freed licenses go to new keys per period. */
+  private @Nullable Expect expectSeatReuse(int created) {
+    if (!limitsReassignments()) {
+      return null;
+    }
+    int reassigned = reassigned(created);
+    List<Instant> recent = recentReassignments();
+    if (reassigned == 0 || recent.size() + reassigned <= maxReassignments) {
+      return null;
+    }
+    Duration period = Objects.requireNonNull(reassignmentPeriod);
+    int mustPass = recent.size() + reassigned - maxReassignments;
+    Instant next = mustPass <= recent.size() ? recent.get(mustPass - 1).plus(period)
+        : recent.isEmpty() ? now : recent.get(recent.size() - 1).plus(period);
+    return Expect.refuse(SeatReuseLimitException.class, "R9 seat reuse",
+            reassigned + " freed licenses would be reassigned after " + recent.size() + " in the last " + period
+                + " (at most " + maxReassignments + ")")
+        .checking(e -> ((SeatReuseLimitException) e).nextReassignmentAt().equals(next) ? null
+            : "says the next reassignment is allowed at " + ((SeatReuseLimitException) e).nextReassignmentAt()
+                + " instead of " + next);
+  }
+
+  /** R9 seat reuse: {@code created} keys were created; those on freed licenses are recorded. */
+  void reassign(int created) {
+    if (!limitsReassignments()) {
+      return;
+    }
+    int reassigned = reassigned(created);
+    if (reassigned == 0) {
+      return;
+    }
+    List<Instant> kept = new ArrayList<>(recentReassignments());
+    for (int i = 0; i < reassigned; i++) {
+      kept.add(now);
+    }
+    reassignments.clear();
+    reassignments.addAll(kept);
+    freedSeats -= reassigned;
   }
 
   Expect expectKeyAction(Who by, @Nullable KeyId id, String rule) {
@@ -311,7 +476,7 @@ final class QuotaModel {
     if (key == null) {
       return Expect.refuse(NotFoundException.class, "R7 edit", "no such key in acme");
     }
-    if (Boolean.FALSE.equals(edit.suspended()) && key.suspended && usage().overLimit()) {
+    if (Boolean.FALSE.equals(edit.suspended()) && suspendedOnceDueEndsApply(key) && usage().overLimit()) {
       return Expect.refuse(LicenseLimitException.class, "R1 quota", "resuming while over the limit")
           .checking(e -> {
             LicenseLimitException l = (LicenseLimitException) e;
@@ -391,11 +556,12 @@ final class QuotaModel {
     if (deny != null) {
       return deny;
     }
-    if (c.quantity() < 1 || c.quantity() > licenses) {
+    int cancellable = cancellable();
+    if (c.quantity() < 1 || c.quantity() > cancellable) {
       return Expect.refuse(InvalidRequestException.class, "R9 license changes",
-          "quantity outside 1.." + licenses);
+          "quantity outside 1.." + cancellable + " (the open-ended licenses active now)");
     }
-    int excess = used() - (licenses - c.quantity());
+    int excess = used() - (licenses() - c.quantity());
     OverLimitStrategy strategy = c.strategy() == null ? OverLimitStrategy.REJECT : c.strategy();
     if (excess > 0 && strategy == OverLimitStrategy.REJECT) {
       return Expect.refuse(LicensesInUseException.class, "R9 license changes", excess + " keys too many")
@@ -403,6 +569,63 @@ final class QuotaModel {
               : "says " + ((LicensesInUseException) e).keysToDelete() + " keys to delete instead of " + excess);
     }
     return Expect.success("R9 license changes");
+  }
+
+  Expect expectGrant(QuotaCommand.GrantLicenses c) {
+    Expect deny = denyUnlessOperator(c.caller());
+    if (deny != null) {
+      return deny;
+    }
+    Instant start = c.startIn() == null ? now : now.plus(c.startIn());
+    Instant end = c.term() == null ? null : start.plus(c.term());
+    if (c.quantity() < 1 || end != null && (!end.isAfter(start) || !end.isAfter(now))) {
+      return Expect.refuse(InvalidRequestException.class, "R9 license changes",
+          "quantity below 1, or an end not after the start and now");
+    }
+    return Expect.success("R9 license changes");
+  }
+
+  Expect expectChangeTerm(QuotaCommand.ChangeLicenseTerm c) {
+    Expect deny = denyUnlessOperator(c.caller());
+    if (deny != null) {
+      return deny;
+    }
+    GrantM g = grant(c.grant());
+    if (g == null) {
+      return Expect.refuse(NotFoundException.class, "R9 license changes", "no such grant in acme");
+    }
+    Instant end = c.endIn() == null ? null : now.plus(c.endIn());
+    if (end != null && (!end.isAfter(g.start) || !end.isAfter(now))) {
+      return Expect.refuse(InvalidRequestException.class, "R9 license changes",
+          "the new end is not after the grant's start and now");
+    }
+    return Expect.success("R9 license changes");
+  }
+
+  Expect expectEnd(QuotaCommand.EndLicense c) {
+    Expect deny = denyUnlessOperator(c.caller());
+    if (deny != null) {
+      return deny;
+    }
+    GrantM g = grant(c.grant());
+    if (g == null) {
+      return Expect.refuse(NotFoundException.class, "R9 license changes", "no such grant in acme");
+    }
+    if (g.endedAt(now)) {
+      return Expect.refuse(InvalidRequestException.class, "R9 license changes", "the grant ended already, at " + g.end);
+    }
+    int excess = used() - (licenses() - (g.activeAt(now) ? g.quantity : 0));
+    if (excess > 0 && c.strategy() == OverLimitStrategy.REJECT) {
+      return Expect.refuse(LicensesInUseException.class, "R9 license changes", excess + " keys too many")
+          .checking(e -> ((LicensesInUseException) e).keysToDelete() == excess ? null
+              : "says " + ((LicensesInUseException) e).keysToDelete() + " keys to delete instead of " + excess);
+    }
+    return Expect.success("R9 license changes");
+  }
+
+  Expect expectOperatorCall(Who by) {
+    Expect deny = denyUnlessOperator(by);
+    return deny != null ? deny : Expect.success("R9 license changes");
   }
 
   Expect expectAddMember(AddMember c) {
@@ -443,7 +666,7 @@ final class QuotaModel {
   Expect expectRead(Who by, View view) {
     Expect deny = switch (view) {
       case KEYS, AUDIT, STALE_KEYS -> deny(by, ADMIN);
-      case USAGE -> by == Who.OPS ? null : deny(by, ANY_ROLE);
+      case USAGE, LICENSES -> by == Who.OPS ? null : deny(by, ANY_ROLE);
       case MEMBERS, DEVICES -> deny(by, ANY_ROLE);
     };
     return deny != null ? deny : Expect.success("R8 roles");
@@ -534,6 +757,46 @@ final class QuotaModel {
   void delete(KeyM k) {
     k.deleted = true;
     lastDeleted = k;
+    if (limitsReassignments()) { // R9 seat reuse: the license counts as freed while one is really free
+      int free = Math.max(0, licenses() - used());
+      freedSeats = Math.min(freedSeats + 1, free);
+    }
+  }
+
+  /** R9: the operator set the license policy; turning the reuse limit on or off restarts its count. */
+  void setPolicy(OverLimitStrategy strategy, int max, @Nullable Duration period) {
+    if ((period != null) != limitsReassignments()) {
+      freedSeats = 0;
+      reassignments.clear();
+    }
+    onExpiry = strategy;
+    maxReassignments = max;
+    reassignmentPeriod = period;
+  }
+
+  /**
+   * R9 cancelLicenses: the newest open-ended grants active now end now (applied); a part of one is
+   * granted again from now, open-ended.
+   */
+  void cancel(int quantity) {
+    List<GrantM> open = grants.stream().filter(g -> g.end == null && g.activeAt(now))
+        .sorted(Comparator.comparing((GrantM g) -> g.start)
+            .thenComparing(g -> Objects.requireNonNull(g.id, "a grant whose id is not known yet").value()).reversed())
+        .toList();
+    int left = quantity;
+    for (GrantM g : open) {
+      if (left == 0) {
+        break;
+      }
+      g.end = now;
+      g.endApplied = true;
+      if (g.quantity > left) {
+        grants.add(new GrantM(null, g.quantity - left, now, null, g.reference, now));
+        left = 0;
+      } else {
+        left -= g.quantity;
+      }
+    }
   }
 
   @Nullable KeyM lastDeleted() {

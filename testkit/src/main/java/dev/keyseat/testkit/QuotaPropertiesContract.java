@@ -25,8 +25,10 @@ import org.quicktheories.core.Configuration;
  *
  * <p>QuickTheories generates {@link #examples()} random {@linkplain QuotaScenario scenarios} of
  * 1–200 {@linkplain QuotaCommand commands} (batch creates, deletes, regenerations, edits, device
- * and member changes, license contracts and cancellations, calls by every role, clock advances,
- * validations of current, old and deleted secrets). Each command is applied to the real manager
+ * and member changes, license contracts and cancellations, license grants with terms, term
+ * changes, early ends, the license end sweep, license policies with a seat reuse limit, calls by
+ * every role, clock advances that let grants end, validations of current, old and deleted
+ * secrets; and one write call in 16 with the store failing at a chosen write of its transaction). Each command is applied to the real manager
  * and to a small reference model; after every step the outcomes must agree (success, or the same
  * refusal type with the same details; the same verdict) and these invariants must hold:
  *
@@ -41,6 +43,12 @@ import org.quicktheories.core.Configuration;
  *   <li>R7 edits keep the license count;
  *   <li>R8 non-admins never change anything they may not (and the last admin stays);
  *   <li>R9 cancellations never delete keys (REJECT refuses, SUSPEND_NEWEST suspends the newest);
+ *       license grants, term changes and ends agree with the model; the total is the sum of the
+ *       grants active now; a passed end is applied once, by the next write, as the platform, with
+ *       the account's expiry strategy; the seat reuse limit refuses churn exactly when the model
+ *       says;
+ *   <li>R4/R12 a call whose transaction fails at an injected write leaves nothing: no key, device,
+ *       member or grant change, no audit entry, no feed event, usage unchanged;
  *   <li>R10 a dissociated device has no key;
  *   <li>R11 creating a key for a device that has one fails with
  *       {@link dev.keyseat.DeviceAlreadyHasKeyException}, never a quota error;
@@ -101,6 +109,19 @@ public abstract class QuotaPropertiesContract {
    */
   protected Keyseat.Builder configure(Keyseat.Builder builder) {
     return builder;
+  }
+
+  /**
+   * Runs one given scenario against a fresh store from {@link #createStore()}, checking the same
+   * invariants after every step: to replay a counter-example, or to pin a scenario that matters to
+   * your store (e.g. a {@link QuotaCommand.FailingWrite} in the middle of a batch).
+   *
+   * @param scenario the scenario
+   * @throws AssertionError naming the broken invariant ({@code [R4 ...] broken at step n ...}) with
+   *     the execution trace
+   */
+  public void checkScenario(QuotaScenario scenario) {
+    new QuotaMachine(createStore(), this::configure, scenario).run();
   }
 
   /** Random command sequences keep every quota rule, on the real manager as in the model. */

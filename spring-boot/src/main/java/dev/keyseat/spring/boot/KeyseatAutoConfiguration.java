@@ -1,10 +1,12 @@
 package dev.keyseat.spring.boot;
 
+import dev.keyseat.Actor;
 import dev.keyseat.Keyseat;
 import dev.keyseat.SecretVault;
 import dev.keyseat.inmemory.InMemoryKeyStore;
 import dev.keyseat.jdbc.JdbcKeyStore;
 import dev.keyseat.spi.KeyStore;
+import java.time.Duration;
 import javax.crypto.spec.SecretKeySpec;
 import javax.sql.DataSource;
 import org.springframework.beans.factory.ObjectProvider;
@@ -118,5 +120,26 @@ public class KeyseatAutoConfiguration {
     Settings.apply("keyseat.max-regeneration-overlap", properties.getMaxRegenerationOverlap(),
         () -> builder.maxRegenerationOverlap(properties.getMaxRegenerationOverlap()));
     return builder.build();
+  }
+
+  @Bean
+  @ConditionalOnBean(KeyStore.class) // after keyseat(): conditions see the beans declared before them
+  @ConditionalOnMissingBean
+  @ConditionalOnProperty(name = "keyseat.license-end-sweep.enabled", havingValue = "true")
+  LicenseEndSweeper keyseatLicenseEndSweeper(Keyseat keyseat, KeyseatProperties properties) {
+    KeyseatProperties.LicenseEndSweep sweep = properties.getLicenseEndSweep();
+    Duration interval = sweep.getInterval();
+    if (interval.compareTo(Duration.ofSeconds(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0) {
+      throw new InvalidConfigurationPropertyValueException("keyseat.license-end-sweep.interval", interval,
+          "keyseat.license-end-sweep.interval must be between 1 second and 1 day");
+    }
+    Actor operator;
+    try {
+      operator = Actor.operator(sweep.getOperator());
+    } catch (RuntimeException e) {
+      throw new InvalidConfigurationPropertyValueException("keyseat.license-end-sweep.operator", sweep.getOperator(),
+          "keyseat.license-end-sweep.operator must be a valid operator name: " + e.getMessage());
+    }
+    return new LicenseEndSweeper(keyseat.licenseEndSweep(operator), interval);
   }
 }

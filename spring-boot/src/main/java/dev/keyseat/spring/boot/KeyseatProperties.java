@@ -48,6 +48,7 @@ public class KeyseatProperties {
   private final Jdbc jdbc = new Jdbc();
   private final Validator validator = new Validator();
   private final Security security = new Security();
+  private final LicenseEndSweep licenseEndSweep = new LicenseEndSweep();
 
   /** @return the store type */
   public StoreType getStore() {
@@ -136,6 +137,57 @@ public class KeyseatProperties {
     @Override
     public String toString() {
       return "Vault[key=" + (key == null ? "none" : "<hidden>") + "]";
+    }
+  }
+
+  /** @return the license end sweep settings */
+  public LicenseEndSweep getLicenseEndSweep() {
+    return licenseEndSweep;
+  }
+
+  /** The license end sweep (opt-in): applies the ends of license grants that passed, on every node. */
+  public static class LicenseEndSweep {
+    /**
+     * Whether this node runs the sweep: a pass over every account that applies passed license ends
+     * (SUSPEND_NEWEST suspensions) once, without waiting for each account's next write. Safe on every
+     * node at once.
+     */
+    private boolean enabled;
+
+    /** Time between passes, 1 second to 1 day. */
+    private Duration interval = Duration.ofMinutes(5);
+
+    /** The operator name the sweep acts as, in the audit log. */
+    private String operator = "license-end-sweep";
+
+    /** @return whether the sweep runs */
+    public boolean isEnabled() {
+      return enabled;
+    }
+
+    /** @param enabled whether the sweep runs */
+    public void setEnabled(boolean enabled) {
+      this.enabled = enabled;
+    }
+
+    /** @return the time between passes */
+    public Duration getInterval() {
+      return interval;
+    }
+
+    /** @param interval the time between passes */
+    public void setInterval(Duration interval) {
+      this.interval = interval;
+    }
+
+    /** @return the operator name */
+    public String getOperator() {
+      return operator;
+    }
+
+    /** @param operator the operator name */
+    public void setOperator(String operator) {
+      this.operator = operator;
     }
   }
 

@@ -87,6 +87,26 @@ class KeyseatAutoConfigurationTest {
   }
 
   @Test
+  void theLicenseEndSweepRunsOnlyWhenEnabledAndAPassAppliesPassedEnds() {
+    inMemory.run(context -> assertThat(context).doesNotHaveBean(LicenseEndSweeper.class));
+    inMemory.withPropertyValues("keyseat.license-end-sweep.enabled=true", "keyseat.license-end-sweep.interval=1h")
+        .run(context -> {
+          assertThat(context).hasSingleBean(LicenseEndSweeper.class);
+          LicenseEndSweeper sweeper = context.getBean(LicenseEndSweeper.class);
+          assertThat(sweeper.isRunning()).as("started with the context").isTrue();
+          context.getBean(KeyManager.class).createAccount(Actor.operator("ops"), AccountId.of("acme"),
+              new NewAccount("Acme", UserId.of("alice"), 1));
+          assertThat(sweeper.sweep().run().accountsChecked()).as("one pass checks the account").isEqualTo(1);
+        });
+    inMemory.withPropertyValues("keyseat.license-end-sweep.enabled=true", "keyseat.license-end-sweep.interval=0s")
+        .run(context -> {
+          assertThat(context).hasFailed();
+          assertThat(rootCause(context)).isInstanceOf(InvalidConfigurationPropertyValueException.class)
+              .hasMessageContaining("keyseat.license-end-sweep.interval");
+        });
+  }
+
+  @Test
   void theApplicationsOwnBeansWin() {
     inMemory.withUserConfiguration(OwnBeans.class).run(context -> {
       assertThat(context.getBean(KeyStore.class)).isSameAs(OwnBeans.STORE);
