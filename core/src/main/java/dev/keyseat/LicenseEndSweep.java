@@ -90,7 +90,16 @@ public final class LicenseEndSweep {
   public record Result(Instant startedAt, int accountsChecked, int accountsApplied, int grantsApplied, int failed,
       Duration took) {
 
-    /** Checks the components. */
+    /**
+     * Checks the components.
+     *
+     * @param startedAt when the pass started
+     * @param accountsChecked open accounts whose grants were read
+     * @param accountsApplied accounts for which this pass applied ends
+     * @param grantsApplied grants whose passed end this pass found unapplied
+     * @param failed accounts that could not be read or swept
+     * @param took how long the pass took
+     */
     public Result {
       Objects.requireNonNull(startedAt, "startedAt");
       Objects.requireNonNull(took, "took");

@@ -771,7 +771,7 @@ public abstract class CachedValidatorContract {
   }
 
   @Test
-  public void aFloodOfDistinctMadeUpKeysNeverStarvesAValidKeySeenForTheFirstTime() throws InterruptedException {
+  void aFloodOfDistinctMadeUpKeysNeverStarvesAValidKeySeenForTheFirstTime() throws InterruptedException {
     Declared.require(store, Capability.LISTS_KEYS, storeName());
     AccountId fleet = AccountId.of("fleet");
     Actor bob = Actor.user("bob");
