@@ -57,7 +57,10 @@ class QuotaPropertiesCatchBrokenStoresTest {
   }
 
   private static final String FAULT = "[R4/R12 a call failing inside its transaction leaves nothing]";
-  /** A batch of two keys whose transaction fails at its 4th write: the second key's insert. */
+  /**
+   * A batch of two keys whose transaction fails at its 4th write: after both keys are inserted
+   * (set-based creation writes the batch's keys first), at its first audit entry.
+   */
   private static final QuotaScenario FAILING_BATCH = new QuotaScenario(3, List.of(new QuotaCommand.FailingWrite(4,
       new QuotaCommand.CreateKeys(QuotaCommand.Who.ALICE, List.of("D0", "D1"), "", null))));
 
@@ -90,7 +93,7 @@ class QuotaPropertiesCatchBrokenStoresTest {
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining(rule + " broken at step 1")
         .hasMessageContaining(detail)
-        .hasMessageContaining("failed at insertKey (write 4)");
+        .hasMessageContaining("failed at appendAudit (write 4)");
   }
 
   private static QuotaPropertiesContract suiteOver(Supplier<KeyStore> store) {
