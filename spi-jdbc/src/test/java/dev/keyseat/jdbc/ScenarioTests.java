@@ -205,7 +205,7 @@ abstract class ScenarioTests {
           }
         }
       }
-      assertThat(tables).as("every table of the V1 migration").hasSize(11);
+      assertThat(tables).as("every table of the V1 and V2 migrations").hasSize(12);
       for (String table : tables) {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT * FROM " + table)) {
           int columns = rs.getMetaData().getColumnCount();
