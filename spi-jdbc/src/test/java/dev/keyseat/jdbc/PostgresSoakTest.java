@@ -1,9 +1,10 @@
 package dev.keyseat.jdbc;
 
+import static dev.keyseat.jdbc.Fixtures.ALICE;
+import static dev.keyseat.jdbc.Fixtures.OPS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyseat.AccountId;
-import dev.keyseat.Actor;
 import dev.keyseat.AlreadyExistsException;
 import dev.keyseat.ApiKey;
 import dev.keyseat.DeviceAlreadyHasKeyException;
@@ -51,8 +52,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresSoakTest {
-  static final Actor OPS = Actor.operator("ops");
-  static final Actor ALICE = Actor.user("alice");
   static final int OPERATIONS = 20_000;
   static final int THREADS = 8;
   static final int ACCOUNTS = 6;
