@@ -22,8 +22,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
-/** A store of keys by hash for the mechanism's unit tests: lookups, listing, an empty feed, usage kept. */
-final class StubStore implements KeyStore {
+/**
+ * A store of keys by hash for the mechanism's unit tests: lookups, listing, an empty feed, usage kept.
+ * Public for the API's tests that need a store with nothing in it.
+ */
+public final class StubStore implements KeyStore {
   final Map<KeyHash, StoredKey> keys = new ConcurrentHashMap<>();
   final AtomicInteger lookups = new AtomicInteger();
   final List<UsageDelta> usage = new ArrayList<>();
