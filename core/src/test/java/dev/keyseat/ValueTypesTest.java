@@ -3,6 +3,7 @@ package dev.keyseat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.function.Function;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 import org.junit.jupiter.api.Test;
@@ -55,8 +56,7 @@ class ValueTypesTest {
 
   @Test
   void userIdsRefuseMoreThan200Characters() {
-    assertThat(UserId.of("u".repeat(200)).value()).hasSize(200);
-    assertThatThrownBy(() -> UserId.of("u".repeat(201))).isInstanceOf(InvalidRequestException.class);
+    assertLimitedTo200Characters(u -> UserId.of(u).value());
   }
 
   @Test
@@ -102,8 +102,7 @@ class ValueTypesTest {
 
   @Test
   void operatorNamesAreLimitedTo200Characters() {
-    assertThat(Actor.operator("o".repeat(200)).id()).hasSize(200);
-    assertThatThrownBy(() -> Actor.operator("o".repeat(201))).isInstanceOf(InvalidRequestException.class);
+    assertLimitedTo200Characters(o -> Actor.operator(o).id());
   }
 
   @Test
@@ -136,5 +135,11 @@ class ValueTypesTest {
   private static void assertRefused(ThrowingCallable call, String field) {
     assertThatThrownBy(call).isInstanceOfSatisfying(InvalidRequestException.class,
         e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly(field));
+  }
+
+  /** Asserts that {@code create} keeps a text of 200 characters and refuses one of 201. */
+  private static void assertLimitedTo200Characters(Function<String, String> create) {
+    assertThat(create.apply("x".repeat(200))).hasSize(200);
+    assertThatThrownBy(() -> create.apply("x".repeat(201))).isInstanceOf(InvalidRequestException.class);
   }
 }
