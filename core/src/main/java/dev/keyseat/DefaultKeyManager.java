@@ -113,10 +113,7 @@ final class DefaultKeyManager implements KeyManager {
       int keys = t.tx.keyCount();
       int excess = keys - remaining;
       if (excess > 0 && strategy == OverLimitStrategy.REJECT) { // R9: REJECT refuses to go below the keys in use
-        throw new LicensesInUseException("cannot cancel " + Messages.count(quantity, "license") + ": "
-            + Messages.count(keys, "key") + (keys == 1 ? " is" : " are") + " in use and "
-            + Messages.count(remaining, "license") + " would remain; delete "
-            + Messages.count(excess, "key") + " first", excess);
+        throw new LicensesInUseException("cannot cancel " + Messages.count(quantity, "license"), keys, remaining);
       }
       t.licensesChanged(ChangeEvent.Type.LICENSES_CANCELLED);
       int left = quantity;
@@ -203,9 +200,7 @@ final class DefaultKeyManager implements KeyManager {
       int excess = keys - remaining;
       if (excess > 0 && strategy == OverLimitStrategy.REJECT) { // R9: REJECT refuses to go below the keys in use
         throw new LicensesInUseException("cannot end grant " + licenseId + " of "
-            + Messages.count(grant.quantity(), "license") + ": " + Messages.count(keys, "key")
-            + (keys == 1 ? " is" : " are") + " in use and " + Messages.count(remaining, "license")
-            + " would remain; delete " + Messages.count(excess, "key") + " first", excess);
+            + Messages.count(grant.quantity(), "license"), keys, remaining);
       }
       Instant end = grant.start().isAfter(t.now) ? grant.start() : t.now; // a grant not started yet never counts
       t.updateGrant(grant.withEnd(end).withEndApplied());
