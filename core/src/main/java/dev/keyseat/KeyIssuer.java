@@ -27,7 +27,13 @@ record KeyIssuer(KeyFormat format, KeyHasher hasher, @Nullable SecretVault vault
    */
   // used once, passed on as it is: never compared, hashed or printed, so the array is no trap here
   @SuppressWarnings("ArrayRecordComponent")
-  record NewSecret(String plain, KeyHash hash, String hint, byte @Nullable [] sealed) {}
+  record NewSecret(String plain, KeyHash hash, String hint, byte @Nullable [] sealed) {
+    /** @return the hint only: the secret never reaches a {@code toString()} (R13) */
+    @Override
+    public String toString() {
+      return "NewSecret[hint=" + hint + "]";
+    }
+  }
 
   /** @return a new key id */
   KeyId newKeyId() {
@@ -57,5 +63,11 @@ record KeyIssuer(KeyFormat format, KeyHasher hasher, @Nullable SecretVault vault
    */
   byte @Nullable [] seal(KeyId id, String secret) {
     return vault == null ? null : vault.seal(id, secret);
+  }
+
+  /** @return what issues, without the hasher's pepper or the vault's key (R13) */
+  @Override
+  public String toString() {
+    return "KeyIssuer[peppered=" + hasher.peppered() + ", vault=" + (vault != null) + "]";
   }
 }
