@@ -48,16 +48,7 @@ final class KnownHashes {
   /** @return whether a hash with this {@linkplain #prefix prefix} may be known */
   boolean mightContain(int prefix) {
     int[] t = table;
-    int mask = t.length - 1;
-    for (int i = mix(prefix) & mask; ; i = (i + 1) & mask) {
-      int v = t[i];
-      if (v == prefix) {
-        return true;
-      }
-      if (v == EMPTY) {
-        return false;
-      }
-    }
+    return t[find(t, prefix)] == prefix;
   }
 
   /** @param prefix a {@linkplain #prefix prefix} to remember */
@@ -94,17 +85,22 @@ final class KnownHashes {
   }
 
   private static boolean insert(int[] t, int prefix) {
-    int mask = t.length - 1;
-    for (int i = mix(prefix) & mask; ; i = (i + 1) & mask) {
-      int v = t[i];
-      if (v == prefix) {
-        return false;
-      }
-      if (v == EMPTY) {
-        t[i] = prefix;
-        return true;
-      }
+    int i = find(t, prefix);
+    if (t[i] == prefix) {
+      return false;
     }
+    t[i] = prefix;
+    return true;
+  }
+
+  /** @return the slot holding {@code prefix}, or else the empty slot where its probe sequence ends */
+  private static int find(int[] t, int prefix) {
+    int mask = t.length - 1;
+    int i = mix(prefix) & mask;
+    while (t[i] != prefix && t[i] != EMPTY) {
+      i = (i + 1) & mask;
+    }
+    return i;
   }
 
   /** The prefix is uniform already; the low bits are used as they are. */

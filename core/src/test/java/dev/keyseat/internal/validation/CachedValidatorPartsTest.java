@@ -55,8 +55,10 @@ class CachedValidatorPartsTest {
 
   @Test
   public void aStampMovesForItsHashAndEntriesRememberTheOneTheySaw() {
-    Stamps stamps = new Stamps(100_000);
-    assertThat(stamps.slots()).isEqualTo(131_072);
+    Stamps stamps = new Stamps(400_000);
+    assertThat(stamps.slots()).as("a slot per two entries, rounded up to a power of two").isEqualTo(262_144);
+    assertThat(new Stamps(262_144).slots()).isEqualTo(131_072);
+    assertThat(new Stamps(262_146).slots()).isEqualTo(262_144);
     assertThat(new Stamps(10).slots()).isEqualTo(Stamps.MIN_SLOTS);
     assertThat(new Stamps(Long.MAX_VALUE).slots()).isEqualTo(Stamps.MAX_SLOTS);
     byte[] digest = new byte[32];
@@ -150,7 +152,7 @@ class CachedValidatorPartsTest {
     e.used(20, queue);
     assertThat(queue).containsExactly(e);
     assertThat(e.lastUsed).as("within the granularity").isEqualTo(10);
-    assertThat(e.valid).isFalse();
+    assertThat(e.valid()).isFalse();
     e.used(10 + CacheEntry.LAST_USE_GRANULARITY_NANOS, queue);
     assertThat(e.lastUsed).isEqualTo(10 + CacheEntry.LAST_USE_GRANULARITY_NANOS);
 
@@ -160,5 +162,38 @@ class CachedValidatorPartsTest {
     e.restore(4, queue);
     assertThat(queue).as("queued once").hasSize(1);
     assertThat(queue.poll().drain()).isEqualTo(5);
+  }
+
+  @Test
+  public void anEntryKeepsItsSlotAndWhetherItIsValidApartWhateverTheOrderTheyAreSet() {
+    Verdict valid = Verdict.of(Verdict.Status.VALID, new dev.keyseat.AccountId("acme"), "SN-1",
+        new dev.keyseat.KeyId("key_abcdefgh1234"));
+    int slot = Stamps.MAX_SLOTS - 1;
+    CacheEntry stampedFirst = new CacheEntry().stamped(slot, 7).fill(valid, 1, 0);
+    assertThat(stampedFirst.valid()).isTrue();
+    assertThat(stampedFirst.slot()).isEqualTo(slot);
+    assertThat(stampedFirst.stamp).isEqualTo(7);
+    CacheEntry filledFirst = new CacheEntry().fill(valid, 1, 0).stamped(slot, 7);
+    assertThat(filledFirst.valid()).isTrue();
+    assertThat(filledFirst.slot()).isEqualTo(slot);
+    CacheEntry refilled = filledFirst.fill(Verdict.UNKNOWN, 1, 0);
+    assertThat(refilled.valid()).as("a verdict that is not VALID clears the mark").isFalse();
+    assertThat(refilled.slot()).isEqualTo(slot);
+    assertThat(new CacheEntry().stamped(0, 0).fill(valid, 1, 0).slot()).isZero();
+  }
+
+  @Test
+  public void aRestoredCountQueuesAnEntryThatIsNotQueuedAndAddsToItsNextDrain() {
+    java.util.Queue<CacheEntry> queue = new java.util.ArrayDeque<>();
+    CacheEntry e = new CacheEntry().fill(Verdict.UNKNOWN, Long.MAX_VALUE, 0);
+    assertThat(e.drain()).as("nothing counted yet").isZero();
+    e.restore(6, queue);
+    assertThat(queue).containsExactly(e);
+    e.used(1, queue);
+    assertThat(queue).as("queued once").hasSize(1);
+    assertThat(queue.poll().drain()).isEqualTo(7);
+    assertThat(e.drain()).as("a drain takes everything").isZero();
+    e.used(2, queue);
+    assertThat(queue).as("a use after the drain queues it again").containsExactly(e);
   }
 }
