@@ -4,7 +4,8 @@ import dev.keyseat.spi.KeyHash;
 
 /**
  * Four bytes of the SHA-256 hash of every key the store holds (current and previous secrets), in
- * an open-addressing table of {@code int}s at most half full: about 8 bytes per key. Filled from
+ * an open-addressing table of {@code int}s at most half full ({@link Tables} sizes it): about 8
+ * bytes per key. Filled from
  * the store's listing when the validator starts and kept current by this JVM's commits and the
  * change feed, it answers "certainly not a key" for almost every made-up key (a random hash matches
  * one of {@code n} prefixes with probability {@code n / 2^32}), so that a flood of them needs no
@@ -30,7 +31,7 @@ final class KnownHashes {
     if (slots > 1 << 30) {
       throw new IllegalStateException("too many keys for the known-hash table: " + n);
     }
-    return (int) slots;
+    return Tables.lengthFor((int) slots);
   }
 
   /** The prefix of the hash in {@code digest[0..32)}, never {@link #EMPTY}. */
@@ -57,7 +58,7 @@ final class KnownHashes {
     if (insert(t, prefix)) {
       count++;
       if (count * 2L > t.length) {
-        int[] bigger = new int[t.length * 2];
+        int[] bigger = new int[Tables.doubled(t.length)];
         for (int v : t) {
           if (v != EMPTY) {
             insert(bigger, v);
@@ -95,16 +96,11 @@ final class KnownHashes {
 
   /** @return the slot holding {@code prefix}, or else the empty slot where its probe sequence ends */
   private static int find(int[] t, int prefix) {
-    int mask = t.length - 1;
-    int i = mix(prefix) & mask;
+    int n = t.length;
+    int i = Tables.slot(prefix, n); // the prefix is uniform already
     while (t[i] != prefix && t[i] != EMPTY) {
-      i = (i + 1) & mask;
+      i = i + 1 == n ? 0 : i + 1;
     }
     return i;
-  }
-
-  /** The prefix is uniform already; the low bits are used as they are. */
-  private static int mix(int prefix) {
-    return prefix;
   }
 }

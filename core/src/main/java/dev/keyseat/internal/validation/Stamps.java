@@ -23,22 +23,21 @@ final class Stamps {
   private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
   static final int MIN_SLOTS = 1 << 16;
   static final int MAX_SLOTS = 1 << 24;
-  /** Entries per slot, at most (rounded to a power of two of slots). */
+  /** Entries per slot, at most (slots rounded up to a power of two, less the array header: see {@link Tables}). */
   static final int ENTRIES_PER_SLOT = 2;
   private final int[] table;
-  private final int mask;
 
   /** @param entries how many entries the index may hold: the table gets a slot per {@link #ENTRIES_PER_SLOT} */
   Stamps(long entries) {
     long wanted = Math.max(MIN_SLOTS, Math.min(MAX_SLOTS, entries / ENTRIES_PER_SLOT));
     int slots = Integer.highestOneBit((int) wanted - 1) << 1;
-    this.table = new int[slots];
-    this.mask = slots - 1;
+    this.table = new int[Tables.lengthFor(slots)];
   }
 
   /** @return the slot of the hash whose bytes are {@code digest[0..32)} */
   int slotOf(byte[] digest) {
-    return ((digest[4] & 0xff) << 24 | (digest[5] & 0xff) << 16 | (digest[6] & 0xff) << 8 | (digest[7] & 0xff)) & mask;
+    return Tables.slot((digest[4] & 0xff) << 24 | (digest[5] & 0xff) << 16 | (digest[6] & 0xff) << 8 | (digest[7] & 0xff),
+        table.length);
   }
 
   /** @return the slot of {@code hash} */
