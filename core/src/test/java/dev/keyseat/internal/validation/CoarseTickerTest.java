@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,35 +34,25 @@ import org.junit.jupiter.api.Test;
 class CoarseTickerTest {
   private static final long MS = 1_000_000L;
   private static final Duration STALENESS = Duration.ofSeconds(5);
-  private final AtomicLong nanos = new AtomicLong(1_000_000 * MS);
-  private final AtomicInteger reads = new AtomicInteger();
-  private final Ticker counted = () -> {
-    reads.incrementAndGet();
-    return nanos.get();
-  };
-  private final KeyFormat format = new KeyFormat("ks", new SecureRandom());
-  private final KeyHasher hasher = new KeyHasher(null);
-  private final StubStore store = new StubStore();
-  private final Map<String, Runnable> tasks = new HashMap<>();
-  private final ValidatorScheduler byHand = (name, period, task) -> {
-    tasks.put(name, task);
-    return () -> tasks.remove(name);
-  };
+  private final Rig rig = new Rig();
+  private final AtomicLong nanos = rig.nanos;
+  private final AtomicInteger reads = rig.reads;
+  private final Ticker counted = rig.ticker;
+  private final StubStore store = rig.store;
+  private final KeyFormat format = rig.format;
+  private final KeyHasher hasher = rig.hasher;
+  private final Map<String, Runnable> tasks = rig.tasks;
   private CachedKeyValidator validator;
 
   @AfterEach
   void close() {
-    if (validator != null) {
-      validator.close();
-    }
+    rig.close();
   }
 
   private CachedKeyValidator build(CoarseTicker time) {
-    Clock clock = Clock.fixed(Instant.parse("2026-12-02T00:00:00Z"), ZoneOffset.UTC);
-    ValidationCacheBuilder b = new ValidationCacheBuilder(store, format, hasher, clock, new CommitStream(),
-        new OpenValidators()).time(time);
-    b.scheduler(byHand).feedPollInterval(Duration.ofSeconds(1)).maxStaleness(STALENESS);
-    validator = b.build();
+    ValidationCacheBuilder b = rig.builder(Clock.fixed(Rig.NOW, ZoneOffset.UTC), time);
+    b.feedPollInterval(Duration.ofSeconds(1)).maxStaleness(STALENESS);
+    validator = rig.start(b);
     return validator;
   }
 
@@ -187,6 +178,66 @@ class CoarseTickerTest {
     validator.close();
     validator = null;
     assertThat(time.publishing()).as("closing the validator stopped its clock").isFalse();
+  }
+
+  /**
+   * @return a ticker that holds each helper thread inside its first read until {@code release}
+   *     (counting {@code blocked} down as each arrives); the test's own reads pass
+   */
+  private Ticker helpersHeldUntil(CountDownLatch release, CountDownLatch blocked) {
+    return () -> {
+      if (Thread.currentThread().getName().startsWith("keyseat-clock-") && release.getCount() > 0) {
+        blocked.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return nanos.get();
+    };
+  }
+
+  @Test
+  public void startPublishesAtOnceRunsTwoDaemonHelpersHoweverOftenCalledAndStopEndsThem() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(2);
+    CoarseTicker time = CoarseTicker.over(helpersHeldUntil(release, blocked));
+    assertThat(time).hasToString("CoarseTicker[precise]");
+    Set<Thread> before = Rig.threadsNamed("keyseat-clock-");
+    time.start();
+    time.start();
+    Set<Thread> helpers = Rig.threadsNamed("keyseat-clock-");
+    helpers.removeAll(before);
+    try {
+      assertThat(blocked.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(time.publishing()).as("start published the first time itself").isTrue();
+      assertThat(time).hasToString("CoarseTicker[published]");
+      assertThat(helpers).as("a publisher and a watchdog").hasSize(2).allMatch(Thread::isDaemon);
+    } finally {
+      release.countDown();
+    }
+    time.stop();
+    assertThat(helpers).as("stop waited for them").noneMatch(Thread::isAlive);
+    assertThat(time.publishing()).as("every read is the ticker's again").isFalse();
+    time.stop();
+  }
+
+  @Test
+  public void stopFromAnInterruptedThreadReturnsAndKeepsTheInterrupt() throws InterruptedException {
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch blocked = new CountDownLatch(2);
+    CoarseTicker time = CoarseTicker.over(helpersHeldUntil(release, blocked));
+    time.start();
+    try {
+      assertThat(blocked.await(30, TimeUnit.SECONDS)).isTrue();
+      Thread.currentThread().interrupt();
+      time.stop(); // the helpers are held: waiting for them is interrupted at once
+      assertThat(Thread.interrupted()).as("the interrupt is kept for the caller").isTrue();
+    } finally {
+      Thread.interrupted();
+      release.countDown();
+    }
   }
 
   private static void await(String what, BooleanSupplier condition) {
