@@ -31,23 +31,10 @@ import org.junit.jupiter.api.Test;
  * closed within {@code maxStaleness} + 10 ms. Time is an injected ticker moved by hand; nothing
  * sleeps for time to pass.
  */
-class CoarseTickerTest {
+class CoarseTickerTest extends RigTest {
   private static final long MS = 1_000_000L;
   private static final Duration STALENESS = Duration.ofSeconds(5);
-  private final Rig rig = new Rig();
-  private final AtomicLong nanos = rig.nanos;
-  private final AtomicInteger reads = rig.reads;
-  private final Ticker counted = rig.ticker;
-  private final StubStore store = rig.store;
-  private final KeyFormat format = rig.format;
-  private final KeyHasher hasher = rig.hasher;
-  private final Map<String, Runnable> tasks = rig.tasks;
   private CachedKeyValidator validator;
-
-  @AfterEach
-  void close() {
-    rig.close();
-  }
 
   private CachedKeyValidator build(CoarseTicker time) {
     ValidationCacheBuilder b = rig.builder(Clock.fixed(Rig.NOW, ZoneOffset.UTC), time);
@@ -58,42 +45,42 @@ class CoarseTickerTest {
 
   @Test
   public void aPublishedTimeIsReadInsteadOfTheTickerAndAStallIsDistrustedPastEightMilliseconds() {
-    CoarseTicker time = CoarseTicker.over(counted);
+    CoarseTicker time = CoarseTicker.over(rig.ticker);
     assertThat(time.publishing()).as("nothing published yet").isFalse();
-    assertThat(time.read()).isEqualTo(nanos.get());
+    assertThat(time.read()).isEqualTo(rig.nanos.get());
     time.publish();
-    long published = nanos.get();
-    nanos.addAndGet(5 * MS);
-    int before = reads.get();
+    long published = rig.nanos.get();
+    rig.nanos.addAndGet(5 * MS);
+    int before = rig.reads.get();
     assertThat(time.read()).isEqualTo(published);
-    assertThat(reads.get()).as("a read of the published time reads no ticker").isEqualTo(before);
+    assertThat(rig.reads.get()).as("a read of the published time reads no ticker").isEqualTo(before);
     time.watch();
     assertThat(time.publishing()).as("5 ms behind: still trusted").isTrue();
-    nanos.addAndGet(CoarseTicker.STALL_NANOS - 5 * MS);
+    rig.nanos.addAndGet(CoarseTicker.STALL_NANOS - 5 * MS);
     time.watch();
     assertThat(time.publishing()).as("exactly 8 ms behind: still trusted").isTrue();
-    nanos.incrementAndGet();
+    rig.nanos.incrementAndGet();
     time.watch();
     assertThat(time.publishing()).as("more than 8 ms behind: distrusted").isFalse();
-    assertThat(time.read()).isEqualTo(nanos.get());
+    assertThat(time.read()).isEqualTo(rig.nanos.get());
     time.publish();
     assertThat(time.publishing()).as("the publisher is back").isTrue();
-    assertThat(time.precise()).isEqualTo(nanos.get());
+    assertThat(time.precise()).isEqualTo(rig.nanos.get());
     assertThat(CoarseTicker.STALL_NANOS + CoarseTicker.WATCH_NANOS).isEqualTo(10 * MS);
   }
 
   @Test
   public void aHitReadsNoTicker() {
-    String secret = store.add(format, hasher);
-    CoarseTicker time = CoarseTicker.over(counted);
+    String secret = store.add(rig.format, rig.hasher);
+    CoarseTicker time = CoarseTicker.over(rig.ticker);
     time.publish();
     CachedKeyValidator v = build(time);
     assertThat(v.validate(secret).status()).isEqualTo(Status.VALID);
-    int before = reads.get();
+    int before = rig.reads.get();
     for (int i = 0; i < 1000; i++) {
       assertThat(v.validate(secret).status()).isEqualTo(Status.VALID);
     }
-    assertThat(reads.get() - before).as("ticker reads for 1,000 hits").isZero();
+    assertThat(rig.reads.get() - before).as("ticker reads for 1,000 hits").isZero();
   }
 
   @Test
@@ -116,15 +103,15 @@ class CoarseTickerTest {
    */
   private long firstUnavailableAfterSync(long stallAt) {
     store.keys.clear();
-    String secret = store.add(format, hasher);
-    CoarseTicker time = CoarseTicker.over(counted);
+    String secret = store.add(rig.format, rig.hasher);
+    CoarseTicker time = CoarseTicker.over(rig.ticker);
     time.publish();
     CachedKeyValidator v = build(time);
-    long synced = nanos.get();
+    long synced = rig.nanos.get();
     assertThat(v.validate(secret).status()).isEqualTo(Status.VALID);
     long firstUnavailable = -1;
     for (long t = MS; t <= STALENESS.toNanos() + 50 * MS; t += MS) {
-      nanos.set(synced + t);
+      rig.nanos.set(synced + t);
       if (t < stallAt) {
         time.publish();
       }
@@ -140,7 +127,7 @@ class CoarseTickerTest {
     }
     time.publish();
     assertThat(v.validate(secret).status()).as("still stale: the feed was not read").isEqualTo(Status.UNAVAILABLE);
-    tasks.get("feed-poller").run();
+    rig.tasks.get("feed-poller").run();
     assertThat(v.validate(secret).status()).as("recovered by itself after a poll").isEqualTo(Status.VALID);
     v.close();
     validator = null;
@@ -149,27 +136,27 @@ class CoarseTickerTest {
 
   @Test
   public void withRealHelperThreadsAStalledPublisherIsCaughtByTheWatchdog() throws InterruptedException {
-    String secret = store.add(format, hasher);
+    String secret = store.add(rig.format, rig.hasher);
     CountDownLatch release = new CountDownLatch(1);
     AtomicLong stallAfter = new AtomicLong(Long.MAX_VALUE);
     Ticker stallable = () -> {
       String name = Thread.currentThread().getName();
-      if (name.startsWith("keyseat-clock-") && !name.contains("watchdog") && nanos.get() >= stallAfter.get()) {
+      if (name.startsWith("keyseat-clock-") && !name.contains("watchdog") && rig.nanos.get() >= stallAfter.get()) {
         try {
           release.await(); // the publisher stalls inside its ticker read
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
       }
-      return nanos.get();
+      return rig.nanos.get();
     };
     CoarseTicker time = CoarseTicker.over(stallable);
     time.start();
     try {
       CachedKeyValidator v = build(time);
       assertThat(v.validate(secret).status()).isEqualTo(Status.VALID);
-      stallAfter.set(nanos.get() + 1);
-      nanos.addAndGet(STALENESS.toNanos() + 20 * MS);
+      stallAfter.set(rig.nanos.get() + 1);
+      rig.nanos.addAndGet(STALENESS.toNanos() + 20 * MS);
       await("the watchdog distrusts the stalled publisher's time", () -> !time.publishing());
       assertThat(v.validate(secret).status()).isEqualTo(Status.UNAVAILABLE);
     } finally {
@@ -194,7 +181,7 @@ class CoarseTickerTest {
           Thread.currentThread().interrupt();
         }
       }
-      return nanos.get();
+      return rig.nanos.get();
     };
   }
 

@@ -10,6 +10,7 @@ import dev.keyseat.validation.ValidatorScheduler;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -35,7 +36,7 @@ final class Rig implements AutoCloseable {
     reads.incrementAndGet();
     return nanos.get();
   };
-  final KeyFormat format = new KeyFormat("ks", new SecureRandom());
+  final KeyFormat format;
   final KeyHasher hasher = new KeyHasher(null);
   final StubStore store = new StubStore();
   final CommitStream commits = new CommitStream();
@@ -46,6 +47,26 @@ final class Rig implements AutoCloseable {
     return () -> tasks.remove(name);
   };
   private final List<CachedKeyValidator> started = new ArrayList<>();
+
+  /** A rig for keys of the default shape, prefix {@code ks}. */
+  Rig() {
+    this(new KeyFormat("ks", new SecureRandom()));
+  }
+
+  /** @param format the key format, legacy shapes declared or not */
+  Rig(KeyFormat format) {
+    this.format = format;
+  }
+
+  /**
+   * @return a management clock that moves with the ticker: {@link #NOW} at the ticker's start, and
+   *     as far after it as the ticker has moved since
+   */
+  Clock movingClock() {
+    long start = nanos.get();
+    InstantSource source = () -> NOW.plusNanos(nanos.get() - start);
+    return source.withZone(ZoneOffset.UTC);
+  }
 
   /** @return a builder over the stub store, the ticker read on every call, the fixed clock, tasks run by hand */
   ValidationCacheBuilder builder() {

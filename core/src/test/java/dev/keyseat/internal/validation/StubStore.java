@@ -47,6 +47,8 @@ final class StubStore implements KeyStore {
   volatile @Nullable Runnable listener;
   volatile @Nullable SharedRateLimiter shared;
   final AtomicInteger lookups = new AtomicInteger();
+  /** Calls of {@link #forEachKey}. */
+  final AtomicInteger listings = new AtomicInteger();
   final List<UsageDelta> usage = new ArrayList<>();
   volatile boolean failing;
   volatile boolean failListing;
@@ -61,7 +63,11 @@ final class StubStore implements KeyStore {
 
   /** @return a new key's secret, stored by its hash, expiring at {@code expiresAt} (null: never) */
   String add(KeyFormat format, KeyHasher hasher, @Nullable Instant expiresAt) {
-    String secret = format.generate();
+    return add(format.generate(), format, hasher, expiresAt);
+  }
+
+  /** @return {@code secret}, stored by its hash (a key imported in its own shape, for example) */
+  String add(String secret, KeyFormat format, KeyHasher hasher, @Nullable Instant expiresAt) {
     KeyHash hash = hasher.hash(secret);
     int n = ids.incrementAndGet();
     // a new AccountId object per key, as a store reading rows makes
@@ -91,6 +97,7 @@ final class StubStore implements KeyStore {
 
   @Override
   public void forEachKey(Consumer<? super StoredKey> action) {
+    listings.incrementAndGet();
     if (unlisted) {
       throw new UnsupportedOperationException("no listing here");
     }

@@ -12,12 +12,10 @@ import dev.keyseat.spi.ChangeSubscription;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.validation.CachedKeyValidator;
-import dev.keyseat.validation.ValidatorMetrics;
 import dev.keyseat.validation.Verdict.Status;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,23 +24,24 @@ import org.junit.jupiter.api.Test;
  * repeats itself, the feed lag reported, push notifications, and this JVM's commits when re-reading
  * them fails. The feed is {@link StubStore}'s, written by the test; the poller runs by hand.
  */
-class ValidationCacheFeedTest {
-  private static final long SECOND = Rig.SECOND;
-  private final Rig rig = new Rig();
-  private final StubStore store = rig.store;
-  private final ValidatorMetrics metrics = mock(ValidatorMetrics.class);
-
-  @AfterEach
-  void close() {
-    rig.close();
-  }
+class ValidationCacheFeedTest extends RigTest {
+  /** A stored key, the one each test watches. */
+  private final String key = rig.key();
 
   private CachedKeyValidator start() {
     return rig.start(rig.builder().metrics(metrics));
   }
 
-  private KeyHash hashOf(String secret) {
-    return rig.hasher.hash(secret);
+  /** @return a started validator that holds {@code key} as valid */
+  private CachedKeyValidator cachedWith(String key) {
+    CachedKeyValidator v = start();
+    assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
+    return v;
+  }
+
+  private void assertAfterPoll(CachedKeyValidator v, String key, Status expected) {
+    rig.run("feed-poller");
+    assertThat(v.validate(key).status()).isEqualTo(expected);
   }
 
   /** Suspends the stored key of {@code secret}, as another node would, and appends its change to the feed. */
@@ -61,21 +60,16 @@ class ValidationCacheFeedTest {
 
   @Test
   public void anotherNodesChangeReadFromTheFeedOutdatesTheCachedEntry() {
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
+    CachedKeyValidator v = cachedWith(key);
     suspendElsewhere(key);
     assertThat(v.validate(key).status()).as("not polled yet: cached").isEqualTo(Status.VALID);
-    rig.run("feed-poller");
-    assertThat(v.validate(key).status()).isEqualTo(Status.SUSPENDED);
+    assertAfterPoll(v, key, Status.SUSPENDED);
     verify(metrics, never()).feedGap();
   }
 
   @Test
   public void aFeedLongerThanAPageIsReadToItsEndInOnePoll() {
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    v.validate(key);
+    CachedKeyValidator v = cachedWith(key);
     otherChanges(ValidationCache.FEED_PAGE);
     suspendElsewhere(key); // the 501st change: on the second page
     store.pagesAsked.clear();
@@ -91,10 +85,8 @@ class ValidationCacheFeedTest {
 
   @Test
   public void aPollThatFindsNothingNewKeepsTheCacheAndCountsNoGap() {
-    String key = rig.key();
     otherChanges(3);
-    CachedKeyValidator v = start(); // the cursor starts at the feed's latest, 3
-    v.validate(key);
+    CachedKeyValidator v = cachedWith(key); // the cursor starts at the feed's latest, 3
     rig.run("feed-poller");
     rig.run("feed-poller");
     assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
@@ -104,9 +96,7 @@ class ValidationCacheFeedTest {
 
   @Test
   public void aStoreThatRepeatsTheEventAtTheCursorChangesNothing() {
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    v.validate(key);
+    CachedKeyValidator v = cachedWith(key);
     otherChanges(2);
     store.repeating = true;
     rig.run("feed-poller");
@@ -121,21 +111,16 @@ class ValidationCacheFeedTest {
 
   @Test
   public void anEventReadJustAfterAnEmptyPageIsAppliedWithoutAGap() {
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    v.validate(key);
+    CachedKeyValidator v = cachedWith(key);
     suspendElsewhere(key);
     store.emptyReads.set(1); // the first page misses it; the feed's latest sequence already counts it
-    rig.run("feed-poller");
-    assertThat(v.validate(key).status()).isEqualTo(Status.SUSPENDED);
+    assertAfterPoll(v, key, Status.SUSPENDED);
     verify(metrics, never()).feedGap();
   }
 
   @Test
   public void aHoleInTheFeedDropsEveryCachedEntryCountsAGapAndGoesOnFromTheLatest() {
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
+    CachedKeyValidator v = cachedWith(key);
     otherChanges(3);
     store.purgeUpTo(2); // changes 1 and 2 were purged unread; 3 is left
     rig.run("feed-poller");
@@ -145,16 +130,13 @@ class ValidationCacheFeedTest {
     rig.run("feed-poller");
     verify(metrics, times(1)).feedGap();
     suspendElsewhere(key); // change 4 follows the cursor (3) without a hole
-    rig.run("feed-poller");
-    assertThat(v.validate(key).status()).isEqualTo(Status.SUSPENDED);
+    assertAfterPoll(v, key, Status.SUSPENDED);
     verify(metrics, times(1)).feedGap();
   }
 
   @Test
   public void anEmptyFeedBelowItsLatestSequenceMeansEverythingUnreadWasPurged() {
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    v.validate(key);
+    CachedKeyValidator v = cachedWith(key);
     otherChanges(2);
     store.purgeUpTo(2);
     rig.run("feed-poller");
@@ -167,7 +149,6 @@ class ValidationCacheFeedTest {
 
   @Test
   public void aHoleInAPreloadedFeedReloadsEveryKey() {
-    String key = rig.key();
     CachedKeyValidator v = rig.start(rig.builder().metrics(metrics).preloadAllKeys());
     assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
     KeyHash h = hashOf(key);
@@ -209,9 +190,7 @@ class ValidationCacheFeedTest {
   public void aNotificationReadsTheFeedAtOnceAndClosingEndsTheSubscription() {
     ChangeSubscription subscription = mock(ChangeSubscription.class);
     store.subscription = subscription;
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
+    CachedKeyValidator v = cachedWith(key);
     suspendElsewhere(key);
     Objects.requireNonNull(store.listener).run();
     assertThat(v.validate(key).status()).as("no poll: the notification read the feed").isEqualTo(Status.SUSPENDED);
@@ -231,17 +210,13 @@ class ValidationCacheFeedTest {
   @Test
   public void aStoreThatCannotSubscribeLeavesTheValidatorPolling() {
     store.subscribeFailure = new IllegalStateException("listener connection refused");
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
+    CachedKeyValidator v = cachedWith(key);
     suspendElsewhere(key);
-    rig.run("feed-poller");
-    assertThat(v.validate(key).status()).isEqualTo(Status.SUSPENDED);
+    assertAfterPoll(v, key, Status.SUSPENDED);
   }
 
   @Test
   public void aPreloadedValidatorReReadsEachCommittedKeyOnceAndCountsTheLookup() {
-    String key = rig.key();
     CachedKeyValidator v = rig.start(rig.builder().metrics(metrics).preloadAllKeys());
     assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
     rig.commits.publish(List.of(suspendElsewhere(key)));
@@ -252,7 +227,6 @@ class ValidationCacheFeedTest {
 
   @Test
   public void aCommitThatCannotBeReReadIsForgottenUntilTheFeedBringsItBack() {
-    String key = rig.key();
     CachedKeyValidator v = rig.start(rig.builder().preloadAllKeys());
     assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
     ChangeEvent change = store.change(Type.EDITED, hashOf(key));
@@ -266,28 +240,81 @@ class ValidationCacheFeedTest {
 
   @Test
   public void aBoundedValidatorOutdatesACommittedKeyAndReadsItAgain() {
-    String key = rig.key();
-    CachedKeyValidator v = start();
-    v.validate(key);
+    CachedKeyValidator v = cachedWith(key);
     rig.commits.publish(List.of(suspendElsewhere(key)));
     assertThat(v.validate(key).status()).isEqualTo(Status.SUSPENDED);
     verify(metrics, times(2)).storeLookup();
   }
 
-  /** A row whose hashes no longer include the presented one (it rotated meanwhile). */
   @Test
-  public void aRowThatNoLongerCarriesThePresentedHashIsUnknownForTheNegativeTtlOnly() {
-    String key = rig.key();
-    String stale = rig.format.generate();
-    StoredKey row = Objects.requireNonNull(store.keys.get(hashOf(key)));
-    store.keys.put(hashOf(stale), row);
-    CachedKeyValidator v = rig.start(rig.builder().negativeEntryTtl(Duration.ofSeconds(5)));
-    assertThat(v.validate(stale).status()).isEqualTo(Status.UNKNOWN);
-    rig.nanos.addAndGet(4 * SECOND);
-    assertThat(v.validate(stale).status()).isEqualTo(Status.UNKNOWN);
-    assertThat(store.lookups.get()).as("within the negative TTL: remembered").isEqualTo(1);
+  public void theStoreIsListedOnceAndAgainOnlyAfterAHole() {
+    CachedKeyValidator v = cachedWith(key);
+    rig.run("feed-poller");
+    rig.run("feed-poller");
+    assertThat(store.listings.get()).as("listed at the start only").isEqualTo(1);
+    otherChanges(2);
+    store.purgeUpTo(1);
+    rig.run("feed-poller");
+    assertThat(store.listings.get()).as("listed again after the hole").isEqualTo(2);
+    assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
+  }
+
+  @Test
+  public void aStoreThatCannotListIsNotAskedAgain() {
+    store.unlisted = true;
+    cachedWith(key);
+    rig.run("feed-poller");
+    rig.run("feed-poller");
+    assertThat(store.listings.get()).isEqualTo(1);
+  }
+
+  @Test
+  public void aKeyCreatedAfterTheListingJoinsTheKnownHashesByItsCommit() {
+    CachedKeyValidator v = rig.start(rig.builder().storeLookupsPerSecond(4)); // a reserve of 1
+    String late = rig.key();
+    rig.commits.publish(List.of(store.change(Type.CREATED, hashOf(late))));
+    for (int i = 0; i < 5; i++) {
+      assertThat(v.validate(rig.format.generate()).status()).isEqualTo(Status.UNKNOWN);
+    }
+    assertThat(store.lookups.get()).as("made-up keys leave the reserve").isEqualTo(3);
+    assertThat(v.validate(late).status()).as("known by its commit: served from the reserve").isEqualTo(Status.VALID);
+  }
+
+  @Test
+  public void anOldSecretInItsOverlapIsValidUntilTheOverlapEndsThenRevoked() {
+    String renewed = rig.format.generate();
+    KeyHash old = hashOf(key);
+    StoredKey row = Objects.requireNonNull(store.keys.get(old)).regenerated(hashOf(renewed), rig.format.hint(renewed),
+        null, Rig.NOW, Rig.NOW.plusSeconds(10));
+    store.keys.put(old, row);
+    store.keys.put(hashOf(renewed), row);
+    CachedKeyValidator v = rig.start(rig.builder(rig.movingClock(), CoarseTicker.precise(rig.ticker)));
+    assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
+    assertThat(v.validate(renewed).status()).isEqualTo(Status.VALID);
+    rig.nanos.addAndGet(9 * SECOND);
+    assertThat(v.validate(key).status()).isEqualTo(Status.VALID);
+    assertThat(store.lookups.get()).as("cached until the overlap ends").isEqualTo(2);
     rig.nanos.addAndGet(2 * SECOND);
-    assertThat(v.validate(stale).status()).isEqualTo(Status.UNKNOWN);
-    assertThat(store.lookups.get()).as("past it: read again").isEqualTo(2);
+    assertThat(v.validate(key).status()).isEqualTo(Status.REVOKED);
+    assertThat(v.validate(renewed).status()).isEqualTo(Status.VALID);
+    assertThat(store.lookups.get()).as("only the old secret read again").isEqualTo(3);
+  }
+
+  /** A made-up key, and a row whose hashes no longer include the presented one (it rotated meanwhile). */
+  @Test
+  public void anUnknownKeyIsRememberedForTheNegativeTtlOnlyEvenWhenTheStoreAnsweredARow() {
+    String stale = rig.format.generate();
+    store.keys.put(hashOf(stale), Objects.requireNonNull(store.keys.get(hashOf(key))));
+    CachedKeyValidator v = rig.start(rig.builder().negativeEntryTtl(Duration.ofSeconds(5)));
+    for (String unknown : List.of(rig.format.generate(), stale)) {
+      int before = store.lookups.get();
+      assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
+      rig.nanos.addAndGet(4 * SECOND);
+      assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
+      assertThat(store.lookups.get() - before).as("within the negative TTL: remembered").isEqualTo(1);
+      rig.nanos.addAndGet(2 * SECOND);
+      assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
+      assertThat(store.lookups.get() - before).as("past it: read again").isEqualTo(2);
+    }
   }
 }

@@ -2,11 +2,12 @@ package dev.keyseat.internal.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import dev.keyseat.KeyId;
+import dev.keyseat.LegacyKeyShape;
+import dev.keyseat.internal.KeyFormat;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.ChangeEvent.Type;
 import dev.keyseat.spi.KeyHash;
@@ -14,9 +15,9 @@ import dev.keyseat.spi.UsageDelta;
 import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.RateLimitMode;
 import dev.keyseat.validation.Ticker;
-import dev.keyseat.validation.ValidatorMetrics;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,9 +26,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,21 +36,8 @@ import org.junit.jupiter.api.Test;
  * usage it writes (when last used, one delta per key), its metrics, the builder's choices (cluster
  * rate limits, the hot path's time) and an expiry too far ahead for nanoseconds.
  */
-class ValidationCacheLifecycleTest {
-  private static final long SECOND = Rig.SECOND;
-  private final Rig rig = new Rig();
-  private final StubStore store = rig.store;
-  private final ValidatorMetrics metrics = mock(ValidatorMetrics.class);
-
-  @AfterEach
-  void close() {
-    rig.close();
-  }
-
-  private KeyHash hashOf(String secret) {
-    return rig.hasher.hash(secret);
-  }
-
+class ValidationCacheLifecycleTest extends RigTest {
+  /** @return a change of the key of {@code secret}, appended to the feed */
   private ChangeEvent edited(String secret) {
     return store.change(Type.EDITED, hashOf(secret));
   }
@@ -210,5 +198,21 @@ class ValidationCacheLifecycleTest {
     Instant later = Rig.NOW.plusSeconds(1);
     assertThat(ValidationCacheBuilder.defaultTicker(Clock.fixed(later, ZoneOffset.UTC)).read()
         - ValidationCacheBuilder.defaultTicker(Clock.fixed(Rig.NOW, ZoneOffset.UTC)).read()).isEqualTo(SECOND);
+  }
+
+  @Test
+  public void aKeyOfADeclaredLegacyShapeIsLoadedOnceAndServedFromTheCache() {
+    try (Rig legacy = new Rig(new KeyFormat("ks", new SecureRandom(), List.of(LegacyKeyShape.uuid())))) {
+      String imported = legacy.store.add(UUID.randomUUID().toString(), legacy.format, legacy.hasher, null);
+      String nativeKey = legacy.key();
+      CachedKeyValidator v = legacy.start(legacy.builder());
+      assertThat(v.validate(imported).status()).isEqualTo(Status.VALID);
+      assertThat(v.validate(imported).status()).isEqualTo(Status.VALID);
+      assertThat(v.validate(nativeKey).status()).isEqualTo(Status.VALID);
+      assertThat(legacy.store.lookups.get()).as("each loaded once").isEqualTo(2);
+      assertThat(v.validate(UUID.randomUUID().toString()).status()).as("the shape, not a stored key")
+          .isEqualTo(Status.UNKNOWN);
+      assertThat(v.validate("not-a-uuid-and-not-a-key").status()).isEqualTo(Status.MALFORMED);
+    }
   }
 }

@@ -210,32 +210,11 @@ class ValidationMechanismTest {
 
   @Test
   public void aPreloadedKeyPastItsExpiryIsReadAgainOnceAndAnsweredExpired() {
-    Instant expiry = Instant.parse("2026-12-02T00:00:00Z").plusSeconds(60);
+    Instant expiry = Rig.NOW.plusSeconds(60);
     String real = store.add(format, hasher, expiry);
-    AtomicReference<Clock> clock = new AtomicReference<>(Clock.fixed(expiry.minusSeconds(60), ZoneOffset.UTC));
-    Clock moving = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return clock.get().instant();
-      }
-    };
-    ValidationCacheBuilder b = new ValidationCacheBuilder(store, format, hasher, moving, commits, open)
-        .time(CoarseTicker.precise(ticker));
-    b.scheduler(byHand).preloadAllKeys();
-    CachedKeyValidator v = start(b);
+    CachedKeyValidator v = start(rig.builder(rig.movingClock(), CoarseTicker.precise(ticker)).preloadAllKeys());
     assertThat(v.validate(real).status()).isEqualTo(Status.VALID);
-    nanos.addAndGet(60 * SECOND);
-    clock.set(Clock.fixed(expiry, ZoneOffset.UTC));
+    nanos.addAndGet(60 * SECOND); // the clock reaches the expiry
     tasks.get("feed-poller").run();
     assertThat(v.validate(real).status()).isEqualTo(Status.EXPIRED);
     assertThat(v.validate(real).status()).isEqualTo(Status.EXPIRED);
