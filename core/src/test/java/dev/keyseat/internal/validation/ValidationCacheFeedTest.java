@@ -164,6 +164,7 @@ class ValidationCacheFeedTest extends RigTest {
 
   @Test
   public void theFeedLagIsTheTimeSinceThePollThatLastReadTheFeed() {
+    rig.nanos.set(-1000 * SECOND); // a ticker may run below zero, as System.nanoTime may
     CachedKeyValidator v = start();
     verify(metrics).feedLag(Duration.ZERO);
     rig.nanos.addAndGet(3 * SECOND);
@@ -316,5 +317,20 @@ class ValidationCacheFeedTest extends RigTest {
       assertThat(v.validate(unknown).status()).isEqualTo(Status.UNKNOWN);
       assertThat(store.lookups.get() - before).as("past it: read again").isEqualTo(2);
     }
+  }
+
+  @Test
+  public void aKeyFoundByLookupJoinsTheKnownHashesSoThatItsReloadMayUseTheReserve() {
+    CachedKeyValidator v = rig.start(rig.builder(rig.movingClock(), CoarseTicker.precise(rig.ticker))
+        .storeLookupsPerSecond(4)); // a permit each 250 ms, a reserve of 1
+    String late = store.add(rig.format, rig.hasher, Rig.NOW.plusMillis(100)); // after the listing, no event read
+    assertThat(v.validate(late).status()).isEqualTo(Status.VALID);
+    for (int i = 0; i < 3; i++) {
+      assertThat(v.validate(rig.format.generate()).status()).isEqualTo(Status.UNKNOWN);
+    }
+    assertThat(store.lookups.get()).as("made-up keys left the reserve").isEqualTo(3);
+    rig.nanos.addAndGet(101_000_000L); // past the expiry; a refill of less than one permit
+    assertThat(v.validate(late).status()).as("known since its lookup: read again from the reserve")
+        .isEqualTo(Status.EXPIRED);
   }
 }

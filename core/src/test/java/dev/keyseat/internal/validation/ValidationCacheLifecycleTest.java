@@ -62,7 +62,9 @@ class ValidationCacheLifecycleTest extends RigTest {
   public void aClosedPreloadedValidatorNoLongerReReadsCommittedKeys() {
     String key = rig.key();
     CachedKeyValidator v = rig.start(rig.builder().preloadAllKeys());
+    assertThat(v.estimatedSize()).isEqualTo(1);
     v.close();
+    assertThat(v.estimatedSize()).as("its hashes dropped").isZero();
     rig.commits.publish(List.of(edited(key)));
     assertThat(store.lookups.get()).isZero();
   }
@@ -214,5 +216,23 @@ class ValidationCacheLifecycleTest extends RigTest {
           .isEqualTo(Status.UNKNOWN);
       assertThat(v.validate("not-a-uuid-and-not-a-key").status()).isEqualTo(Status.MALFORMED);
     }
+  }
+
+  @Test
+  public void aPreloadedKeyPastItsExpiryIsReReadWithinTheBudgetAndCountedEitherWay() {
+    String first = store.add(rig.format, rig.hasher, Rig.NOW.plusSeconds(60));
+    String second = store.add(rig.format, rig.hasher, Rig.NOW.plusSeconds(60));
+    CachedKeyValidator v = rig.start(rig.builder(rig.movingClock(), CoarseTicker.precise(rig.ticker)).metrics(metrics)
+        .storeLookupsPerSecond(1).preloadAllKeys());
+    rig.nanos.addAndGet(60 * SECOND);
+    rig.run("feed-poller");
+    assertThat(v.validate(first).status()).isEqualTo(Status.EXPIRED);
+    verify(metrics, times(1)).storeLookup();
+    assertThat(v.validate(second).status()).as("the budget is spent").isEqualTo(Status.UNAVAILABLE);
+    verify(metrics, times(1)).storeLookupRefused();
+    rig.nanos.addAndGet(SECOND);
+    rig.run("feed-poller");
+    assertThat(v.validate(second).status()).isEqualTo(Status.EXPIRED);
+    verify(metrics, times(2)).storeLookup();
   }
 }
