@@ -1,6 +1,5 @@
 package dev.keyseat.benchmarks;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
@@ -66,11 +65,7 @@ public final class CrossAccountWrites {
         .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
         .setServerConfig("shared_buffers", "256MB").setServerConfig("max_connections", "60")
         .setPGStartupWait(Duration.ofMinutes(2)).start()) {
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
-      config.setUsername("postgres");
-      config.setMaximumPoolSize(24);
-      try (HikariDataSource pool = new HikariDataSource(config)) {
+      try (HikariDataSource pool = Pools.postgres(pg, 24)) {
         JdbcKeyStore store = JdbcKeyStore.builder(pool).createSchemaIfMissing(true).build();
         JdbcKeyStore counter = FeedSchemes.numberedAtCommit(JdbcKeyStore.builder(pool)).build();
         KeyManager shipped = Keyseat.builder(store).build().manager();

@@ -1,6 +1,5 @@
 package dev.keyseat.benchmarks;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
@@ -53,11 +52,7 @@ public final class ImportThroughput {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
     System.out.println("load before: " + Files.readString(Path.of("/proc/loadavg")).strip());
     try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setPGStartupWait(Duration.ofMinutes(2)).start()) {
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
-      config.setUsername("postgres");
-      config.setMaximumPoolSize(2);
-      try (HikariDataSource pool = new HikariDataSource(config)) {
+      try (HikariDataSource pool = Pools.postgres(pg, 2)) {
         JdbcKeyStore store = JdbcKeyStore.builder(pool).createSchemaIfMissing(true).build();
         KeyManager manager = Keyseat.builder(store).legacyKeyShapes(LegacyKeyShape.uuid()).build().manager();
         List<Double> floor = new ArrayList<>();
