@@ -146,20 +146,25 @@ public final class JdbcKeyStore implements KeyStore {
   public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(work, "work");
-    return connections.inTransaction(Mode.WRITE, "account transaction", c -> account(c, accountId, work, true));
+    return connections.inDeferredTransaction(Mode.WRITE, "account transaction",
+        (c, begin) -> account(c, begin, accountId, work, true));
   }
 
   @Override
   public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
     Objects.requireNonNull(accountId, "accountId");
     Objects.requireNonNull(work, "work");
-    return connections.inTransaction(Mode.SNAPSHOT, "account read", c -> account(c, accountId, work, false));
+    return connections.inDeferredTransaction(Mode.SNAPSHOT, "account read",
+        (c, begin) -> account(c, begin, accountId, work, false));
   }
 
-  /** The work of an account transaction on its prepared connection; the helper commits. */
-  private <T> T account(Connection c, AccountId accountId, AccountWork<T> work, boolean writable)
+  /**
+   * The work of an account transaction on its connection, whose first statement also sends
+   * {@code begin}; the helper commits.
+   */
+  private <T> T account(Connection c, String begin, AccountId accountId, AccountWork<T> work, boolean writable)
       throws SQLException {
-    JdbcTransaction tx = new JdbcTransaction(dialect(), c, accountId, writable, numberFeedAtCommit, clock);
+    JdbcTransaction tx = new JdbcTransaction(dialect(), c, accountId, begin, writable, numberFeedAtCommit, clock);
     T result;
     try {
       result = work.run(tx);
@@ -801,30 +806,32 @@ public final class JdbcKeyStore implements KeyStore {
           }
           createSchema(c, dialect);
         }
-        checkDailyUsageSchema(c, dialect);
+        checkUpgrades(c, dialect);
       }
     }
 
     /**
-     * Migration V2 on a database that has V1: applied where the store may create its schema (also on
-     * one created from V1 alone by an earlier version), else required, as V1 is.
+     * The migrations after V1 on a database that has V1, each applied where the store may create its
+     * schema (also on one created by an earlier version), else required, as V1 is.
      */
-    private void checkDailyUsageSchema(Connection c, Dialect dialect) throws SQLException {
-      if (tablePresent(c, dialect, "SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0")) {
-        return;
-      }
-      if (!createSchemaIfMissing) {
-        throw new IllegalStateException("the Keyseat table keyseat_key_usage_daily is missing: apply dev/keyseat/jdbc/"
-            + dialect.dailyUsageResource() + " (shipped in keyseat-spi-jdbc) or enable createSchemaIfMissing");
-      }
-      try {
-        Scripts.run(c, dialect.dailyUsageResource());
-        c.commit();
-        log.info("created the Keyseat daily usage table from {}", dialect.dailyUsageResource());
-      } catch (SQLException e) {
-        c.rollback();
-        if (!tablePresent(c, dialect, "SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0")) {
-          throw e;
+    private void checkUpgrades(Connection c, Dialect dialect) throws SQLException {
+      for (Dialect.Migration m : dialect.upgrades) {
+        if (tablePresent(c, dialect, m.probe())) {
+          continue;
+        }
+        if (!createSchemaIfMissing) {
+          throw new IllegalStateException("the Keyseat schema lacks " + m.adds() + ": apply dev/keyseat/jdbc/"
+              + m.resource() + " (shipped in keyseat-spi-jdbc) or enable createSchemaIfMissing");
+        }
+        try {
+          Scripts.run(c, m.resource());
+          c.commit();
+          log.info("added {} from {}", m.adds(), m.resource());
+        } catch (SQLException e) {
+          c.rollback();
+          if (!tablePresent(c, dialect, m.probe())) { // another node may have applied it meanwhile
+            throw e;
+          }
         }
       }
     }

@@ -59,6 +59,13 @@ final class JdbcTransaction implements AccountTransaction {
   private final boolean writable;
   private final boolean numberAtCommit;
   private final Clock clock;
+  /** What {@link #start} sends before the account row's statement. */
+  private final String begin;
+  /** Whether the account row was read. */
+  private boolean started;
+  /** The member read with the account row, answered once by {@link #member(UserId)}. */
+  private @Nullable UserId prefetchedUser;
+  private @Nullable Member prefetchedMember;
   private @Nullable Account account;
   /** The account's key count as read with its row. */
   private int storedKeyCount;
@@ -87,26 +94,90 @@ final class JdbcTransaction implements AccountTransaction {
   }
 
   /**
-   * Locks (or, for a snapshot, reads) the account row.
+   * Prepares the transaction; the account row is locked (or, for a snapshot, read) by the first
+   * call, before anything else is read or written.
    *
+   * @param begin statements that start the transaction, sent with the first statement (PostgreSQL:
+   *     its isolation and settings, each followed by {@code "; "}), or empty
    * @param writable false for a read-only snapshot whose writes throw
    * @param numberAtCommit true to number change events under the counter lock as the last step,
    *     false to leave them to the feed readers
    * @param clock the time written as {@code numbered_at} when numbering at commit
    */
-  JdbcTransaction(Dialect dialect, Connection c, AccountId accountId, boolean writable, boolean numberAtCommit,
-      Clock clock) {
+  JdbcTransaction(Dialect dialect, Connection c, AccountId accountId, String begin, boolean writable,
+      boolean numberAtCommit, Clock clock) {
     this.dialect = dialect;
     this.c = c;
     this.accountId = accountId;
+    this.begin = begin;
     this.writable = writable;
     this.numberAtCommit = numberAtCommit;
     this.clock = clock;
-    queryOne(writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT, byAccount(), rs -> {
-      account = Columns.account(rs);
-      storedKeyCount = rs.getInt(6);
-      return account;
+  }
+
+  /**
+   * The first statement: the account row, locked for a writer, with its key count; where the
+   * database takes several statements in one round trip (PostgreSQL), after the transaction's start
+   * and followed by the member {@code user}'s row, read by a statement of its own (at READ
+   * COMMITTED it sees every commit before the lock was granted).
+   */
+  private void start(@Nullable UserId user) {
+    started = true;
+    String lock = writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT;
+    if (!dialect.multiStatements) {
+      queryOne(lock, byAccount(), this::accountRow);
+      return;
+    }
+    String sql = begin + lock + (user == null ? "" : "; " + Sql.MEMBER);
+    sql(() -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        Columns.setText(ps, 1, accountId.value());
+        if (user != null) {
+          Columns.setText(ps, 2, accountId.value());
+          Columns.setText(ps, 3, user.value());
+        }
+        try (ResultSet rs = firstResultSet(ps)) {
+          if (rs.next()) {
+            accountRow(rs);
+          }
+        }
+        if (user != null) {
+          prefetchedUser = user;
+          prefetchedMember = null;
+          try (ResultSet rs = nextResultSet(ps)) {
+            if (rs.next()) {
+              prefetchedMember = member(rs);
+            }
+          }
+        }
+        return Boolean.TRUE;
+      }
     });
+  }
+
+  private Account accountRow(ResultSet rs) throws SQLException {
+    Account row = Columns.account(rs);
+    account = row;
+    storedKeyCount = rs.getInt(6);
+    return row;
+  }
+
+  /** The first result set of a statement that starts with statements answering none. */
+  private static ResultSet firstResultSet(PreparedStatement ps) throws SQLException {
+    if (ps.execute()) {
+      return Objects.requireNonNull(ps.getResultSet());
+    }
+    return nextResultSet(ps);
+  }
+
+  /** The next result set of a multi-statement, skipping update counts. */
+  private static ResultSet nextResultSet(PreparedStatement ps) throws SQLException {
+    while (!ps.getMoreResults()) {
+      if (ps.getUpdateCount() == -1) {
+        throw new SQLException("a statement returned no rows", "02000");
+      }
+    }
+    return Objects.requireNonNull(ps.getResultSet());
   }
 
   /** Ends the work: later calls throw {@link IllegalStateException}. */
@@ -121,6 +192,10 @@ final class JdbcTransaction implements AccountTransaction {
 
   /** Writes the pending audit entries and change events; the caller commits next. */
   void flush() throws SQLException {
+    if (dialect.multiStatements && !numberAtCommit) {
+      flushAtOnce();
+      return;
+    }
     if (!pendingAudit.isEmpty()) {
       long seq;
       try (PreparedStatement ps = c.prepareStatement(Sql.LAST_AUDIT_SEQ)) {
@@ -190,6 +265,94 @@ final class JdbcTransaction implements AccountTransaction {
   }
 
   /**
+   * PostgreSQL: every pending write in one round trip, each kind in one statement of arrays: the
+   * audit entries numbered after the account's last one, the key count, the change events (to be
+   * numbered after commit) and the notification for push invalidation.
+   */
+  private void flushAtOnce() throws SQLException {
+    List<String> statements = new ArrayList<>();
+    if (!pendingAudit.isEmpty()) {
+      statements.add(Sql.APPEND_AUDIT_SET);
+    }
+    if (keyDelta != 0) {
+      statements.add(Sql.ADD_KEY_COUNT);
+    }
+    if (!pendingChanges.isEmpty()) {
+      statements.add(Sql.APPEND_CHANGES_SET);
+      statements.add(Objects.requireNonNull(dialect.notifyChanges, "PostgreSQL notifies"));
+    }
+    if (statements.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(String.join("; ", statements))) {
+      int i = 1;
+      if (!pendingAudit.isEmpty()) {
+        Columns.setText(ps, i++, accountId.value());
+        Columns.setText(ps, i++, accountId.value());
+        ps.setArray(i++, instants(pendingAudit, AuditEntry::at));
+        ps.setArray(i++, texts(pendingAudit, AuditEntry::actor));
+        ps.setArray(i++, texts(pendingAudit, e -> e.action().name()));
+        ps.setArray(i++, texts(pendingAudit, e -> e.keyId() == null ? null : e.keyId().value()));
+        ps.setArray(i++, texts(pendingAudit, AuditEntry::deviceSerial));
+        ps.setArray(i++, texts(pendingAudit, e -> e.outcome().name()));
+        ps.setArray(i++, texts(pendingAudit, AuditEntry::detail));
+      }
+      if (keyDelta != 0) {
+        ps.setInt(i++, keyDelta);
+        Columns.setText(ps, i++, accountId.value());
+      }
+      if (!pendingChanges.isEmpty()) {
+        ps.setArray(i++, texts(pendingChanges, e -> e.type().name()));
+        ps.setArray(i++, texts(pendingChanges, e -> e.accountId().value()));
+        ps.setArray(i++, texts(pendingChanges, e -> e.keyId() == null ? null : e.keyId().value()));
+        ps.setArray(i++, bytes(pendingChanges, e -> Columns.hashes(e.hashes())));
+        ps.setArray(i, instants(pendingChanges, ChangeEvent::at));
+      }
+      ps.execute();
+    }
+  }
+
+  @FunctionalInterface
+  private interface Field<E, V> {
+    @Nullable V of(E row);
+  }
+
+  /** A text array of one field of each row (PostgreSQL), each checked as {@link Columns#setText} does. */
+  private <E> java.sql.Array texts(List<E> rows, Field<E, String> field) throws SQLException {
+    Object[] values = new Object[rows.size()];
+    for (int i = 0; i < values.length; i++) {
+      String v = field.of(rows.get(i));
+      values[i] = v == null ? null : Columns.storable(v, "text value " + (i + 1));
+    }
+    return c.createArrayOf("text", values);
+  }
+
+  private <E> java.sql.Array instants(List<E> rows, Field<E, Instant> field) throws SQLException {
+    Object[] values = new Object[rows.size()];
+    for (int i = 0; i < values.length; i++) {
+      Instant at = field.of(rows.get(i));
+      values[i] = at == null ? null : Columns.decimal(at);
+    }
+    return c.createArrayOf("numeric", values);
+  }
+
+  private <E> java.sql.Array bytes(List<E> rows, Field<E, byte[]> field) throws SQLException {
+    byte[][] values = new byte[rows.size()][];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = field.of(rows.get(i));
+    }
+    return c.createArrayOf("bytea", values);
+  }
+
+  private <E> java.sql.Array values(String type, List<E> rows, Field<E, Object> field) throws SQLException {
+    Object[] values = new Object[rows.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = field.of(rows.get(i));
+    }
+    return c.createArrayOf(type, values);
+  }
+
+  /**
    * Push invalidation: listening validators of every node read the feed when this commits (the
    * notification carries nothing; the rows may be numbered only by that read).
    */
@@ -215,6 +378,9 @@ final class JdbcTransaction implements AccountTransaction {
   private void reading() {
     if (!open) {
       throw new IllegalStateException("transaction is over");
+    }
+    if (!started) {
+      start(null);
     }
   }
 
@@ -390,8 +556,15 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public Optional<Member> member(UserId userId) {
-    reading();
     Objects.requireNonNull(userId, "userId");
+    if (open && !started) {
+      start(userId);
+    }
+    reading();
+    if (userId.equals(prefetchedUser)) {
+      prefetchedUser = null; // answered once: a later write of the member makes it stale
+      return Optional.ofNullable(prefetchedMember);
+    }
     return queryOne(Sql.MEMBER, byAccountAnd(userId.value()), this::member);
   }
 
@@ -524,6 +697,11 @@ final class JdbcTransaction implements AccountTransaction {
     if (n == 0) {
       throw new IllegalStateException("device " + device.serial() + " is not in account " + accountId);
     }
+    update(Sql.RENAME_KEY_DEVICE, ps -> { // the keys table sorts by the name on the key's row (V3)
+      Columns.setText(ps, 1, device.name());
+      Columns.setText(ps, 2, accountId.value());
+      Columns.setText(ps, 3, device.serial());
+    });
   }
 
   @Override
@@ -603,6 +781,9 @@ final class JdbcTransaction implements AccountTransaction {
     if (keys.isEmpty()) {
       return List.of();
     }
+    if (dialect.multiStatements && keys.stream().allMatch(k -> k.previousHash() == null)) {
+      return insertKeysAtOnce(keys);
+    }
     int[] counts = batch(dialect.insertKeyChecked, keys.size(), (ps, i) -> {
       StoredKey key = keys.get(i);
       Columns.bindNewKey(ps, key);
@@ -613,10 +794,19 @@ final class JdbcTransaction implements AccountTransaction {
       ps.setBytes(18, other.toBytes());
       ps.setBytes(19, other.toBytes());
     });
+    return counted(keys, i -> inserted(counts, i));
+  }
+
+  /**
+   * Counts the keys inserted into the key count and the last ordinal.
+   *
+   * @return the indexes of the keys refused
+   */
+  private List<Integer> counted(List<StoredKey> keys, java.util.function.IntPredicate inserted) {
     List<Integer> refused = new ArrayList<>();
     long highest = 0;
     for (int i = 0; i < keys.size(); i++) {
-      if (inserted(counts, i)) {
+      if (inserted.test(i)) {
         keyDelta++;
         highest = Math.max(highest, keys.get(i).ordinal());
       } else {
@@ -627,6 +817,29 @@ final class JdbcTransaction implements AccountTransaction {
       lastOrdinal = Math.max(lastOrdinal, highest);
     }
     return refused;
+  }
+
+  /**
+   * PostgreSQL: the whole batch in one statement ({@link Sql#INSERT_KEYS_SET}), for keys without a
+   * previous hash (fresh ones; so no row's checks need to see the rows before it).
+   */
+  private List<Integer> insertKeysAtOnce(List<StoredKey> keys) {
+    java.util.Set<String> inserted = new java.util.HashSet<>(query(Sql.INSERT_KEYS_SET, ps -> {
+      ps.setArray(1, texts(keys, k -> k.id().value()));
+      ps.setArray(2, texts(keys, StoredKey::deviceSerial));
+      ps.setArray(3, bytes(keys, k -> k.hash().toBytes()));
+      ps.setArray(4, texts(keys, StoredKey::hint));
+      ps.setArray(5, texts(keys, StoredKey::label));
+      ps.setArray(6, instants(keys, StoredKey::createdAt));
+      ps.setArray(7, instants(keys, StoredKey::regeneratedAt));
+      ps.setArray(8, instants(keys, StoredKey::expiresAt));
+      ps.setArray(9, values("bool", keys, StoredKey::suspended));
+      ps.setArray(10, bytes(keys, StoredKey::sealedSecret));
+      ps.setArray(11, values("int8", keys, StoredKey::ordinal));
+      Columns.setText(ps, 12, accountId.value());
+    }, rs -> rs.getString(1)));
+    // a key id is inserted once at most (the primary key), by the first of its rows (ORDER BY u.n)
+    return counted(keys, i -> inserted.remove(keys.get(i).id().value()));
   }
 
   @Override
