@@ -109,7 +109,7 @@ public class JdbcStoreBenchmark {
   static final int FREE_ACCOUNTS = 2_000;
   static final int FREE_DEVICES = FREE_ACCOUNTS * DEVICES_PER_ACCOUNT;
   static final long SEED = 20260101L;
-  static final String VERSION = "v1 keys=" + KEYS + " sample=" + SAMPLE + " free=" + FREE_DEVICES + " seed=" + SEED;
+  static final String VERSION = "v3 keys=" + KEYS + " sample=" + SAMPLE + " free=" + FREE_DEVICES + " seed=" + SEED;
   static final String DATABASE = "keyseat_bench";
   static final List<String> TABLES = List.of("keyseat_account", "keyseat_member", "keyseat_device",
       "keyseat_api_key", "keyseat_audit", "keyseat_change", "keyseat_change_seq", "bench_floor");
@@ -280,11 +280,12 @@ public class JdbcStoreBenchmark {
           throw new SQLException("COPY of the sample failed", e);
         }
         // Other keys get the SHA-256 of their number: no plaintext exists for them.
+        // device_name_folded (V3): the folded name of the key's device, 'Monitor ' || i
         st.execute("INSERT INTO keyseat_api_key (key_id, account_id, device_serial, hash, hint, label, created_at,"
-            + " suspended) SELECT 'key_' || lpad(g.i::text, 10, '0'),"
+            + " suspended, device_name_folded) SELECT 'key_' || lpad(g.i::text, 10, '0'),"
             + " 'acct-' || lpad((g.i / " + DEVICES_PER_ACCOUNT + ")::text, 6, '0'), 'AQ-' || lpad(g.i::text, 7, '0'),"
             + " COALESCE(s.hash, sha256(int8send(g.i))), 'ks_...' || lpad((g.i % 10000)::text, 4, '0'), '',"
-            + " " + T0 + " + g.i, FALSE"
+            + " " + T0 + " + g.i, FALSE, 'monitor ' || g.i"
             + " FROM generate_series(0, " + (KEYS - 1) + ") AS g(i) LEFT JOIN bench_sample s ON s.i = g.i");
         // numbered rows carry the time they were numbered (keyseat_change_numbered_ck)
         st.execute("INSERT INTO keyseat_change (seq, type, account_id, key_id, hashes, at, numbered_at)"

@@ -293,6 +293,18 @@ public final class InMemoryKeyStore implements KeyStore {
       this.licensing = base.licensing();
     }
 
+    /** A write of a row of {@code owner}: in a writable transaction, its own account's. */
+    private void writingOf(AccountId owner) {
+      writing();
+      requireOwn(owner);
+    }
+
+    /** {@link #writingOf}, of an existing account. */
+    private void writingOwn(AccountId owner) {
+      writingOf(owner);
+      requireAccount();
+    }
+
     private void writing() {
       if (!open) {
         throw new IllegalStateException("transaction is over");
@@ -367,8 +379,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     /** Creates (false if it exists) or replaces (it must exist) this transaction's account row. */
     private boolean putAccount(Account a, boolean create) {
-      writing();
-      requireOwn(a.id());
+      writingOf(a.id());
       if ((account == null) != create) {
         if (create) {
           return false;
@@ -408,9 +419,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void putMember(Member member) {
-      writing();
-      requireAccount();
-      requireOwn(member.accountId());
+      writingOwn(member.accountId());
       membersW().put(member.userId(), member);
     }
 
@@ -436,9 +445,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertDevice(Device device) {
-      writing();
-      requireAccount();
-      requireOwn(device.accountId());
+      writingOwn(device.accountId());
       if (devices.containsKey(device.serial())) {
         return false;
       }
@@ -451,8 +458,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void updateDevice(Device device) {
-      writing();
-      requireOwn(device.accountId());
+      writingOf(device.accountId());
       if (!devices.containsKey(device.serial())) {
         throw new IllegalStateException("device " + device.serial() + " is not in account " + accountId);
       }
@@ -496,9 +502,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertKey(StoredKey key) {
-      writing();
-      requireAccount();
-      requireOwn(key.accountId());
+      writingOwn(key.accountId());
       if (keys.containsKey(key.id()) || !devices.containsKey(key.deviceSerial())
           || keyForDevice(key.deviceSerial()).isPresent()) {
         return false;
@@ -520,8 +524,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean updateKey(StoredKey key) {
-      writing();
-      requireOwn(key.accountId());
+      writingOf(key.accountId());
       StoredKey old = keys.get(key.id());
       if (old == null) {
         throw new IllegalStateException("key " + key.id() + " is not in account " + accountId);
@@ -579,9 +582,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void appendAudit(AuditEntry entry) {
-      writing();
-      requireAccount();
-      requireOwn(entry.accountId());
+      writingOwn(entry.accountId());
       auditAppended.add(entry);
     }
 
@@ -608,9 +609,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertLicense(License license) {
-      writing();
-      requireAccount();
-      requireOwn(license.accountId());
+      writingOwn(license.accountId());
       if (licensing.grants().containsKey(license.id())
           || !reserve(licenseOwners, license.id(), reservedLicenseIds)) {
         return false;
@@ -621,8 +620,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void updateLicense(License license) {
-      writing();
-      requireOwn(license.accountId());
+      writingOf(license.accountId());
       if (!licensing.grants().containsKey(license.id())) {
         throw new IllegalStateException("license grant " + license.id() + " does not exist in account " + accountId);
       }
@@ -663,8 +661,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void appendChange(ChangeEvent event) {
-      writing();
-      requireOwn(event.accountId());
+      writingOf(event.accountId());
       changesAppended.add(event);
     }
 

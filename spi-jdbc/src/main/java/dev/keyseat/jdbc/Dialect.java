@@ -25,57 +25,48 @@ abstract class Dialect {
   final String insertDevice;
   /** {@link Sql#INSERT_KEY_CHECKED}; a unique conflict either inserts nothing or fails with 23505. */
   final String insertKeyChecked;
-  /** Inserts or replaces a member: (account_id, user_id, role). */
-  final String upsertMember;
-  /**
-   * True if a unique violation fails only the statement (H2), false if it aborts the whole
-   * transaction (PostgreSQL), so that conditional writes must avoid it.
-   */
-  final boolean statementLevelRollback;
-  /**
-   * Run in a transaction that appended feed entries, to notify listeners at its commit; null if
-   * the database has no notifications (H2), so that validators poll alone.
-   */
-  final @Nullable String notifyChanges;
-  /**
-   * True if writers insert feed rows unnumbered and feed readers number the committed ones
-   * (PostgreSQL: no lock shared by all accounts in the commit path); false if a writer numbers its
-   * rows from the counter row as its last step and holds that row until it commits (H2, one node).
-   */
-  final boolean numbersFeedAfterCommit;
-  /**
-   * True if one prepared statement may hold several statements, sent in one round trip and run one
-   * after the other, each with a snapshot of its own at READ COMMITTED (PostgreSQL).
-   */
-  final boolean multiStatements;
-  /** SQLStates of a transaction the database rolled back for a reason that a retry may not meet. */
-  private final Set<String> retriableStates;
-  /** Vendor error codes of the same. */
-  private final Set<Integer> retriableCodes;
+  /** What the database does, which the store's SQL and transactions follow. */
+  final Facts facts;
 
-  private Dialect(String name, String file, String conflictClause, String upsertMember,
-      boolean statementLevelRollback, boolean numbersFeedAfterCommit, @Nullable String notifyChanges,
-      Set<String> retriableStates,
-      Set<Integer> retriableCodes) {
+  /**
+   * What a database does.
+   *
+   * @param conflictClause appended to an insert so that a unique conflict inserts nothing (or
+   *     empty where the conflict fails the statement alone)
+   * @param upsertMember inserts or replaces a member: (account_id, user_id, role)
+   * @param statementLevelRollback true if a unique violation fails only the statement (H2), false
+   *     if it aborts the whole transaction (PostgreSQL), so that conditional writes must avoid it
+   * @param numbersFeedAfterCommit true if writers insert feed rows unnumbered and feed readers
+   *     number the committed ones (PostgreSQL: no lock shared by all accounts in the commit path);
+   *     false if a writer numbers its rows from the counter row as its last step and holds that row
+   *     until it commits (H2, one node)
+   * @param multiStatements true if one prepared statement may hold several statements, sent in one
+   *     round trip and run one after the other, each with a snapshot of its own at READ COMMITTED,
+   *     and takes batches as arrays ({@code UNNEST}, PostgreSQL)
+   * @param notifyChanges run in a transaction that appended feed entries, to notify listeners at
+   *     its commit; null if the database has no notifications (H2), so that validators poll alone
+   * @param retriableStates SQLStates of a transaction the database rolled back for a reason that a
+   *     retry may not meet
+   * @param retriableCodes vendor error codes of the same
+   */
+  record Facts(String conflictClause, String upsertMember, boolean statementLevelRollback,
+      boolean numbersFeedAfterCommit, boolean multiStatements, @Nullable String notifyChanges,
+      Set<String> retriableStates, Set<Integer> retriableCodes) {}
+
+  private Dialect(String name, String file, Facts facts) {
     this.name = name;
-    this.schemaResource = "migration/" + file + "/V1__keyseat_schema.sql";
-    this.dropResource = "drop.sql"; // one script: its statements are the same on every database
     String dir = "migration/" + file + "/";
+    this.schemaResource = dir + "V1__keyseat_schema.sql";
+    this.dropResource = "drop.sql"; // one script: its statements are the same on every database
     this.upgrades = List.of(
         new Migration(dir + "V2__key_usage_daily.sql", "SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0",
             "the daily usage table"),
         new Migration(dir + "V3__key_sort_columns.sql", "SELECT device_name_folded FROM keyseat_api_key WHERE 1 = 0",
             "the keys table's sort columns"));
-    this.insertAccount = Sql.INSERT_ACCOUNT + conflictClause;
-    this.insertDevice = Sql.INSERT_DEVICE + conflictClause;
-    this.insertKeyChecked = Sql.INSERT_KEY_CHECKED + conflictClause;
-    this.upsertMember = upsertMember;
-    this.statementLevelRollback = statementLevelRollback;
-    this.numbersFeedAfterCommit = numbersFeedAfterCommit;
-    this.multiStatements = numbersFeedAfterCommit; // PostgreSQL; H2 takes one statement at a time
-    this.notifyChanges = notifyChanges;
-    this.retriableStates = retriableStates;
-    this.retriableCodes = retriableCodes;
+    this.insertAccount = Sql.INSERT_ACCOUNT + facts.conflictClause();
+    this.insertDevice = Sql.INSERT_DEVICE + facts.conflictClause();
+    this.insertKeyChecked = Sql.INSERT_KEY_CHECKED + facts.conflictClause();
+    this.facts = facts;
   }
 
   /**
@@ -130,7 +121,7 @@ abstract class Dialect {
   /** @return whether the transaction was rolled back for a reason that a retry may not meet */
   final boolean isRetriable(SQLException e) {
     for (SQLException x = e; x != null; x = x.getNextException()) {
-      if (retriableStates.contains(x.getSQLState()) || retriableCodes.contains(x.getErrorCode())) {
+      if (facts.retriableStates().contains(x.getSQLState()) || facts.retriableCodes().contains(x.getErrorCode())) {
         return true;
       }
       if (x.getNextException() == x) {
@@ -205,10 +196,10 @@ abstract class Dialect {
     static final String NOTIFY = "NOTIFY " + ChangeListener.CHANNEL;
 
     Postgres() {
-      super("PostgreSQL", "postgresql", " ON CONFLICT DO NOTHING",
+      super("PostgreSQL", "postgresql", new Facts(" ON CONFLICT DO NOTHING",
           "INSERT INTO keyseat_member (account_id, user_id, role) VALUES (?, ?, ?)"
               + " ON CONFLICT (account_id, user_id) DO UPDATE SET role = EXCLUDED.role",
-          false, true, NOTIFY, RETRIABLE, Set.of());
+          false, true, true, NOTIFY, RETRIABLE, Set.of()));
     }
 
     @Override
@@ -279,9 +270,9 @@ abstract class Dialect {
     private static final Set<Integer> RETRIABLE_CODES = Set.of(90131, 50200, 40001);
 
     H2() {
-      super("H2", "h2", "",
+      super("H2", "h2", new Facts("",
           "MERGE INTO keyseat_member (account_id, user_id, role) KEY (account_id, user_id) VALUES (?, ?, ?)",
-          true, false, null, RETRIABLE, RETRIABLE_CODES);
+          true, false, false, null, RETRIABLE, RETRIABLE_CODES));
     }
 
     @Override

@@ -41,8 +41,10 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One account transaction on one connection. The account row is locked when the transaction
- * starts (or read without a lock for a snapshot), with its key count. Audit entries, change events
+ * One account transaction on one connection. The account row is locked by the work's first call
+ * (or read without a lock for a snapshot), with its key count, before anything else is read or
+ * written; on PostgreSQL in the round trip that starts the transaction, and with the member's row
+ * when that first call asks for a member (the role check), read by a statement of its own. Audit entries, change events
  * and the net change of the key count are kept in memory and written by {@link #flush()} just
  * before commit: audit entries numbered after the account's last one; change events either
  * unnumbered, for feed readers to number once committed (PostgreSQL), or numbered after the feed's
@@ -53,12 +55,20 @@ import org.jspecify.annotations.Nullable;
  * store rolls back.
  */
 final class JdbcTransaction implements AccountTransaction {
-  private final Dialect dialect;
+  /**
+   * What every transaction of a store shares.
+   *
+   * @param dialect the database's
+   * @param numberAtCommit true to number change events under the counter lock as the last step,
+   *     false to leave them to the feed readers
+   * @param clock the time written as {@code numbered_at} when numbering at commit
+   */
+  record Settings(Dialect dialect, boolean numberAtCommit, Clock clock) {}
+
+  private final Settings store;
   private final Connection c;
   private final AccountId accountId;
   private final boolean writable;
-  private final boolean numberAtCommit;
-  private final Clock clock;
   /** What {@link #start} sends before the account row's statement. */
   private final String begin;
   /** Whether the account row was read. */
@@ -100,19 +110,13 @@ final class JdbcTransaction implements AccountTransaction {
    * @param begin statements that start the transaction, sent with the first statement (PostgreSQL:
    *     its isolation and settings, each followed by {@code "; "}), or empty
    * @param writable false for a read-only snapshot whose writes throw
-   * @param numberAtCommit true to number change events under the counter lock as the last step,
-   *     false to leave them to the feed readers
-   * @param clock the time written as {@code numbered_at} when numbering at commit
    */
-  JdbcTransaction(Dialect dialect, Connection c, AccountId accountId, String begin, boolean writable,
-      boolean numberAtCommit, Clock clock) {
-    this.dialect = dialect;
+  JdbcTransaction(Settings store, Connection c, AccountId accountId, String begin, boolean writable) {
+    this.store = store;
     this.c = c;
     this.accountId = accountId;
     this.begin = begin;
     this.writable = writable;
-    this.numberAtCommit = numberAtCommit;
-    this.clock = clock;
   }
 
   /**
@@ -124,7 +128,7 @@ final class JdbcTransaction implements AccountTransaction {
   private void start(@Nullable UserId user) {
     started = true;
     String lock = writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT;
-    if (!dialect.multiStatements) {
+    if (!facts().multiStatements()) {
       queryOne(lock, byAccount(), this::accountRow);
       return;
     }
@@ -192,7 +196,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   /** Writes the pending audit entries and change events; the caller commits next. */
   void flush() throws SQLException {
-    if (dialect.multiStatements && !numberAtCommit) {
+    if (facts().multiStatements() && !store.numberAtCommit()) {
       flushAtOnce();
       return;
     }
@@ -231,7 +235,7 @@ final class JdbcTransaction implements AccountTransaction {
     if (pendingChanges.isEmpty()) {
       return;
     }
-    if (!numberAtCommit) {
+    if (!store.numberAtCommit()) {
       // No shared row: the rows get their numbers from the first feed reader after commit.
       try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_CHANGE)) {
         for (ChangeEvent e : pendingChanges) {
@@ -252,7 +256,7 @@ final class JdbcTransaction implements AccountTransaction {
         throw new SQLException(Sql.NO_FEED_COUNTER, "55000");
       }
     }
-    Instant now = clock.instant();
+    Instant now = store.clock().instant();
     try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_NUMBERED_CHANGE)) {
       for (int i = 0; i < n; i++) {
         ps.setLong(1, n - 1L - i);
@@ -279,7 +283,7 @@ final class JdbcTransaction implements AccountTransaction {
     }
     if (!pendingChanges.isEmpty()) {
       statements.add(Sql.APPEND_CHANGES_SET);
-      statements.add(Objects.requireNonNull(dialect.notifyChanges, "PostgreSQL notifies"));
+      statements.add(Objects.requireNonNull(facts().notifyChanges(), "PostgreSQL notifies"));
     }
     if (statements.isEmpty()) {
       return;
@@ -357,8 +361,9 @@ final class JdbcTransaction implements AccountTransaction {
    * notification carries nothing; the rows may be numbered only by that read).
    */
   private void notifyListeners() throws SQLException {
-    if (dialect.notifyChanges != null) {
-      try (PreparedStatement ps = c.prepareStatement(dialect.notifyChanges)) {
+    String notify = facts().notifyChanges();
+    if (notify != null) {
+      try (PreparedStatement ps = c.prepareStatement(notify)) {
         ps.execute();
       }
     }
@@ -389,6 +394,36 @@ final class JdbcTransaction implements AccountTransaction {
     if (!writable) {
       throw new UnsupportedOperationException("read-only transaction");
     }
+  }
+
+  private Dialect.Facts facts() {
+    return store.dialect().facts;
+  }
+
+  /** A write of a row of {@code owner}: in a writable transaction, its own account's. */
+  private void writingOf(AccountId owner) {
+    writing();
+    requireOwn(owner);
+  }
+
+  /** {@link #writingOf}, of an existing account. */
+  private void writingOwn(AccountId owner) {
+    writingOf(owner);
+    requireAccount();
+  }
+
+  /**
+   * {@link #writingOwn} for each row of a batch.
+   *
+   * @return whether the batch has rows
+   */
+  private <T> boolean writingOwn(List<T> rows, java.util.function.Function<T, AccountId> owner) {
+    writing();
+    requireAccount();
+    for (T row : rows) {
+      requireOwn(owner.apply(row));
+    }
+    return !rows.isEmpty();
   }
 
   private void requireOwn(AccountId id) {
@@ -443,6 +478,18 @@ final class JdbcTransaction implements AccountTransaction {
     });
   }
 
+  /** A read of this account's rows: parameter 1 is the account. */
+  private <T> List<T> ofAccount(String sql, RowMapper<T> mapper) {
+    reading();
+    return query(sql, byAccount(), mapper);
+  }
+
+  /** A read of one row of this account by a second value: parameters account and {@code value}. */
+  private <T> Optional<T> oneOfAccount(String sql, String value, RowMapper<T> mapper) {
+    reading();
+    return queryOne(sql, byAccountAnd(value), mapper);
+  }
+
   private <T> Optional<T> queryOne(String sql, Binder binder, RowMapper<T> mapper) {
     List<T> rows = query(sql, binder, mapper);
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
@@ -476,13 +523,13 @@ final class JdbcTransaction implements AccountTransaction {
    */
   private int unlessTaken(String sql, Binder binder, boolean underSavepoint) {
     return sql(() -> {
-      Savepoint savepoint = underSavepoint && !dialect.statementLevelRollback ? c.setSavepoint() : null;
+      Savepoint savepoint = underSavepoint && !facts().statementLevelRollback() ? c.setSavepoint() : null;
       int rows;
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         binder.bind(ps);
         rows = ps.executeUpdate();
       } catch (SQLException e) {
-        if (Dialect.isUniqueViolation(e) && (savepoint != null || dialect.statementLevelRollback)) {
+        if (Dialect.isUniqueViolation(e) && (savepoint != null || facts().statementLevelRollback())) {
           if (savepoint != null) {
             c.rollback(savepoint);
           }
@@ -507,13 +554,12 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public boolean insertAccount(Account a) {
-    writing();
-    requireOwn(a.id());
+    writingOf(a.id());
     if (account != null) {
       return false;
     }
     // A concurrent creator holds the new row until it commits; then this insert does nothing.
-    boolean inserted = insertUnlessTaken(dialect.insertAccount, ps -> {
+    boolean inserted = insertUnlessTaken(store.dialect().insertAccount, ps -> {
       Columns.setText(ps, 1, a.id().value());
       Columns.setText(ps, 2, a.name());
       ps.setInt(3, a.contractedLicenses());
@@ -529,9 +575,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void updateAccount(Account a) {
-    writing();
-    requireOwn(a.id());
-    requireAccount();
+    writingOwn(a.id());
     update(Sql.UPDATE_ACCOUNT, ps -> {
       Columns.setText(ps, 1, a.name());
       ps.setInt(2, a.contractedLicenses());
@@ -550,8 +594,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public List<Member> members() {
-    reading();
-    return query(Sql.MEMBERS, byAccount(), this::member);
+    return ofAccount(Sql.MEMBERS, this::member);
   }
 
   @Override
@@ -570,10 +613,8 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void putMember(Member member) {
-    writing();
-    requireAccount();
-    requireOwn(member.accountId());
-    update(dialect.upsertMember, ps -> {
+    writingOwn(member.accountId());
+    update(facts().upsertMember(), ps -> {
       Columns.setText(ps, 1, accountId.value());
       Columns.setText(ps, 2, member.userId().value());
       Columns.setText(ps, 3, member.role().name());
@@ -591,23 +632,18 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public List<Device> devices() {
-    reading();
-    return query(Sql.DEVICES, byAccount(), Columns::device);
+    return ofAccount(Sql.DEVICES, Columns::device);
   }
 
   @Override
   public Optional<Device> device(String serial) {
-    reading();
-    Objects.requireNonNull(serial, "serial");
-    return queryOne(Sql.DEVICE, byAccountAnd(serial), Columns::device);
+    return oneOfAccount(Sql.DEVICE, Objects.requireNonNull(serial, "serial"), Columns::device);
   }
 
   @Override
   public boolean insertDevice(Device device) {
-    writing();
-    requireAccount();
-    requireOwn(device.accountId());
-    return insertUnlessTaken(dialect.insertDevice, ps -> {
+    writingOwn(device.accountId());
+    return insertUnlessTaken(store.dialect().insertDevice, ps -> {
       Columns.setText(ps, 1, device.serial());
       Columns.setText(ps, 2, accountId.value());
       Columns.setText(ps, 3, device.name());
@@ -619,15 +655,10 @@ final class JdbcTransaction implements AccountTransaction {
   /** One JDBC batch; a serial taken inserts nothing (PostgreSQL) or fails its row alone (H2). */
   @Override
   public List<Integer> insertDevices(List<Device> devices) {
-    writing();
-    requireAccount();
-    for (Device device : devices) {
-      requireOwn(device.accountId());
-    }
-    if (devices.isEmpty()) {
+    if (!writingOwn(devices, Device::accountId)) {
       return List.of();
     }
-    int[] counts = batch(dialect.insertDevice, devices.size(), (ps, i) -> {
+    int[] counts = batch(store.dialect().insertDevice, devices.size(), (ps, i) -> {
       Device device = devices.get(i);
       Columns.setText(ps, 1, device.serial());
       Columns.setText(ps, 2, accountId.value());
@@ -666,7 +697,7 @@ final class JdbcTransaction implements AccountTransaction {
         try {
           return ps.executeBatch();
         } catch (java.sql.BatchUpdateException e) {
-          if (!dialect.statementLevelRollback || !Dialect.isUniqueViolation(e)
+          if (!facts().statementLevelRollback() || !Dialect.isUniqueViolation(e)
               && (e.getNextException() == null || !Dialect.isUniqueViolation(e.getNextException()))) {
             throw e;
           }
@@ -685,8 +716,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void updateDevice(Device device) {
-    writing();
-    requireOwn(device.accountId());
+    writingOf(device.accountId());
     int n = update(Sql.UPDATE_DEVICE, ps -> {
       Columns.setText(ps, 1, device.name());
       Columns.setText(ps, 2, device.model());
@@ -718,8 +748,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public List<StoredKey> keys() {
-    reading();
-    return query(Sql.KEYS, byAccount(), Columns::key);
+    return ofAccount(Sql.KEYS, Columns::key);
   }
 
   /** The count kept on the account row (no count of the keys): R1's check costs nothing more. */
@@ -773,18 +802,13 @@ final class JdbcTransaction implements AccountTransaction {
    */
   @Override
   public List<Integer> insertKeys(List<StoredKey> keys) {
-    writing();
-    requireAccount();
-    for (StoredKey key : keys) {
-      requireOwn(key.accountId());
-    }
-    if (keys.isEmpty()) {
+    if (!writingOwn(keys, StoredKey::accountId)) {
       return List.of();
     }
-    if (dialect.multiStatements && keys.stream().allMatch(k -> k.previousHash() == null)) {
+    if (facts().multiStatements() && keys.stream().allMatch(k -> k.previousHash() == null)) {
       return insertKeysAtOnce(keys);
     }
-    int[] counts = batch(dialect.insertKeyChecked, keys.size(), (ps, i) -> {
+    int[] counts = batch(store.dialect().insertKeyChecked, keys.size(), (ps, i) -> {
       StoredKey key = keys.get(i);
       Columns.bindNewKey(ps, key);
       KeyHash other = key.previousHash() == null ? key.hash() : key.previousHash();
@@ -844,16 +868,12 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public Optional<StoredKey> key(KeyId id) {
-    reading();
-    Objects.requireNonNull(id, "id");
-    return queryOne(Sql.KEY, byAccountAnd(id.value()), Columns::key);
+    return oneOfAccount(Sql.KEY, Objects.requireNonNull(id, "id").value(), Columns::key);
   }
 
   @Override
   public Optional<StoredKey> keyForDevice(String serial) {
-    reading();
-    Objects.requireNonNull(serial, "serial");
-    return queryOne(Sql.KEY_FOR_DEVICE, byAccountAnd(serial), Columns::key);
+    return oneOfAccount(Sql.KEY_FOR_DEVICE, Objects.requireNonNull(serial, "serial"), Columns::key);
   }
 
   /** The three counts of {@link Sql#KEY_WRITE_CHECK}: device in account, other key on device, hash taken. */
@@ -875,8 +895,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public boolean updateKey(StoredKey key) {
-    writing();
-    requireOwn(key.accountId());
+    writingOf(key.accountId());
     StoredKey old = key(key.id())
         .orElseThrow(() -> new IllegalStateException("key " + key.id() + " is not in account " + accountId));
     long[] check = writeCheck(key);
@@ -922,7 +941,7 @@ final class JdbcTransaction implements AccountTransaction {
     if (account == null) {
       return new KeyRowPage(List.of(), false, 0);
     }
-    KeyPageSql.Statement page = KeyPageSql.page(dialect, accountId.value(), request);
+    KeyPageSql.Statement page = KeyPageSql.page(store.dialect(), accountId.value(), request);
     List<KeyRow> rows = query(page.sql(), page::bind, rs -> {
       int n = KeyPageSql.DEVICE_NAME_COLUMN;
       long count = rs.getLong(n + 2);
@@ -954,9 +973,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public boolean insertLicense(License l) {
-    writing();
-    requireAccount();
-    requireOwn(l.accountId());
+    writingOwn(l.accountId());
     return unlessTaken(Sql.INSERT_LICENSE, ps -> {
       Columns.setText(ps, 1, l.id().value());
       Columns.setText(ps, 2, accountId.value());
@@ -972,8 +989,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void updateLicense(License l) {
-    writing();
-    requireOwn(l.accountId());
+    writingOf(l.accountId());
     int rows = update(Sql.UPDATE_LICENSE, ps -> {
       Columns.setInstant(ps, 1, l.end());
       ps.setBoolean(2, l.endApplied());
@@ -1070,9 +1086,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void appendAudit(AuditEntry entry) {
-    writing();
-    requireAccount();
-    requireOwn(entry.accountId());
+    writingOwn(entry.accountId());
     pendingAudit.add(entry);
   }
 
@@ -1094,8 +1108,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void appendChange(ChangeEvent event) {
-    writing();
-    requireOwn(event.accountId());
+    writingOf(event.accountId());
     pendingChanges.add(event);
   }
 
