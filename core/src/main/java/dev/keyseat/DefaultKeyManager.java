@@ -2,8 +2,6 @@ package dev.keyseat;
 
 import dev.keyseat.AuditEntry.Action;
 import dev.keyseat.AuditEntry.Outcome;
-import dev.keyseat.internal.KeyFormat;
-import dev.keyseat.internal.KeyHasher;
 import dev.keyseat.spi.AccountSummary;
 import dev.keyseat.spi.AccountTransaction;
 import dev.keyseat.spi.ChangeEvent;
@@ -46,20 +44,16 @@ final class DefaultKeyManager implements KeyManager {
 
   private final KeyStore store;
   private final Clock clock;
-  private final KeyFormat format;
-  private final KeyHasher hasher;
-  private final @Nullable SecretVault vault;
+  private final KeyIssuer issuer;
   private final Duration maxOverlap;
   private final CommandValidator commands;
   private final Consumer<List<ChangeEvent>> onCommit;
 
-  DefaultKeyManager(KeyStore store, Clock clock, KeyFormat format, KeyHasher hasher,
-      @Nullable SecretVault vault, Duration maxOverlap, Consumer<List<ChangeEvent>> onCommit) {
+  DefaultKeyManager(KeyStore store, Clock clock, KeyIssuer issuer, Duration maxOverlap,
+      Consumer<List<ChangeEvent>> onCommit) {
     this.store = store;
     this.clock = clock;
-    this.format = format;
-    this.hasher = hasher;
-    this.vault = vault;
+    this.issuer = issuer;
     this.maxOverlap = maxOverlap;
     this.commands = new CommandValidator(clock);
     this.onCommit = onCommit;
@@ -119,10 +113,7 @@ final class DefaultKeyManager implements KeyManager {
       int keys = t.tx.keyCount();
       int excess = keys - remaining;
       if (excess > 0 && strategy == OverLimitStrategy.REJECT) { // R9: REJECT refuses to go below the keys in use
-        throw new LicensesInUseException("cannot cancel " + Messages.count(quantity, "license") + ": "
-            + Messages.count(keys, "key") + (keys == 1 ? " is" : " are") + " in use and "
-            + Messages.count(remaining, "license") + " would remain; delete "
-            + Messages.count(excess, "key") + " first", excess);
+        throw new LicensesInUseException("cannot cancel " + Messages.count(quantity, "license"), keys, remaining);
       }
       t.licensesChanged(ChangeEvent.Type.LICENSES_CANCELLED);
       int left = quantity;
@@ -209,9 +200,7 @@ final class DefaultKeyManager implements KeyManager {
       int excess = keys - remaining;
       if (excess > 0 && strategy == OverLimitStrategy.REJECT) { // R9: REJECT refuses to go below the keys in use
         throw new LicensesInUseException("cannot end grant " + licenseId + " of "
-            + Messages.count(grant.quantity(), "license") + ": " + Messages.count(keys, "key")
-            + (keys == 1 ? " is" : " are") + " in use and " + Messages.count(remaining, "license")
-            + " would remain; delete " + Messages.count(excess, "key") + " first", excess);
+            + Messages.count(grant.quantity(), "license"), keys, remaining);
       }
       Instant end = grant.start().isAfter(t.now) ? grant.start() : t.now; // a grant not started yet never counts
       t.updateGrant(grant.withEnd(end).withEndApplied());
@@ -464,11 +453,11 @@ final class DefaultKeyManager implements KeyManager {
       List<StoredKey> fresh = new ArrayList<>(serials.size());
       List<String> secrets = new ArrayList<>(serials.size());
       for (String serial : serials) {
-        KeyId id = new KeyId(format.generateId("key_"));
-        String secret = format.generate();
-        fresh.add(new StoredKey(id, accountId, serial, hasher.hash(secret), format.hint(secret),
-            command.label(), t.now, null, command.expiresAt(), false, null, null, seal(id, secret), ++ordinal));
-        secrets.add(secret);
+        KeyId id = issuer.newKeyId();
+        KeyIssuer.NewSecret secret = issuer.issue(id);
+        fresh.add(new StoredKey(id, accountId, serial, secret.hash(), secret.hint(),
+            command.label(), t.now, null, command.expiresAt(), false, null, null, secret.sealed(), ++ordinal));
+        secrets.add(secret.plain());
       }
       List<Integer> refused = t.tx.insertKeys(fresh); // one batch
       // the keys before the first refusal are audited as they were inserted, then the refusal rolls
@@ -495,6 +484,7 @@ final class DefaultKeyManager implements KeyManager {
     return write(admin, accountId, Action.REVEAL_KEY, keyId, null, t -> {
       StoredKey key = t.key(keyId);
       byte[] sealed = key.sealedSecret();
+      SecretVault vault = issuer.vault();
       if (vault == null || sealed == null) { // R13: "copy" only through a vault
         throw new SecretNotRetainedException("the secret of " + keyId + " was shown once, when it was "
             + (key.regeneratedAt() == null ? "created" : "regenerated") + ", and is not retained"
@@ -522,10 +512,9 @@ final class DefaultKeyManager implements KeyManager {
           .notNull("keyId", keyId)
           .throwIfAny();
       StoredKey old = t.key(keyId);
-      String secret = format.generate();
+      KeyIssuer.NewSecret secret = issuer.issue(keyId);
       // R6: same id, device and license; the old secret dies at once, or after the overlap
-      StoredKey key = old.regenerated(hasher.hash(secret), format.hint(secret), seal(keyId, secret), t.now,
-          t.now.plus(overlap));
+      StoredKey key = old.regenerated(secret.hash(), secret.hint(), secret.sealed(), t.now, t.now.plus(overlap));
       t.updateKey(key);
       List<KeyHash> affected = new ArrayList<>(old.hashes());
       affected.add(key.hash());
@@ -533,7 +522,7 @@ final class DefaultKeyManager implements KeyManager {
       t.audit(keyId, key.deviceSerial(),
           overlap.isZero() ? "regenerated; old secret revoked"
               : "regenerated; old secret valid for " + Messages.duration(overlap));
-      return new IssuedKey(t.view(key, t.device(key.deviceSerial())), Secret.of(secret));
+      return new IssuedKey(t.view(key, t.device(key.deviceSerial())), Secret.of(secret.plain()));
     });
   }
 
@@ -636,11 +625,6 @@ final class DefaultKeyManager implements KeyManager {
   }
 
   // ------------------------------------------------------------------ plumbing
-
-  /** R13: the secret is kept only sealed by the host's vault, if there is one; else only its hash. */
-  private byte @Nullable [] seal(KeyId id, String secret) {
-    return vault == null ? null : vault.seal(id, secret);
-  }
 
   private <T> T write(Actor actor, AccountId accountId, Action action, @Nullable KeyId keyId,
       @Nullable String serial, Function<Context, T> body) {
@@ -852,7 +836,7 @@ final class DefaultKeyManager implements KeyManager {
     /** Stores the implicit grant of an account written before grants ({@link #grantsOf}). */
     private void materializeLegacyGrant() {
       License legacy = grants().get(0);
-      License stored = new License(new LicenseId(format.generateId("lic_")), accountId, legacy.quantity(),
+      License stored = new License(issuer.newLicenseId(), accountId, legacy.quantity(),
           legacy.start(), null, "", legacy.createdBy(), legacy.createdAt(), false);
       if (!tx.insertLicense(stored)) {
         throw new IllegalStateException("store refused a fresh license grant");
@@ -865,7 +849,7 @@ final class DefaultKeyManager implements KeyManager {
       if (legacy()) {
         materializeLegacyGrant();
       }
-      License grant = new License(new LicenseId(format.generateId("lic_")), accountId, quantity, start, end,
+      License grant = new License(issuer.newLicenseId(), accountId, quantity, start, end,
           reference, actor.toString(), now, false);
       if (!tx.insertLicense(grant)) {
         throw new IllegalStateException("store refused a fresh license grant");
@@ -1211,17 +1195,30 @@ final class DefaultKeyManager implements KeyManager {
     v.throwIfAny();
   }
 
-  @Override
-  public AccountPage accounts(Actor operator, @Nullable AccountId after, int limit) {
+  /**
+   * R8/R9 for an operator call that concerns no one account: a refusal is logged, in no account's
+   * audit log.
+   *
+   * @param operator the caller
+   * @param action what it may not do, as the refusal says it ("list accounts")
+   * @param refused what was refused, as the log line says it ("the account list")
+   * @throws InvalidRequestException if the actor is null
+   * @throws AccessDeniedException if the actor is not the operator
+   */
+  private static void requireOperatorOutsideAccounts(@Nullable Actor operator, String action, String refused) {
     if (operator == null) {
       throw InvalidRequestException.of("actor", "must not be null");
     }
     if (!operator.isOperator()) {
-      // R8; a refusal that concerns no account: logged, in no account's audit log
-      AccessDeniedException e = new AccessDeniedException(operator + " may not list accounts: only the operator may");
-      log.info("refused the account list to {}: {}", operator, e.getMessage());
+      AccessDeniedException e = new AccessDeniedException(operator + " may not " + action + ": only the operator may");
+      log.info("refused {} to {}: {}", refused, operator, e.getMessage());
       throw e;
     }
+  }
+
+  @Override
+  public AccountPage accounts(Actor operator, @Nullable AccountId after, int limit) {
+    requireOperatorOutsideAccounts(operator, "list accounts", "the account list"); // R8
     commands.start()
         .check(limit >= 1 && limit <= MAX_ACCOUNT_PAGE, "limit", "must be between 1 and " + MAX_ACCOUNT_PAGE)
         .throwIfAny();
@@ -1350,12 +1347,12 @@ final class DefaultKeyManager implements KeyManager {
       List<StoredKey> keysToInsert = new ArrayList<>(fresh.size());
       for (int i : fresh) {
         KeyImport r = records.get(i);
-        KeyId id = new KeyId(format.generateId("key_"));
+        KeyId id = issuer.newKeyId();
         String plain = r.secret() == null ? null : r.secret().reveal();
         Instant created = r.createdAt() != null ? r.createdAt() : t.now;
         keysToInsert.add(new StoredKey(id, accountId, r.serial(), hashes.get(i),
-            plain == null ? IMPORTED_HASH_HINT : format.hint(plain), r.label(), created, null, null, false, null, null,
-            plain == null ? null : seal(id, plain), ++ordinal));
+            plain == null ? IMPORTED_HASH_HINT : issuer.format().hint(plain), r.label(), created, null, null, false, null, null,
+            plain == null ? null : issuer.seal(id, plain), ++ordinal));
       }
       Set<Integer> refusedKeys = new HashSet<>(t.tx.insertKeys(keysToInsert)); // one batch
       for (int n = 0; n < fresh.size(); n++) {
@@ -1371,7 +1368,7 @@ final class DefaultKeyManager implements KeyManager {
         }
         t.change(ChangeEvent.Type.CREATED, key);
         t.audit(id, r.serial(), "imported ("
-            + (plain == null ? "SHA-256 hash" : format.isWellFormed(plain) ? "Keyseat key" : "legacy key")
+            + (plain == null ? "SHA-256 hash" : issuer.format().isWellFormed(plain) ? "Keyseat key" : "legacy key")
             + ", created " + created + ")");
         imported.add(new ImportResult.ImportedKey(i, r.serial(), id));
       }
@@ -1415,15 +1412,16 @@ final class DefaultKeyManager implements KeyManager {
         v.add(path, "must give either the plaintext key or its SHA-256" + named);
       } else if (r.secret() != null) {
         String plain = r.secret().reveal();
-        if (format.isWellFormed(plain) || format.isLegacyShaped(plain)) {
-          hash = hasher.hash(plain);
+        if (issuer.format().isWellFormed(plain) || issuer.format().isLegacyShaped(plain)) {
+          hash = issuer.hasher().hash(plain);
         } else {
           // never echo what was given: it may be a secret of another shape
           v.add(path + ".secret", "is neither a Keyseat key with a valid checksum nor of a declared legacy key shape"
-              + (format.hasLegacyShapes() ? " " + format.legacyShapes() : " (none declared: Keyseat.Builder.legacyKeyShapes)")
+              + (issuer.format().hasLegacyShapes() ? " " + issuer.format().legacyShapes()
+                  : " (none declared: Keyseat.Builder.legacyKeyShapes)")
               + named);
         }
-      } else if (hasher.peppered()) {
+      } else if (issuer.hasher().peppered()) {
         v.add(path + ".sha256", "a SHA-256 hash cannot be imported while a pepper is configured (the store keeps"
             + " HMAC-SHA256 of keys, which a SHA-256 cannot be turned into); import the plaintext keys instead" + named);
       } else if (!r.sha256().matches("[0-9a-fA-F]{64}")) {
@@ -1453,15 +1451,8 @@ final class DefaultKeyManager implements KeyManager {
 
   @Override
   public List<LeakedKey> revokeLeaked(Actor operator, List<Secret> secrets, LeakAction action) {
-    if (operator == null) {
-      throw InvalidRequestException.of("actor", "must not be null");
-    }
-    if (!operator.isOperator()) {
-      // a refusal that concerns no account (the keys are not known yet): logged, in no audit log
-      AccessDeniedException e = new AccessDeniedException(operator + " may not revoke leaked keys: only the operator may");
-      log.info("refused the leaked-key response to {}: {}", operator, e.getMessage());
-      throw e;
-    }
+    // the keys, and so their accounts, are not known yet
+    requireOperatorOutsideAccounts(operator, "revoke leaked keys", "the leaked-key response"); // R8, R9
     CommandValidator.Violations v = commands.start().notNull("action", action);
     if (secrets == null || secrets.isEmpty() || secrets.size() > Constraints.MAX_BATCH) {
       v.add("secrets", "must list 1 to " + Constraints.MAX_BATCH + " secrets");
@@ -1475,10 +1466,10 @@ final class DefaultKeyManager implements KeyManager {
     Set<KeyHash> seen = new HashSet<>();
     for (int i = 0; i < secrets.size(); i++) {
       String plain = secrets.get(i).reveal();
-      if (!format.isAccepted(plain)) {
+      if (!issuer.format().isAccepted(plain)) {
         continue; // no key has this shape: nothing to hash or look up
       }
-      KeyHash hash = hasher.hash(plain);
+      KeyHash hash = issuer.hasher().hash(plain);
       if (!seen.add(hash)) {
         continue;
       }
@@ -1526,8 +1517,8 @@ final class DefaultKeyManager implements KeyManager {
       t.change(ChangeEvent.Type.EDITED, ended);
       t.audit(Action.REGENERATE_KEY, id, key.deviceSerial(), "leaked previous secret reported: its overlap ended; the current secret stays");
     } else {
-      String secret = format.generate();
-      StoredKey regenerated = key.regenerated(hasher.hash(secret), format.hint(secret), seal(id, secret), t.now, t.now);
+      KeyIssuer.NewSecret secret = issuer.issue(id);
+      StoredKey regenerated = key.regenerated(secret.hash(), secret.hint(), secret.sealed(), t.now, t.now);
       t.updateKey(regenerated);
       List<KeyHash> affected = new ArrayList<>(List.of(key.hash(), regenerated.hash()));
       if (key.previousHash() != null) {

@@ -51,7 +51,8 @@ public final class Keyseat implements AutoCloseable {
     this.clock = b.clock;
     this.format = new KeyFormat(b.prefix, b.random, b.legacyShapes);
     this.hasher = new KeyHasher(b.pepper);
-    this.manager = new DefaultKeyManager(store, clock, format, hasher, b.vault, b.maxOverlap, commits::publish);
+    this.manager = new DefaultKeyManager(store, clock, new KeyIssuer(format, hasher, b.vault), b.maxOverlap,
+        commits::publish);
     this.retainsSecrets = b.vault != null;
   }
 

@@ -6,8 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,10 +47,8 @@ public final class LicenseEndSweep {
   private final Clock clock;
   private final Actor operator;
   private final int pageSize;
-  private final AtomicReference<@Nullable Result> last = new AtomicReference<>();
-  private final AtomicLong passes = new AtomicLong();
-  private final AtomicLong grantsApplied = new AtomicLong();
-  private final AtomicLong failures = new AtomicLong();
+  /** The running totals and the last pass, replaced as one so that readers never see them torn. */
+  private volatile Totals totals = new Totals(null, 0, 0, 0);
 
   LicenseEndSweep(KeyManager manager, Clock clock, Actor operator, int pageSize) {
     this.manager = Objects.requireNonNull(manager, "manager");
@@ -146,10 +143,7 @@ public final class LicenseEndSweep {
       after = page.next();
     } while (after != null);
     Result result = new Result(started, checked, applied, grants, failed, Duration.between(started, clock.instant()));
-    last.set(result);
-    passes.incrementAndGet();
-    grantsApplied.addAndGet(grants);
-    failures.addAndGet(failed);
+    count(t -> t.after(result));
     if (applied > 0 || failed > 0) {
       log.info("license end sweep: {} accounts checked, ended grants applied in {} accounts ({} grants), {} failed,"
           + " in {} ms", checked, applied, grants, failed, result.took().toMillis());
@@ -179,34 +173,56 @@ public final class LicenseEndSweep {
       try {
         run();
       } catch (RuntimeException e) {
-        failures.incrementAndGet();
+        count(Totals::afterFailedPass);
         log.warn("license end sweep failed; the next pass retries: {}", e.toString());
       }
     });
   }
 
+  private synchronized void count(UnaryOperator<Totals> pass) {
+    totals = pass.apply(totals);
+  }
+
   /** @return what the last pass did, or null before the first */
   public @Nullable Result lastResult() {
-    return last.get();
+    return totals.last();
   }
 
   /** @return passes completed since this sweep was created */
   public long passes() {
-    return passes.get();
+    return totals.passes();
   }
 
   /** @return grants whose passed end this sweep found unapplied and applied, in all passes */
   public long grantsApplied() {
-    return grantsApplied.get();
+    return totals.grantsApplied();
   }
 
   /** @return accounts (or whole passes) that failed, in all passes */
   public long failures() {
-    return failures.get();
+    return totals.failures();
   }
 
   @Override
   public String toString() {
-    return "LicenseEndSweep[" + operator + ", passes=" + passes.get() + "]";
+    return "LicenseEndSweep[" + operator + ", passes=" + passes() + "]";
+  }
+
+  /**
+   * What every pass so far did.
+   *
+   * @param last the last completed pass, null before the first
+   * @param passes passes completed
+   * @param grantsApplied grants applied, in all passes
+   * @param failures accounts (or whole passes) that failed, in all passes
+   */
+  private record Totals(@Nullable Result last, long passes, long grantsApplied, long failures) {
+    Totals after(Result pass) {
+      return new Totals(pass, passes + 1, grantsApplied + pass.grantsApplied(), failures + pass.failed());
+    }
+
+    Totals afterFailedPass() {
+      return new Totals(last, passes, grantsApplied, failures + 1);
+    }
   }
 }

@@ -62,14 +62,18 @@ final class DriverDataSource implements DataSource {
     throw new SQLFeatureNotSupportedException();
   }
 
+  /** As {@link java.sql.Wrapper} asks: this wraps nothing, so it unwraps only to what it is itself. */
   @Override
   public <T> T unwrap(Class<T> iface) throws SQLException {
-    throw new SQLException("not a wrapper");
+    if (iface.isInstance(this)) {
+      return iface.cast(this);
+    }
+    throw new SQLException("DriverDataSource is not a " + iface.getName() + " and wraps nothing");
   }
 
   @Override
   public boolean isWrapperFor(Class<?> iface) {
-    return false;
+    return iface.isInstance(this);
   }
 
   @Override

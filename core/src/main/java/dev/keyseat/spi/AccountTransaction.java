@@ -8,8 +8,10 @@ import dev.keyseat.License;
 import dev.keyseat.LicensePolicy;
 import dev.keyseat.Member;
 import dev.keyseat.UserId;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * One account's transaction: reads see the account as of the transaction, writes become visible
@@ -94,13 +96,7 @@ public interface AccountTransaction {
    * @return the indexes, in {@code devices}, of those refused (their serial is associated already)
    */
   default List<Integer> insertDevices(List<Device> devices) {
-    List<Integer> refused = new java.util.ArrayList<>();
-    for (int i = 0; i < devices.size(); i++) {
-      if (!insertDevice(devices.get(i))) {
-        refused.add(i);
-      }
-    }
-    return refused;
+    return refusedIndexes(devices, this::insertDevice);
   }
 
   /**
@@ -181,13 +177,7 @@ public interface AccountTransaction {
    * @return the indexes, in {@code keys}, of the keys refused (empty if every key was inserted)
    */
   default List<Integer> insertKeys(List<StoredKey> keys) {
-    List<Integer> refused = new java.util.ArrayList<>();
-    for (int i = 0; i < keys.size(); i++) {
-      if (!insertKey(keys.get(i))) {
-        refused.add(i);
-      }
-    }
-    return refused;
+    return refusedIndexes(keys, this::insertKey);
   }
 
   /**
@@ -352,4 +342,21 @@ public interface AccountTransaction {
    */
   void appendChange(ChangeEvent event);
 
+  /**
+   * The batch default of {@link #insertDevices} and {@link #insertKeys}: inserts one item after
+   * the other.
+   *
+   * @param items what to insert, in order
+   * @param insert the single insert, false when it refuses the item
+   * @return the indexes, in {@code items}, of those refused
+   */
+  private static <T> List<Integer> refusedIndexes(List<T> items, Predicate<T> insert) {
+    List<Integer> refused = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      if (!insert.test(items.get(i))) {
+        refused.add(i);
+      }
+    }
+    return refused;
+  }
 }

@@ -43,10 +43,10 @@ public abstract class CachedKeyValidatorBuilder {
   private long maximumSize = DEFAULT_MAXIMUM_SIZE;
   private boolean maximumSizeSet;
   private Duration negativeTtl = DEFAULT_NEGATIVE_TTL;
-  private Duration pollInterval = DEFAULT_POLL_INTERVAL;
-  private boolean pollIntervalSet;
-  private Duration maxStaleness = DEFAULT_MAX_STALENESS;
-  private boolean maxStalenessSet;
+  /** Null until set: the default. */
+  private @Nullable Duration pollInterval;
+  /** Null until set: the default. */
+  private @Nullable Duration maxStaleness;
   private int lookupsPerSecond = DEFAULT_LOOKUPS_PER_SECOND;
   private boolean preload;
   private Duration flushInterval = DEFAULT_FLUSH_INTERVAL;
@@ -106,11 +106,8 @@ public abstract class CachedKeyValidatorBuilder {
    */
   public CachedKeyValidatorBuilder feedPollInterval(Duration interval) {
     Duration checked = between("feed poll interval", interval, MIN_DURATION, Duration.ofHours(1));
-    if (maxStalenessSet && maxStaleness.compareTo(checked) <= 0) {
-      throw stalenessClash(maxStaleness, checked);
-    }
+    requireStalenessExceedsPoll(maxStaleness, checked);
     this.pollInterval = checked;
-    this.pollIntervalSet = true;
     return this;
   }
 
@@ -127,11 +124,8 @@ public abstract class CachedKeyValidatorBuilder {
    */
   public CachedKeyValidatorBuilder maxStaleness(Duration staleness) {
     Duration checked = between("maximum staleness", staleness, MIN_DURATION, ONE_DAY);
-    if (pollIntervalSet && checked.compareTo(pollInterval) <= 0) {
-      throw stalenessClash(checked, pollInterval);
-    }
+    requireStalenessExceedsPoll(checked, pollInterval);
     this.maxStaleness = checked;
-    this.maxStalenessSet = true;
     return this;
   }
 
@@ -282,13 +276,13 @@ public abstract class CachedKeyValidatorBuilder {
    *     shared rate limits, or if preloading is asked of a store that cannot list its keys
    */
   public final CachedKeyValidator build() {
-    if (maxStaleness.compareTo(pollInterval) <= 0) {
-      throw stalenessClash(maxStaleness, pollInterval);
-    }
+    Duration poll = pollInterval == null ? DEFAULT_POLL_INTERVAL : pollInterval;
+    Duration staleness = maxStaleness == null ? DEFAULT_MAX_STALENESS : maxStaleness;
+    requireStalenessExceedsPoll(staleness, poll); // a setting against the other's default
     if (rateLimitMode == RateLimitMode.CLUSTER && rateLimitPeriod == null) {
       throw new IllegalStateException("rateLimitMode(CLUSTER) without a rateLimit(requests, period): set the limit");
     }
-    return create(new Settings(maximumSize, preload, negativeTtl, pollInterval, maxStaleness, lookupsPerSecond,
+    return create(new Settings(maximumSize, preload, negativeTtl, poll, staleness, lookupsPerSecond,
         flushInterval, rateLimitRequests, rateLimitPeriod, rateLimitMode, metrics, ticker, scheduler,
         changeNotifications));
   }
@@ -336,9 +330,19 @@ public abstract class CachedKeyValidatorBuilder {
       @Nullable ValidatorScheduler scheduler,
       boolean changeNotifications) {}
 
-  private static IllegalStateException stalenessClash(Duration staleness, Duration interval) {
-    return new IllegalStateException("maxStaleness(" + staleness + ") must exceed feedPollInterval(" + interval
-        + "), or the validator would fail closed between two polls; raise maxStaleness or shorten the interval");
+  /**
+   * The maximum staleness must exceed the poll interval, or the validator would fail closed
+   * between two polls; checked by the setter that makes them clash, naming both settings.
+   *
+   * @param staleness the maximum staleness, null while unset
+   * @param interval the feed poll interval, null while unset
+   * @throws IllegalStateException if both are known and the staleness does not exceed the interval
+   */
+  private static void requireStalenessExceedsPoll(@Nullable Duration staleness, @Nullable Duration interval) {
+    if (staleness != null && interval != null && staleness.compareTo(interval) <= 0) {
+      throw new IllegalStateException("maxStaleness(" + staleness + ") must exceed feedPollInterval(" + interval
+          + "), or the validator would fail closed between two polls; raise maxStaleness or shorten the interval");
+    }
   }
 
   private static IllegalStateException preloadClash(long size) {

@@ -18,17 +18,16 @@ import dev.keyseat.validation.RateLimitMode;
 import dev.keyseat.validation.Verdict;
 import dev.keyseat.validation.Verdict.Status;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.PrintWriter;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -70,7 +69,7 @@ public final class ClusterDemo {
         KeyManager management = Keyseat.builder(mgmtStore).build().manager();
         Cuttable cableB = new Cuttable(pool(url, "gateway-b", pools));
         Keyseat gatewayA = Keyseat.builder(JdbcKeyStore.builder(pool(url, "gateway-a", pools)).build()).build();
-        Keyseat gatewayB = Keyseat.builder(JdbcKeyStore.builder(cableB)
+        Keyseat gatewayB = Keyseat.builder(JdbcKeyStore.builder(cableB.dataSource())
             .notificationDataSource(pool(url, "gateway-b-listen", pools)).build()).build();
         System.out.println("1. Three nodes, each with its own pool and store: management, gateway A, gateway B");
 
@@ -182,70 +181,40 @@ public final class ClusterDemo {
     return (System.nanoTime() - start) / 1_000_000;
   }
 
-  /** A gateway's "network cable": while cut, every new connection fails as an unreachable server's would. */
-  private static final class Cuttable implements DataSource {
+  /**
+   * A gateway's "network cable": while cut, every new connection of {@link #dataSource} fails as an
+   * unreachable server's would; every other call goes to the pool as it is.
+   */
+  private static final class Cuttable {
     private final DataSource delegate;
+    private final DataSource dataSource;
     private volatile boolean cut;
 
     Cuttable(DataSource delegate) {
       this.delegate = delegate;
+      this.dataSource = (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(),
+          new Class<?>[] {DataSource.class}, (proxy, method, args) -> forward(method, args));
+    }
+
+    /** @return the data source behind the cable, for the gateway's store */
+    DataSource dataSource() {
+      return dataSource;
     }
 
     void cut(boolean isCut) {
       this.cut = isCut;
     }
 
-    private void check() throws SQLException {
-      if (cut) {
+    private Object forward(Method method, Object[] args) throws Throwable {
+      if (cut && method.getName().equals("getConnection")) {
         throw new SQLException("connection refused (cable cut by the demo)", "08001");
       }
-    }
-
-    @Override
-    public Connection getConnection() throws SQLException {
-      check();
-      return delegate.getConnection();
-    }
-
-    @Override
-    public Connection getConnection(String user, String password) throws SQLException {
-      check();
-      return delegate.getConnection(user, password);
-    }
-
-    @Override
-    public PrintWriter getLogWriter() throws SQLException {
-      return delegate.getLogWriter();
-    }
-
-    @Override
-    public void setLogWriter(PrintWriter out) throws SQLException {
-      delegate.setLogWriter(out);
-    }
-
-    @Override
-    public void setLoginTimeout(int seconds) throws SQLException {
-      delegate.setLoginTimeout(seconds);
-    }
-
-    @Override
-    public int getLoginTimeout() throws SQLException {
-      return delegate.getLoginTimeout();
-    }
-
-    @Override
-    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-      return delegate.getParentLogger();
-    }
-
-    @Override
-    public <T> T unwrap(Class<T> iface) throws SQLException {
-      return delegate.unwrap(iface);
-    }
-
-    @Override
-    public boolean isWrapperFor(Class<?> iface) throws SQLException {
-      return delegate.isWrapperFor(iface);
+      try {
+        return method.invoke(delegate, args);
+      } catch (InvocationTargetException e) {
+        throw e.getCause();
+      }
     }
   }
+
 }

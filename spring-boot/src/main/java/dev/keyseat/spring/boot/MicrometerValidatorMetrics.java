@@ -27,10 +27,10 @@ import java.util.Objects;
  */
 public final class MicrometerValidatorMetrics implements ValidatorMetrics {
   private final Map<Verdict.Status, Counter> verdicts = new EnumMap<>(Verdict.Status.class);
-  private final Counter hits;
-  private final Counter misses;
-  private final Counter lookups;
-  private final Counter refused;
+  /** {@code keyseat.validator.cache}: hit, miss. */
+  private final TwoWay cache;
+  /** {@code keyseat.validator.store.lookups}: performed, refused. */
+  private final TwoWay lookups;
   private final Counter gaps;
   private final Counter flushed;
 
@@ -40,14 +40,10 @@ public final class MicrometerValidatorMetrics implements ValidatorMetrics {
       verdicts.put(s, Counter.builder("keyseat.validations").description("Keys validated, by verdict")
           .tag("verdict", s.name().toLowerCase(Locale.ROOT)).register(registry));
     }
-    hits = Counter.builder("keyseat.validator.cache").description("Well-formed keys answered from the cache, or not")
-        .tag("result", "hit").register(registry);
-    misses = Counter.builder("keyseat.validator.cache").description("Well-formed keys answered from the cache, or not")
-        .tag("result", "miss").register(registry);
-    lookups = Counter.builder("keyseat.validator.store.lookups").description("Keys looked up in the store")
-        .tag("outcome", "performed").register(registry);
-    refused = Counter.builder("keyseat.validator.store.lookups").description("Keys looked up in the store")
-        .tag("outcome", "refused").register(registry);
+    cache = TwoWay.register(registry, "keyseat.validator.cache", "Well-formed keys answered from the cache, or not",
+        "result", "hit", "miss");
+    lookups = TwoWay.register(registry, "keyseat.validator.store.lookups", "Keys looked up in the store",
+        "outcome", "performed", "refused");
     gaps = Counter.builder("keyseat.validator.feed.gaps")
         .description("Change-feed gaps: entries purged before they were read; the cache started over").register(registry);
     flushed = Counter.builder("keyseat.validator.usage.flushed").description("Keys whose counted usage was written")
@@ -61,22 +57,22 @@ public final class MicrometerValidatorMetrics implements ValidatorMetrics {
 
   @Override
   public void cacheHit() {
-    hits.increment();
+    cache.yes().increment();
   }
 
   @Override
   public void cacheMiss() {
-    misses.increment();
+    cache.no().increment();
   }
 
   @Override
   public void storeLookup() {
-    lookups.increment();
+    lookups.yes().increment();
   }
 
   @Override
   public void storeLookupRefused() {
-    refused.increment();
+    lookups.no().increment();
   }
 
   @Override
@@ -92,5 +88,19 @@ public final class MicrometerValidatorMetrics implements ValidatorMetrics {
   @Override
   public void usageFlushed(int keys) {
     flushed.increment(keys);
+  }
+
+  /**
+   * One meter counted under two values of one tag, such as a cache's hits and misses.
+   *
+   * @param yes the counter of the first value (hit, performed)
+   * @param no the counter of the second value (miss, refused)
+   */
+  private record TwoWay(Counter yes, Counter no) {
+    static TwoWay register(MeterRegistry registry, String name, String description, String tag, String yes,
+        String no) {
+      return new TwoWay(Counter.builder(name).description(description).tag(tag, yes).register(registry),
+          Counter.builder(name).description(description).tag(tag, no).register(registry));
+    }
   }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 
@@ -15,6 +16,7 @@ import org.springframework.http.ProblemDetail;
  * branch on the slug, never on the detail text, which is written for administrators.
  */
 enum ApiProblem {
+  // each refusal of these types says what it is about
   LICENSE_LIMIT("license-limit", HttpStatus.CONFLICT, "Not enough free licenses"),
   DEVICE_HAS_KEY("device-has-key", HttpStatus.CONFLICT, "Device already has a key"),
   NOT_FOUND("not-found", HttpStatus.NOT_FOUND, "Not found"),
@@ -22,16 +24,22 @@ enum ApiProblem {
   INVALID_REQUEST("invalid-request", HttpStatus.BAD_REQUEST, "Invalid request"),
   SEAT_REUSE_LIMIT("seat-reuse-limit", HttpStatus.CONFLICT, "License reuse limit reached"),
   ALREADY_EXISTS("already-exists", HttpStatus.CONFLICT, "Already exists"),
-  LAST_ADMIN("last-admin", HttpStatus.CONFLICT, "Last administrator"),
   SECRET_NOT_RETAINED("secret-not-retained", HttpStatus.CONFLICT, "Secret not kept"),
-  STORE_UNAVAILABLE("store-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Temporarily unavailable"),
-  UNAUTHENTICATED("unauthenticated", HttpStatus.UNAUTHORIZED, "Not signed in"),
-  CONFLICT("conflict", HttpStatus.CONFLICT, "Conflicting change"),
   HOST_NOT_ALLOWED("host-not-allowed", HttpStatus.FORBIDDEN, "Host not allowed"),
   TOO_LARGE("too-large", HttpStatus.CONTENT_TOO_LARGE, "Request too large"),
-  UNSUPPORTED_MEDIA_TYPE("invalid-request", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
   METHOD_NOT_ALLOWED("invalid-request", HttpStatus.METHOD_NOT_ALLOWED, "Method not allowed"),
-  SERVER_ERROR("server-error", HttpStatus.INTERNAL_SERVER_ERROR, "Server error");
+  // the API's refusals of these types always say the same: their standing detail
+  LAST_ADMIN("last-admin", HttpStatus.CONFLICT, "Last administrator",
+      "The account needs at least one administrator; make another member an administrator first."),
+  STORE_UNAVAILABLE("store-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Temporarily unavailable",
+      "API keys cannot be read or changed right now; nothing was changed. Try again in a moment."),
+  UNAUTHENTICATED("unauthenticated", HttpStatus.UNAUTHORIZED, "Not signed in", "Sign in to manage API keys."),
+  CONFLICT("conflict", HttpStatus.CONFLICT, "Conflicting change", "The request conflicts with the account's current "
+      + "state (it may have changed meanwhile); nothing was changed. Reload the page and try again."),
+  UNSUPPORTED_MEDIA_TYPE("invalid-request", HttpStatus.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type",
+      "Send the request body as application/json."),
+  SERVER_ERROR("server-error", HttpStatus.INTERNAL_SERVER_ERROR, "Server error",
+      "The server could not complete the request; the error was logged for its administrator.");
 
   /** The prefix of every {@code type}. */
   static final String TYPE_BASE = "https://keyseat.dev/problems/";
@@ -41,11 +49,18 @@ enum ApiProblem {
   final String slug;
   final HttpStatus status;
   final String title;
+  /** The detail of a refusal of this type that needs no more words, or null if each says its own. */
+  final @Nullable String standingDetail;
 
   ApiProblem(String slug, HttpStatus status, String title) {
+    this(slug, status, title, null);
+  }
+
+  ApiProblem(String slug, HttpStatus status, String title, @Nullable String standingDetail) {
     this.slug = slug;
     this.status = status;
     this.title = title;
+    this.standingDetail = standingDetail;
   }
 
   /** @return the {@code type} URI */

@@ -15,6 +15,8 @@ import dev.keyseat.VaultKeyMismatchException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,8 +107,7 @@ class ApiProblems {
 
   @ExceptionHandler(LastAdminException.class)
   ResponseEntity<ProblemDetail> lastAdmin(HttpServletRequest request) {
-    return problem(ApiProblem.LAST_ADMIN, "The account needs at least one administrator; make another member an "
-        + "administrator first.", request);
+    return problem(ApiProblem.LAST_ADMIN, request);
   }
 
   @ExceptionHandler({SecretNotRetainedException.class, VaultKeyMismatchException.class})
@@ -122,21 +123,19 @@ class ApiProblems {
   @ExceptionHandler(StoreUnavailableException.class)
   ResponseEntity<ProblemDetail> unavailable(StoreUnavailableException e, HttpServletRequest request) {
     log.warn("Keyseat store unavailable for {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
-    return problem(ApiProblem.STORE_UNAVAILABLE, "API keys cannot be read or changed right now; nothing was changed. "
-        + "Try again in a moment.", request);
+    return problem(ApiProblem.STORE_UNAVAILABLE, request);
   }
 
   /** Any other refusal of the manager: a change that conflicts with the account's state now. */
   @ExceptionHandler(KeyseatException.class)
   ResponseEntity<ProblemDetail> conflict(KeyseatException e, HttpServletRequest request) {
     log.info("Keyseat refused {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
-    return problem(ApiProblem.CONFLICT, "The request conflicts with the account's current state (it may have "
-        + "changed meanwhile); nothing was changed. Reload the page and try again.", request);
+    return problem(ApiProblem.CONFLICT, request);
   }
 
   @ExceptionHandler(AuthenticationException.class)
   ResponseEntity<ProblemDetail> unauthenticated(HttpServletRequest request) {
-    return problem(ApiProblem.UNAUTHENTICATED, "Sign in to manage API keys.", request);
+    return problem(ApiProblem.UNAUTHENTICATED, request);
   }
 
   @ExceptionHandler(HttpMessageNotReadableException.class)
@@ -152,7 +151,7 @@ class ApiProblems {
 
   @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
   ResponseEntity<ProblemDetail> mediaType(HttpServletRequest request) {
-    return problem(ApiProblem.UNSUPPORTED_MEDIA_TYPE, "Send the request body as application/json.", request);
+    return problem(ApiProblem.UNSUPPORTED_MEDIA_TYPE, request);
   }
 
   @ExceptionHandler(MethodArgumentTypeMismatchException.class)
@@ -171,8 +170,7 @@ class ApiProblems {
   @ExceptionHandler(RuntimeException.class)
   ResponseEntity<ProblemDetail> failure(RuntimeException e, HttpServletRequest request) {
     log.error("Keyseat API failed on {} {}", request.getMethod(), request.getRequestURI(), e);
-    return problem(ApiProblem.SERVER_ERROR, "The server could not complete the request; the error was logged for "
-        + "its administrator.", request);
+    return problem(ApiProblem.SERVER_ERROR, request);
   }
 
   /**
@@ -188,15 +186,26 @@ class ApiProblems {
     return f;
   }
 
+  /** A problem whose type's {@linkplain ApiProblem#standingDetail standing detail} says it all. */
+  private static ResponseEntity<ProblemDetail> problem(ApiProblem type, HttpServletRequest request) {
+    return problem(type, Objects.requireNonNull(type.standingDetail, "a problem type with a standing detail"), request);
+  }
+
   private static ResponseEntity<ProblemDetail> problem(ApiProblem type, String detail, HttpServletRequest request) {
-    return ResponseEntity.status(type.status).contentType(PROBLEM).body(type.detail(detail, request.getRequestURI()));
+    return problem(type, detail, request, Map.of());
   }
 
   /** A problem with one more member, e.g. {@code errors}. */
   private static ResponseEntity<ProblemDetail> problem(ApiProblem type, String detail, HttpServletRequest request,
       String name, Object value) {
+    return problem(type, detail, request, Map.of(name, value));
+  }
+
+  /** The one place a problem response is built: its type, detail, instance and any more members. */
+  private static ResponseEntity<ProblemDetail> problem(ApiProblem type, String detail, HttpServletRequest request,
+      Map<String, Object> members) {
     ProblemDetail p = type.detail(detail, request.getRequestURI());
-    p.setProperty(name, value);
+    members.forEach(p::setProperty);
     return ResponseEntity.status(type.status).contentType(PROBLEM).body(p);
   }
 }

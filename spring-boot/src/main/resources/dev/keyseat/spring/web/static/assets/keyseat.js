@@ -187,6 +187,16 @@
     $('ks-message').hidden = true;
   }
 
+  // GETs what a part of the page shows; a failure is shown as the page's error and answers null.
+  async function getOrFail(path) {
+    try {
+      return await api('GET', path);
+    } catch (e) {
+      fail(e);
+      return null;
+    }
+  }
+
   function clearMessages() {
     $('ks-message').hidden = true;
     $('ks-error').hidden = true;
@@ -201,6 +211,53 @@
     }
     e.textContent = visible(error.message || String(error));
     e.hidden = false;
+  }
+
+  // Calls search(q) with the trimmed text of a search field once typing pauses for 250 ms.
+  function onSearch(inputId, search) {
+    let timer = null;
+    $(inputId).addEventListener('input', (event) => {
+      clearTimeout(timer);
+      const q = event.target.value.trim();
+      timer = setTimeout(() => search(q), 250);
+    });
+  }
+
+  // Wires the Previous and Next buttons of a table paged by cursors (the keys, the audit log):
+  // pages() is its current { cursors, index, next }, with next null on the last page; load() shows
+  // the page at index.
+  function cursorPager(name, pages, load) {
+    $(name + '-next').addEventListener('click', () => {
+      const p = pages();
+      if (p.next === null) {
+        return;
+      }
+      p.cursors = p.cursors.slice(0, p.index + 1);
+      p.cursors.push(p.next);
+      p.index += 1;
+      load();
+    });
+    $(name + '-prev').addEventListener('click', () => {
+      const p = pages();
+      if (p.index > 0) {
+        p.index -= 1;
+        load();
+      }
+    });
+  }
+
+  // Runs a dialog's or form's action with its button disabled meanwhile; a failure shows in the
+  // dialog's or form's inline error.
+  async function whileBusy(buttonId, errorId, action) {
+    const button = $(buttonId);
+    button.disabled = true;
+    try {
+      await action();
+    } catch (e) {
+      inlineError(errorId, e);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   // ------------------------------------------------------------------ dialogs
@@ -368,13 +425,11 @@
   // ------------------------------------------------------------------ usage and charts
 
   async function loadUsage() {
-    try {
-      state.usage = await api('GET', '/usage');
-    } catch (e) {
-      fail(e);
+    const u = await getOrFail('/usage');
+    if (u === null) {
       return;
     }
-    const u = state.usage;
+    state.usage = u;
     $('usage-text').textContent = 'This account uses ' + u.used + ' of ' + u.total + ' API licenses; '
       + u.available + ' ' + (u.available === 1 ? 'is' : 'are') + ' free.';
     const bar = $('usage-bar');
@@ -485,11 +540,8 @@
     }
     const asked = params.toString();
     k.asked = asked;
-    let page;
-    try {
-      page = await api('GET', (k.stale ? '/keys/stale?' : '/keys?') + asked);
-    } catch (e) {
-      fail(e);
+    const page = await getOrFail((k.stale ? '/keys/stale?' : '/keys?') + asked);
+    if (page === null) {
       return;
     }
     if (k.asked !== asked) {
@@ -568,14 +620,9 @@
     return loadKeys();
   }
 
-  let searchTimer = null;
-  $('key-search').addEventListener('input', (event) => {
-    clearTimeout(searchTimer);
-    const q = event.target.value.trim();
-    searchTimer = setTimeout(() => {
-      state.keys.q = q;
-      reloadKeysFromStart();
-    }, 250);
+  onSearch('key-search', (q) => {
+    state.keys.q = q;
+    reloadKeysFromStart();
   });
   for (const button of document.querySelectorAll('#keys-table th button[data-sort]')) {
     button.addEventListener('click', () => {
@@ -592,23 +639,7 @@
     state.keys.dir = dir;
     reloadKeysFromStart();
   });
-  $('keys-next').addEventListener('click', () => {
-    const k = state.keys;
-    if (!k.next) {
-      return;
-    }
-    k.cursors = k.cursors.slice(0, k.index + 1);
-    k.cursors.push(k.next);
-    k.index += 1;
-    loadKeys();
-  });
-  $('keys-prev').addEventListener('click', () => {
-    const k = state.keys;
-    if (k.index > 0) {
-      k.index -= 1;
-      loadKeys();
-    }
-  });
+  cursorPager('keys', () => state.keys, loadKeys);
   $('stale-review').addEventListener('click', (event) => {
     const k = state.keys;
     k.stale = !k.stale;
@@ -850,25 +881,17 @@
     inlineError('regen-error', null);
     openDialog($('dlg-regen'), $('regen-overlap'));
   }
-  $('regen-ok').addEventListener('click', async () => {
+  $('regen-ok').addEventListener('click', () => whileBusy('regen-ok', 'regen-error', async () => {
     const key = regenerating;
-    const button = $('regen-ok');
-    button.disabled = true;
-    try {
-      const result = await api('POST', '/keys/' + encodeURIComponent(key.id) + '/regenerate',
-        { overlapSeconds: Number($('regen-overlap').value) });
-      closeDialog($('dlg-regen'));
-      const overlap = Number($('regen-overlap').value);
-      say('Regenerated the key for ' + deviceText(key.deviceName, key.deviceSerial) + '. '
-        + (overlap > 0 ? 'The old secret keeps working for ' + $('regen-overlap').selectedOptions[0].textContent.replace(/^in /, '').replace(/ \(.*\)$/, '') + '.' : 'The old secret no longer works.'));
-      showSecrets([result], 'Copy the new API key now');
-      loadKeys();
-    } catch (e) {
-      inlineError('regen-error', e);
-    } finally {
-      button.disabled = false;
-    }
-  });
+    const result = await api('POST', '/keys/' + encodeURIComponent(key.id) + '/regenerate',
+      { overlapSeconds: Number($('regen-overlap').value) });
+    closeDialog($('dlg-regen'));
+    const overlap = Number($('regen-overlap').value);
+    say('Regenerated the key for ' + deviceText(key.deviceName, key.deviceSerial) + '. '
+      + (overlap > 0 ? 'The old secret keeps working for ' + $('regen-overlap').selectedOptions[0].textContent.replace(/^in /, '').replace(/ \(.*\)$/, '') + '.' : 'The old secret no longer works.'));
+    showSecrets([result], 'Copy the new API key now');
+    loadKeys();
+  }));
 
   // ------------------------------------------------------------------ edit
 
@@ -923,18 +946,12 @@
       closeDialog($('dlg-edit'));
       return;
     }
-    const button = $('edit-save');
-    button.disabled = true;
-    try {
+    await whileBusy('edit-save', 'edit-error', async () => {
       await api('PATCH', '/keys/' + encodeURIComponent(key.id), patch);
       closeDialog($('dlg-edit'));
       say('Saved the key for ' + deviceText(key.deviceName, key.deviceSerial) + '.');
       loadKeys();
-    } catch (e) {
-      inlineError('edit-error', e);
-    } finally {
-      button.disabled = false;
-    }
+    });
   });
 
   // ------------------------------------------------------------------ confirmation
@@ -949,18 +966,10 @@
     // The safe choice has the focus.
     openDialog($('dlg-confirm'), $('dlg-confirm').querySelector('.ks-cancel'));
   }
-  $('confirm-ok').addEventListener('click', async () => {
-    const button = $('confirm-ok');
-    button.disabled = true;
-    try {
-      await confirmed();
-      closeDialog($('dlg-confirm'));
-    } catch (e) {
-      inlineError('confirm-error', e);
-    } finally {
-      button.disabled = false;
-    }
-  });
+  $('confirm-ok').addEventListener('click', () => whileBusy('confirm-ok', 'confirm-error', async () => {
+    await confirmed();
+    closeDialog($('dlg-confirm'));
+  }));
 
   function confirmDelete(key) {
     clearMessages();
@@ -992,11 +1001,8 @@
     }
     const asked = params.toString();
     d.asked = asked;
-    let result;
-    try {
-      result = await api('GET', '/devices?' + asked);
-    } catch (e) {
-      fail(e);
+    const result = await getOrFail('/devices?' + asked);
+    if (result === null) {
       return;
     }
     if (d.asked !== asked) {
@@ -1032,15 +1038,10 @@
       h('td', { class: 'ks-actions-cell' }, actions.childElementCount ? actions : null));
   }
 
-  let deviceSearchTimer = null;
-  $('device-search').addEventListener('input', (event) => {
-    clearTimeout(deviceSearchTimer);
-    const q = event.target.value.trim();
-    deviceSearchTimer = setTimeout(() => {
-      state.devices.q = q;
-      state.devices.page = 0;
-      loadDevices();
-    }, 250);
+  onSearch('device-search', (q) => {
+    state.devices.q = q;
+    state.devices.page = 0;
+    loadDevices();
   });
   $('devices-prev').addEventListener('click', () => {
     state.devices.page = Math.max(0, state.devices.page - 1);
@@ -1056,20 +1057,14 @@
     clearMessages();
     inlineError('assoc-error', null);
     const body = { serial: $('assoc-serial').value.trim(), name: $('assoc-name').value.trim(), model: $('assoc-model').value.trim() || null };
-    const button = $('assoc-submit');
-    button.disabled = true;
-    try {
+    await whileBusy('assoc-submit', 'assoc-error', async () => {
       await api('POST', '/devices', body);
       say('Associated ' + deviceText(body.name, body.serial) + ' with the account.');
       $('assoc-serial').value = '';
       $('assoc-name').value = '';
       $('assoc-model').value = '';
       await loadDevices();
-    } catch (e) {
-      inlineError('assoc-error', e);
-    } finally {
-      button.disabled = false;
-    }
+    });
   });
 
   let renaming = null;
@@ -1121,11 +1116,8 @@
     if (cursor !== null && cursor !== undefined) {
       params.set('before', String(cursor));
     }
-    let page;
-    try {
-      page = await api('GET', '/audit?' + params);
-    } catch (e) {
-      fail(e);
+    const page = await getOrFail('/audit?' + params);
+    if (page === null) {
       return;
     }
     a.next = page.next ?? null;
@@ -1141,23 +1133,7 @@
     $('audit-next').disabled = a.next === null;
     $('audit-page').textContent = items.length === 0 ? 'No entries.' : 'Page ' + (a.index + 1);
   }
-  $('audit-next').addEventListener('click', () => {
-    const a = state.audit;
-    if (a.next === null) {
-      return;
-    }
-    a.cursors = a.cursors.slice(0, a.index + 1);
-    a.cursors.push(a.next);
-    a.index += 1;
-    loadAudit();
-  });
-  $('audit-prev').addEventListener('click', () => {
-    const a = state.audit;
-    if (a.index > 0) {
-      a.index -= 1;
-      loadAudit();
-    }
-  });
+  cursorPager('audit', () => state.audit, loadAudit);
 
   start();
 })();
