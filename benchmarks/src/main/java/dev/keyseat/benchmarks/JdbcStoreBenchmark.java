@@ -61,7 +61,8 @@ import org.postgresql.PGConnection;
  * <ul>
  *   <li>{@code createKeys} (throughput, {@code batch} = 1 or 50 keys per call): Keyseat's
  *       {@code KeyManager.createKeys} for devices of accounts of 100 devices: account row lock,
- *       role, devices and quota checks, key inserts, audit and change feed, one transaction. Floor:
+ *       role, devices and quota checks, key inserts, audit and change feed, one transaction (8
+ *       round trips on PostgreSQL whatever the batch size, {@code JdbcRoundTripsTest}). Floor:
  *       {@code floorInsertRows}, {@code batch} plain INSERTs of a row with a unique 32-byte hash in
  *       one transaction (one autocommitted statement for a batch of 1);
  *   <li>{@code validateColdKey} (sample time): the cached validator answering a key it does not
@@ -77,8 +78,9 @@ import org.postgresql.PGConnection;
  *       in 20 calls of 1,000; prints each call's time and last ÷ first (target ≤ 1.5).
  *   <li>{@code pageOf100From20000Keys} (sample time, same fresh database): {@code KeyManager.keys(
  *       admin, account, KeyQuery)} for a page of 100 of an account of 20,000 keys, from a cursor
- *       drawn among the 200 page starts, sorted by creation (the index order) or by device name
- *       (target: p50 ≤ 5 ms).
+ *       drawn among the 200 page starts, sorted by creation or by device name, each read from its
+ *       index (migration V3 keeps the folded device name on the key row) in 3 round trips (target:
+ *       p50 ≤ 5 ms).
  * </ul>
  *
  * <p>The database is built once with bulk SQL ({@code INSERT … SELECT generate_series} and a

@@ -293,16 +293,11 @@ public final class InMemoryKeyStore implements KeyStore {
       this.licensing = base.licensing();
     }
 
-    /** A write of a row of {@code owner}: in a writable transaction, its own account's. */
-    private void writingOf(AccountId owner) {
-      writing();
-      requireOwn(owner);
-    }
-
-    /** {@link #writingOf}, of an existing account. */
+    /** A write of a row of {@code owner}: in a writable transaction, of an existing account, its own. */
     private void writingOwn(AccountId owner) {
-      writingOf(owner);
+      writing();
       requireAccount();
+      requireOwn(owner);
     }
 
     private void writing() {
@@ -379,7 +374,8 @@ public final class InMemoryKeyStore implements KeyStore {
 
     /** Creates (false if it exists) or replaces (it must exist) this transaction's account row. */
     private boolean putAccount(Account a, boolean create) {
-      writingOf(a.id());
+      writing();
+      requireOwn(a.id());
       if ((account == null) != create) {
         if (create) {
           return false;
@@ -458,7 +454,8 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void updateDevice(Device device) {
-      writingOf(device.accountId());
+      writing();
+      requireOwn(device.accountId());
       if (!devices.containsKey(device.serial())) {
         throw new IllegalStateException("device " + device.serial() + " is not in account " + accountId);
       }
@@ -524,7 +521,8 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean updateKey(StoredKey key) {
-      writingOf(key.accountId());
+      writing();
+      requireOwn(key.accountId());
       StoredKey old = keys.get(key.id());
       if (old == null) {
         throw new IllegalStateException("key " + key.id() + " is not in account " + accountId);
@@ -620,7 +618,8 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void updateLicense(License license) {
-      writingOf(license.accountId());
+      writing();
+      requireOwn(license.accountId());
       if (!licensing.grants().containsKey(license.id())) {
         throw new IllegalStateException("license grant " + license.id() + " does not exist in account " + accountId);
       }
@@ -661,7 +660,8 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void appendChange(ChangeEvent event) {
-      writingOf(event.accountId());
+      writing();
+      requireOwn(event.accountId());
       changesAppended.add(event);
     }
 
