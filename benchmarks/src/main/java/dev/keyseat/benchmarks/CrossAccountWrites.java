@@ -1,6 +1,5 @@
 package dev.keyseat.benchmarks;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.keyseat.AccountId;
 import dev.keyseat.Actor;
@@ -66,11 +65,7 @@ public final class CrossAccountWrites {
         .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
         .setServerConfig("shared_buffers", "256MB").setServerConfig("max_connections", "60")
         .setPGStartupWait(Duration.ofMinutes(2)).start()) {
-      HikariConfig config = new HikariConfig();
-      config.setJdbcUrl(pg.getJdbcUrl("postgres", "postgres"));
-      config.setUsername("postgres");
-      config.setMaximumPoolSize(24);
-      try (HikariDataSource pool = new HikariDataSource(config)) {
+      try (HikariDataSource pool = Pools.postgres(pg, 24)) {
         JdbcKeyStore store = JdbcKeyStore.builder(pool).createSchemaIfMissing(true).build();
         JdbcKeyStore counter = FeedSchemes.numberedAtCommit(JdbcKeyStore.builder(pool)).build();
         KeyManager shipped = Keyseat.builder(store).build().manager();
@@ -123,8 +118,8 @@ public final class CrossAccountWrites {
       st.execute("INSERT INTO keyseat_device (serial, account_id, name, model, associated_at)"
           + " SELECT 'F-' || i, 'filler', 'Monitor', '', 1767225600 FROM generate_series(1, 50000) i");
       st.execute("INSERT INTO keyseat_api_key (key_id, account_id, device_serial, hash, hint, label, created_at,"
-          + " suspended, ordinal) SELECT 'key_filler' || lpad(i::text, 8, '0'), 'filler', 'F-' || i,"
-          + " sha256(('filler' || i)::bytea), 'ks_…', '', 1767225600, false, i FROM generate_series(1, 50000) i");
+          + " suspended, ordinal, device_name_folded) SELECT 'key_filler' || lpad(i::text, 8, '0'), 'filler', 'F-' || i,"
+          + " sha256(('filler' || i)::bytea), 'ks_…', '', 1767225600, false, i, 'monitor' FROM generate_series(1, 50000) i");
       st.execute("UPDATE keyseat_account SET key_count = 50000 WHERE account_id = 'filler'");
     }
   }
@@ -198,8 +193,8 @@ public final class CrossAccountWrites {
       }
       List<String> keyIds = new ArrayList<>();
       try (PreparedStatement key = c.prepareStatement("INSERT INTO keyseat_api_key (key_id, account_id,"
-          + " device_serial, hash, hint, label, created_at, suspended, ordinal)"
-          + " VALUES (?, ?, ?, sha256(?::bytea), 'ks_…', '', 1767225600, false, ?)")) {
+          + " device_serial, hash, hint, label, created_at, suspended, ordinal, device_name_folded)"
+          + " VALUES (?, ?, ?, sha256(?::bytea), 'ks_…', '', 1767225600, false, ?, 'monitor')")) {
         for (String serial : serials) {
           String keyId = "key_raw" + String.format("%09d", RAW_KEYS.incrementAndGet());
           keyIds.add(keyId);

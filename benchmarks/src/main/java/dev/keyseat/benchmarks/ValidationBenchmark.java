@@ -1,11 +1,11 @@
 package dev.keyseat.benchmarks;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
+import dev.keyseat.internal.validation.HashedVerdict;
+import dev.keyseat.internal.validation.SipHash;
+import dev.keyseat.spi.KeyHash;
 import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.Verdict;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -68,7 +68,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class ValidationBenchmark {
-  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
   private static final AtomicInteger DATABASES = new AtomicInteger();
 
   /** Keys in the store and in the cache; the hot benchmarks pick among them uniformly. */
@@ -81,10 +80,9 @@ public class ValidationBenchmark {
     Fleet fleet;
     CachedKeyValidator validator;
     CachedKeyValidator preloaded;
-    final ConcurrentHashMap<FloorKey, String> floor = new ConcurrentHashMap<>();
+    final ConcurrentHashMap<HashedVerdict, String> floor = new ConcurrentHashMap<>();
     final ConcurrentHashMap<PrfKey, String> prfFloor = new ConcurrentHashMap<>();
-    final SipHash128 sip = new SipHash128(new java.security.SecureRandom().nextLong(),
-        new java.security.SecureRandom().nextLong());
+    final SipHash sip = new SipHash(new java.security.SecureRandom());
     String h2Url;
     Connection h2Keeper;
     JdbcConnectionPool h2Pool;
@@ -135,7 +133,7 @@ public class ValidationBenchmark {
       Hashing h = new Hashing();
       for (int i = 0; i < keys; i++) {
         h.digest(fleet.secrets[i]);
-        floor.put(FloorKey.copyOf(h.out), fleet.serials[i]);
+        floor.put(HashedVerdict.of(KeyHash.of(h.out)), fleet.serials[i]);
       }
       h2Url = "jdbc:h2:mem:peer" + DATABASES.incrementAndGet() + ";DB_CLOSE_DELAY=-1";
       h2Keeper = DriverManager.getConnection(h2Url);
@@ -260,7 +258,7 @@ public class ValidationBenchmark {
     final MessageDigest sha;
     final byte[] in = new byte[64];
     final byte[] out = new byte[32];
-    final FloorKey probe = new FloorKey();
+    final HashedVerdict probe = new HashedVerdict();
     final long[] high = new long[1];
     final PrfKey prfProbe = new PrfKey();
 
@@ -285,7 +283,7 @@ public class ValidationBenchmark {
     }
 
     @SuppressWarnings("deprecation")
-    void prf(SipHash128 sip, String key) {
+    void prf(SipHash sip, String key) {
       int n = key.length();
       key.getBytes(0, n, in, 0);
       long a = sip.hash(in, 0, n, high);
@@ -317,37 +315,6 @@ public class ValidationBenchmark {
     @Override
     public int hashCode() {
       return (int) a;
-    }
-  }
-
-  /** A 32-byte hash as four longs, mutable so that one instance per thread can probe the map. */
-  static final class FloorKey {
-    long a;
-    long b;
-    long c;
-    long d;
-
-    static FloorKey copyOf(byte[] hash) {
-      FloorKey k = new FloorKey();
-      k.set(hash);
-      return k;
-    }
-
-    void set(byte[] hash) {
-      a = (long) LONGS.get(hash, 0);
-      b = (long) LONGS.get(hash, 8);
-      c = (long) LONGS.get(hash, 16);
-      d = (long) LONGS.get(hash, 24);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof FloorKey k && ((a ^ k.a) | (b ^ k.b) | (c ^ k.c) | (d ^ k.d)) == 0;
-    }
-
-    @Override
-    public int hashCode() {
-      return (int) (a >>> 32);
     }
   }
 
@@ -398,14 +365,19 @@ public class ValidationBenchmark {
     byte[] hash = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
     try (Connection c = s.h2Pool.getConnection(); PreparedStatement ps = c.prepareStatement(BY_HASH)) {
       ps.setBytes(1, hash);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next() || rs.getBoolean(4) || rs.getObject(5) != null) {
-          return null;
-        }
-        rs.getString(1);
-        rs.getString(2);
-        return rs.getString(3);
+      return serialIfValid(ps);
+    }
+  }
+
+  /** Runs the query by hash and reads its row as a validator would: the serial if the key is valid. */
+  private static String serialIfValid(PreparedStatement byHash) throws SQLException {
+    try (ResultSet rs = byHash.executeQuery()) {
+      if (!rs.next() || rs.getBoolean(4) || rs.getObject(5) != null) {
+        return null;
       }
+      rs.getString(1);
+      rs.getString(2);
+      return rs.getString(3);
     }
   }
 
@@ -415,14 +387,7 @@ public class ValidationBenchmark {
     Hashing h = t.hashing;
     h.digest(key);
     t.byHash.setBytes(1, h.out);
-    try (ResultSet rs = t.byHash.executeQuery()) {
-      if (!rs.next() || rs.getBoolean(4) || rs.getObject(5) != null) {
-        return null;
-      }
-      rs.getString(1);
-      rs.getString(2);
-      return rs.getString(3);
-    }
+    return serialIfValid(t.byHash);
   }
 
   @Benchmark

@@ -151,18 +151,10 @@ public final class KeyFormat {
    * @return whether the key has this format's shape and a correct checksum
    */
   public boolean isWellFormed(CharSequence key) {
-    if (key == null || key.length() != length) {
+    if (key == null || !isNativeShaped(key)) {
       return false;
     }
     int p = prefix.length();
-    for (int i = 0; i < p; i++) {
-      if (key.charAt(i) != prefix.charAt(i)) {
-        return false;
-      }
-    }
-    if (key.charAt(p) != '_') {
-      return false;
-    }
     // Base62 check (branch-free, accumulated in 'bad') and CRC32 register (XOR of independent
     // lookups) in one pass over the body.
     int bad = 0;
@@ -196,18 +188,10 @@ public final class KeyFormat {
    * @return whether the key has this format's shape and a correct checksum
    */
   public boolean isWellFormed(String key, byte[] bytes) {
-    if (key == null || key.length() != length) {
+    if (key == null || !isNativeShaped(key)) {
       return false;
     }
     int p = prefix.length();
-    for (int i = 0; i < p; i++) {
-      if (key.charAt(i) != prefix.charAt(i)) {
-        return false;
-      }
-    }
-    if (key.charAt(p) != '_') {
-      return false;
-    }
     int body = p + 1;
     int crc = 0;
     int high = 0;
@@ -341,6 +325,7 @@ public final class KeyFormat {
     return isWellFormed(key) || isLegacyShaped(key);
   }
 
+  /** Whether the key has the native length and starts with the prefix and {@code '_'}. */
   private boolean isNativeShaped(CharSequence key) {
     if (key.length() != length || key.charAt(prefix.length()) != '_') {
       return false;

@@ -13,7 +13,7 @@ class KeyFormatChecksumTest {
   private static final String BASE62 = Base62.ALPHABET;
 
   /** The format as written: prefix, '_', 27 base62, 6 base62 digits of CRC32(prefix + body). */
-  private static boolean reference(String prefix, String key) {
+  static boolean reference(String prefix, String key) {
     int bodyEnd = prefix.length() + 1 + KeyFormat.BODY_LENGTH;
     if (key.length() != bodyEnd + KeyFormat.CHECKSUM_LENGTH || !key.startsWith(prefix + "_")) {
       return false;

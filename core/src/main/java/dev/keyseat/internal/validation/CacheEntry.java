@@ -4,7 +4,6 @@ import dev.keyseat.validation.Verdict;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Queue;
-import java.util.concurrent.atomic.LongAdder;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -18,23 +17,30 @@ import org.jspecify.annotations.Nullable;
  * <p>The entry keeps no SHA-256: a hit needs none, a reload computes it from the presented key, and
  * invalidation by hash goes through the stamp of the hash's slot ({@link #slot}, {@link #stamp}).
  *
- * <p>It extends {@link LongAdder} (the use count) instead of holding one for the same reason; the
- * adder stays uncontended and allocation-free until two threads validate the same key at once,
- * and then spreads out.
+ * <p>Sixty-four bytes with compressed references (a million cached keys is 64 MB of entries): the
+ * use count is one {@code long} with the "queued for the flusher" mark in its sign bit, counted
+ * with one atomic add, and whether the verdict is VALID rides in the sign bit of the stamp slot.
+ * (Until issue 13's heap target the entry extended {@code LongAdder}: 16 bytes more per key, for
+ * counting that spreads out when two threads validate the same key at the same instant; with one
+ * add the two threads then share the entry's cache line.)
  *
  * <p>Entries are created with their PRF, filled by the loader ({@link #fill}) and only then
  * published through the index, which orders the writes before any reader's reads; they are never
  * changed after (an outdated entry is replaced). Probes are never stored.
  */
 @SuppressWarnings("serial")
-final class CacheEntry extends LongAdder {
+final class CacheEntry {
   /** Last-use times closer than this are not rewritten, so that hot keys do not share a hot cache line. */
   static final long LAST_USE_GRANULARITY_NANOS = 1_000_000L;
-  private static final VarHandle DIRTY;
+  /** The sign bit of {@link #uses}: the entry sits in the flusher's queue. */
+  private static final long QUEUED = Long.MIN_VALUE;
+  /** The sign bit of {@link #slotAndValid}: the verdict is VALID. */
+  private static final int VALID = Integer.MIN_VALUE;
+  private static final VarHandle USES;
 
   static {
     try {
-      DIRTY = MethodHandles.lookup().findVarHandle(CacheEntry.class, "dirty", boolean.class);
+      USES = MethodHandles.lookup().findVarHandle(CacheEntry.class, "uses", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -42,21 +48,19 @@ final class CacheEntry extends LongAdder {
 
   private long p0;
   private long p1;
-  /** Where the key's SHA-256 hash has its stamp. */
-  int slot;
+  /** Where the key's SHA-256 hash has its stamp (below 2^24), and {@link #VALID} if the verdict is. */
+  private int slotAndValid;
   /** The stamp of {@link #slot} read before the store (or the preloaded index) was: see {@link Stamps}. */
   int stamp;
   /** The verdict for the key, without the device check, which depends on the request. */
   @Nullable Verdict verdict;
-  /** Whether {@link #verdict} is VALID, readable without touching the verdict. */
-  boolean valid;
   /** Ticker time from which the verdict may be wrong (expiry, end of overlap, negative TTL). */
   long deadline;
   /** Ticker time of the last counted use, to within {@link #LAST_USE_GRANULARITY_NANOS}. */
   volatile long lastUsed;
-  /** Whether the entry sits in the flusher's queue. */
-  @SuppressWarnings("unused")
-  private volatile boolean dirty;
+  /** Uses counted since the last flush, and {@link #QUEUED} while the entry sits in the flusher's queue. */
+  @SuppressWarnings("unused") // through USES
+  private volatile long uses;
 
   /** A probe, to be {@link #set}. */
   CacheEntry() {}
@@ -79,7 +83,7 @@ final class CacheEntry extends LongAdder {
 
   /** Sets where the key's hash has its stamp, and the stamp read there, before the verdict is looked up. */
   CacheEntry stamped(int slot, int stamp) {
-    this.slot = slot;
+    this.slotAndValid = (slotAndValid & VALID) | slot;
     this.stamp = stamp;
     return this;
   }
@@ -87,7 +91,7 @@ final class CacheEntry extends LongAdder {
   /** Sets what the entry knows, before it is published. */
   CacheEntry fill(Verdict verdict, long deadline, long now) {
     this.verdict = verdict;
-    this.valid = verdict.isValid();
+    this.slotAndValid = verdict.isValid() ? slotAndValid | VALID : slotAndValid & ~VALID;
     this.deadline = deadline;
     this.lastUsed = now - LAST_USE_GRANULARITY_NANOS;
     return this;
@@ -98,11 +102,17 @@ final class CacheEntry extends LongAdder {
    *     and in the flusher's queue is; only a probe has none
    */
   Verdict filledVerdict() {
-    Verdict v = verdict;
-    if (v == null) {
-      throw new IllegalStateException("a probe has no verdict");
-    }
-    return v;
+    return Verdicts.filled(verdict);
+  }
+
+  /** @return where the key's hash has its stamp */
+  int slot() {
+    return slotAndValid & ~VALID;
+  }
+
+  /** @return whether the verdict is VALID, known without touching the verdict */
+  boolean valid() {
+    return slotAndValid < 0;
   }
 
   /** @return whether the entry still holds at ticker time {@code now} */
@@ -115,29 +125,37 @@ final class CacheEntry extends LongAdder {
    * than the granularity, and queues the entry for the flusher on its first use since a flush.
    */
   void used(long now, Queue<CacheEntry> toFlush) {
-    increment();
+    long before = (long) USES.getAndAdd(this, 1L);
     if (now - lastUsed >= LAST_USE_GRANULARITY_NANOS) {
       lastUsed = now;
     }
-    if (!dirty && DIRTY.compareAndSet(this, false, true)) {
-      toFlush.offer(this);
+    if (before >= 0) {
+      queue(toFlush);
+    }
+  }
+
+  /** Sets the queued mark and queues the entry, unless another thread did first. */
+  private void queue(Queue<CacheEntry> toFlush) {
+    for (long u = uses; u >= 0; u = uses) {
+      if (USES.compareAndSet(this, u, u | QUEUED)) {
+        toFlush.offer(this);
+        return;
+      }
     }
   }
 
   /**
-   * Takes the count for a flush: clears the queued mark first, so that a use racing with the
-   * flush either is in the returned count or queues the entry again.
+   * Takes the count for a flush: clears the count and the queued mark in one atomic step, so that
+   * a use racing with the flush either is in the returned count or queues the entry again.
    */
   long drain() {
-    dirty = false;
-    return sumThenReset();
+    return (long) USES.getAndSet(this, 0L) & ~QUEUED;
   }
 
   /** Gives a count back after a failed flush and queues the entry again. */
   void restore(long count, Queue<CacheEntry> toFlush) {
-    add(count);
-    if (DIRTY.compareAndSet(this, false, true)) {
-      toFlush.offer(this);
+    if ((long) USES.getAndAdd(this, count) >= 0) {
+      queue(toFlush);
     }
   }
 

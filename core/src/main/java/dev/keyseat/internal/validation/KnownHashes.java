@@ -4,7 +4,8 @@ import dev.keyseat.spi.KeyHash;
 
 /**
  * Four bytes of the SHA-256 hash of every key the store holds (current and previous secrets), in
- * an open-addressing table of {@code int}s at most half full: about 8 bytes per key. Filled from
+ * an open-addressing table of {@code int}s at most half full ({@link Tables} sizes it): about 8
+ * bytes per key. Filled from
  * the store's listing when the validator starts and kept current by this JVM's commits and the
  * change feed, it answers "certainly not a key" for almost every made-up key (a random hash matches
  * one of {@code n} prefixes with probability {@code n / 2^32}), so that a flood of them needs no
@@ -30,7 +31,7 @@ final class KnownHashes {
     if (slots > 1 << 30) {
       throw new IllegalStateException("too many keys for the known-hash table: " + n);
     }
-    return (int) slots;
+    return Tables.lengthFor((int) slots);
   }
 
   /** The prefix of the hash in {@code digest[0..32)}, never {@link #EMPTY}. */
@@ -48,16 +49,7 @@ final class KnownHashes {
   /** @return whether a hash with this {@linkplain #prefix prefix} may be known */
   boolean mightContain(int prefix) {
     int[] t = table;
-    int mask = t.length - 1;
-    for (int i = mix(prefix) & mask; ; i = (i + 1) & mask) {
-      int v = t[i];
-      if (v == prefix) {
-        return true;
-      }
-      if (v == EMPTY) {
-        return false;
-      }
-    }
+    return t[find(t, prefix)] == prefix;
   }
 
   /** @param prefix a {@linkplain #prefix prefix} to remember */
@@ -66,7 +58,7 @@ final class KnownHashes {
     if (insert(t, prefix)) {
       count++;
       if (count * 2L > t.length) {
-        int[] bigger = new int[t.length * 2];
+        int[] bigger = new int[Tables.doubled(t.length)];
         for (int v : t) {
           if (v != EMPTY) {
             insert(bigger, v);
@@ -94,21 +86,21 @@ final class KnownHashes {
   }
 
   private static boolean insert(int[] t, int prefix) {
-    int mask = t.length - 1;
-    for (int i = mix(prefix) & mask; ; i = (i + 1) & mask) {
-      int v = t[i];
-      if (v == prefix) {
-        return false;
-      }
-      if (v == EMPTY) {
-        t[i] = prefix;
-        return true;
-      }
+    int i = find(t, prefix);
+    if (t[i] == prefix) {
+      return false;
     }
+    t[i] = prefix;
+    return true;
   }
 
-  /** The prefix is uniform already; the low bits are used as they are. */
-  private static int mix(int prefix) {
-    return prefix;
+  /** @return the slot holding {@code prefix}, or else the empty slot where its probe sequence ends */
+  private static int find(int[] t, int prefix) {
+    int n = t.length;
+    int i = Tables.slot(prefix, n); // the prefix is uniform already
+    while (t[i] != prefix && t[i] != EMPTY) {
+      i = i + 1 == n ? 0 : i + 1;
+    }
+    return i;
   }
 }

@@ -2,6 +2,7 @@ package dev.keyseat.internal.validation;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Policy;
 import dev.keyseat.AccountId;
 import dev.keyseat.KeyId;
 import dev.keyseat.internal.CommitStream;
@@ -78,6 +79,8 @@ final class ValidationCache implements CachedKeyValidator {
   static final int MAX_SHARED_ACCOUNTS = 100_000;
   /** Unknown hashes answered without the store (preloaded, or ruled out by the known hashes), never stored. */
   private static final CacheEntry UNKNOWN_ENTRY = new CacheEntry().fill(Verdict.UNKNOWN, 0, 0);
+  /** One hit in this many (per thread, a power of two) is recorded by the bounded cache's policy. */
+  static final int RECORDED_HIT_EVERY = 8;
   /** The share of the lookup budget kept for keys whose hash may be known: a quarter. */
   static final int RESERVE_DIVISOR = 4;
 
@@ -92,6 +95,12 @@ final class ValidationCache implements CachedKeyValidator {
   private final ValidatorMetrics metrics;
   /** The bounded cache by PRF (entries are their own keys: see {@link CacheEntry}); null when preloaded. */
   private final @Nullable Cache<CacheEntry, CacheEntry> cache;
+  /**
+   * The bounded cache's reads without side effects, or null when preloaded. A thread's hits read
+   * through it but for one in {@link #RECORDED_HIT_EVERY}, which reads through the cache and so
+   * counts for W-TinyLFU: see {@link #lookup}.
+   */
+  private final @Nullable Policy<CacheEntry, CacheEntry> quiet;
   /**
    * What the hot path reads: the bounded cache's map view, or the preloaded keys presented so far
    * by PRF. Replaced only when a preloaded cache is reloaded after a feed gap.
@@ -155,8 +164,23 @@ final class ValidationCache implements CachedKeyValidator {
     final CacheEntry key = new CacheEntry();
     final long[] high = new long[1];
     final HashedVerdict hashed = new HashedVerdict();
+    /**
+     * This thread's xorshift state, which picks the lookups the cache's policy records: at random,
+     * so that no pattern of requests (keys taken in turn, say) is sampled with a bias.
+     */
+    int sample = java.util.concurrent.ThreadLocalRandom.current().nextInt() | 1;
     /** Set by a load that the budget refused for a hash the known hashes rule out: the answer is UNKNOWN. */
     boolean ruledOut;
+
+    /** @return the next value of this thread's xorshift32 (never zero) */
+    int nextSample() {
+      int x = sample;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      sample = x;
+      return x;
+    }
 
     Probe(KeyFormat format, KeyHasher hasher) {
       this.bytes = new byte[KeyFormat.STAGING_LENGTH];
@@ -188,11 +212,13 @@ final class ValidationCache implements CachedKeyValidator {
     this.prf = new SipHash(new SecureRandom());
     if (preload) {
       this.cache = null;
+      this.quiet = null;
       this.index = new ConcurrentHashMap<>();
       this.stamps = new Stamps(Stamps.MIN_SLOTS);
     } else {
       Cache<CacheEntry, CacheEntry> bounded = Caffeine.newBuilder().maximumSize(maximumSize).build();
       this.cache = bounded;
+      this.quiet = bounded.policy();
       this.index = bounded.asMap();
       this.stamps = new Stamps(maximumSize);
     }
@@ -291,8 +317,8 @@ final class ValidationCache implements CachedKeyValidator {
     }
     long p0 = prf.hash(staged, offset, n, probe.high);
     probe.key.set(p0, probe.high[0]);
-    CacheEntry entry = index.get(probe.key);
-    if (entry != null && entry.freshAt(now) && stamps.read(entry.slot) == entry.stamp) {
+    CacheEntry entry = lookup(probe);
+    if (entry != null && entry.freshAt(now) && stamps.read(entry.slot()) == entry.stamp) {
       metrics.cacheHit();
     } else {
       metrics.cacheMiss();
@@ -302,7 +328,7 @@ final class ValidationCache implements CachedKeyValidator {
       }
     }
     Verdict verdict = entry.filledVerdict();
-    if (!entry.valid) {
+    if (!entry.valid()) {
       return verdict;
     }
     if (deviceSerial != null && !deviceSerial.equals(verdict.deviceSerial())) {
@@ -317,6 +343,32 @@ final class ValidationCache implements CachedKeyValidator {
     }
     entry.used(now, toFlush);
     return verdict;
+  }
+
+  /**
+   * The index's entry for the probe's PRF value. A preloaded index is a plain map. The bounded
+   * cache's reads cost most when they are recorded: Caffeine puts each in a striped buffer that its
+   * maintenance replays into the W-TinyLFU policy (the frequency sketch and the access order). So a
+   * thread records one lookup in {@link #RECORDED_HIT_EVERY}, chosen at random ({@link
+   * Cache#getIfPresent}), and makes the others without side effects ({@link Policy#getIfPresentQuietly}).
+   *
+   * <p>What the policy still sees: every insertion (a miss loads through the cache, and Caffeine
+   * counts a write in the sketch as a use), and a random sample of the hits, the same share of
+   * every key's hits on every thread whatever the order of requests: frequencies are scaled, not reordered, and W-TinyLFU's
+   * decisions (a newcomer replaces the eviction candidate only if its estimated frequency is
+   * higher) compare frequencies. A flood of one-off keys is as powerless as before: each such key
+   * is inserted once and never hit again, so it is never estimated above a resident key that was
+   * hit at all, and ties keep the resident. What changes is resolution at the low end: a key needs
+   * about {@value #RECORDED_HIT_EVERY} hits, not one, to be known as more frequent than a newcomer;
+   * such keys are cheap to reload (one store lookup) and memory stays bounded by {@code
+   * maximumSize} whatever the sampling, as Caffeine evicts by size on every write.
+   */
+  private @Nullable CacheEntry lookup(Probe probe) {
+    Policy<CacheEntry, CacheEntry> policy = quiet;
+    if (policy != null && (probe.nextSample() & (RECORDED_HIT_EVERY - 1)) != 0) {
+      return policy.getIfPresentQuietly(probe.key);
+    }
+    return index.get(probe.key);
   }
 
   /**

@@ -47,4 +47,16 @@ final class Verdicts {
     }
     return verdict;
   }
+
+  /**
+   * @param verdict the verdict of a filled index entry or preloaded record
+   * @return it, known to be there: every entry in an index is filled; only a probe has none
+   * @throws IllegalStateException if it is a probe's (null)
+   */
+  static Verdict filled(@Nullable Verdict verdict) {
+    if (verdict == null) {
+      throw new IllegalStateException("a probe has no verdict");
+    }
+    return verdict;
+  }
 }

@@ -55,10 +55,14 @@ class CachedValidatorPartsTest {
 
   @Test
   public void aStampMovesForItsHashAndEntriesRememberTheOneTheySaw() {
-    Stamps stamps = new Stamps(100_000);
-    assertThat(stamps.slots()).isEqualTo(131_072);
-    assertThat(new Stamps(10).slots()).isEqualTo(Stamps.MIN_SLOTS);
-    assertThat(new Stamps(Long.MAX_VALUE).slots()).isEqualTo(Stamps.MAX_SLOTS);
+    Stamps stamps = new Stamps(400_000);
+    int header = Tables.HEADER_INTS;
+    assertThat(stamps.slots()).as("a slot per two entries, rounded up to a power of two, less the header")
+        .isEqualTo(262_144 - header);
+    assertThat(new Stamps(262_144).slots()).isEqualTo(131_072 - header);
+    assertThat(new Stamps(262_146).slots()).isEqualTo(262_144 - header);
+    assertThat(new Stamps(10).slots()).isEqualTo(Stamps.MIN_SLOTS - header);
+    assertThat(new Stamps(Long.MAX_VALUE).slots()).isEqualTo(Stamps.MAX_SLOTS - header);
     byte[] digest = new byte[32];
     new Random(3).nextBytes(digest);
     KeyHash hash = KeyHash.of(digest);
@@ -68,7 +72,7 @@ class CachedValidatorPartsTest {
     stamps.bump(slot);
     assertThat(stamps.read(slot)).isEqualTo(before + 1);
     byte[] other = digest.clone();
-    other[7] ^= 1;
+    other[4] ^= (byte) 0x80; // the slot comes from bytes 4..7, highest bits first
     assertThat(stamps.slotOf(other)).isNotEqualTo(slot);
     assertThat(stamps.read(stamps.slotOf(other))).isZero();
   }
@@ -150,7 +154,7 @@ class CachedValidatorPartsTest {
     e.used(20, queue);
     assertThat(queue).containsExactly(e);
     assertThat(e.lastUsed).as("within the granularity").isEqualTo(10);
-    assertThat(e.valid).isFalse();
+    assertThat(e.valid()).isFalse();
     e.used(10 + CacheEntry.LAST_USE_GRANULARITY_NANOS, queue);
     assertThat(e.lastUsed).isEqualTo(10 + CacheEntry.LAST_USE_GRANULARITY_NANOS);
 
@@ -160,5 +164,83 @@ class CachedValidatorPartsTest {
     e.restore(4, queue);
     assertThat(queue).as("queued once").hasSize(1);
     assertThat(queue.poll().drain()).isEqualTo(5);
+  }
+
+  @Test
+  public void anEntryKeepsItsSlotAndWhetherItIsValidApartWhateverTheOrderTheyAreSet() {
+    Verdict valid = Verdict.of(Verdict.Status.VALID, new dev.keyseat.AccountId("acme"), "SN-1",
+        new dev.keyseat.KeyId("key_abcdefgh1234"));
+    int slot = Stamps.MAX_SLOTS - 1;
+    CacheEntry stampedFirst = new CacheEntry().stamped(slot, 7).fill(valid, 1, 0);
+    assertThat(stampedFirst.valid()).isTrue();
+    assertThat(stampedFirst.slot()).isEqualTo(slot);
+    assertThat(stampedFirst.stamp).isEqualTo(7);
+    CacheEntry filledFirst = new CacheEntry().fill(valid, 1, 0).stamped(slot, 7);
+    assertThat(filledFirst.valid()).isTrue();
+    assertThat(filledFirst.slot()).isEqualTo(slot);
+    CacheEntry refilled = filledFirst.fill(Verdict.UNKNOWN, 1, 0);
+    assertThat(refilled.valid()).as("a verdict that is not VALID clears the mark").isFalse();
+    assertThat(refilled.slot()).isEqualTo(slot);
+    assertThat(new CacheEntry().stamped(0, 0).fill(valid, 1, 0).slot()).isZero();
+  }
+
+  @Test
+  public void aRestoredCountQueuesAnEntryThatIsNotQueuedAndAddsToItsNextDrain() {
+    java.util.Queue<CacheEntry> queue = new java.util.ArrayDeque<>();
+    CacheEntry e = new CacheEntry().fill(Verdict.UNKNOWN, Long.MAX_VALUE, 0);
+    assertThat(e.drain()).as("nothing counted yet").isZero();
+    e.restore(6, queue);
+    assertThat(queue).containsExactly(e);
+    e.used(1, queue);
+    assertThat(queue).as("queued once").hasSize(1);
+    assertThat(queue.poll().drain()).isEqualTo(7);
+    assertThat(e.drain()).as("a drain takes everything").isZero();
+    e.used(2, queue);
+    assertThat(queue).as("a use after the drain queues it again").containsExactly(e);
+  }
+
+  @Test
+  public void largeTablesFillWholeHeapRegionsAndPickEverySlotUniformly() {
+    assertThat(Tables.lengthFor(1 << 20)).as("header and data: exactly 4 MB").isEqualTo((1 << 20) - 4);
+    assertThat(Tables.doubled((1 << 20) - 4)).isEqualTo((1 << 21) - 4);
+    int length = 1000;
+    assertThat(Tables.slot(0, length)).isZero();
+    assertThat(Tables.slot(-1, length)).as("the largest value, read unsigned").isEqualTo(length - 1);
+    assertThat(Tables.slot(Integer.MIN_VALUE, length)).as("half way").isEqualTo(length / 2);
+    int[] hits = new int[length];
+    Random r = new Random(5);
+    for (int i = 0; i < 1_000_000; i++) {
+      hits[Tables.slot(r.nextInt(), length)]++;
+    }
+    assertThat(java.util.Arrays.stream(hits).min().orElseThrow()).as("about 1,000 each").isGreaterThan(850);
+    assertThat(java.util.Arrays.stream(hits).max().orElseThrow()).as("about 1,000 each").isLessThan(1150);
+  }
+
+  @Test
+  public void theKnownHashesGrowPastHalfFullAndKeepEveryPrefixAcrossTheWrapOfTheirTable() {
+    KnownHashes known = new KnownHashes(16);
+    // prefixes whose slots are all the last one of the table: their probe sequences wrap to slot 0
+    int[] last = new int[5];
+    for (int i = 0; i < last.length; i++) {
+      last[i] = -1 - i;
+      known.add(last[i]);
+    }
+    for (int p : last) {
+      assertThat(known.mightContain(p)).as("%x", p).isTrue();
+    }
+    assertThat(known.mightContain(-100)).isFalse();
+    Random r = new Random(9);
+    int[] added = new int[5000];
+    for (int i = 0; i < added.length; i++) {
+      added[i] = r.nextInt() | 1;
+      known.add(added[i]);
+    }
+    for (int p : added) {
+      assertThat(known.mightContain(p)).isTrue();
+    }
+    for (int p : last) {
+      assertThat(known.mightContain(p)).isTrue();
+    }
+    assertThat(known.size()).isEqualTo(5000 + last.length);
   }
 }

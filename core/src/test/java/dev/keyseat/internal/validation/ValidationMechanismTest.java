@@ -38,38 +38,29 @@ import org.junit.jupiter.api.Test;
  * path of a validation, closing, and the default scheduler's threads.
  */
 class ValidationMechanismTest {
-  private static final long SECOND = 1_000_000_000L;
-  private final AtomicLong nanos = new AtomicLong(500 * SECOND);
-  private final Ticker ticker = nanos::get;
-  private final KeyFormat format = new KeyFormat("ks", new SecureRandom());
-  private final KeyHasher hasher = new KeyHasher(null);
-  private final StubStore store = new StubStore();
-  private final CommitStream commits = new CommitStream();
-  private final OpenValidators open = new OpenValidators();
-  private final Map<String, Runnable> tasks = new HashMap<>();
-  private final ValidatorScheduler byHand = (name, period, task) -> {
-    tasks.put(name, task);
-    return () -> tasks.remove(name);
-  };
-  private final List<CachedKeyValidator> started = new ArrayList<>();
+  private static final long SECOND = Rig.SECOND;
+  private final Rig rig = new Rig();
+  private final AtomicLong nanos = rig.nanos;
+  private final Ticker ticker = rig.ticker;
+  private final KeyFormat format = rig.format;
+  private final KeyHasher hasher = rig.hasher;
+  private final StubStore store = rig.store;
+  private final CommitStream commits = rig.commits;
+  private final OpenValidators open = rig.open;
+  private final Map<String, Runnable> tasks = rig.tasks;
+  private final ValidatorScheduler byHand = rig.byHand;
 
   @AfterEach
   void closeAll() {
-    started.forEach(CachedKeyValidator::close);
+    rig.close();
   }
 
   private ValidationCacheBuilder builder() {
-    Clock clock = Clock.fixed(Instant.parse("2026-12-02T00:00:00Z"), ZoneOffset.UTC);
-    ValidationCacheBuilder b = new ValidationCacheBuilder(store, format, hasher, clock, commits, open)
-        .time(CoarseTicker.precise(ticker));
-    b.scheduler(byHand).storeLookupsPerSecond(100_000);
-    return b;
+    return rig.builder();
   }
 
   private CachedKeyValidator start(dev.keyseat.validation.CachedKeyValidatorBuilder b) {
-    CachedKeyValidator v = b.build();
-    started.add(v);
-    return v;
+    return rig.start(b);
   }
 
   @Test
@@ -219,32 +210,11 @@ class ValidationMechanismTest {
 
   @Test
   public void aPreloadedKeyPastItsExpiryIsReadAgainOnceAndAnsweredExpired() {
-    Instant expiry = Instant.parse("2026-12-02T00:00:00Z").plusSeconds(60);
+    Instant expiry = Rig.NOW.plusSeconds(60);
     String real = store.add(format, hasher, expiry);
-    AtomicReference<Clock> clock = new AtomicReference<>(Clock.fixed(expiry.minusSeconds(60), ZoneOffset.UTC));
-    Clock moving = new Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return ZoneOffset.UTC;
-      }
-
-      @Override
-      public Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public Instant instant() {
-        return clock.get().instant();
-      }
-    };
-    ValidationCacheBuilder b = new ValidationCacheBuilder(store, format, hasher, moving, commits, open)
-        .time(CoarseTicker.precise(ticker));
-    b.scheduler(byHand).preloadAllKeys();
-    CachedKeyValidator v = start(b);
+    CachedKeyValidator v = start(rig.builder(rig.movingClock(), CoarseTicker.precise(ticker)).preloadAllKeys());
     assertThat(v.validate(real).status()).isEqualTo(Status.VALID);
-    nanos.addAndGet(60 * SECOND);
-    clock.set(Clock.fixed(expiry, ZoneOffset.UTC));
+    nanos.addAndGet(60 * SECOND); // the clock reaches the expiry
     tasks.get("feed-poller").run();
     assertThat(v.validate(real).status()).isEqualTo(Status.EXPIRED);
     assertThat(v.validate(real).status()).isEqualTo(Status.EXPIRED);

@@ -52,26 +52,26 @@ public class KeyseatAutoConfiguration {
         throw new IllegalStateException("Keyseat's JDBC store found several DataSources and none is primary: mark "
             + "the one for Keyseat with @KeyseatDataSource, or set keyseat.store=in-memory");
       }
-      KeyseatProperties.Jdbc jdbc = properties.getJdbc();
+      KeyseatProperties.Jdbc jdbc = properties.jdbc();
       JdbcKeyStore.Builder builder = JdbcKeyStore.builder(ds);
-      boolean create = switch (jdbc.getInitializeSchema()) {
+      boolean create = switch (jdbc.initializeSchema()) {
         case ALWAYS -> true;
         case NEVER -> false;
         case EMBEDDED -> EmbeddedDatabaseConnection.isEmbedded(ds);
       };
       builder.createSchemaIfMissing(create);
-      Settings.apply("keyseat.jdbc.change-retention", jdbc.getChangeRetention(),
-          () -> builder.changeRetention(jdbc.getChangeRetention()));
-      Settings.apply("keyseat.jdbc.max-attempts", jdbc.getMaxAttempts(), () -> builder.maxAttempts(jdbc.getMaxAttempts()));
-      if (jdbc.getPurgeInterval().isNegative()) {
-        throw new InvalidConfigurationPropertyValueException("keyseat.jdbc.purge-interval", jdbc.getPurgeInterval(),
+      Settings.apply("keyseat.jdbc.change-retention", jdbc.changeRetention(),
+          () -> builder.changeRetention(jdbc.changeRetention()));
+      Settings.apply("keyseat.jdbc.max-attempts", jdbc.maxAttempts(), () -> builder.maxAttempts(jdbc.maxAttempts()));
+      if (jdbc.purgeInterval().isNegative()) {
+        throw new InvalidConfigurationPropertyValueException("keyseat.jdbc.purge-interval", jdbc.purgeInterval(),
             "keyseat.jdbc.purge-interval must be zero (never) or positive");
       }
       try {
         return builder.build();
       } catch (IllegalStateException e) {
         throw new InvalidConfigurationPropertyValueException("keyseat.jdbc.initialize-schema",
-            jdbc.getInitializeSchema(), e.getMessage() + "; or set keyseat.jdbc.initialize-schema=always, or point "
+            jdbc.initializeSchema(), e.getMessage() + "; or set keyseat.jdbc.initialize-schema=always, or point "
                 + "spring.flyway.locations at classpath:dev/keyseat/jdbc/migration/{vendor}");
       }
     }
@@ -79,7 +79,7 @@ public class KeyseatAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     ChangeFeedPurger keyseatChangeFeedPurger(JdbcKeyStore keyseatStore, KeyseatProperties properties) {
-      return new ChangeFeedPurger(keyseatStore, properties.getJdbc().getPurgeInterval());
+      return new ChangeFeedPurger(keyseatStore, properties.jdbc().purgeInterval());
     }
   }
 
@@ -101,13 +101,13 @@ public class KeyseatAutoConfiguration {
   @ConditionalOnMissingBean
   Keyseat keyseat(KeyStore store, KeyseatProperties properties) {
     Keyseat.Builder builder = Keyseat.builder(store);
-    Settings.apply("keyseat.key-prefix", properties.getKeyPrefix(), () -> builder.keyPrefix(properties.getKeyPrefix()));
-    if (properties.getPepper() != null && !properties.getPepper().isBlank()) {
-      byte[] pepper = Settings.secret("keyseat.pepper", properties.getPepper(), MIN_PEPPER_BYTES,
+    Settings.apply("keyseat.key-prefix", properties.keyPrefix(), () -> builder.keyPrefix(properties.keyPrefix()));
+    if (properties.pepper() != null && !properties.pepper().isBlank()) {
+      byte[] pepper = Settings.secret("keyseat.pepper", properties.pepper(), MIN_PEPPER_BYTES,
           "generate one with: openssl rand -base64 32");
       builder.pepper(pepper);
     }
-    String vaultKey = properties.getVault().getKey();
+    String vaultKey = properties.vault().key();
     if (vaultKey != null && !vaultKey.isBlank()) {
       byte[] aes = Settings.secret("keyseat.vault.key", vaultKey, 16, "an AES key of 16, 24 or 32 bytes: "
           + "openssl rand -base64 32");
@@ -117,8 +117,8 @@ public class KeyseatAutoConfiguration {
       }
       builder.secretVault(SecretVault.aesGcm(new SecretKeySpec(aes, "AES")));
     }
-    Settings.apply("keyseat.max-regeneration-overlap", properties.getMaxRegenerationOverlap(),
-        () -> builder.maxRegenerationOverlap(properties.getMaxRegenerationOverlap()));
+    Settings.apply("keyseat.max-regeneration-overlap", properties.maxRegenerationOverlap(),
+        () -> builder.maxRegenerationOverlap(properties.maxRegenerationOverlap()));
     return builder.build();
   }
 
@@ -127,17 +127,17 @@ public class KeyseatAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnProperty(name = "keyseat.license-end-sweep.enabled", havingValue = "true")
   LicenseEndSweeper keyseatLicenseEndSweeper(Keyseat keyseat, KeyseatProperties properties) {
-    KeyseatProperties.LicenseEndSweep sweep = properties.getLicenseEndSweep();
-    Duration interval = sweep.getInterval();
+    KeyseatProperties.LicenseEndSweep sweep = properties.licenseEndSweep();
+    Duration interval = sweep.interval();
     if (interval.compareTo(Duration.ofSeconds(1)) < 0 || interval.compareTo(Duration.ofDays(1)) > 0) {
       throw new InvalidConfigurationPropertyValueException("keyseat.license-end-sweep.interval", interval,
           "keyseat.license-end-sweep.interval must be between 1 second and 1 day");
     }
     Actor operator;
     try {
-      operator = Actor.operator(sweep.getOperator());
+      operator = Actor.operator(sweep.operator());
     } catch (RuntimeException e) {
-      throw new InvalidConfigurationPropertyValueException("keyseat.license-end-sweep.operator", sweep.getOperator(),
+      throw new InvalidConfigurationPropertyValueException("keyseat.license-end-sweep.operator", sweep.operator(),
           "keyseat.license-end-sweep.operator must be a valid operator name: " + e.getMessage());
     }
     return new LicenseEndSweeper(keyseat.licenseEndSweep(operator), interval);

@@ -39,29 +39,29 @@ public class KeyseatValidatorAutoConfiguration {
 
     @Bean
     ValidatorMonitor keyseatValidatorMonitor(ObjectProvider<ValidatorMetrics> metrics, KeyseatProperties properties) {
-      return new ValidatorMonitor(metrics.orderedStream().toList(), properties.getValidator().getMaxStaleness());
+      return new ValidatorMonitor(metrics.orderedStream().toList(), properties.validator().maxStaleness());
     }
 
     @Bean(destroyMethod = "close")
     CachedKeyValidator keyseatValidator(Keyseat keyseat, KeyseatProperties properties, ValidatorMonitor monitor) {
-      KeyseatProperties.Validator v = properties.getValidator();
+      KeyseatProperties.Validator v = properties.validator();
       CachedKeyValidatorBuilder b = keyseat.validator();
-      if (v.isPreload()) {
+      if (v.preload()) {
         Settings.apply("keyseat.validator.preload", true, b::preloadAllKeys);
       } else {
-        Settings.apply("keyseat.validator.maximum-size", v.getMaximumSize(), () -> b.maximumSize(v.getMaximumSize()));
+        Settings.apply("keyseat.validator.maximum-size", v.maximumSize(), () -> b.maximumSize(v.maximumSize()));
       }
-      Settings.apply("keyseat.validator.feed-poll-interval", v.getFeedPollInterval(),
-          () -> b.feedPollInterval(v.getFeedPollInterval()));
-      Settings.apply("keyseat.validator.max-staleness", v.getMaxStaleness(), () -> b.maxStaleness(v.getMaxStaleness()));
-      Settings.apply("keyseat.validator.store-lookups-per-second", v.getStoreLookupsPerSecond(),
-          () -> b.storeLookupsPerSecond(v.getStoreLookupsPerSecond()));
-      Settings.apply("keyseat.validator.usage-flush-interval", v.getUsageFlushInterval(),
-          () -> b.usageFlushInterval(v.getUsageFlushInterval()));
-      KeyseatProperties.RateLimit limit = v.getRateLimit();
-      if (limit.getRequests() != 0) {
-        Settings.apply("keyseat.validator.rate-limit", limit.getRequests() + " per " + limit.getPeriod(),
-            () -> b.rateLimit(limit.getRequests(), limit.getPeriod()));
+      Settings.apply("keyseat.validator.feed-poll-interval", v.feedPollInterval(),
+          () -> b.feedPollInterval(v.feedPollInterval()));
+      Settings.apply("keyseat.validator.max-staleness", v.maxStaleness(), () -> b.maxStaleness(v.maxStaleness()));
+      Settings.apply("keyseat.validator.store-lookups-per-second", v.storeLookupsPerSecond(),
+          () -> b.storeLookupsPerSecond(v.storeLookupsPerSecond()));
+      Settings.apply("keyseat.validator.usage-flush-interval", v.usageFlushInterval(),
+          () -> b.usageFlushInterval(v.usageFlushInterval()));
+      KeyseatProperties.RateLimit limit = v.rateLimit();
+      if (limit.requests() != 0) {
+        Settings.apply("keyseat.validator.rate-limit", limit.requests() + " per " + limit.period(),
+            () -> b.rateLimit(limit.requests(), limit.period()));
       }
       b.metrics(monitor.metrics());
       CachedKeyValidator[] built = new CachedKeyValidator[1];

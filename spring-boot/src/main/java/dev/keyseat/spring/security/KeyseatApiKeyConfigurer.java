@@ -159,7 +159,7 @@ public final class KeyseatApiKeyConfigurer extends AbstractHttpConfigurer<Keysea
     ApplicationContext context = http.getSharedObject(ApplicationContext.class);
     KeyseatProperties properties = context == null ? null
         : context.getBeanProvider(KeyseatProperties.class).getIfAvailable();
-    return properties == null ? "X-API-Key" : properties.getSecurity().getHeader();
+    return properties == null ? "X-API-Key" : properties.security().header();
   }
 
   private static List<PathPattern> parse(List<String> patterns, String variable) {

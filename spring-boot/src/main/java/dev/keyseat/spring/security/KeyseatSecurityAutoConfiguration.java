@@ -27,7 +27,7 @@ public class KeyseatSecurityAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   KeyseatActors keyseatActors(KeyseatProperties properties) {
-    return new KeyseatActors(properties.getSecurity().getOperatorAuthority());
+    return new KeyseatActors(properties.security().operatorAuthority());
   }
 
   /** {@code Actor} parameters of controllers. */

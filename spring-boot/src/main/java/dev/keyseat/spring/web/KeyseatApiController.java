@@ -324,9 +324,9 @@ class KeyseatApiController {
 
   private NewKeys newKeys(ApiJson.CreateKeys body) {
     List<String> serials = body.serials();
-    if (serials != null && serials.size() > properties.getMaxBatchSize()) {
+    if (serials != null && serials.size() > properties.maxBatchSize()) {
       throw InvalidRequestException.of("serials", "names " + serials.size() + " devices; at most "
-          + properties.getMaxBatchSize() + " can be sent at once");
+          + properties.maxBatchSize() + " can be sent at once");
     }
     // null members become violations of the command, reported together by the manager
     return new NewKeys(serials == null ? List.of() : serials, body.label() == null ? "" : body.label(),
@@ -353,8 +353,8 @@ class KeyseatApiController {
   }
 
   private void checkSize(int size) {
-    if (size < 1 || size > properties.getMaxPageSize()) {
-      throw InvalidRequestException.of("size", "must be between 1 and " + properties.getMaxPageSize());
+    if (size < 1 || size > properties.maxPageSize()) {
+      throw InvalidRequestException.of("size", "must be between 1 and " + properties.maxPageSize());
     }
   }
 

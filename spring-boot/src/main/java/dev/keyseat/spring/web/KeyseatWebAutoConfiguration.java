@@ -66,7 +66,7 @@ public class KeyseatWebAutoConfiguration {
   FilterRegistrationBean<ApiGuardFilter> keyseatApiGuardFilter(KeyseatWebProperties properties) {
     String base = checkBasePath(properties);
     FilterRegistrationBean<ApiGuardFilter> registration = new FilterRegistrationBean<>(
-        new ApiGuardFilter(properties.getAllowedHosts(), properties.getMaxBodySize().toBytes()));
+        new ApiGuardFilter(properties.allowedHosts(), properties.maxBodySize().toBytes()));
     registration.addUrlPatterns(base + "/*", base);
     registration.setOrder(GUARD_ORDER);
     registration.setName("keyseatApiGuardFilter");
@@ -106,28 +106,28 @@ public class KeyseatWebAutoConfiguration {
 
   private static String checkBasePath(KeyseatWebProperties properties) {
     try {
-      return normalize(properties.getBasePath());
+      return normalize(properties.basePath());
     } catch (IllegalArgumentException e) {
-      throw new InvalidConfigurationPropertyValueException("keyseat.web.base-path", properties.getBasePath(),
+      throw new InvalidConfigurationPropertyValueException("keyseat.web.base-path", properties.basePath(),
           e.getMessage());
     }
   }
 
   private static void checkLimits(KeyseatWebProperties properties) {
-    if (properties.getAllowedHosts().isEmpty()) {
+    if (properties.allowedHosts().isEmpty()) {
       throw new InvalidConfigurationPropertyValueException("keyseat.web.allowed-hosts", "",
           "keyseat.web.allowed-hosts must name at least one host, e.g. localhost");
     }
-    if (properties.getMaxBodySize().toBytes() < 1024) {
-      throw new InvalidConfigurationPropertyValueException("keyseat.web.max-body-size", properties.getMaxBodySize(),
+    if (properties.maxBodySize().toBytes() < 1024) {
+      throw new InvalidConfigurationPropertyValueException("keyseat.web.max-body-size", properties.maxBodySize(),
           "keyseat.web.max-body-size must be at least 1KB");
     }
-    if (properties.getMaxBatchSize() < 1 || properties.getMaxBatchSize() > 1000) {
-      throw new InvalidConfigurationPropertyValueException("keyseat.web.max-batch-size", properties.getMaxBatchSize(),
+    if (properties.maxBatchSize() < 1 || properties.maxBatchSize() > 1000) {
+      throw new InvalidConfigurationPropertyValueException("keyseat.web.max-batch-size", properties.maxBatchSize(),
           "keyseat.web.max-batch-size must be between 1 and 1000");
     }
-    if (properties.getMaxPageSize() < 1 || properties.getMaxPageSize() > 1000) {
-      throw new InvalidConfigurationPropertyValueException("keyseat.web.max-page-size", properties.getMaxPageSize(),
+    if (properties.maxPageSize() < 1 || properties.maxPageSize() > 1000) {
+      throw new InvalidConfigurationPropertyValueException("keyseat.web.max-page-size", properties.maxPageSize(),
           "keyseat.web.max-page-size must be between 1 and 1000");
     }
   }

@@ -26,7 +26,7 @@ class OpenApiController {
         throw new IllegalStateException("missing " + RESOURCE + " in keyseat-spring-boot");
       }
       json = new String(in.readAllBytes(), StandardCharsets.UTF_8)
-          .replace("{{basePath}}", ApiProblem.escape(properties.getBasePath()));
+          .replace("{{basePath}}", ApiProblem.escape(properties.basePath()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -26,6 +26,8 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.test.web.servlet.MockMvc;
@@ -43,7 +45,8 @@ class ApiProblemsTest {
 
   @BeforeEach
   void setUp() {
-    KeyseatWebProperties properties = new KeyseatWebProperties();
+    KeyseatWebProperties properties = new Binder(new MapConfigurationPropertySource())
+        .bindOrCreate("keyseat.web", KeyseatWebProperties.class); // the defaults
     Keyseat keyseat = Keyseat.builder(new InMemoryKeyStore()).build();
     KeyseatApiController controller = new KeyseatApiController(keys, keyseat,
         new KeyseatActors("ROLE_KEYSEAT_OPERATOR"), properties);
