@@ -3,20 +3,11 @@ package dev.keyseat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
-import dev.keyseat.spi.AccountSummary;
-import dev.keyseat.spi.AccountWork;
-import dev.keyseat.spi.ChangeEvent;
-import dev.keyseat.spi.KeyHash;
-import dev.keyseat.spi.KeyStore;
-import dev.keyseat.spi.StoredKey;
-import dev.keyseat.spi.UsageDelta;
+import dev.keyseat.internal.validation.StubStore;
 import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.ValidatorScheduler;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Optional;
-import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
 /** Keyseat tracks the validators it built: closed by {@link Keyseat#close()}, forgotten when closed alone. */
@@ -24,7 +15,7 @@ class KeyseatCloseTest {
   private final List<String> cancelled = new ArrayList<>();
   /** Counts cancellations instead of running anything. */
   private final ValidatorScheduler scheduler = (name, period, task) -> () -> cancelled.add(name);
-  private final Keyseat keyseat = Keyseat.builder(new EmptyStore()).build();
+  private final Keyseat keyseat = Keyseat.builder(new StubStore()).build(); // no key, an empty feed
 
   @Test
   void aValidatorClosedOnItsOwnIsForgotten() {
@@ -63,47 +54,5 @@ class KeyseatCloseTest {
     assertThatCode(keyseat::close).doesNotThrowAnyException();
     assertThat(keyseat.openValidators()).isZero();
     assertThat(cancelled).hasSize(2);
-  }
-
-  /** A store with nothing in it, enough for validators to start. */
-  private static final class EmptyStore implements KeyStore {
-    @Override
-    public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public Optional<StoredKey> findKeyByHash(KeyHash hash) {
-      return Optional.empty();
-    }
-
-    @Override
-    public List<ChangeEvent> changesSince(long afterSequence, int max) {
-      return List.of();
-    }
-
-    @Override
-    public long latestChangeSequence() {
-      return 0;
-    }
-
-    @Override
-    public void recordUsage(Collection<UsageDelta> batch) {}
-
-    @Override
-    public List<DailyUsage> dailyUsage(AccountId accountId, @Nullable KeyId keyId, java.time.LocalDate from,
-        java.time.LocalDate to) {
-      return List.of();
-    }
-
-    @Override
-    public List<AccountSummary> accounts(@Nullable AccountId after, int limit) {
-      return List.of();
-    }
   }
 }

@@ -3,6 +3,9 @@ package dev.keyseat;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.function.Function;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
@@ -15,8 +18,7 @@ class ValueTypesTest {
   @ValueSource(strings = {" ", "has space", "acme!", "é", "a\nb", "a.b",
       "12345678901234567890123456789012345678901234567890123456789012345"})
   void accountIdsRefuseBadInput(String value) {
-    assertThatThrownBy(() -> AccountId.of(value)).isInstanceOfSatisfying(InvalidRequestException.class,
-        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("accountId"));
+    assertRefused(() -> AccountId.of(value), "accountId");
   }
 
   @ParameterizedTest
@@ -37,8 +39,7 @@ class ValueTypesTest {
   @ValueSource(strings = {" ", "key_", "key_short", "KEY_AAAAAAAAAAAAAAAA", "key_AAAAAAAA-AAAAAAA",
       "key_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "ks_AAAAAAAAAAAAAAAA", "key_AAAAAAAAAAAAAAAA "})
   void keyIdsRefuseBadInput(String value) {
-    assertThatThrownBy(() -> KeyId.of(value)).isInstanceOfSatisfying(InvalidRequestException.class,
-        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("keyId"));
+    assertRefused(() -> KeyId.of(value), "keyId");
   }
 
   @Test
@@ -50,14 +51,12 @@ class ValueTypesTest {
   @NullAndEmptySource
   @ValueSource(strings = {" ", "al ice", "alice\n", "\talice", "\u0000"})
   void userIdsRefuseBadInput(String value) {
-    assertThatThrownBy(() -> UserId.of(value)).isInstanceOfSatisfying(InvalidRequestException.class,
-        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("userId"));
+    assertRefused(() -> UserId.of(value), "userId");
   }
 
   @Test
   void userIdsRefuseMoreThan200Characters() {
-    assertThat(UserId.of("u".repeat(200)).value()).hasSize(200);
-    assertThatThrownBy(() -> UserId.of("u".repeat(201))).isInstanceOf(InvalidRequestException.class);
+    assertLimitedTo200Characters(u -> UserId.of(u).value());
   }
 
   @Test
@@ -86,8 +85,7 @@ class ValueTypesTest {
   @NullAndEmptySource
   @ValueSource(strings = {" ", "al ice", "alice\n"})
   void usersWithBadIdsAreRefused(String id) {
-    assertThatThrownBy(() -> Actor.user(id)).isInstanceOfSatisfying(InvalidRequestException.class,
-        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("userId"));
+    assertRefused(() -> Actor.user(id), "userId");
   }
 
   @Test
@@ -99,20 +97,17 @@ class ValueTypesTest {
   @NullAndEmptySource
   @ValueSource(strings = {" ", "\t"})
   void operatorsWithoutANameAreRefused(String name) {
-    assertThatThrownBy(() -> Actor.operator(name)).isInstanceOfSatisfying(InvalidRequestException.class,
-        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("actor.id"));
+    assertRefused(() -> Actor.operator(name), "actor.id");
   }
 
   @Test
   void operatorNamesAreLimitedTo200Characters() {
-    assertThat(Actor.operator("o".repeat(200)).id()).hasSize(200);
-    assertThatThrownBy(() -> Actor.operator("o".repeat(201))).isInstanceOf(InvalidRequestException.class);
+    assertLimitedTo200Characters(o -> Actor.operator(o).id());
   }
 
   @Test
   void anActorNeedsAKind() {
-    assertThatThrownBy(() -> new Actor(null, "alice")).isInstanceOfSatisfying(InvalidRequestException.class,
-        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly("actor.kind"));
+    assertRefused(() -> new Actor(null, "alice"), "actor.kind");
   }
 
   @Test
@@ -134,5 +129,17 @@ class ValueTypesTest {
     assertThat(over.available()).isZero();
     assertThat(over.overLimit()).isTrue();
     assertThatThrownBy(() -> new LicenseUsage(3, 3, 5)).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  /** Asserts that {@code call} is refused as an invalid request naming exactly {@code field}. */
+  private static void assertRefused(ThrowingCallable call, String field) {
+    assertThatThrownBy(call).isInstanceOfSatisfying(InvalidRequestException.class,
+        e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly(field));
+  }
+
+  /** Asserts that {@code create} keeps a text of 200 characters and refuses one of 201. */
+  private static void assertLimitedTo200Characters(Function<String, String> create) {
+    assertThat(create.apply("x".repeat(200))).hasSize(200);
+    assertThatThrownBy(() -> create.apply("x".repeat(201))).isInstanceOf(InvalidRequestException.class);
   }
 }

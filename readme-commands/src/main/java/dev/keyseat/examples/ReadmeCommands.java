@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -21,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 
 /**
  * The README's "Examples" table and the child JVMs that run its commands, shared by the README
@@ -158,6 +161,39 @@ public final class ReadmeCommands {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A check of the program one README row starts. */
+  @FunctionalInterface
+  public interface Probe {
+    /**
+     * @param command the row, to start with {@link Child#start}
+     * @throws Exception when the program does not start or does not answer as the row says
+     */
+    void check(ReadmeCommand command) throws Exception;
+  }
+
+  /**
+   * One dynamic test per README row of {@code module}, named by the row and checked by the probe of
+   * the row's main class; there must be at least one row.
+   *
+   * @param module the module whose rows are run
+   * @param probes the probe of each main class the module's rows may start
+   * @return the tests; one whose main class has no probe fails, naming the main class
+   * @throws IOException when README.md cannot be read
+   */
+  public static Stream<DynamicTest> probeEach(String module, Map<String, Probe> probes) throws IOException {
+    List<ReadmeCommand> commands = commandsOf(module);
+    assertThat(commands).as("README rows for -pl %s", module).isNotEmpty();
+    return commands.stream().map(c -> DynamicTest.dynamicTest(c.displayName(), () -> {
+      Probe probe = probes.get(c.mainClass());
+      if (probe == null) {
+        throw new AssertionError(String.format(
+            "README.md's Examples table runs %s (`%s`) in %s, but its README command test has no probe for that"
+                + " main class", c.mainClass(), c.text(), module));
+      }
+      probe.check(c);
+    }));
   }
 
   /**

@@ -2,6 +2,7 @@ package dev.keyseat.jdbc;
 
 import dev.keyseat.Account;
 import dev.keyseat.AccountId;
+import dev.keyseat.Actor;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
@@ -19,6 +20,10 @@ final class Fixtures {
   static final Instant T0 = Instant.parse("2026-01-01T00:00:00.123456789Z");
   static final AccountId ACME = AccountId.of("acme");
   static final AccountId GLOBEX = AccountId.of("globex");
+  /** The platform operator of the management tests. */
+  static final Actor OPS = Actor.operator("ops");
+  /** The admin of the accounts the management tests create. */
+  static final Actor ALICE = Actor.user("alice");
 
   private Fixtures() {}
 

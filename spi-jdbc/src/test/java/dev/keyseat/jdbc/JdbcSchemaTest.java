@@ -17,43 +17,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Nested;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-/** The shipped schema scripts on both databases, their agreement, and the builder. */
+/**
+ * The shipped schema scripts' agreement across the databases, and the builder; each script on its
+ * database is checked by {@link SchemaTests} in {@link DatabaseSuites}.
+ */
 class JdbcSchemaTest {
-
-  @Nested
-  @DisplayName("on PostgreSQL")
-  @Tag(TestDatabases.POSTGRESQL_TAG)
-  class OnPostgres extends SchemaTests {
-    @Override
-    TestDatabase database() {
-      return TestDatabases.postgres("keyseat_schema");
-    }
-
-    @Override
-    String schemaScript() {
-      return "migration/postgresql/V1__keyseat_schema.sql";
-    }
-  }
-
-  @Nested
-  @DisplayName("on H2")
-  @Tag(TestDatabases.H2_TAG)
-  class OnH2 extends SchemaTests {
-    @Override
-    TestDatabase database() {
-      return TestDatabases.h2("keyseat_schema");
-    }
-
-    @Override
-    String schemaScript() {
-      return "migration/h2/V1__keyseat_schema.sql";
-    }
-  }
 
   private static Map<String, List<String>> columns(TestDatabase db) throws SQLException {
     Map<String, List<String>> columns = new TreeMap<>();

@@ -1,11 +1,12 @@
 package dev.keyseat.jdbc;
 
+import static dev.keyseat.jdbc.Fixtures.ALICE;
+import static dev.keyseat.jdbc.Fixtures.OPS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.keyseat.AccountId;
-import dev.keyseat.Actor;
 import dev.keyseat.ApiKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyManager;
@@ -46,8 +47,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresCrossAccountTest {
-  static final Actor OPS = Actor.operator("ops");
-  static final Actor ALICE = Actor.user("alice");
   static final AccountId STALLED = AccountId.of("stalled");
 
   TestDatabase db;

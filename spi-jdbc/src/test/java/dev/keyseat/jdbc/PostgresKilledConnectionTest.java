@@ -1,11 +1,12 @@
 package dev.keyseat.jdbc;
 
+import static dev.keyseat.jdbc.Fixtures.ALICE;
+import static dev.keyseat.jdbc.Fixtures.OPS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.keyseat.AccountId;
-import dev.keyseat.Actor;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyId;
 import dev.keyseat.KeyManager;
@@ -36,8 +37,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresKilledConnectionTest {
-  static final Actor OPS = Actor.operator("ops");
-  static final Actor ALICE = Actor.user("alice");
   static final AccountId ACME = AccountId.of("acme");
   static final String NODE = "victim-node";
 

@@ -1,7 +1,7 @@
 package dev.keyseat.jdbc;
 
 import static dev.keyseat.jdbc.PostgresRevocationTest.ACME;
-import static dev.keyseat.jdbc.PostgresRevocationTest.ALICE;
+import static dev.keyseat.jdbc.Fixtures.ALICE;
 import static dev.keyseat.jdbc.PostgresRevocationTest.keysForDevices;
 import static dev.keyseat.jdbc.PostgresRevocationTest.secret;
 import static dev.keyseat.jdbc.PostgresRevocationTest.untilRefused;

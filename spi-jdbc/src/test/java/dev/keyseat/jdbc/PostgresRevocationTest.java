@@ -1,10 +1,11 @@
 package dev.keyseat.jdbc;
 
+import static dev.keyseat.jdbc.Fixtures.ALICE;
+import static dev.keyseat.jdbc.Fixtures.OPS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import dev.keyseat.AccountId;
-import dev.keyseat.Actor;
 import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyManager;
@@ -35,8 +36,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresRevocationTest {
-  static final Actor OPS = Actor.operator("ops");
-  static final Actor ALICE = Actor.user("alice");
   static final AccountId ACME = AccountId.of("acme");
   static final int REVOCATIONS = 100;
   /** How often B is asked while a revocation is on its way: every 0.1 ms. */

@@ -1,9 +1,10 @@
 package dev.keyseat.jdbc;
 
+import static dev.keyseat.jdbc.Fixtures.ALICE;
+import static dev.keyseat.jdbc.Fixtures.OPS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyseat.AccountId;
-import dev.keyseat.Actor;
 import dev.keyseat.AlreadyExistsException;
 import dev.keyseat.ApiKey;
 import dev.keyseat.DeviceAlreadyHasKeyException;
@@ -41,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -51,8 +53,6 @@ import org.junit.jupiter.api.Test;
  */
 @Tag(TestDatabases.POSTGRESQL_TAG)
 class PostgresSoakTest {
-  static final Actor OPS = Actor.operator("ops");
-  static final Actor ALICE = Actor.user("alice");
   static final int OPERATIONS = 20_000;
   static final int THREADS = 8;
   static final int ACCOUNTS = 6;
@@ -190,14 +190,8 @@ class PostgresSoakTest {
           keys.createKeys(ALICE, account, NewKeys.forDevices(serials))
               .forEach(k -> knownKeys.get(account).add(k.key().id()));
         }
-        case "deleteKey" -> {
-          KeyId id = randomKey(account, random);
-          try {
-            keys.deleteKey(ALICE, account, id);
-          } finally {
-            knownKeys.get(account).remove(id);
-          }
-        }
+        case "deleteKey" -> forgetAfter(knownKeys.get(account), randomKey(account, random),
+            id -> keys.deleteKey(ALICE, account, id));
         case "regenerateKey" -> keys.regenerateKey(ALICE, account, randomKey(account, random),
             random.nextBoolean() ? Duration.ZERO : Duration.ofHours(1));
         case "editKey" -> {
@@ -212,14 +206,8 @@ class PostgresSoakTest {
           keys.associateDevice(ALICE, account, new NewDevice(serial, "Device"));
           knownDevices.get(account).add(serial);
         }
-        case "dissociateDevice" -> {
-          String serial = randomDevice(a, random);
-          try {
-            keys.dissociateDevice(ALICE, account, serial);
-          } finally {
-            knownDevices.get(account).remove(serial);
-          }
-        }
+        case "dissociateDevice" -> forgetAfter(knownDevices.get(account), randomDevice(a, random),
+            serial -> keys.dissociateDevice(ALICE, account, serial));
         case "contractLicenses" -> checkUsage(keys.contractLicenses(OPS, account, 1 + random.nextInt(2)));
         case "cancelLicenses" -> checkUsage(keys.cancelLicenses(OPS, account, 1 + random.nextInt(2)));
         case "licenseUsage" -> checkUsage(keys.licenseUsage(ALICE, account));
@@ -307,6 +295,18 @@ class PostgresSoakTest {
         assertThat(rs.getLong(3)).isEqualTo(rs.getLong(1)).isEqualTo(rs.getLong(4)).isEqualTo(latest);
       }
       db.assertKeyCountsMatchKeys();
+    }
+  }
+
+  /**
+   * Runs {@code removal} on {@code item}, then forgets the item whether it succeeded or not: after
+   * a refusal (another thread removed it first) it is gone too.
+   */
+  static <T> void forgetAfter(List<T> known, T item, Consumer<T> removal) {
+    try {
+      removal.accept(item);
+    } finally {
+      known.remove(item);
     }
   }
 }

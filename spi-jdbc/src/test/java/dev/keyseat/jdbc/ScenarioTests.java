@@ -1,5 +1,7 @@
 package dev.keyseat.jdbc;
 
+import static dev.keyseat.jdbc.Fixtures.ALICE;
+import static dev.keyseat.jdbc.Fixtures.OPS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,11 +47,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Whole management scenarios through {@link KeyManager} on a JDBC store: hostile text round-trips
  * intact, and no plaintext secret is left in any column of any table. Extended once per database
- * by {@link JdbcScenarioTest}.
+ * by {@link DatabaseSuites}.
  */
 abstract class ScenarioTests {
-  static final Actor OPS = Actor.operator("ops");
-  static final Actor ALICE = Actor.user("alice");
   static final Actor BOB = Actor.user("bob");
   static final AccountId ACME = AccountId.of("acme");
 

@@ -39,11 +39,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the JDBC store promises beyond testkit's {@code KeyStoreContract} (which {@link
- * JdbcKeyStoreContractTest} runs on both databases): text a database cannot keep is refused
+ * DatabaseSuites} runs on each database): text a database cannot keep is refused
  * before it is sent, instants keep their nanoseconds, {@code forEachKey} pages and releases its
  * connection, audit entries are numbered per account from 1 and listed after commit, usage is
  * read per account, and the change feed is purged from its start. Extended once per database by
- * {@link JdbcKeyStoreTest}.
+ * {@link DatabaseSuites}.
  */
 abstract class StoreSemanticsTests {
   JdbcKeyStore store;

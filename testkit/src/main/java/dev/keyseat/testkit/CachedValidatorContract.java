@@ -47,9 +47,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -62,32 +60,14 @@ import org.junit.jupiter.api.Test;
  * validators' poller and flusher; nothing sleeps. Store calls are counted and failed on demand by
  * an {@link InstrumentedKeyStore} around the store under test.
  */
-@DisplayNameGeneration(StoreDisplayNames.class)
-public abstract class CachedValidatorContract {
+public abstract class CachedValidatorContract extends StoreSuite {
 
-  /**
-   * The store's name in skip reasons and failure messages; reports are named by {@link
-   * StoreDisplayNames}.
-   *
-   * @return the name, by default the test class's simple name (with its enclosing classes)
-   */
-  protected String storeName() {
-    return Declared.nameOf(this);
-  }
 
-  /** The platform operator. */
-  protected static final Actor OPERATOR = Actor.operator("ops");
-  /** The account's administrator. */
-  protected static final Actor ADMIN = Actor.user("alice");
-  /** The account all keys belong to. */
-  protected static final AccountId ACME = AccountId.of("acme");
   /** Serials of the account's devices. */
   protected static final List<String> DEVICES = List.of("AQ-1", "AQ-2", "AQ-3", "AQ-4", "AQ-5", "AQ-6");
   private static final Duration POLL = Duration.ofSeconds(1);
   private static final Duration WAIT = Duration.ofSeconds(30);
 
-  /** The test's time. */
-  protected MutableClock clock;
   /** Runs every validator's poller and flusher when the test advances time. */
   protected ManualScheduler scheduler;
   /** The store under test, counted and failed on demand. */
@@ -107,13 +87,13 @@ public abstract class CachedValidatorContract {
    * @return a new, empty store of the kind under test; a store with a time source of its own (the
    *     feed purge's) must use {@link #clock}, set before this is called
    */
+  @Override
   protected abstract KeyStore createStore();
 
   @BeforeEach
   void createAccountWithDevices() {
-    clock = new MutableClock();
+    raw = freshStore();
     scheduler = new ManualScheduler(clock);
-    raw = createStore();
     store = new InstrumentedKeyStore(raw);
     keyseat = Keyseat.builder(store).clock(clock).build();
     keys = keyseat.manager();

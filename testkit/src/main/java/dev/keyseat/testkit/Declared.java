@@ -30,7 +30,7 @@ final class Declared {
 
   /**
    * The default {@code storeName()} of a suite: its concrete class's simple name, with the
-   * enclosing class for a nested one ({@code JdbcKeyStoreContractTest.OnH2}).
+   * enclosing class for a nested one ({@code MyStoreTest.OnH2}).
    *
    * @param suite the running suite
    * @return the name

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.fail;
 
-import dev.keyseat.AccountId;
-import dev.keyseat.Actor;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyEvent;
@@ -40,17 +38,9 @@ import org.junit.jupiter.api.Test;
  * purged past the host's cursor. Extend it in the store's tests and return a new, empty store from
  * {@link #createStore()} (on {@link #clock}, for the purge test).
  */
-public abstract class KeyEventsContract {
-  /** The operator. */
-  protected static final Actor OPERATOR = Actor.operator("ops");
-  /** Acme's administrator. */
-  protected static final Actor ADMIN = Actor.user("alice");
-  /** The account. */
-  protected static final AccountId ACME = AccountId.of("acme");
+public abstract class KeyEventsContract extends StoreSuite {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
-  /** The test's clock, set before {@link #createStore()}. */
-  protected MutableClock clock;
   /** The store under test. */
   protected KeyStore store;
   /** Node A. */
@@ -58,13 +48,9 @@ public abstract class KeyEventsContract {
   /** Node B, over the same store. */
   protected Keyseat nodeB;
 
-  /** @return a new, empty store; one with a time source of its own uses {@link #clock} */
-  protected abstract KeyStore createStore();
-
   @BeforeEach
   void createAccount() {
-    clock = new MutableClock();
-    store = createStore();
+    store = freshStore();
     nodeA = Keyseat.builder(store).clock(clock).build();
     nodeB = Keyseat.builder(store).clock(clock).build();
     KeyManager a = nodeA.manager();

@@ -4,7 +4,6 @@ import static java.util.concurrent.TimeUnit.MILLISECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyseat.AccountId;
-import dev.keyseat.Actor;
 import dev.keyseat.ApiKey;
 import dev.keyseat.DeviceAlreadyHasKeyException;
 import dev.keyseat.KeyId;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,7 +32,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,7 +39,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,18 +74,8 @@ import org.junit.jupiter.api.Test;
  * calls, every wait limited by {@link #timeout()}; nothing sleeps. Each failure message carries the
  * random seed of the run.
  */
-@DisplayNameGeneration(StoreDisplayNames.class)
-public abstract class KeyManagerConcurrencyContract {
+public abstract class KeyManagerConcurrencyContract extends StoreSuite {
 
-  /**
-   * The store's name in skip reasons and failure messages; reports are named by {@link
-   * StoreDisplayNames}.
-   *
-   * @return the name, by default the test class's simple name (with its enclosing classes)
-   */
-  protected String storeName() {
-    return Declared.nameOf(this);
-  }
 
   /** The account the administrators share. */
   protected static final AccountId ACCOUNT = AccountId.of("fuzz");
@@ -98,8 +84,6 @@ public abstract class KeyManagerConcurrencyContract {
   /** Devices of the account, three per license. */
   protected static final int DEVICES = 30;
 
-  private static final Actor OPERATOR = Actor.operator("ops");
-  private static final Actor ADMIN = Actor.user("alice");
   private static final Set<Class<? extends RuntimeException>> EXPECTED_REFUSALS =
       Set.of(LicenseLimitException.class, DeviceAlreadyHasKeyException.class, NotFoundException.class);
 
@@ -112,6 +96,7 @@ public abstract class KeyManagerConcurrencyContract {
    *
    * @return a store holding no account
    */
+  @Override
   protected abstract KeyStore createStore();
 
   /** @return concurrent administrators, 8 by default */
@@ -131,13 +116,9 @@ public abstract class KeyManagerConcurrencyContract {
 
   @BeforeEach
   final void setUpConcurrencyContract() {
-    pool = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "key-manager-fuzz");
-      t.setDaemon(true);
-      return t;
-    });
-    store = Objects.requireNonNull(createStore(), "createStore() returned null");
-    manager = Keyseat.builder(store).clock(new MutableClock()).build().manager();
+    pool = daemonPool("key-manager-fuzz");
+    store = freshStore();
+    manager = Keyseat.builder(store).clock(clock).build().manager();
   }
 
   @AfterEach

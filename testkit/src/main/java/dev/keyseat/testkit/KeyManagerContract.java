@@ -79,7 +79,6 @@ import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import javax.crypto.KeyGenerator;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
-import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -116,24 +115,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code mona}, viewer {@code victor}; devices {@code AQ-1}…{@code AQ-6}, no keys) and {@code
  * globex} (5 licenses; admin {@code gus}; devices {@code GX-1}, {@code GX-2}, no keys).
  */
-@DisplayNameGeneration(StoreDisplayNames.class)
-public abstract class KeyManagerContract {
-
-  /**
-   * The store's name in skip reasons and failure messages; reports are named by {@link
-   * StoreDisplayNames}.
-   *
-   * @return the name, by default the test class's simple name (with its enclosing classes)
-   */
-  protected String storeName() {
-    return Declared.nameOf(this);
-  }
+public abstract class KeyManagerContract extends StoreSuite {
 
 
-  /** The platform operator. */
-  protected static final Actor OPERATOR = Actor.operator("ops");
-  /** The admin of {@link #ACME}. */
-  protected static final Actor ADMIN = Actor.user("alice");
+
   /** A manager of {@link #ACME}. */
   protected static final Actor MANAGER = Actor.user("mona");
   /** A viewer of {@link #ACME}. */
@@ -142,14 +127,8 @@ public abstract class KeyManagerContract {
   protected static final Actor STRANGER = Actor.user("eve");
   /** The admin of {@link #GLOBEX}. */
   protected static final Actor GLOBEX_ADMIN = Actor.user("gus");
-  /** The account under test: 3 licenses, devices AQ-1 to AQ-6. */
-  protected static final AccountId ACME = AccountId.of("acme");
-  /** Another account: 5 licenses, devices GX-1 and GX-2. */
-  protected static final AccountId GLOBEX = AccountId.of("globex");
   private static final String ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-  /** The test's clock; move it with {@link MutableClock#advance}. */
-  protected MutableClock clock;
   /** The store returned by {@link #createStore()} for this test. */
   protected KeyStore store;
   /** Keyseat over {@link #store}. */
@@ -162,12 +141,12 @@ public abstract class KeyManagerContract {
   /**
    * @return a new, empty store; called before every test
    */
+  @Override
   protected abstract KeyStore createStore();
 
   @BeforeEach
   void setUpAccounts() {
-    store = createStore();
-    clock = new MutableClock();
+    store = freshStore();
     use(Keyseat.builder(store).clock(clock).build());
 
     keys.createAccount(OPERATOR, ACME, new NewAccount("Acme Air", UserId.of("alice"), 3));

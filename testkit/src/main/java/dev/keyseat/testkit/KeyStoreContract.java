@@ -43,20 +43,17 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.assertj.core.api.AbstractThrowableAssert;
-import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -118,28 +115,12 @@ import org.junit.jupiter.api.Test;
  * KeyStore#inAccount} must do so itself, and the work the suite hands it has no effects outside the
  * transaction other than counting down latches.
  */
-@DisplayNameGeneration(StoreDisplayNames.class)
-public abstract class KeyStoreContract {
+public abstract class KeyStoreContract extends StoreSuite {
 
-  /**
-   * The store's name in skip reasons and failure messages; reports are named by {@link
-   * StoreDisplayNames}.
-   *
-   * @return the name, by default the test class's simple name (with its enclosing classes)
-   */
-  protected String storeName() {
-    return Declared.nameOf(this);
-  }
 
-  /** An account most tests use. */
-  protected static final AccountId ACME = AccountId.of("acme");
-  /** A second account, for cross-account rules. */
-  protected static final AccountId GLOBEX = AccountId.of("globex");
 
   /** The store under test, fresh for every test. */
   protected KeyStore store;
-  /** The time source for every instant the suite writes; whole seconds. */
-  protected MutableClock clock;
   private ExecutorService pool;
 
   /**
@@ -149,6 +130,7 @@ public abstract class KeyStoreContract {
    *
    * @return a store holding no account, no key and no change-feed event
    */
+  @Override
   protected abstract KeyStore createStore();
 
   /**
@@ -173,13 +155,8 @@ public abstract class KeyStoreContract {
 
   @BeforeEach
   final void setUpContract() {
-    clock = new MutableClock();
-    pool = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "keystore-contract");
-      t.setDaemon(true);
-      return t;
-    });
-    store = Objects.requireNonNull(createStore(), "createStore() returned null");
+    pool = daemonPool("keystore-contract");
+    store = freshStore();
   }
 
   @AfterEach

@@ -32,7 +32,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,18 +41,11 @@ import org.junit.jupiter.api.Test;
  * counted and left for the next pass. Extend it in the store's tests and return a new, empty store
  * from {@link #createStore()}. Time is {@link #clock}; no test sleeps.
  */
-@DisplayNameGeneration(StoreDisplayNames.class)
-public abstract class LicenseEndSweepContract {
-  private static final Actor OPERATOR = Actor.operator("ops");
+public abstract class LicenseEndSweepContract extends StoreSuite {
   private static final Actor SWEEPER = Actor.operator("license-sweep");
-  private static final Actor ACME_ADMIN = Actor.user("alice");
-  private static final AccountId ACME = AccountId.of("acme");
-  private static final AccountId GLOBEX = AccountId.of("globex");
   private static final AccountId INITECH = AccountId.of("initech");
   private static final String PLATFORM = "platform:keyseat";
 
-  /** The test's clock. */
-  protected MutableClock clock;
   private KeyStore store;
   private Keyseat node;
   private List<IssuedKey> acmeKeys;
@@ -61,23 +53,19 @@ public abstract class LicenseEndSweepContract {
   /** For subclasses. */
   protected LicenseEndSweepContract() {}
 
-  /** @return a new, empty store; one with a time source of its own uses {@link #clock} */
-  protected abstract KeyStore createStore();
-
   /**
    * acme: 1 open-ended license and 2 for a day, 3 keys, expiry policy SUSPEND_NEWEST; globex: 1
    * license for a day, 1 key, MARK_OVER_LIMIT; initech: 2 open-ended licenses, 1 key.
    */
   @BeforeEach
   void accountsWithGrantsEndingInADay() {
-    clock = new MutableClock();
-    store = createStore();
+    store = freshStore();
     node = Keyseat.builder(store).clock(clock).build();
     KeyManager m = node.manager();
     m.createAccount(OPERATOR, ACME, new NewAccount("Acme Air", UserId.of("alice"), 1));
     m.grantLicenses(OPERATOR, ACME, NewLicense.term(2, clock.instant(), clock.instant().plus(Duration.ofDays(1)), "A-1"));
     m.setLicensePolicy(OPERATOR, ACME, LicensePolicy.DEFAULT.onExpiry(OverLimitStrategy.SUSPEND_NEWEST));
-    acmeKeys = keys(m, ACME, ACME_ADMIN, "AQ-1", "AQ-2", "AQ-3");
+    acmeKeys = keys(m, ACME, ADMIN, "AQ-1", "AQ-2", "AQ-3");
     m.createAccount(OPERATOR, GLOBEX, new NewAccount("Globex", UserId.of("gina"), 0));
     m.grantLicenses(OPERATOR, GLOBEX, NewLicense.term(1, clock.instant(), clock.instant().plus(Duration.ofDays(1)), "G-1"));
     keys(m, GLOBEX, Actor.user("gina"), "GX-1");

@@ -337,6 +337,19 @@ final class QuotaModel {
         : Expect.refuse(AccessDeniedException.class, "R9 license changes", "only the operator may change licenses");
   }
 
+  /**
+   * R9: only the operator changes a grant, and only a grant acme has.
+   *
+   * @return the refusal, or null when {@code who} may change the grant {@code ref} names
+   */
+  @Nullable Expect denyGrantChange(Who who, QuotaCommand.GrantRef ref) {
+    Expect deny = denyUnlessOperator(who);
+    if (deny != null || grant(ref) != null) {
+      return deny;
+    }
+    return Expect.refuse(NotFoundException.class, "R9 license changes", "no such grant in acme");
+  }
+
   // ------------------------------------------------------------------ predictions
 
   Expect expectCreate(CreateKeys c) {
@@ -586,14 +599,11 @@ final class QuotaModel {
   }
 
   Expect expectChangeTerm(QuotaCommand.ChangeLicenseTerm c) {
-    Expect deny = denyUnlessOperator(c.caller());
-    if (deny != null) {
-      return deny;
+    Expect refusal = denyGrantChange(c.caller(), c.grant());
+    if (refusal != null) {
+      return refusal;
     }
-    GrantM g = grant(c.grant());
-    if (g == null) {
-      return Expect.refuse(NotFoundException.class, "R9 license changes", "no such grant in acme");
-    }
+    GrantM g = Objects.requireNonNull(grant(c.grant()));
     Instant end = c.endIn() == null ? null : now.plus(c.endIn());
     if (end != null && (!end.isAfter(g.start) || !end.isAfter(now))) {
       return Expect.refuse(InvalidRequestException.class, "R9 license changes",
@@ -603,14 +613,11 @@ final class QuotaModel {
   }
 
   Expect expectEnd(QuotaCommand.EndLicense c) {
-    Expect deny = denyUnlessOperator(c.caller());
-    if (deny != null) {
-      return deny;
+    Expect refusal = denyGrantChange(c.caller(), c.grant());
+    if (refusal != null) {
+      return refusal;
     }
-    GrantM g = grant(c.grant());
-    if (g == null) {
-      return Expect.refuse(NotFoundException.class, "R9 license changes", "no such grant in acme");
-    }
+    GrantM g = Objects.requireNonNull(grant(c.grant()));
     if (g.endedAt(now)) {
       return Expect.refuse(InvalidRequestException.class, "R9 license changes", "the grant ended already, at " + g.end);
     }

@@ -31,16 +31,26 @@ public class StoreDisplayNames extends DisplayNameGenerator.Standard {
     Class<?> store = enclosingInstanceTypes.get(enclosingInstanceTypes.size() - 1);
     if (nestedClass.getEnclosingClass() != null && nestedClass.getEnclosingClass().isAssignableFrom(store)
         && nestedClass.getEnclosingClass() != store) {
-      return storeClassName(store) + " › " + nested;
+      return storeClassName(enclosingInstanceTypes) + " › " + nested;
     }
     return nested;
   }
 
-  private static String storeClassName(Class<?> c) {
-    String name = c.getSimpleName();
-    for (Class<?> outer = c.getEnclosingClass(); outer != null; outer = outer.getEnclosingClass()) {
-      name = outer.getSimpleName() + "." + name;
+  /**
+   * The store's test class as the run nests it: the outermost test class with the classes it
+   * is declared in, then each enclosing instance's class. A suite declared in an abstract class
+   * that a {@code @Nested} class per database extends is named after the database's class
+   * ({@code JdbcSuitesTest.OnH2.KeyManagerContractTest}), not after the abstract one.
+   */
+  private static String storeClassName(List<Class<?>> enclosingInstanceTypes) {
+    Class<?> outermost = enclosingInstanceTypes.get(0);
+    StringBuilder name = new StringBuilder(outermost.getSimpleName());
+    for (Class<?> outer = outermost.getEnclosingClass(); outer != null; outer = outer.getEnclosingClass()) {
+      name.insert(0, outer.getSimpleName() + ".");
     }
-    return name;
+    for (Class<?> inner : enclosingInstanceTypes.subList(1, enclosingInstanceTypes.size())) {
+      name.append('.').append(inner.getSimpleName());
+    }
+    return name.toString();
   }
 }

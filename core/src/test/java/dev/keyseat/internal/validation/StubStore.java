@@ -29,8 +29,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * A store of keys by hash for the mechanism's unit tests: lookups, listing, a feed the test writes
  * (and purges), usage kept, push notifications and shared rate limits when a test sets them.
+ * Public for the API's tests that need a store with nothing in it.
  */
-final class StubStore implements KeyStore {
+public final class StubStore implements KeyStore {
   final Map<KeyHash, StoredKey> keys = new ConcurrentHashMap<>();
   /** The change feed, in sequence order; a purge removes its head, {@link #latest} stays. */
   final List<ChangeEvent> feed = new CopyOnWriteArrayList<>();

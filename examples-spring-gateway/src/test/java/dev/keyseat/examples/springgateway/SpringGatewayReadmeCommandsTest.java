@@ -1,8 +1,6 @@
 package dev.keyseat.examples.springgateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.keyseat.examples.ReadmeCommands;
 import dev.keyseat.examples.ReadmeCommands.Child;
@@ -13,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -32,20 +31,9 @@ class SpringGatewayReadmeCommandsTest {
 
   @TestFactory
   Stream<DynamicTest> everyGatewayCommandOfTheReadmeStartsAndAnswers() throws Exception {
-    List<ReadmeCommand> commands = ReadmeCommands.commandsOf("examples-spring-gateway");
-    assertThat(commands).as("README rows for -pl examples-spring-gateway").isNotEmpty();
-    return commands.stream().map(c -> dynamicTest(c.displayName(), () -> probe(c)));
-  }
-
-  private void probe(ReadmeCommand command) throws Exception {
-    if (command.mainClass().equals(DeviceDataGatewayApplication.class.getName())) {
-      probeGateway(command);
-    } else if (command.mainClass().equals(GatewayLoadDriver.class.getName())) {
-      probeLoadDriver(command);
-    } else {
-      fail("README.md's Examples table runs %s (`%s`), but SpringGatewayReadmeCommandsTest has no probe for that "
-          + "main class", command.mainClass(), command.text());
-    }
+    return ReadmeCommands.probeEach("examples-spring-gateway", Map.of(
+        DeviceDataGatewayApplication.class.getName(), this::probeGateway,
+        GatewayLoadDriver.class.getName(), this::probeLoadDriver));
   }
 
   /** The gateway on a free port: the printed key answers 200 in the path and in the header, a typo 401, another device 403. */

@@ -1,8 +1,6 @@
 package dev.keyseat.examples.springportal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import dev.keyseat.examples.ReadmeCommands;
 import dev.keyseat.examples.ReadmeCommands.Child;
@@ -11,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
@@ -26,16 +25,12 @@ class PortalReadmeCommandsTest {
 
   @TestFactory
   Stream<DynamicTest> everyPortalCommandOfTheReadmeStartsAndAnswers() throws Exception {
-    List<ReadmeCommand> commands = ReadmeCommands.commandsOf("examples-spring-portal");
-    assertThat(commands).as("README rows for -pl examples-spring-portal").isNotEmpty();
-    return commands.stream().map(c -> dynamicTest(c.displayName(), () -> probe(c)));
+    return ReadmeCommands.probeEach("examples-spring-portal",
+        Map.of(ApiKeysPortalApplication.class.getName(), this::probePortal));
   }
 
-  private void probe(ReadmeCommand command) throws Exception {
-    if (!command.mainClass().equals(ApiKeysPortalApplication.class.getName())) {
-      fail("README.md's Examples table runs %s (`%s`), but PortalReadmeCommandsTest has no probe for that main class",
-          command.mainClass(), command.text());
-    }
+  /** The portal on a free port: the printed address serves the sign-in form, alice signs in, the page answers. */
+  private void probePortal(ReadmeCommand command) throws Exception {
     List<String> args = ReadmeCommands.withFreePort(command, 1);
     try (Child child = Child.start(command.mainClass(), args)) {
       URI base = URI.create(child.awaitLine(Pattern.compile("admin portal: (http://\\S+)"), STARTUP).group(1));

@@ -3,11 +3,8 @@ package dev.keyseat.spring.web;
 import dev.keyseat.Keyseat;
 import dev.keyseat.SecretVault;
 import dev.keyseat.spi.KeyStore;
-import java.time.Clock;
-import java.time.Duration;
+import dev.keyseat.testkit.MutableClock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import javax.crypto.spec.SecretKeySpec;
 import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -31,7 +28,7 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 class WebApiApp {
   static final String PASSWORD = "pw";
   /** The clock of the Keyseat; tests move it forward only. */
-  static final TestClock CLOCK = new TestClock(Instant.parse("2026-11-03T10:00:00Z"));
+  static final MutableClock CLOCK = new MutableClock(Instant.parse("2026-11-03T10:00:00Z"));
 
   @Bean
   SecurityFilterChain portal(HttpSecurity http) throws Exception {
@@ -64,33 +61,5 @@ class WebApiApp {
       aes[i] = (byte) (i * 7 + 1);
     }
     return Keyseat.builder(store).clock(CLOCK).secretVault(SecretVault.aesGcm(new SecretKeySpec(aes, "AES"))).build();
-  }
-
-  /** A clock that tests move. */
-  static final class TestClock extends Clock {
-    private volatile Instant now;
-
-    TestClock(Instant start) {
-      now = start;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      throw new UnsupportedOperationException();
-    }
   }
 }
