@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -55,11 +58,6 @@ class ValueTypesTest {
   }
 
   @Test
-  void userIdsRefuseMoreThan200Characters() {
-    assertLimitedTo200Characters(u -> UserId.of(u).value());
-  }
-
-  @Test
   void userIdsAcceptPrintableCharacters() {
     assertThat(UserId.of("alice@example.com").toString()).isEqualTo("alice@example.com");
   }
@@ -100,9 +98,18 @@ class ValueTypesTest {
     assertRefused(() -> Actor.operator(name), "actor.id");
   }
 
-  @Test
-  void operatorNamesAreLimitedTo200Characters() {
-    assertLimitedTo200Characters(o -> Actor.operator(o).id());
+  /** The texts limited to 200 characters: a user id and an operator's name. */
+  static Stream<Arguments> textsLimitedTo200Characters() {
+    return Stream.of(
+        Arguments.of("user id", (Function<String, String>) u -> UserId.of(u).value()),
+        Arguments.of("operator name", (Function<String, String>) o -> Actor.operator(o).id()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("textsLimitedTo200Characters")
+  void textsAreLimitedTo200Characters(String what, Function<String, String> create) {
+    assertThat(create.apply("x".repeat(200))).as(what).hasSize(200);
+    assertThatThrownBy(() -> create.apply("x".repeat(201))).as(what).isInstanceOf(InvalidRequestException.class);
   }
 
   @Test
@@ -135,11 +142,5 @@ class ValueTypesTest {
   private static void assertRefused(ThrowingCallable call, String field) {
     assertThatThrownBy(call).isInstanceOfSatisfying(InvalidRequestException.class,
         e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly(field));
-  }
-
-  /** Asserts that {@code create} keeps a text of 200 characters and refuses one of 201. */
-  private static void assertLimitedTo200Characters(Function<String, String> create) {
-    assertThat(create.apply("x".repeat(200))).hasSize(200);
-    assertThatThrownBy(() -> create.apply("x".repeat(201))).isInstanceOf(InvalidRequestException.class);
   }
 }
