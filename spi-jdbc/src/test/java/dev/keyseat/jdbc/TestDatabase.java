@@ -30,11 +30,18 @@ public abstract class TestDatabase {
 
   private final String name;
   private final Dialect dialect;
+  private final String deadlockState;
   private volatile HikariDataSource shared;
 
-  TestDatabase(String name, Dialect dialect) {
+  TestDatabase(String name, Dialect dialect, String deadlockState) {
     this.name = name;
     this.dialect = dialect;
+    this.deadlockState = deadlockState;
+  }
+
+  /** @return the SQLState this database reports a deadlock with */
+  public final String deadlockState() {
+    return deadlockState;
   }
 
   /** @return e.g. {@code PostgreSQL} or {@code H2} */
