@@ -29,6 +29,21 @@ public final class SettingRanges {
   }
 
   /**
+   * Checks a count that must be at least one.
+   *
+   * @param what the setting, as the message names it, e.g. {@code "maximum size"}
+   * @param value the value given
+   * @return {@code value}
+   * @throws IllegalArgumentException if {@code value} is zero or negative
+   */
+  public static long requirePositive(String what, long value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(what + " must be positive, was " + value);
+    }
+    return value;
+  }
+
+  /**
    * Checks a duration setting against its inclusive range; the message gives the bounds in words
    * ({@code "1 ms"}, {@code "10 minutes"}, {@code "30 days"}).
    *
