@@ -8,6 +8,7 @@ import dev.keyseat.internal.validation.OpenValidators;
 import dev.keyseat.internal.validation.StoreLookupValidator;
 import dev.keyseat.internal.validation.ValidationCacheBuilder;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.SettingRanges;
 import dev.keyseat.validation.CachedKeyValidatorBuilder;
 import dev.keyseat.validation.KeyValidator;
 import java.security.SecureRandom;
@@ -246,13 +247,11 @@ public final class Keyseat implements AutoCloseable {
     /**
      * @param max the longest overlap a regeneration may grant the old secret (default 7 days)
      * @return this builder
+     * @throws NullPointerException if {@code max} is null
+     * @throws IllegalArgumentException if {@code max} is negative or longer than 30 days
      */
     public Builder maxRegenerationOverlap(Duration max) {
-      Objects.requireNonNull(max, "max");
-      if (max.isNegative() || max.compareTo(Duration.ofDays(30)) > 0) {
-        throw new IllegalArgumentException("maximum overlap must be between 0 and 30 days, was " + max);
-      }
-      this.maxOverlap = max;
+      this.maxOverlap = SettingRanges.requireBetween("maximum overlap", max, Duration.ZERO, Duration.ofDays(30));
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.keyseat.validation;
 
+import dev.keyseat.spi.SettingRanges;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
@@ -71,9 +72,7 @@ public abstract class CachedKeyValidatorBuilder {
    *     holds every key and has no maximum
    */
   public CachedKeyValidatorBuilder maximumSize(long size) {
-    if (size < 1) {
-      throw new IllegalArgumentException("maximum size must be positive, was " + size);
-    }
+    SettingRanges.requirePositive("maximum size", size);
     if (preload) {
       throw preloadClash(size);
     }
@@ -141,9 +140,7 @@ public abstract class CachedKeyValidatorBuilder {
    * @throws IllegalArgumentException if {@code lookups} is not positive
    */
   public CachedKeyValidatorBuilder storeLookupsPerSecond(int lookups) {
-    if (lookups < 1) {
-      throw new IllegalArgumentException("store lookups per second must be positive, was " + lookups);
-    }
+    SettingRanges.requirePositive("store lookups per second", lookups);
     this.lookupsPerSecond = lookups;
     return this;
   }
@@ -192,9 +189,7 @@ public abstract class CachedKeyValidatorBuilder {
    * @throws IllegalArgumentException if either argument is out of range
    */
   public CachedKeyValidatorBuilder rateLimit(long requests, Duration period) {
-    if (requests < 1) {
-      throw new IllegalArgumentException("rate limit requests must be positive, was " + requests);
-    }
+    SettingRanges.requirePositive("rate limit requests", requests);
     this.rateLimitPeriod = between("rate limit period", period, MIN_DURATION, Duration.ofDays(366));
     this.rateLimitRequests = requests;
     return this;

@@ -12,6 +12,7 @@ import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.ChangeSubscription;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.KeyStore;
+import dev.keyseat.spi.SettingRanges;
 import dev.keyseat.spi.SharedRateLimiter;
 import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
@@ -690,10 +691,7 @@ public final class JdbcKeyStore implements KeyStore {
      * @throws IllegalArgumentException if {@code attempts} is out of range
      */
     public Builder maxAttempts(int attempts) {
-      if (attempts < 1 || attempts > 100) {
-        throw new IllegalArgumentException("maxAttempts must be between 1 and 100, was " + attempts);
-      }
-      this.maxAttempts = attempts;
+      this.maxAttempts = SettingRanges.requireBetween("maxAttempts", attempts, 1, 100);
       return this;
     }
 
@@ -708,17 +706,9 @@ public final class JdbcKeyStore implements KeyStore {
      * @throws IllegalArgumentException if {@code initial} is negative or {@code max} is out of range
      */
     public Builder retryBackoff(Duration initial, Duration max) {
-      Objects.requireNonNull(initial, "initial");
-      Objects.requireNonNull(max, "max");
-      if (initial.isNegative()) {
-        throw new IllegalArgumentException("initial backoff must not be negative, was " + initial);
-      }
-      if (max.compareTo(initial) < 0 || max.compareTo(Duration.ofSeconds(10)) > 0) {
-        throw new IllegalArgumentException("max backoff must be between the initial " + initial
-            + " and 10 seconds, was " + max);
-      }
+      this.maxBackoff = SettingRanges.requireBetween("max backoff", max,
+          SettingRanges.requireAtLeast("initial backoff", initial, Duration.ZERO), Duration.ofSeconds(10));
       this.initialBackoff = initial;
-      this.maxBackoff = max;
       return this;
     }
 
@@ -739,11 +729,8 @@ public final class JdbcKeyStore implements KeyStore {
      * @throws IllegalArgumentException if {@code timeout} is out of range
      */
     public Builder lockTimeout(Duration timeout) {
-      Objects.requireNonNull(timeout, "timeout");
-      if (timeout.compareTo(Duration.ofMillis(1)) < 0 || timeout.compareTo(Duration.ofMinutes(10)) > 0) {
-        throw new IllegalArgumentException("lock timeout must be between 1 ms and 10 minutes, was " + timeout);
-      }
-      this.lockTimeout = timeout;
+      this.lockTimeout = SettingRanges.requireBetween("lock timeout", timeout, Duration.ofMillis(1),
+          Duration.ofMinutes(10));
       return this;
     }
 
@@ -766,11 +753,7 @@ public final class JdbcKeyStore implements KeyStore {
      * @throws IllegalArgumentException if {@code retention} is shorter than a minute
      */
     public Builder changeRetention(Duration retention) {
-      Objects.requireNonNull(retention, "retention");
-      if (retention.compareTo(Duration.ofMinutes(1)) < 0) {
-        throw new IllegalArgumentException("change retention must be at least 1 minute, was " + retention);
-      }
-      this.changeRetention = retention;
+      this.changeRetention = SettingRanges.requireAtLeast("change retention", retention, Duration.ofMinutes(1));
       return this;
     }
 

@@ -137,7 +137,9 @@ class KeyseatApplicationPostgresTest {
     assertProblem(get("/whoami", null, null), 401, null);
     assertProblem(get("/whoami", "X-API-Key", "not-a-key"), 401, "MALFORMED");
     String made = newKey().secret().reveal();
-    String unknown = made.substring(0, 3) + "0" + made.substring(4); // checksum fails: malformed
+    // One character changed (never to itself, which would leave the key valid): the checksum fails.
+    char typo = made.charAt(3) == '0' ? '1' : '0';
+    String unknown = made.substring(0, 3) + typo + made.substring(4);
     assertProblem(get("/whoami", "X-API-Key", unknown), 401, "MALFORMED");
 
     IssuedKey regenerated = newKey();
