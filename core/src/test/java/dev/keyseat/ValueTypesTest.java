@@ -45,9 +45,17 @@ class ValueTypesTest {
     assertRefused(() -> KeyId.of(value), "keyId");
   }
 
-  @Test
-  void keyIdsAcceptTheGeneratedShape() {
-    assertThat(KeyId.of("key_0123456789abcdef").toString()).isEqualTo("key_0123456789abcdef");
+  /** Well-formed ids: a key id of the generated shape, a user id of printable characters. */
+  static Stream<Arguments> wellFormedIds() {
+    return Stream.of(
+        Arguments.of("key_0123456789abcdef", (Function<String, Object>) KeyId::of),
+        Arguments.of("alice@example.com", (Function<String, Object>) UserId::of));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("wellFormedIds")
+  void wellFormedIdsAreAcceptedAndKeepTheirText(String text, Function<String, Object> of) {
+    assertThat(of.apply(text).toString()).isEqualTo(text);
   }
 
   @ParameterizedTest
@@ -55,11 +63,6 @@ class ValueTypesTest {
   @ValueSource(strings = {" ", "al ice", "alice\n", "\talice", "\u0000"})
   void userIdsRefuseBadInput(String value) {
     assertRefused(() -> UserId.of(value), "userId");
-  }
-
-  @Test
-  void userIdsAcceptPrintableCharacters() {
-    assertThat(UserId.of("alice@example.com").toString()).isEqualTo("alice@example.com");
   }
 
   @Test

@@ -180,7 +180,7 @@ public final class TestDatabases {
     }
 
     Postgres(java.util.function.Supplier<String> url) {
-      super("PostgreSQL", new Dialect.Postgres(), "40P01");
+      super("PostgreSQL", new Dialect.Postgres());
       this.url = url;
     }
 
@@ -209,7 +209,7 @@ public final class TestDatabases {
     private final String database;
 
     H2(String database) {
-      super("H2", new Dialect.H2(), "40001");
+      super("H2", new Dialect.H2());
       this.database = database;
     }
 
