@@ -591,11 +591,8 @@ final class QuotaModel {
     }
     Instant start = c.startIn() == null ? now : now.plus(c.startIn());
     Instant end = c.term() == null ? null : start.plus(c.term());
-    if (c.quantity() < 1 || end != null && (!end.isAfter(start) || !end.isAfter(now))) {
-      return Expect.refuse(InvalidRequestException.class, "R9 license changes",
-          "quantity below 1, or an end not after the start and now");
-    }
-    return Expect.success("R9 license changes");
+    return invalidUnless(c.quantity() >= 1 && (end == null || end.isAfter(start) && end.isAfter(now)),
+        "quantity below 1, or an end not after the start and now");
   }
 
   Expect expectChangeTerm(QuotaCommand.ChangeLicenseTerm c) {
@@ -605,11 +602,14 @@ final class QuotaModel {
     }
     GrantM g = Objects.requireNonNull(grant(c.grant()));
     Instant end = c.endIn() == null ? null : now.plus(c.endIn());
-    if (end != null && (!end.isAfter(g.start) || !end.isAfter(now))) {
-      return Expect.refuse(InvalidRequestException.class, "R9 license changes",
-          "the new end is not after the grant's start and now");
-    }
-    return Expect.success("R9 license changes");
+    return invalidUnless(end == null || end.isAfter(g.start) && end.isAfter(now),
+        "the new end is not after the grant's start and now");
+  }
+
+  /** R9: success if {@code valid}, else refused as an invalid request saying {@code why}. */
+  private static Expect invalidUnless(boolean valid, String why) {
+    return valid ? Expect.success("R9 license changes")
+        : Expect.refuse(InvalidRequestException.class, "R9 license changes", why);
   }
 
   Expect expectEnd(QuotaCommand.EndLicense c) {
