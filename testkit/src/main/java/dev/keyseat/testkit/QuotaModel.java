@@ -577,9 +577,7 @@ final class QuotaModel {
     int excess = used() - (licenses() - c.quantity());
     OverLimitStrategy strategy = c.strategy() == null ? OverLimitStrategy.REJECT : c.strategy();
     if (excess > 0 && strategy == OverLimitStrategy.REJECT) {
-      return Expect.refuse(LicensesInUseException.class, "R9 license changes", excess + " keys too many")
-          .checking(e -> ((LicensesInUseException) e).keysToDelete() == excess ? null
-              : "says " + ((LicensesInUseException) e).keysToDelete() + " keys to delete instead of " + excess);
+      return licensesInUse(excess);
     }
     return Expect.success("R9 license changes");
   }
@@ -606,6 +604,13 @@ final class QuotaModel {
         "the new end is not after the grant's start and now");
   }
 
+  /** R9: refused as {@link LicensesInUseException} naming exactly {@code excess} keys to delete. */
+  private static Expect licensesInUse(int excess) {
+    return Expect.refuse(LicensesInUseException.class, "R9 license changes", excess + " keys too many")
+        .checking(e -> ((LicensesInUseException) e).keysToDelete() == excess ? null
+            : "says " + ((LicensesInUseException) e).keysToDelete() + " keys to delete instead of " + excess);
+  }
+
   /** R9: success if {@code valid}, else refused as an invalid request saying {@code why}. */
   private static Expect invalidUnless(boolean valid, String why) {
     return valid ? Expect.success("R9 license changes")
@@ -623,9 +628,7 @@ final class QuotaModel {
     }
     int excess = used() - (licenses() - (g.activeAt(now) ? g.quantity : 0));
     if (excess > 0 && c.strategy() == OverLimitStrategy.REJECT) {
-      return Expect.refuse(LicensesInUseException.class, "R9 license changes", excess + " keys too many")
-          .checking(e -> ((LicensesInUseException) e).keysToDelete() == excess ? null
-              : "says " + ((LicensesInUseException) e).keysToDelete() + " keys to delete instead of " + excess);
+      return licensesInUse(excess);
     }
     return Expect.success("R9 license changes");
   }
