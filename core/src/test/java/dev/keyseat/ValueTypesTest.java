@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.function.Function;
+import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -42,9 +45,17 @@ class ValueTypesTest {
     assertRefused(() -> KeyId.of(value), "keyId");
   }
 
-  @Test
-  void keyIdsAcceptTheGeneratedShape() {
-    assertThat(KeyId.of("key_0123456789abcdef").toString()).isEqualTo("key_0123456789abcdef");
+  /** Well-formed ids: a key id of the generated shape, a user id of printable characters. */
+  static Stream<Arguments> wellFormedIds() {
+    return Stream.of(
+        Arguments.of("key_0123456789abcdef", (Function<String, Object>) KeyId::of),
+        Arguments.of("alice@example.com", (Function<String, Object>) UserId::of));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("wellFormedIds")
+  void wellFormedIdsAreAcceptedAndKeepTheirText(String text, Function<String, Object> of) {
+    assertThat(of.apply(text).toString()).isEqualTo(text);
   }
 
   @ParameterizedTest
@@ -52,16 +63,6 @@ class ValueTypesTest {
   @ValueSource(strings = {" ", "al ice", "alice\n", "\talice", "\u0000"})
   void userIdsRefuseBadInput(String value) {
     assertRefused(() -> UserId.of(value), "userId");
-  }
-
-  @Test
-  void userIdsRefuseMoreThan200Characters() {
-    assertLimitedTo200Characters(u -> UserId.of(u).value());
-  }
-
-  @Test
-  void userIdsAcceptPrintableCharacters() {
-    assertThat(UserId.of("alice@example.com").toString()).isEqualTo("alice@example.com");
   }
 
   @Test
@@ -100,9 +101,18 @@ class ValueTypesTest {
     assertRefused(() -> Actor.operator(name), "actor.id");
   }
 
-  @Test
-  void operatorNamesAreLimitedTo200Characters() {
-    assertLimitedTo200Characters(o -> Actor.operator(o).id());
+  /** The texts limited to 200 characters: a user id and an operator's name. */
+  static Stream<Arguments> textsLimitedTo200Characters() {
+    return Stream.of(
+        Arguments.of("user id", (Function<String, String>) u -> UserId.of(u).value()),
+        Arguments.of("operator name", (Function<String, String>) o -> Actor.operator(o).id()));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("textsLimitedTo200Characters")
+  void textsAreLimitedTo200Characters(String what, Function<String, String> create) {
+    assertThat(create.apply("x".repeat(200))).as(what).hasSize(200);
+    assertThatThrownBy(() -> create.apply("x".repeat(201))).as(what).isInstanceOf(InvalidRequestException.class);
   }
 
   @Test
@@ -135,11 +145,5 @@ class ValueTypesTest {
   private static void assertRefused(ThrowingCallable call, String field) {
     assertThatThrownBy(call).isInstanceOfSatisfying(InvalidRequestException.class,
         e -> assertThat(e.violations()).extracting(InvalidRequestException.Violation::field).containsExactly(field));
-  }
-
-  /** Asserts that {@code create} keeps a text of 200 characters and refuses one of 201. */
-  private static void assertLimitedTo200Characters(Function<String, String> create) {
-    assertThat(create.apply("x".repeat(200))).hasSize(200);
-    assertThatThrownBy(() -> create.apply("x".repeat(201))).isInstanceOf(InvalidRequestException.class);
   }
 }

@@ -12,6 +12,7 @@ import dev.keyseat.spi.StoredKey;
 import dev.keyseat.spi.UsageDelta;
 import dev.keyseat.testkit.ForwardingKeyStore;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,11 +69,7 @@ final class PlantedBugs {
               == AccountTransaction.class) {
             return java.lang.reflect.InvocationHandler.invokeDefault(proxy, m, args);
           }
-          try {
-            return m.invoke(tx, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
+          return forward(m, tx, args);
         });
   }
 
@@ -342,11 +339,7 @@ final class PlantedBugs {
               return null;
             }
             default -> {
-              try {
-                return m.invoke(tx, args);
-              } catch (InvocationTargetException e) {
-                throw e.getCause();
-              }
+              return forward(m, tx, args);
             }
           }
         });
@@ -365,5 +358,14 @@ final class PlantedBugs {
         return Set.of(Capability.PURGES_CHANGES);
       }
     };
+  }
+
+  /** Calls {@code m} on the real transaction, throwing what it throws rather than its wrapper. */
+  private static Object forward(Method m, AccountTransaction tx, Object[] args) throws Throwable {
+    try {
+      return m.invoke(tx, args);
+    } catch (InvocationTargetException e) {
+      throw e.getCause();
+    }
   }
 }

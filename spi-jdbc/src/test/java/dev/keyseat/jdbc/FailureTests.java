@@ -36,9 +36,6 @@ abstract class FailureTests {
 
   abstract TestDatabase database();
 
-  /** SQLState of a deadlock in this database. */
-  abstract String deadlockState();
-
   @BeforeEach
   void freshStore() {
     database().clear();
@@ -59,7 +56,7 @@ abstract class FailureTests {
 
   @Test
   void aTransactionRolledBackForADeadlockIsRunAgainAndCommitsOnce() {
-    faulty.failCommits(2, deadlockState());
+    faulty.failCommits(2, database().deadlockState());
     boolean inserted = store.inAccount(ACME, tx -> insertDevice(tx, device(ACME, "AQ-1")));
     assertThat(inserted).isTrue();
     assertThat(runs).hasValue(3);
@@ -77,10 +74,10 @@ abstract class FailureTests {
 
   @Test
   void afterTheLastAttemptTheStoreIsUnavailableAndNothingChanged() {
-    faulty.failCommits(10, deadlockState());
+    faulty.failCommits(10, database().deadlockState());
     assertThatThrownBy(() -> store.inAccount(ACME, tx -> insertDevice(tx, device(ACME, "AQ-1"))))
         .isInstanceOf(StoreUnavailableException.class)
-        .hasMessageContaining("SQLState " + deadlockState())
+        .hasMessageContaining("SQLState " + database().deadlockState())
         .hasMessageContaining("after 3 attempts")
         .hasMessageContaining("nothing was changed");
     assertThat(runs).hasValue(3);
@@ -126,7 +123,7 @@ abstract class FailureTests {
   @Test
   void aUsageFlushRolledBackForADeadlockIsWrittenOnceOnRetry() {
     plain.inAccount(ACME, tx -> tx.insertDevice(device(ACME, "AQ-1")) && tx.insertKey(key(1, ACME, "AQ-1")));
-    faulty.failCommits(1, deadlockState());
+    faulty.failCommits(1, database().deadlockState());
     store.recordUsage(List.of(new UsageDelta(keyId(1), T0, 5)));
     KeyUsage usage = plain.readAccount(ACME, tx -> tx.usage(keyId(1)));
     assertThat(usage).isEqualTo(new KeyUsage(T0, 5));

@@ -6,6 +6,9 @@ import dev.keyseat.Actor;
 import dev.keyseat.AuditEntry;
 import dev.keyseat.Device;
 import dev.keyseat.KeyId;
+import dev.keyseat.KeyManager;
+import dev.keyseat.NewAccount;
+import dev.keyseat.NewDevice;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.spi.StoredKey;
@@ -13,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /** Domain values for store tests. Instants carry nanoseconds on purpose. */
@@ -60,5 +64,22 @@ final class Fixtures {
 
   static ChangeEvent change(AccountId account, int key, ChangeEvent.Type type, KeyHash... hashes) {
     return new ChangeEvent(0, type, account, keyId(key), List.of(hashes), T0);
+  }
+
+  /**
+   * Creates account {@code id} (by {@link #OPS}) with {@code licenses} and {@code admin} as its
+   * admin, who associates devices {@code id-0} to {@code id-(devices-1)}, named "Monitor i".
+   */
+  static AccountId accountWithDevices(KeyManager keys, Actor admin, String id, int licenses, int devices) {
+    AccountId account = AccountId.of(id);
+    keys.createAccount(OPS, account, new NewAccount(id, admin.userId(), licenses));
+    List<NewDevice> list = new ArrayList<>();
+    for (int i = 0; i < devices; i++) {
+      list.add(new NewDevice(id + "-" + i, "Monitor " + i));
+    }
+    if (!list.isEmpty()) {
+      keys.associateDevices(admin, account, list);
+    }
+    return account;
   }
 }

@@ -37,11 +37,6 @@ class JdbcFailureTest {
     TestDatabase database() {
       return TestDatabases.postgres();
     }
-
-    @Override
-    String deadlockState() {
-      return "40P01";
-    }
   }
 
   @Nested
@@ -51,11 +46,6 @@ class JdbcFailureTest {
     @Override
     TestDatabase database() {
       return TestDatabases.h2();
-    }
-
-    @Override
-    String deadlockState() {
-      return "40001";
     }
   }
 

@@ -11,7 +11,6 @@ import dev.keyseat.KeySort;
 import dev.keyseat.Keyseat;
 import dev.keyseat.LegacyKeyShape;
 import dev.keyseat.NewAccount;
-import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.UserId;
 import java.io.PrintWriter;
@@ -81,16 +80,7 @@ abstract class RoundTrips {
   }
 
   AccountId accountWithDevices(String id, int devices) {
-    AccountId account = AccountId.of(id);
-    keys.createAccount(OPERATOR, account, new NewAccount(id, UserId.of("admin"), 2_000));
-    List<NewDevice> list = new ArrayList<>();
-    for (int i = 0; i < devices; i++) {
-      list.add(new NewDevice(id + "-" + i, "Monitor " + i));
-    }
-    if (!list.isEmpty()) {
-      keys.associateDevices(ADMIN, account, list);
-    }
-    return account;
+    return Fixtures.accountWithDevices(keys, ADMIN, id, 2_000, devices);
   }
 
   static List<String> serials(String account, int from, int to) {

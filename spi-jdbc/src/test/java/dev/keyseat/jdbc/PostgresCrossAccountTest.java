@@ -11,12 +11,9 @@ import dev.keyseat.ApiKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyManager;
 import dev.keyseat.Keyseat;
-import dev.keyseat.NewAccount;
-import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.OverLimitStrategy;
 import dev.keyseat.StoreUnavailableException;
-import dev.keyseat.UserId;
 import dev.keyseat.spi.ChangeEvent;
 import dev.keyseat.spi.UsageDelta;
 import java.sql.Connection;
@@ -72,16 +69,7 @@ class PostgresCrossAccountTest {
   }
 
   private AccountId account(String id, int licenses, int devices) {
-    AccountId account = AccountId.of(id);
-    manager.createAccount(OPS, account, new NewAccount(id, UserId.of("alice"), licenses));
-    List<NewDevice> list = new ArrayList<>();
-    for (int d = 0; d < devices; d++) {
-      list.add(new NewDevice(id + "-" + d, "Monitor " + d));
-    }
-    if (!list.isEmpty()) {
-      manager.associateDevices(ALICE, account, list);
-    }
-    return account;
+    return Fixtures.accountWithDevices(manager, ALICE, id, licenses, devices);
   }
 
   /** Creates a key for each device of each account, one call per key, and gives each call's time. */

@@ -37,6 +37,11 @@ public abstract class TestDatabase {
     this.dialect = dialect;
   }
 
+  /** @return the SQLState this database reports a deadlock with: PostgreSQL's own, or H2's 40001 */
+  public final String deadlockState() {
+    return dialect instanceof Dialect.Postgres ? "40P01" : "40001";
+  }
+
   /** @return e.g. {@code PostgreSQL} or {@code H2} */
   public final String name() {
     return name;

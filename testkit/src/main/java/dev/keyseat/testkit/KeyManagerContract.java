@@ -197,6 +197,11 @@ public abstract class KeyManagerContract extends StoreSuite {
     return validator.validate(key.secret().reveal()).status();
   }
 
+  /** Asserts that the store validator gives {@code key}, called {@code name}, the {@code expected} verdict. */
+  private void assertVerdict(String name, IssuedKey key, Status expected) {
+    assertThat(status(key)).as(RuleWords.verdict(name, expected)).isEqualTo(expected);
+  }
+
   /**
    * @param secret the secret
    * @return the status the store validator gives a secret
@@ -655,10 +660,10 @@ public abstract class KeyManagerContract extends StoreSuite {
     void deletingARegeneratedKeyKillsTheOldSecretInItsOverlapToo() {
       IssuedKey key = createKey("AQ-1");
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofHours(1));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       keys.deleteKey(ADMIN, ACME, key.key().id());
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
-      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+      assertVerdict("key", key, Status.UNKNOWN);
+      assertVerdict("renewed", renewed, Status.UNKNOWN);
     }
 
     @Test
@@ -667,8 +672,8 @@ public abstract class KeyManagerContract extends StoreSuite {
       keys.deleteKey(ADMIN, ACME, first.key().id());
       IssuedKey second = createKey("AQ-1");
       assertThat(second.key().id()).as("R5 delete frees the license at once: second.key().id()").isNotEqualTo(first.key().id());
-      assertThat(status(first)).as(RuleWords.verdict("first", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
-      assertThat(status(second)).as(RuleWords.verdict("second", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("first", first, Status.UNKNOWN);
+      assertVerdict("second", second, Status.VALID);
     }
 
     @Test

@@ -661,10 +661,18 @@ final class QuotaMachine {
     check(g.sameTerms(real) && real.accountId().equals(ACME), "R9 license changes",
         "granting returned " + real + ", the model says " + g);
     model.grants.add(g);
-    expectedAudit.add(new ExpectedEntry(Action.GRANT_LICENSES, Outcome.SUCCESS, null, null));
-    expectedLicenseEvents.add(ChangeEvent.Type.LICENSES_GRANTED);
-    unchangedKeys("R9 license changes never delete keys");
+    licenseTermsChanged(Action.GRANT_LICENSES, ChangeEvent.Type.LICENSES_GRANTED);
     outcome = "granted " + g + "; now " + model.usage();
+  }
+
+  /**
+   * Expects the audit entry and the license event of a successful grant or term change, and checks
+   * that it left every key as it was.
+   */
+  private void licenseTermsChanged(Action action, ChangeEvent.Type event) {
+    expectedAudit.add(new ExpectedEntry(action, Outcome.SUCCESS, null, null));
+    expectedLicenseEvents.add(event);
+    unchangedKeys("R9 license changes never delete keys");
   }
 
   private void changeTerm(ChangeLicenseTerm c) {
@@ -682,9 +690,7 @@ final class QuotaMachine {
     changed.endApplied = false; // a later end passing applies again
     check(changed.sameTerms(Objects.requireNonNull(r.value())), "R9 license changes",
         "changing the term returned " + r.value() + ", the model says " + changed);
-    expectedAudit.add(new ExpectedEntry(Action.CHANGE_LICENSE_TERM, Outcome.SUCCESS, null, null));
-    expectedLicenseEvents.add(ChangeEvent.Type.LICENSE_TERM_CHANGED);
-    unchangedKeys("R9 license changes never delete keys");
+    licenseTermsChanged(Action.CHANGE_LICENSE_TERM, ChangeEvent.Type.LICENSE_TERM_CHANGED);
     outcome = "now " + changed + "; " + model.usage();
   }
 

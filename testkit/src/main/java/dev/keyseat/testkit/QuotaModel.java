@@ -577,9 +577,7 @@ final class QuotaModel {
     int excess = used() - (licenses() - c.quantity());
     OverLimitStrategy strategy = c.strategy() == null ? OverLimitStrategy.REJECT : c.strategy();
     if (excess > 0 && strategy == OverLimitStrategy.REJECT) {
-      return Expect.refuse(LicensesInUseException.class, "R9 license changes", excess + " keys too many")
-          .checking(e -> ((LicensesInUseException) e).keysToDelete() == excess ? null
-              : "says " + ((LicensesInUseException) e).keysToDelete() + " keys to delete instead of " + excess);
+      return licensesInUse(excess);
     }
     return Expect.success("R9 license changes");
   }
@@ -591,11 +589,8 @@ final class QuotaModel {
     }
     Instant start = c.startIn() == null ? now : now.plus(c.startIn());
     Instant end = c.term() == null ? null : start.plus(c.term());
-    if (c.quantity() < 1 || end != null && (!end.isAfter(start) || !end.isAfter(now))) {
-      return Expect.refuse(InvalidRequestException.class, "R9 license changes",
-          "quantity below 1, or an end not after the start and now");
-    }
-    return Expect.success("R9 license changes");
+    return invalidUnless(c.quantity() >= 1 && (end == null || end.isAfter(start) && end.isAfter(now)),
+        "quantity below 1, or an end not after the start and now");
   }
 
   Expect expectChangeTerm(QuotaCommand.ChangeLicenseTerm c) {
@@ -605,11 +600,21 @@ final class QuotaModel {
     }
     GrantM g = Objects.requireNonNull(grant(c.grant()));
     Instant end = c.endIn() == null ? null : now.plus(c.endIn());
-    if (end != null && (!end.isAfter(g.start) || !end.isAfter(now))) {
-      return Expect.refuse(InvalidRequestException.class, "R9 license changes",
-          "the new end is not after the grant's start and now");
-    }
-    return Expect.success("R9 license changes");
+    return invalidUnless(end == null || end.isAfter(g.start) && end.isAfter(now),
+        "the new end is not after the grant's start and now");
+  }
+
+  /** R9: refused as {@link LicensesInUseException} naming exactly {@code excess} keys to delete. */
+  private static Expect licensesInUse(int excess) {
+    return Expect.refuse(LicensesInUseException.class, "R9 license changes", excess + " keys too many")
+        .checking(e -> ((LicensesInUseException) e).keysToDelete() == excess ? null
+            : "says " + ((LicensesInUseException) e).keysToDelete() + " keys to delete instead of " + excess);
+  }
+
+  /** R9: success if {@code valid}, else refused as an invalid request saying {@code why}. */
+  private static Expect invalidUnless(boolean valid, String why) {
+    return valid ? Expect.success("R9 license changes")
+        : Expect.refuse(InvalidRequestException.class, "R9 license changes", why);
   }
 
   Expect expectEnd(QuotaCommand.EndLicense c) {
@@ -623,9 +628,7 @@ final class QuotaModel {
     }
     int excess = used() - (licenses() - (g.activeAt(now) ? g.quantity : 0));
     if (excess > 0 && c.strategy() == OverLimitStrategy.REJECT) {
-      return Expect.refuse(LicensesInUseException.class, "R9 license changes", excess + " keys too many")
-          .checking(e -> ((LicensesInUseException) e).keysToDelete() == excess ? null
-              : "says " + ((LicensesInUseException) e).keysToDelete() + " keys to delete instead of " + excess);
+      return licensesInUse(excess);
     }
     return Expect.success("R9 license changes");
   }

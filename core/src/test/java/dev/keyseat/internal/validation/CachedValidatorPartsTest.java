@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.keyseat.spi.KeyHash;
 import dev.keyseat.validation.Verdict;
 import java.util.Random;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The small parts of the cached validator: hash keys, the lookup budget, usage counting. */
@@ -104,14 +105,20 @@ class CachedValidatorPartsTest {
     assertThat(known.ready()).isTrue();
   }
 
+  /** Makes {@code attempt} {@code tries} times and returns how many of them were granted. */
+  private static int granted(int tries, BooleanSupplier attempt) {
+    int granted = 0;
+    for (int i = 0; i < tries; i++) {
+      granted += attempt.getAsBoolean() ? 1 : 0;
+    }
+    return granted;
+  }
+
   @Test
   public void theReserveLeavesPermitsForOthers() {
     long t = 7 * SECOND;
     LookupBudget budget = new LookupBudget(8, t);
-    int flood = 0;
-    for (int i = 0; i < 100; i++) {
-      flood += budget.tryAcquire(t, 2) ? 1 : 0;
-    }
+    int flood = granted(100, () -> budget.tryAcquire(t, 2));
     assertThat(flood).isEqualTo(6);
     assertThat(budget.tryAcquire(t)).isTrue();
     assertThat(budget.tryAcquire(t)).isTrue();
@@ -122,10 +129,7 @@ class CachedValidatorPartsTest {
   public void theLookupBudgetAllowsItsRatePerSecondInBursts() {
     long t = 123 * SECOND;
     LookupBudget budget = new LookupBudget(5, t);
-    int allowed = 0;
-    for (int i = 0; i < 100; i++) {
-      allowed += budget.tryAcquire(t) ? 1 : 0;
-    }
+    int allowed = granted(100, () -> budget.tryAcquire(t));
     assertThat(allowed).isEqualTo(5);
     assertThat(budget.tryAcquire(t + SECOND / 5 - 1)).isFalse();
     assertThat(budget.tryAcquire(t + SECOND / 5)).isTrue();

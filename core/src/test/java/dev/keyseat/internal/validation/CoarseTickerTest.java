@@ -1,7 +1,7 @@
 package dev.keyseat.internal.validation;
 
+import static dev.keyseat.internal.validation.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.keyseat.internal.CommitStream;
 import dev.keyseat.internal.KeyFormat;
@@ -22,7 +22,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -224,17 +223,6 @@ class CoarseTickerTest extends RigTest {
     } finally {
       Thread.interrupted();
       release.countDown();
-    }
-  }
-
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out waiting until " + what);
-      }
-      Thread.onSpinWait();
-      Thread.yield();
     }
   }
 }

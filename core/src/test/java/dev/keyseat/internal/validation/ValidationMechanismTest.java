@@ -1,7 +1,7 @@
 package dev.keyseat.internal.validation;
 
+import static dev.keyseat.internal.validation.Waits.await;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import dev.keyseat.internal.CommitStream;
 import dev.keyseat.internal.KeyFormat;
@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -63,12 +62,18 @@ class ValidationMechanismTest {
     return rig.start(b);
   }
 
-  @Test
-  public void usageIsWrittenInBatchesOfAThousandKeys() {
+  /** Adds {@code count} keys to the store and returns their secrets. */
+  private List<String> addKeys(int count) {
     List<String> secrets = new ArrayList<>();
-    for (int i = 0; i < 1001; i++) {
+    for (int i = 0; i < count; i++) {
       secrets.add(store.add(format, hasher));
     }
+    return secrets;
+  }
+
+  @Test
+  public void usageIsWrittenInBatchesOfAThousandKeys() {
+    List<String> secrets = addKeys(1001);
     CachedKeyValidator v = start(builder());
     for (String s : secrets) {
       assertThat(v.validate(s).status()).isEqualTo(Status.VALID);
@@ -84,10 +89,7 @@ class ValidationMechanismTest {
 
   @Test
   public void aFailedBatchStopsTheFlushAndEveryCountIsWrittenByTheNext() {
-    List<String> secrets = new ArrayList<>();
-    for (int i = 0; i < 1500; i++) {
-      secrets.add(store.add(format, hasher));
-    }
+    List<String> secrets = addKeys(1500);
     CachedKeyValidator v = start(builder());
     secrets.forEach(v::validate);
     store.failing = true;
@@ -274,16 +276,5 @@ class ValidationMechanismTest {
         .anyMatch(n -> n.startsWith("keyseat-usage-flusher-"));
     v.close();
     assertThat(mine).noneMatch(Thread::isAlive);
-  }
-
-  private static void await(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out waiting until " + what);
-      }
-      Thread.onSpinWait();
-      Thread.yield();
-    }
   }
 }

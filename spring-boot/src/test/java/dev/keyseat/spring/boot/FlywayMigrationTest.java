@@ -89,8 +89,7 @@ class FlywayMigrationTest {
   /** Columns, constraints and indexes of the keyseat_ tables, as sorted lines. */
   private static List<String> postgresSchema(DataSource ds) throws SQLException {
     return lines(ds,
-        "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' '"
-            + " || coalesce(column_default, '') FROM information_schema.columns WHERE table_name LIKE 'keyseat%'",
+        columns("keyseat%"),
         "SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid)"
             + " FROM pg_constraint WHERE conrelid::regclass::text LIKE 'keyseat%'",
         "SELECT 'index ' || indexname || ' ' || indexdef FROM pg_indexes WHERE tablename LIKE 'keyseat%'");
@@ -98,8 +97,7 @@ class FlywayMigrationTest {
 
   private static List<String> h2Schema(DataSource ds) throws SQLException {
     return lines(ds,
-        "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' '"
-            + " || coalesce(column_default, '') FROM information_schema.columns WHERE table_name LIKE 'KEYSEAT%'",
+        columns("KEYSEAT%"),
         "SELECT 'constraint ' || table_name || ' ' || constraint_name || ' ' || constraint_type"
             + " FROM information_schema.table_constraints WHERE table_name LIKE 'KEYSEAT%'",
         // H2 names a primary key's index from an object id itself, and renames it when V3's ALTER
@@ -107,6 +105,12 @@ class FlywayMigrationTest {
         "SELECT 'index ' || table_name || ' ' || CASE WHEN index_name LIKE 'KEYSEAT%' THEN index_name"
             + " ELSE '(named by H2)' END || ' ' || index_type_name"
             + " FROM information_schema.indexes WHERE table_name LIKE 'KEYSEAT%'");
+  }
+
+  /** The query of the columns of the tables whose names are LIKE {@code tables}, one line each. */
+  private static String columns(String tables) {
+    return "SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' '"
+        + " || coalesce(column_default, '') FROM information_schema.columns WHERE table_name LIKE '" + tables + "'";
   }
 
   private static List<String> lines(DataSource ds, String... queries) throws SQLException {
