@@ -31,7 +31,16 @@ public record KeyseatWebProperties(
     @DefaultValue("1000") int maxBatchSize,
     @DefaultValue("200") int maxPageSize) {
 
-  /** Keeps its own copy of the host names, so that the bound value cannot change under the API. */
+  /**
+   * Keeps its own copy of the host names, so that the bound value cannot change under the API.
+   *
+   * @param enabled whether to serve the API and the page
+   * @param basePath the path both are served under
+   * @param allowedHosts the host names answered to
+   * @param maxBodySize the largest JSON request body
+   * @param maxBatchSize the most devices one create request may name
+   * @param maxPageSize the largest page a request may ask for
+   */
   public KeyseatWebProperties {
     allowedHosts = List.copyOf(allowedHosts);
   }
