@@ -293,13 +293,6 @@ public final class InMemoryKeyStore implements KeyStore {
       this.licensing = base.licensing();
     }
 
-    /** A write of a row of {@code owner}: in a writable transaction, of an existing account, its own. */
-    private void writingOwn(AccountId owner) {
-      writing();
-      requireAccount();
-      requireOwn(owner);
-    }
-
     private void writing() {
       if (!open) {
         throw new IllegalStateException("transaction is over");
@@ -415,7 +408,9 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void putMember(Member member) {
-      writingOwn(member.accountId());
+      writing();
+      requireAccount();
+      requireOwn(member.accountId());
       membersW().put(member.userId(), member);
     }
 
@@ -441,7 +436,9 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertDevice(Device device) {
-      writingOwn(device.accountId());
+      writing();
+      requireAccount();
+      requireOwn(device.accountId());
       if (devices.containsKey(device.serial())) {
         return false;
       }
@@ -499,7 +496,9 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertKey(StoredKey key) {
-      writingOwn(key.accountId());
+      writing();
+      requireAccount();
+      requireOwn(key.accountId());
       if (keys.containsKey(key.id()) || !devices.containsKey(key.deviceSerial())
           || keyForDevice(key.deviceSerial()).isPresent()) {
         return false;
@@ -580,7 +579,9 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void appendAudit(AuditEntry entry) {
-      writingOwn(entry.accountId());
+      writing();
+      requireAccount();
+      requireOwn(entry.accountId());
       auditAppended.add(entry);
     }
 
@@ -607,7 +608,9 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertLicense(License license) {
-      writingOwn(license.accountId());
+      writing();
+      requireAccount();
+      requireOwn(license.accountId());
       if (licensing.grants().containsKey(license.id())
           || !reserve(licenseOwners, license.id(), reservedLicenseIds)) {
         return false;
