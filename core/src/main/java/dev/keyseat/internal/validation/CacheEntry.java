@@ -28,7 +28,6 @@ import org.jspecify.annotations.Nullable;
  * published through the index, which orders the writes before any reader's reads; they are never
  * changed after (an outdated entry is replaced). Probes are never stored.
  */
-@SuppressWarnings("serial")
 final class CacheEntry {
   /** Last-use times closer than this are not rewritten, so that hot keys do not share a hot cache line. */
   static final long LAST_USE_GRANULARITY_NANOS = 1_000_000L;

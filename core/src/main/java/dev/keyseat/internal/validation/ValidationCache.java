@@ -35,6 +35,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -168,7 +169,7 @@ final class ValidationCache implements CachedKeyValidator {
      * This thread's xorshift state, which picks the lookups the cache's policy records: at random,
      * so that no pattern of requests (keys taken in turn, say) is sampled with a bias.
      */
-    int sample = java.util.concurrent.ThreadLocalRandom.current().nextInt() | 1;
+    int sample = ThreadLocalRandom.current().nextInt() | 1;
     /** Set by a load that the budget refused for a hash the known hashes rule out: the answer is UNKNOWN. */
     boolean ruledOut;
 

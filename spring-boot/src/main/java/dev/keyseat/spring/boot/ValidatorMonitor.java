@@ -4,7 +4,6 @@ import dev.keyseat.validation.ValidatorMetrics;
 import dev.keyseat.validation.Verdict;
 import java.time.Duration;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * Watches the auto-configured validator: the age of its view of the store (feed lag), for the
@@ -58,33 +57,39 @@ public final class ValidatorMonitor {
 
   /** Every event goes to each delegate in turn; the lag is also kept for {@link #feedLag()}. */
   private final class Recorder implements ValidatorMetrics {
-    private void each(Consumer<ValidatorMetrics> event) {
-      delegates.forEach(event);
-    }
-
     @Override
     public void verdict(Verdict.Status status) {
-      each(d -> d.verdict(status));
+      for (ValidatorMetrics d : delegates) {
+        d.verdict(status);
+      }
     }
 
     @Override
     public void cacheHit() {
-      each(ValidatorMetrics::cacheHit);
+      for (ValidatorMetrics d : delegates) {
+        d.cacheHit();
+      }
     }
 
     @Override
     public void cacheMiss() {
-      each(ValidatorMetrics::cacheMiss);
+      for (ValidatorMetrics d : delegates) {
+        d.cacheMiss();
+      }
     }
 
     @Override
     public void storeLookup() {
-      each(ValidatorMetrics::storeLookup);
+      for (ValidatorMetrics d : delegates) {
+        d.storeLookup();
+      }
     }
 
     @Override
     public void storeLookupRefused() {
-      each(ValidatorMetrics::storeLookupRefused);
+      for (ValidatorMetrics d : delegates) {
+        d.storeLookupRefused();
+      }
     }
 
     @Override
@@ -92,17 +97,23 @@ public final class ValidatorMonitor {
       reportedAtNanos = System.nanoTime();
       reportedLagNanos = lag.toNanos();
       reported = true;
-      each(d -> d.feedLag(lag));
+      for (ValidatorMetrics d : delegates) {
+        d.feedLag(lag);
+      }
     }
 
     @Override
     public void feedGap() {
-      each(ValidatorMetrics::feedGap);
+      for (ValidatorMetrics d : delegates) {
+        d.feedGap();
+      }
     }
 
     @Override
     public void usageFlushed(int keys) {
-      each(d -> d.usageFlushed(keys));
+      for (ValidatorMetrics d : delegates) {
+        d.usageFlushed(keys);
+      }
     }
   }
 }
