@@ -743,6 +743,8 @@ final class DefaultKeyManager implements KeyManager {
         }
         return;
       }
+      // the member first: a store may read it with the account row, in one round trip
+      Optional<Member> member = actor.isOperator() ? Optional.empty() : tx.member(actor.userId());
       account();
       if (actor.isOperator()) {
         if (action.allowsOperator()) {
@@ -751,7 +753,7 @@ final class DefaultKeyManager implements KeyManager {
         throw new AccessDeniedException("the operator may not " + action.description() + " in account " + accountId
             + ": only " + roles(action.allowedRoles()) + " members may");
       }
-      Role role = tx.member(actor.userId()).map(Member::role).orElseThrow(() ->
+      Role role = member.map(Member::role).orElseThrow(() ->
           new AccessDeniedException(actor + " may not " + action.description() + " in account " + accountId
               + ": access denied"));
       if (action.allowedRoles().contains(role)) {

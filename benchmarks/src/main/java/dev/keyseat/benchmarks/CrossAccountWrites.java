@@ -118,8 +118,8 @@ public final class CrossAccountWrites {
       st.execute("INSERT INTO keyseat_device (serial, account_id, name, model, associated_at)"
           + " SELECT 'F-' || i, 'filler', 'Monitor', '', 1767225600 FROM generate_series(1, 50000) i");
       st.execute("INSERT INTO keyseat_api_key (key_id, account_id, device_serial, hash, hint, label, created_at,"
-          + " suspended, ordinal) SELECT 'key_filler' || lpad(i::text, 8, '0'), 'filler', 'F-' || i,"
-          + " sha256(('filler' || i)::bytea), 'ks_…', '', 1767225600, false, i FROM generate_series(1, 50000) i");
+          + " suspended, ordinal, device_name_folded) SELECT 'key_filler' || lpad(i::text, 8, '0'), 'filler', 'F-' || i,"
+          + " sha256(('filler' || i)::bytea), 'ks_…', '', 1767225600, false, i, 'monitor' FROM generate_series(1, 50000) i");
       st.execute("UPDATE keyseat_account SET key_count = 50000 WHERE account_id = 'filler'");
     }
   }
@@ -193,8 +193,8 @@ public final class CrossAccountWrites {
       }
       List<String> keyIds = new ArrayList<>();
       try (PreparedStatement key = c.prepareStatement("INSERT INTO keyseat_api_key (key_id, account_id,"
-          + " device_serial, hash, hint, label, created_at, suspended, ordinal)"
-          + " VALUES (?, ?, ?, sha256(?::bytea), 'ks_…', '', 1767225600, false, ?)")) {
+          + " device_serial, hash, hint, label, created_at, suspended, ordinal, device_name_folded)"
+          + " VALUES (?, ?, ?, sha256(?::bytea), 'ks_…', '', 1767225600, false, ?, 'monitor')")) {
         for (String serial : serials) {
           String keyId = "key_raw" + String.format("%09d", RAW_KEYS.incrementAndGet());
           keyIds.add(keyId);

@@ -100,7 +100,8 @@ public final class ImportThroughput {
       try (PreparedStatement device = c.prepareStatement("INSERT INTO keyseat_device"
           + " (serial, account_id, name, model, associated_at) VALUES (?, ?, ?, '', ?)");
           PreparedStatement key = c.prepareStatement("INSERT INTO keyseat_api_key (key_id, account_id, device_serial,"
-              + " hash, hint, label, created_at, suspended, ordinal) VALUES (?, ?, ?, ?, ?, '', ?, false, ?)")) {
+              + " hash, hint, label, created_at, suspended, ordinal, device_name_folded)"
+              + " VALUES (?, ?, ?, ?, ?, '', ?, false, ?, lower(?))")) {
         for (int n = 0; n < keys; n++) {
           String serial = "F" + round + "-" + n;
           device.setString(1, serial);
@@ -116,6 +117,7 @@ public final class ImportThroughput {
           key.setString(5, "..." + secret.substring(32));
           key.setBigDecimal(6, at);
           key.setLong(7, n + 1L);
+          key.setString(8, serial); // the device's name is its serial (ASCII: lower() folds as the store does)
           key.addBatch();
           if ((n + 1) % BATCH == 0 || n + 1 == keys) {
             device.executeBatch();

@@ -293,6 +293,13 @@ public final class InMemoryKeyStore implements KeyStore {
       this.licensing = base.licensing();
     }
 
+    /** A write of a row of {@code owner}: in a writable transaction, of an existing account, its own. */
+    private void writingOwn(AccountId owner) {
+      writing();
+      requireAccount();
+      requireOwn(owner);
+    }
+
     private void writing() {
       if (!open) {
         throw new IllegalStateException("transaction is over");
@@ -408,9 +415,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void putMember(Member member) {
-      writing();
-      requireAccount();
-      requireOwn(member.accountId());
+      writingOwn(member.accountId());
       membersW().put(member.userId(), member);
     }
 
@@ -436,9 +441,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertDevice(Device device) {
-      writing();
-      requireAccount();
-      requireOwn(device.accountId());
+      writingOwn(device.accountId());
       if (devices.containsKey(device.serial())) {
         return false;
       }
@@ -496,9 +499,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertKey(StoredKey key) {
-      writing();
-      requireAccount();
-      requireOwn(key.accountId());
+      writingOwn(key.accountId());
       if (keys.containsKey(key.id()) || !devices.containsKey(key.deviceSerial())
           || keyForDevice(key.deviceSerial()).isPresent()) {
         return false;
@@ -579,9 +580,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public void appendAudit(AuditEntry entry) {
-      writing();
-      requireAccount();
-      requireOwn(entry.accountId());
+      writingOwn(entry.accountId());
       auditAppended.add(entry);
     }
 
@@ -608,9 +607,7 @@ public final class InMemoryKeyStore implements KeyStore {
 
     @Override
     public boolean insertLicense(License license) {
-      writing();
-      requireAccount();
-      requireOwn(license.accountId());
+      writingOwn(license.accountId());
       if (licensing.grants().containsKey(license.id())
           || !reserve(licenseOwners, license.id(), reservedLicenseIds)) {
         return false;

@@ -81,18 +81,30 @@ final class Columns {
       ps.setNull(index, Types.VARCHAR);
       return;
     }
+    ps.setString(index, storable(s, "text parameter " + index));
+  }
+
+  /**
+   * @param what the text's place, for the message
+   * @return {@code s}
+   * @throws IllegalArgumentException if the text has a NUL character or an unpaired surrogate
+   */
+  static @Nullable String storable(@Nullable String s, String what) {
+    if (s == null) {
+      return null;
+    }
     for (int i = 0; i < s.length(); i++) {
       char ch = s.charAt(i);
       boolean paired = Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
       if (ch == '\0' || (Character.isSurrogate(ch) && !paired)) {
-        throw new IllegalArgumentException("text parameter " + index + " cannot be stored: it contains a NUL"
+        throw new IllegalArgumentException(what + " cannot be stored: it contains a NUL"
             + " character or an unpaired surrogate at index " + i);
       }
       if (paired) {
         i++;
       }
     }
-    ps.setString(index, s);
+    return s;
   }
 
   /** The hashes of a change event, concatenated: 32 bytes each. */
@@ -152,18 +164,20 @@ final class Columns {
         rs.getLong(o + 14));
   }
 
-  /** Binds the 14 parameters of {@link Sql#INSERT_KEY}: id, account, the values, then the ordinal. */
+  /** Binds the first 14 parameters of {@link Sql#INSERT_KEY_CHECKED}: id, account, the values, then the ordinal. */
   static void bindNewKey(PreparedStatement ps, StoredKey k) throws SQLException {
     setText(ps, 1, k.id().value());
     setText(ps, 2, k.accountId().value());
     ps.setLong(bindKeyValues(ps, 3, k), k.ordinal());
   }
 
-  /** Binds the 13 parameters of {@link Sql#UPDATE_KEY}: the values, then account and id. */
+  /** Binds the 15 parameters of {@link Sql#UPDATE_KEY}: the values, account and serial, then account and id. */
   static void bindKeyUpdate(PreparedStatement ps, StoredKey k) throws SQLException {
     int next = bindKeyValues(ps, 1, k);
     setText(ps, next, k.accountId().value());
-    setText(ps, next + 1, k.id().value());
+    setText(ps, next + 1, k.deviceSerial());
+    setText(ps, next + 2, k.accountId().value());
+    setText(ps, next + 3, k.id().value());
   }
 
   /**

@@ -25,26 +25,31 @@ final class Connections {
   /** The store's own log name: users configure the store's logging under JdbcKeyStore. */
   private static final Logger log = LoggerFactory.getLogger(JdbcKeyStore.class);
 
-  /** What a call needs from its connection. */
-  enum Mode {
+  /**
+   * What a call needs from its connection: the isolation, whether it runs a transaction of its
+   * own, whether it is retried, whether a connection failing during commit leaves the outcome
+   * unknown, and whether it sets the lock timeout and the idle-in-transaction timeout.
+   */
+  record Mode(Level level, boolean ownTransaction, boolean retried, boolean commitOutcomeUnknown,
+      boolean lockTimeout, boolean idleTimeout) {
     /**
      * An account transaction: auto-commit off, READ COMMITTED (what makes the account row lock
      * protect the reads after it), the lock timeout, retried; a connection failing during commit
      * leaves the outcome unknown.
      */
-    WRITE(Level.READ_COMMITTED, true, true, true, true, false),
+    static final Mode WRITE = new Mode(Level.READ_COMMITTED, true, true, true, true, false);
     /** A read-only REPEATABLE READ snapshot of an account, retried. */
-    SNAPSHOT(Level.SNAPSHOT, true, true, true, false, false),
+    static final Mode SNAPSHOT = new Mode(Level.SNAPSHOT, true, true, true, false, false);
     /**
      * One statement in the pool's own mode: a single round trip where the pool hands out
      * auto-commit connections, else a transaction committed at once; retried.
      */
-    STATEMENT(Level.POOLED, false, true, false, false, false),
+    static final Mode STATEMENT = new Mode(Level.POOLED, false, true, false, false, false);
     /**
      * A short transaction of its own at the pool's isolation with the lock timeout (usage flush,
      * feed purge), retried.
      */
-    BATCH(Level.POOLED, true, true, true, true, false),
+    static final Mode BATCH = new Mode(Level.POOLED, true, true, true, true, false);
     /**
      * Numbering the change feed (PostgreSQL): READ COMMITTED, so that the statement after the
      * counter lock sees every commit before it; the lock timeout; and the idle-in-transaction
@@ -52,42 +57,34 @@ final class Connections {
      * that long instead of keeping every node's feed waiting. Retried; a failed commit numbered
      * nothing, which the next reader does.
      */
-    FEED(Level.READ_COMMITTED, true, true, false, true, true),
+    static final Mode FEED = new Mode(Level.READ_COMMITTED, true, true, false, true, true);
     /**
      * A transaction of its own, so that the driver reads a large result through a cursor in
      * pages ({@code forEachKey}). Not retried: what was passed on would be passed again. A read,
      * so a failed commit changes nothing.
      */
-    STREAM(Level.POOLED, true, false, false, false, false),
+    static final Mode STREAM = new Mode(Level.POOLED, true, false, false, false, false);
     /**
      * The builder's start: recognise the database and check the schema on one connection, in
      * transactions the work ends itself. Not retried; failures report that the database could not
      * be reached.
      */
-    START(Level.POOLED, true, false, false, false, false);
-
-    private final Level level;
-    private final boolean ownTransaction;
-    private final boolean retried;
-    private final boolean commitOutcomeUnknown;
-    private final boolean lockTimeout;
-    private final boolean idleTimeout;
-
-    Mode(Level level, boolean ownTransaction, boolean retried, boolean commitOutcomeUnknown, boolean lockTimeout,
-        boolean idleTimeout) {
-      this.level = level;
-      this.ownTransaction = ownTransaction;
-      this.retried = retried;
-      this.commitOutcomeUnknown = commitOutcomeUnknown;
-      this.lockTimeout = lockTimeout;
-      this.idleTimeout = idleTimeout;
-    }
+    static final Mode START = new Mode(Level.POOLED, true, false, false, false, false);
   }
 
   /** Work on a prepared connection; the helper ends the transaction. */
   @FunctionalInterface
   interface SqlWork<T> {
     T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Work on a connection whose transaction starts with the work's first statement: {@code begin}
+   * holds what starts it (isolation, timeouts), to be sent first in that statement, or is empty.
+   */
+  @FunctionalInterface
+  interface DeferredWork<T> {
+    T run(Connection c, String begin) throws SQLException;
   }
 
   /** Work on a prepared connection that answers nothing; the helper ends the transaction. */
@@ -133,10 +130,22 @@ final class Connections {
    *     passes through unchanged, after rollback
    */
   <T> T inTransaction(Mode mode, String what, SqlWork<T> work) {
-    int attempts = mode.retried ? maxAttempts : 1;
+    return inDeferredTransaction(mode, what, (c, begin) -> work.run(c), false);
+  }
+
+  /**
+   * {@link #inTransaction}, where the dialect can, with the transaction's start left to the work's
+   * first statement (one round trip fewer).
+   */
+  <T> T inDeferredTransaction(Mode mode, String what, DeferredWork<T> work) {
+    return inDeferredTransaction(mode, what, work, true);
+  }
+
+  private <T> T inDeferredTransaction(Mode mode, String what, DeferredWork<T> work, boolean defer) {
+    int attempts = mode.retried() ? maxAttempts : 1;
     for (int n = 1; ; n++) {
       try {
-        return attempt(dataSource, dialect, mode, lockTimeoutMillis, work);
+        return attempt(dataSource, dialect, mode, lockTimeoutMillis, defer, work);
       } catch (SqlFailure f) {
         SQLException e = f.sqlException();
         if (n < attempts && dialect.isRetriable(e)) {
@@ -171,7 +180,7 @@ final class Connections {
    */
   static <T> T atStart(DataSource dataSource, SqlWork<T> work) {
     try {
-      return attempt(dataSource, null, Mode.START, 0, work);
+      return attempt(dataSource, null, Mode.START, 0, false, (c, begin) -> work.run(c));
     } catch (SqlFailure f) {
       SQLException e = f.sqlException();
       throw new StoreUnavailableException("JDBC key store: cannot reach the database to start (SQLState "
@@ -181,20 +190,28 @@ final class Connections {
 
   /** One attempt; SQL failures leave as {@link SqlFailure}. */
   private static <T> T attempt(DataSource dataSource, @Nullable Dialect dialect, Mode mode, long lockTimeoutMillis,
-      SqlWork<T> work) {
+      boolean defer, DeferredWork<T> work) {
     Connection c = connect(dataSource);
     boolean restoreAutoCommit = false;
     int restoreIsolation = -1;
     try {
-      if (mode.ownTransaction && c.getAutoCommit()) {
+      if (mode.ownTransaction() && c.getAutoCommit()) {
         restoreAutoCommit = true;
         c.setAutoCommit(false);
       }
-      if (mode.level != Level.POOLED || mode.lockTimeout) {
-        restoreIsolation = Objects.requireNonNull(dialect, "dialect").begin(c, mode.level,
-            mode.lockTimeout ? lockTimeoutMillis : 0, mode.idleTimeout ? lockTimeoutMillis : 0);
+      String begin = "";
+      if (mode.level() != Level.POOLED || mode.lockTimeout()) {
+        Dialect d = Objects.requireNonNull(dialect, "dialect");
+        long lock = mode.lockTimeout() ? lockTimeoutMillis : 0;
+        long idle = mode.idleTimeout() ? lockTimeoutMillis : 0;
+        String deferred = defer ? d.beginStatements(mode.level(), lock, idle) : null;
+        if (deferred != null) {
+          begin = deferred;
+        } else {
+          restoreIsolation = d.begin(c, mode.level(), lock, idle);
+        }
       }
-      T result = work.run(c);
+      T result = work.run(c, begin);
       commit(c, mode);
       return result;
     } catch (SQLException e) {
@@ -219,13 +236,13 @@ final class Connections {
   }
 
   private static void commit(Connection c, Mode mode) throws SQLException {
-    if (!mode.ownTransaction && c.getAutoCommit()) {
+    if (!mode.ownTransaction() && c.getAutoCommit()) {
       return;
     }
     try {
       c.commit();
     } catch (SQLException e) {
-      if (mode.commitOutcomeUnknown) {
+      if (mode.commitOutcomeUnknown()) {
         throw new SqlFailure(e, true);
       }
       throw e;
@@ -234,7 +251,7 @@ final class Connections {
 
   private static void rollback(Connection c, Mode mode, Throwable cause) {
     try {
-      if (mode.ownTransaction || !c.getAutoCommit()) {
+      if (mode.ownTransaction() || !c.getAutoCommit()) {
         c.rollback();
       }
     } catch (SQLException | RuntimeException e) {

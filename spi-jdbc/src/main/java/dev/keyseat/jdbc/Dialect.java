@@ -3,6 +3,7 @@ package dev.keyseat.jdbc;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.jspecify.annotations.Nullable;
@@ -16,54 +17,56 @@ abstract class Dialect {
   final String name;
   final String schemaResource;
   final String dropResource;
+  /** Every migration after V1, in order, each with a probe that fails while it is not applied. */
+  final List<Migration> upgrades;
   /** Inserts an account; a unique conflict either inserts nothing or fails with 23505. */
   final String insertAccount;
   /** Inserts a device; a unique conflict either inserts nothing or fails with 23505. */
   final String insertDevice;
-  /** Inserts a key; a unique conflict either inserts nothing or fails with 23505. */
-  final String insertKey;
   /** {@link Sql#INSERT_KEY_CHECKED}; a unique conflict either inserts nothing or fails with 23505. */
   final String insertKeyChecked;
-  /** Inserts or replaces a member: (account_id, user_id, role). */
-  final String upsertMember;
-  /**
-   * True if a unique violation fails only the statement (H2), false if it aborts the whole
-   * transaction (PostgreSQL), so that conditional writes must avoid it.
-   */
-  final boolean statementLevelRollback;
-  /**
-   * Run in a transaction that appended feed entries, to notify listeners at its commit; null if
-   * the database has no notifications (H2), so that validators poll alone.
-   */
-  final @Nullable String notifyChanges;
-  /**
-   * True if writers insert feed rows unnumbered and feed readers number the committed ones
-   * (PostgreSQL: no lock shared by all accounts in the commit path); false if a writer numbers its
-   * rows from the counter row as its last step and holds that row until it commits (H2, one node).
-   */
-  final boolean numbersFeedAfterCommit;
-  /** SQLStates of a transaction the database rolled back for a reason that a retry may not meet. */
-  private final Set<String> retriableStates;
-  /** Vendor error codes of the same. */
-  private final Set<Integer> retriableCodes;
+  /** What the database does, which the store's SQL and transactions follow. */
+  final Facts facts;
 
-  private Dialect(String name, String file, String conflictClause, String upsertMember,
-      boolean statementLevelRollback, boolean numbersFeedAfterCommit, @Nullable String notifyChanges,
-      Set<String> retriableStates,
-      Set<Integer> retriableCodes) {
+  /**
+   * What a database does.
+   *
+   * @param conflictClause appended to an insert so that a unique conflict inserts nothing (or
+   *     empty where the conflict fails the statement alone)
+   * @param upsertMember inserts or replaces a member: (account_id, user_id, role)
+   * @param statementLevelRollback true if a unique violation fails only the statement (H2), false
+   *     if it aborts the whole transaction (PostgreSQL), so that conditional writes must avoid it
+   * @param numbersFeedAfterCommit true if writers insert feed rows unnumbered and feed readers
+   *     number the committed ones (PostgreSQL: no lock shared by all accounts in the commit path);
+   *     false if a writer numbers its rows from the counter row as its last step and holds that row
+   *     until it commits (H2, one node)
+   * @param multiStatements true if one prepared statement may hold several statements, sent in one
+   *     round trip and run one after the other, each with a snapshot of its own at READ COMMITTED,
+   *     and takes batches as arrays ({@code UNNEST}, PostgreSQL)
+   * @param notifyChanges run in a transaction that appended feed entries, to notify listeners at
+   *     its commit; null if the database has no notifications (H2), so that validators poll alone
+   * @param retriableStates SQLStates of a transaction the database rolled back for a reason that a
+   *     retry may not meet
+   * @param retriableCodes vendor error codes of the same
+   */
+  record Facts(String conflictClause, String upsertMember, boolean statementLevelRollback,
+      boolean numbersFeedAfterCommit, boolean multiStatements, @Nullable String notifyChanges,
+      Set<String> retriableStates, Set<Integer> retriableCodes) {}
+
+  private Dialect(String name, String file, Facts facts) {
     this.name = name;
-    this.schemaResource = "migration/" + file + "/V1__keyseat_schema.sql";
+    String dir = "migration/" + file + "/";
+    this.schemaResource = dir + "V1__keyseat_schema.sql";
     this.dropResource = "drop.sql"; // one script: its statements are the same on every database
-    this.insertAccount = Sql.INSERT_ACCOUNT + conflictClause;
-    this.insertDevice = Sql.INSERT_DEVICE + conflictClause;
-    this.insertKey = Sql.INSERT_KEY + conflictClause;
-    this.insertKeyChecked = Sql.INSERT_KEY_CHECKED + conflictClause;
-    this.upsertMember = upsertMember;
-    this.statementLevelRollback = statementLevelRollback;
-    this.numbersFeedAfterCommit = numbersFeedAfterCommit;
-    this.notifyChanges = notifyChanges;
-    this.retriableStates = retriableStates;
-    this.retriableCodes = retriableCodes;
+    this.upgrades = List.of(
+        new Migration(dir + "V2__key_usage_daily.sql", "SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0",
+            "the daily usage table"),
+        new Migration(dir + "V3__key_sort_columns.sql", "SELECT device_name_folded FROM keyseat_api_key WHERE 1 = 0",
+            "the keys table's sort columns"));
+    this.insertAccount = Sql.INSERT_ACCOUNT + facts.conflictClause();
+    this.insertDevice = Sql.INSERT_DEVICE + facts.conflictClause();
+    this.insertKeyChecked = Sql.INSERT_KEY_CHECKED + facts.conflictClause();
+    this.facts = facts;
   }
 
   /**
@@ -106,10 +109,19 @@ abstract class Dialect {
    */
   abstract int begin(Connection c, Level level, long lockTimeoutMillis, long idleTimeoutMillis) throws SQLException;
 
+  /**
+   * What {@link #begin} runs, as statements to send before the transaction's first one in the same
+   * round trip, each followed by {@code "; "}, where the database takes several statements at once
+   * ({@link #multiStatements}); else null, and {@link #begin} must run.
+   */
+  @Nullable String beginStatements(Level level, long lockTimeoutMillis, long idleTimeoutMillis) {
+    return null;
+  }
+
   /** @return whether the transaction was rolled back for a reason that a retry may not meet */
   final boolean isRetriable(SQLException e) {
     for (SQLException x = e; x != null; x = x.getNextException()) {
-      if (retriableStates.contains(x.getSQLState()) || retriableCodes.contains(x.getErrorCode())) {
+      if (facts.retriableStates().contains(x.getSQLState()) || facts.retriableCodes().contains(x.getErrorCode())) {
         return true;
       }
       if (x.getNextException() == x) {
@@ -124,15 +136,20 @@ abstract class Dialect {
     return "23505".equals(e.getSQLState());
   }
 
-  /** @return whether the failure says that a table does not exist */
+  /** @return whether the failure says that a table or a column does not exist */
   abstract boolean isMissingTable(SQLException e);
 
   /**
-   * @param expr a text expression
-   * @return the expression in the keys table's text order: Unicode code points (UTF-8 bytes),
-   *     whatever the database's collation
+   * A migration after V1: its script, a query that fails with a missing table or column until it is
+   * applied, and what it adds, for messages.
    */
-  abstract String textOrder(String expr);
+  record Migration(String resource, String probe, String adds) {}
+
+  /**
+   * @param column a text column of the key row (declared with the "C" collation on PostgreSQL)
+   * @return the column in the keys table's text order: Unicode code points (UTF-8 bytes)
+   */
+  abstract String textOrder(String column);
 
   /** Binds a value compared with a {@link #textOrder} expression. */
   abstract void bindTextOrder(java.sql.PreparedStatement ps, int index, String value) throws SQLException;
@@ -141,7 +158,7 @@ abstract class Dialect {
 
   /** @return the V2 migration's resource, next to {@link #schemaResource} */
   final String dailyUsageResource() {
-    return schemaResource.replace("V1__keyseat_schema.sql", "V2__key_usage_daily.sql");
+    return upgrades.get(0).resource();
   }
 
   /**
@@ -179,44 +196,56 @@ abstract class Dialect {
     static final String NOTIFY = "NOTIFY " + ChangeListener.CHANNEL;
 
     Postgres() {
-      super("PostgreSQL", "postgresql", " ON CONFLICT DO NOTHING",
+      super("PostgreSQL", "postgresql", new Facts(" ON CONFLICT DO NOTHING",
           "INSERT INTO keyseat_member (account_id, user_id, role) VALUES (?, ?, ?)"
               + " ON CONFLICT (account_id, user_id) DO UPDATE SET role = EXCLUDED.role",
-          false, true, NOTIFY, RETRIABLE, Set.of());
+          false, true, true, NOTIFY, RETRIABLE, Set.of()));
     }
 
     @Override
     int begin(Connection c, Level level, long lockTimeoutMillis, long idleTimeoutMillis) throws SQLException {
-      // Scoped to this transaction: nothing to restore, and READ COMMITTED is what makes the row
-      // lock protect the reads that follow it, whatever the pool's default isolation is.
-      StringBuilder sql = new StringBuilder(switch (level) {
-        case POOLED -> "";
-        case READ_COMMITTED -> READ_COMMITTED;
-        case SNAPSHOT -> SNAPSHOT;
-      });
-      if (lockTimeoutMillis > 0) {
-        sql.append(sql.isEmpty() ? "" : "; ").append(LOCK_TIMEOUT).append(lockTimeoutMillis);
-      }
-      if (idleTimeoutMillis > 0) {
-        sql.append(sql.isEmpty() ? "" : "; ").append(IDLE_TIMEOUT).append(idleTimeoutMillis);
-      }
+      String sql = beginStatements(level, lockTimeoutMillis, idleTimeoutMillis);
       if (!sql.isEmpty()) {
         try (Statement st = c.createStatement()) {
-          st.execute(sql.toString());
+          st.execute(sql);
         }
       }
       return -1;
     }
 
+    /**
+     * Scoped to this transaction: nothing to restore, and READ COMMITTED is what makes the row lock
+     * protect the reads that follow it, whatever the pool's default isolation is.
+     */
     @Override
-    boolean isMissingTable(SQLException e) {
-      return "42P01".equals(e.getSQLState());
+    String beginStatements(Level level, long lockTimeoutMillis, long idleTimeoutMillis) {
+      StringBuilder sql = new StringBuilder(switch (level) {
+        case POOLED -> "";
+        case READ_COMMITTED -> READ_COMMITTED + "; ";
+        case SNAPSHOT -> SNAPSHOT + "; ";
+      });
+      if (lockTimeoutMillis > 0) {
+        sql.append(LOCK_TIMEOUT).append(lockTimeoutMillis).append("; ");
+      }
+      if (idleTimeoutMillis > 0) {
+        sql.append(IDLE_TIMEOUT).append(idleTimeoutMillis).append("; ");
+      }
+      return sql.toString();
     }
 
-    /** The "C" collation compares the bytes of the UTF-8 text. */
+    /** undefined_table, undefined_column. */
     @Override
-    String textOrder(String expr) {
-      return "(" + expr + ") COLLATE \"C\"";
+    boolean isMissingTable(SQLException e) {
+      return "42P01".equals(e.getSQLState()) || "42703".equals(e.getSQLState());
+    }
+
+    /**
+     * The column itself: the key row's text columns are declared with the "C" collation, which
+     * compares the bytes of the UTF-8 text, so their indexes serve the order and the keyset.
+     */
+    @Override
+    String textOrder(String column) {
+      return column;
     }
 
     @Override
@@ -241,9 +270,9 @@ abstract class Dialect {
     private static final Set<Integer> RETRIABLE_CODES = Set.of(90131, 50200, 40001);
 
     H2() {
-      super("H2", "h2", "",
+      super("H2", "h2", new Facts("",
           "MERGE INTO keyseat_member (account_id, user_id, role) KEY (account_id, user_id) VALUES (?, ?, ?)",
-          true, false, null, RETRIABLE, RETRIABLE_CODES);
+          true, false, false, null, RETRIABLE, RETRIABLE_CODES));
     }
 
     @Override
@@ -266,8 +295,11 @@ abstract class Dialect {
       return current;
     }
 
-    /** Table not found: plain (42102), with a candidate name (42103), in an empty database (42104). */
-    private static final Set<Integer> MISSING_TABLE = Set.of(42102, 42103, 42104);
+    /**
+     * Table not found: plain (42102), with a candidate name (42103), in an empty database (42104);
+     * column not found (42122).
+     */
+    private static final Set<Integer> MISSING_TABLE = Set.of(42102, 42103, 42104, 42122);
 
     @Override
     boolean isMissingTable(SQLException e) {
@@ -276,8 +308,8 @@ abstract class Dialect {
 
     /** H2 compares strings in UTF-16 order; their UTF-8 bytes compare unsigned, in code point order. */
     @Override
-    String textOrder(String expr) {
-      return "CAST(" + expr + " AS VARBINARY)";
+    String textOrder(String column) {
+      return "CAST(" + column + " AS VARBINARY)";
     }
 
     @Override

@@ -78,6 +78,12 @@ import org.slf4j.LoggerFactory;
  * {@link #purgeChanges()} removed entries the poller never read, so it must drop its whole cache.
  * {@link #latestChangeSequence()} reads the counter, which purging does not lower.
  *
+ * <p><b>Round trips (PostgreSQL).</b> The transaction's start (isolation, lock timeout) goes with
+ * its first statement, the account row lock, and the role check's member read with it; a batch of
+ * keys is one {@code INSERT … SELECT … FROM UNNEST} of arrays; the audit entries, the key count,
+ * the feed rows and the notification go in one round trip before commit. A key creation costs 8
+ * round trips whatever the batch's size, a page of the keys table 3.
+ *
  * <p><b>Locks.</b> Each account transaction starts by locking its account row; other rows it
  * writes belong to that account (keys, devices, audit) or are inserted (feed rows), so only
  * writers of the same account, or of the same device serial or key hash, ever wait for each
@@ -115,9 +121,11 @@ public final class JdbcKeyStore implements KeyStore {
   private final DataSource dataSource;
   private final DataSource notificationDataSource;
   private final Duration changeRetention;
-  private final Clock clock;
-  /** Whether writers number their feed rows under the counter lock (H2) or readers do (PostgreSQL). */
-  private final boolean numberFeedAtCommit;
+  /**
+   * What every account transaction shares: the dialect, whether writers number their feed rows under
+   * the counter lock (H2) or readers do (PostgreSQL), and the clock.
+   */
+  private final JdbcTransaction.Settings transactions;
 
   private JdbcKeyStore(Builder b, Dialect dialect) {
     this.connections = new Connections(b.dataSource, dialect, b.maxAttempts, b.initialBackoff, b.maxBackoff,
@@ -125,8 +133,8 @@ public final class JdbcKeyStore implements KeyStore {
     this.dataSource = b.dataSource;
     this.notificationDataSource = b.notificationDataSource != null ? b.notificationDataSource : b.dataSource;
     this.changeRetention = b.changeRetention;
-    this.clock = b.clock;
-    this.numberFeedAtCommit = b.numberFeedAtCommit || !dialect.numbersFeedAfterCommit;
+    this.transactions = new JdbcTransaction.Settings(dialect,
+        b.numberFeedAtCommit || !dialect.facts.numbersFeedAfterCommit(), b.clock);
   }
 
   /**
@@ -145,22 +153,29 @@ public final class JdbcKeyStore implements KeyStore {
 
   @Override
   public <T> T inAccount(AccountId accountId, AccountWork<T> work) {
-    Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(work, "work");
-    return connections.inTransaction(Mode.WRITE, "account transaction", c -> account(c, accountId, work, true));
+    return account(Mode.WRITE, "account transaction", accountId, work);
   }
 
   @Override
   public <T> T readAccount(AccountId accountId, AccountWork<T> work) {
-    Objects.requireNonNull(accountId, "accountId");
-    Objects.requireNonNull(work, "work");
-    return connections.inTransaction(Mode.SNAPSHOT, "account read", c -> account(c, accountId, work, false));
+    return account(Mode.SNAPSHOT, "account read", accountId, work);
   }
 
-  /** The work of an account transaction on its prepared connection; the helper commits. */
-  private <T> T account(Connection c, AccountId accountId, AccountWork<T> work, boolean writable)
+  /** An account transaction ({@link Mode#WRITE}) or snapshot, its start sent with its first statement. */
+  private <T> T account(Mode mode, String what, AccountId accountId, AccountWork<T> work) {
+    Objects.requireNonNull(accountId, "accountId");
+    Objects.requireNonNull(work, "work");
+    return connections.inDeferredTransaction(mode, what,
+        (c, begin) -> account(c, begin, accountId, work, mode == Mode.WRITE));
+  }
+
+  /**
+   * The work of an account transaction on its connection, whose first statement also sends
+   * {@code begin}; the helper commits.
+   */
+  private <T> T account(Connection c, String begin, AccountId accountId, AccountWork<T> work, boolean writable)
       throws SQLException {
-    JdbcTransaction tx = new JdbcTransaction(dialect(), c, accountId, writable, numberFeedAtCommit, clock);
+    JdbcTransaction tx = new JdbcTransaction(transactions, c, accountId, begin, writable);
     T result;
     try {
       result = work.run(tx);
@@ -244,7 +259,7 @@ public final class JdbcKeyStore implements KeyStore {
 
   @Override
   public long latestChangeSequence() {
-    if (numberFeedAtCommit) {
+    if (transactions.numberAtCommit()) {
       return connections.inTransaction(Mode.STATEMENT, "change feed read", JdbcKeyStore::latest);
     }
     long[] state = feedState();
@@ -256,7 +271,7 @@ public final class JdbcKeyStore implements KeyStore {
    * number. Cheap when none does: one probe of a partial index.
    */
   private void numberCommittedChanges() {
-    if (!numberFeedAtCommit && feedState()[1] != 0) {
+    if (!transactions.numberAtCommit() && feedState()[1] != 0) {
       number();
     }
   }
@@ -283,7 +298,7 @@ public final class JdbcKeyStore implements KeyStore {
    * @return the counter after numbering
    */
   private long number() {
-    Instant now = clock.instant();
+    Instant now = transactions.clock().instant();
     return connections.inTransaction(Mode.FEED, "change feed numbering", c -> {
       long last;
       try (PreparedStatement ps = c.prepareStatement(Sql.LOCK_COUNTER); ResultSet rs = ps.executeQuery()) {
@@ -325,7 +340,7 @@ public final class JdbcKeyStore implements KeyStore {
   public Set<Capability> capabilities() {
     Set<Capability> declared = EnumSet.noneOf(Capability.class);
     declared.addAll(KeyStore.super.capabilities());
-    if (dialect().notifyChanges != null) {
+    if (dialect().facts.notifyChanges() != null) {
       declared.add(Capability.NOTIFIES_ON_COMMIT);
     }
     return Set.copyOf(declared);
@@ -344,7 +359,7 @@ public final class JdbcKeyStore implements KeyStore {
   @Override
   public ChangeSubscription subscribeToChanges(Runnable onChange) {
     Objects.requireNonNull(onChange, "onChange");
-    if (dialect().notifyChanges == null) {
+    if (dialect().facts.notifyChanges() == null) {
       throw new UnsupportedOperationException("the JDBC key store on " + dialect() + " offers no change"
           + " notifications; validators poll the feed");
     }
@@ -394,7 +409,7 @@ public final class JdbcKeyStore implements KeyStore {
    * @throws StoreUnavailableException if the database fails
    */
   public int purgeChanges() {
-    return purgeChanges(clock.instant().minus(changeRetention));
+    return purgeChanges(transactions.clock().instant().minus(changeRetention));
   }
 
   /**
@@ -784,35 +799,37 @@ public final class JdbcKeyStore implements KeyStore {
           }
           createSchema(c, dialect);
         }
-        checkDailyUsageSchema(c, dialect);
+        checkUpgrades(c, dialect);
       }
     }
 
     /**
-     * Migration V2 on a database that has V1: applied where the store may create its schema (also on
-     * one created from V1 alone by an earlier version), else required, as V1 is.
+     * The migrations after V1 on a database that has V1, each applied where the store may create its
+     * schema (also on one created by an earlier version), else required, as V1 is.
      */
-    private void checkDailyUsageSchema(Connection c, Dialect dialect) throws SQLException {
-      if (tablePresent(c, dialect, "SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0")) {
-        return;
-      }
-      if (!createSchemaIfMissing) {
-        throw new IllegalStateException("the Keyseat table keyseat_key_usage_daily is missing: apply dev/keyseat/jdbc/"
-            + dialect.dailyUsageResource() + " (shipped in keyseat-spi-jdbc) or enable createSchemaIfMissing");
-      }
-      try {
-        Scripts.run(c, dialect.dailyUsageResource());
-        c.commit();
-        log.info("created the Keyseat daily usage table from {}", dialect.dailyUsageResource());
-      } catch (SQLException e) {
-        c.rollback();
-        if (!tablePresent(c, dialect, "SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0")) {
-          throw e;
+    private void checkUpgrades(Connection c, Dialect dialect) throws SQLException {
+      for (Dialect.Migration m : dialect.upgrades) {
+        if (tablePresent(c, dialect, m.probe())) {
+          continue;
+        }
+        if (!createSchemaIfMissing) {
+          throw new IllegalStateException("the Keyseat schema lacks " + m.adds() + ": apply dev/keyseat/jdbc/"
+              + m.resource() + " (shipped in keyseat-spi-jdbc) or enable createSchemaIfMissing");
+        }
+        try {
+          Scripts.run(c, m.resource());
+          c.commit();
+          log.info("added {} from {}", m.adds(), m.resource());
+        } catch (SQLException e) {
+          c.rollback();
+          if (!tablePresent(c, dialect, m.probe())) { // another node may have applied it meanwhile
+            throw e;
+          }
         }
       }
     }
 
-    /** Probes a table in a transaction of its own (auto-commit is off at the start). */
+    /** Probes a table or column in a transaction of its own (auto-commit is off at the start). */
     private static boolean tablePresent(Connection c, Dialect dialect, String probe) throws SQLException {
       try (Statement st = c.createStatement()) {
         st.executeQuery(probe).close();
@@ -827,19 +844,9 @@ public final class JdbcKeyStore implements KeyStore {
       }
     }
 
-    /** Probes the feed counter in a transaction of its own (auto-commit is off at the start). */
+    /** Probes V1's feed counter in a transaction of its own (auto-commit is off at the start). */
     private static boolean schemaPresent(Connection c, Dialect dialect) throws SQLException {
-      try {
-        latest(c);
-        c.commit();
-        return true;
-      } catch (SQLException e) {
-        c.rollback();
-        if (dialect.isMissingTable(e)) {
-          return false;
-        }
-        throw e;
-      }
+      return tablePresent(c, dialect, Sql.LATEST_CHANGE);
     }
 
     /** Runs the shipped script in one transaction (auto-commit is off at the start). */

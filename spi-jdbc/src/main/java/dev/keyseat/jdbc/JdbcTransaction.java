@@ -41,8 +41,10 @@ import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One account transaction on one connection. The account row is locked when the transaction
- * starts (or read without a lock for a snapshot), with its key count. Audit entries, change events
+ * One account transaction on one connection. The account row is locked by the work's first call
+ * (or read without a lock for a snapshot), with its key count, before anything else is read or
+ * written; on PostgreSQL in the round trip that starts the transaction, and with the member's row
+ * when that first call asks for a member (the role check), read by a statement of its own. Audit entries, change events
  * and the net change of the key count are kept in memory and written by {@link #flush()} just
  * before commit: audit entries numbered after the account's last one; change events either
  * unnumbered, for feed readers to number once committed (PostgreSQL), or numbered after the feed's
@@ -53,12 +55,27 @@ import org.jspecify.annotations.Nullable;
  * store rolls back.
  */
 final class JdbcTransaction implements AccountTransaction {
-  private final Dialect dialect;
+  /**
+   * What every transaction of a store shares.
+   *
+   * @param dialect the database's
+   * @param numberAtCommit true to number change events under the counter lock as the last step,
+   *     false to leave them to the feed readers
+   * @param clock the time written as {@code numbered_at} when numbering at commit
+   */
+  record Settings(Dialect dialect, boolean numberAtCommit, Clock clock) {}
+
+  private final Settings store;
   private final Connection c;
   private final AccountId accountId;
   private final boolean writable;
-  private final boolean numberAtCommit;
-  private final Clock clock;
+  /** What {@link #start} sends before the account row's statement. */
+  private final String begin;
+  /** Whether the account row was read. */
+  private boolean started;
+  /** The member read with the account row, answered once by {@link #member(UserId)}. */
+  private @Nullable UserId prefetchedUser;
+  private @Nullable Member prefetchedMember;
   private @Nullable Account account;
   /** The account's key count as read with its row. */
   private int storedKeyCount;
@@ -87,26 +104,84 @@ final class JdbcTransaction implements AccountTransaction {
   }
 
   /**
-   * Locks (or, for a snapshot, reads) the account row.
+   * Prepares the transaction; the account row is locked (or, for a snapshot, read) by the first
+   * call, before anything else is read or written.
    *
+   * @param begin statements that start the transaction, sent with the first statement (PostgreSQL:
+   *     its isolation and settings, each followed by {@code "; "}), or empty
    * @param writable false for a read-only snapshot whose writes throw
-   * @param numberAtCommit true to number change events under the counter lock as the last step,
-   *     false to leave them to the feed readers
-   * @param clock the time written as {@code numbered_at} when numbering at commit
    */
-  JdbcTransaction(Dialect dialect, Connection c, AccountId accountId, boolean writable, boolean numberAtCommit,
-      Clock clock) {
-    this.dialect = dialect;
+  JdbcTransaction(Settings store, Connection c, AccountId accountId, String begin, boolean writable) {
+    this.store = store;
     this.c = c;
     this.accountId = accountId;
+    this.begin = begin;
     this.writable = writable;
-    this.numberAtCommit = numberAtCommit;
-    this.clock = clock;
-    queryOne(writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT, byAccount(), rs -> {
-      account = Columns.account(rs);
-      storedKeyCount = rs.getInt(6);
-      return account;
+  }
+
+  /**
+   * The first statement: the account row, locked for a writer, with its key count; where the
+   * database takes several statements in one round trip (PostgreSQL), after the transaction's start
+   * and followed by the member {@code user}'s row, read by a statement of its own (at READ
+   * COMMITTED it sees every commit before the lock was granted).
+   */
+  private void start(@Nullable UserId user) {
+    started = true;
+    String lock = writable ? Sql.LOCK_ACCOUNT : Sql.READ_ACCOUNT;
+    if (!facts().multiStatements()) {
+      queryOne(lock, byAccount(), this::accountRow);
+      return;
+    }
+    String sql = begin + lock + (user == null ? "" : "; " + Sql.MEMBER);
+    sql(() -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        Columns.setText(ps, 1, accountId.value());
+        if (user != null) {
+          Columns.setText(ps, 2, accountId.value());
+          Columns.setText(ps, 3, user.value());
+        }
+        try (ResultSet rs = firstResultSet(ps)) {
+          if (rs.next()) {
+            accountRow(rs);
+          }
+        }
+        if (user != null) {
+          prefetchedUser = user;
+          prefetchedMember = null;
+          try (ResultSet rs = nextResultSet(ps)) {
+            if (rs.next()) {
+              prefetchedMember = member(rs);
+            }
+          }
+        }
+        return Boolean.TRUE;
+      }
     });
+  }
+
+  private Account accountRow(ResultSet rs) throws SQLException {
+    Account row = Columns.account(rs);
+    account = row;
+    storedKeyCount = rs.getInt(6);
+    return row;
+  }
+
+  /** The first result set of a statement that starts with statements answering none. */
+  private static ResultSet firstResultSet(PreparedStatement ps) throws SQLException {
+    if (ps.execute()) {
+      return Objects.requireNonNull(ps.getResultSet());
+    }
+    return nextResultSet(ps);
+  }
+
+  /** The next result set of a multi-statement, skipping update counts. */
+  private static ResultSet nextResultSet(PreparedStatement ps) throws SQLException {
+    while (!ps.getMoreResults()) {
+      if (ps.getUpdateCount() == -1) {
+        throw new SQLException("a statement returned no rows", "02000");
+      }
+    }
+    return Objects.requireNonNull(ps.getResultSet());
   }
 
   /** Ends the work: later calls throw {@link IllegalStateException}. */
@@ -121,6 +196,10 @@ final class JdbcTransaction implements AccountTransaction {
 
   /** Writes the pending audit entries and change events; the caller commits next. */
   void flush() throws SQLException {
+    if (facts().multiStatements() && !store.numberAtCommit()) {
+      flushAtOnce();
+      return;
+    }
     if (!pendingAudit.isEmpty()) {
       long seq;
       try (PreparedStatement ps = c.prepareStatement(Sql.LAST_AUDIT_SEQ)) {
@@ -156,7 +235,7 @@ final class JdbcTransaction implements AccountTransaction {
     if (pendingChanges.isEmpty()) {
       return;
     }
-    if (!numberAtCommit) {
+    if (!store.numberAtCommit()) {
       // No shared row: the rows get their numbers from the first feed reader after commit.
       try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_CHANGE)) {
         for (ChangeEvent e : pendingChanges) {
@@ -177,7 +256,7 @@ final class JdbcTransaction implements AccountTransaction {
         throw new SQLException(Sql.NO_FEED_COUNTER, "55000");
       }
     }
-    Instant now = clock.instant();
+    Instant now = store.clock().instant();
     try (PreparedStatement ps = c.prepareStatement(Sql.APPEND_NUMBERED_CHANGE)) {
       for (int i = 0; i < n; i++) {
         ps.setLong(1, n - 1L - i);
@@ -190,12 +269,101 @@ final class JdbcTransaction implements AccountTransaction {
   }
 
   /**
+   * PostgreSQL: every pending write in one round trip, each kind in one statement of arrays: the
+   * audit entries numbered after the account's last one, the key count, the change events (to be
+   * numbered after commit) and the notification for push invalidation.
+   */
+  private void flushAtOnce() throws SQLException {
+    List<String> statements = new ArrayList<>();
+    if (!pendingAudit.isEmpty()) {
+      statements.add(Sql.APPEND_AUDIT_SET);
+    }
+    if (keyDelta != 0) {
+      statements.add(Sql.ADD_KEY_COUNT);
+    }
+    if (!pendingChanges.isEmpty()) {
+      statements.add(Sql.APPEND_CHANGES_SET);
+      statements.add(Objects.requireNonNull(facts().notifyChanges(), "PostgreSQL notifies"));
+    }
+    if (statements.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(String.join("; ", statements))) {
+      int i = 1;
+      if (!pendingAudit.isEmpty()) {
+        Columns.setText(ps, i++, accountId.value());
+        Columns.setText(ps, i++, accountId.value());
+        ps.setArray(i++, instants(pendingAudit, AuditEntry::at));
+        ps.setArray(i++, texts(pendingAudit, AuditEntry::actor));
+        ps.setArray(i++, texts(pendingAudit, e -> e.action().name()));
+        ps.setArray(i++, texts(pendingAudit, e -> e.keyId() == null ? null : e.keyId().value()));
+        ps.setArray(i++, texts(pendingAudit, AuditEntry::deviceSerial));
+        ps.setArray(i++, texts(pendingAudit, e -> e.outcome().name()));
+        ps.setArray(i++, texts(pendingAudit, AuditEntry::detail));
+      }
+      if (keyDelta != 0) {
+        ps.setInt(i++, keyDelta);
+        Columns.setText(ps, i++, accountId.value());
+      }
+      if (!pendingChanges.isEmpty()) {
+        ps.setArray(i++, texts(pendingChanges, e -> e.type().name()));
+        ps.setArray(i++, texts(pendingChanges, e -> e.accountId().value()));
+        ps.setArray(i++, texts(pendingChanges, e -> e.keyId() == null ? null : e.keyId().value()));
+        ps.setArray(i++, bytes(pendingChanges, e -> Columns.hashes(e.hashes())));
+        ps.setArray(i, instants(pendingChanges, ChangeEvent::at));
+      }
+      ps.execute();
+    }
+  }
+
+  @FunctionalInterface
+  private interface Field<E, V> {
+    @Nullable V of(E row);
+  }
+
+  /** A text array of one field of each row (PostgreSQL), each checked as {@link Columns#setText} does. */
+  private <E> java.sql.Array texts(List<E> rows, Field<E, String> field) throws SQLException {
+    Object[] values = new Object[rows.size()];
+    for (int i = 0; i < values.length; i++) {
+      String v = field.of(rows.get(i));
+      values[i] = v == null ? null : Columns.storable(v, "text value " + (i + 1));
+    }
+    return c.createArrayOf("text", values);
+  }
+
+  private <E> java.sql.Array instants(List<E> rows, Field<E, Instant> field) throws SQLException {
+    Object[] values = new Object[rows.size()];
+    for (int i = 0; i < values.length; i++) {
+      Instant at = field.of(rows.get(i));
+      values[i] = at == null ? null : Columns.decimal(at);
+    }
+    return c.createArrayOf("numeric", values);
+  }
+
+  private <E> java.sql.Array bytes(List<E> rows, Field<E, byte[]> field) throws SQLException {
+    byte[][] values = new byte[rows.size()][];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = field.of(rows.get(i));
+    }
+    return c.createArrayOf("bytea", values);
+  }
+
+  private <E> java.sql.Array values(String type, List<E> rows, Field<E, Object> field) throws SQLException {
+    Object[] values = new Object[rows.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = field.of(rows.get(i));
+    }
+    return c.createArrayOf(type, values);
+  }
+
+  /**
    * Push invalidation: listening validators of every node read the feed when this commits (the
    * notification carries nothing; the rows may be numbered only by that read).
    */
   private void notifyListeners() throws SQLException {
-    if (dialect.notifyChanges != null) {
-      try (PreparedStatement ps = c.prepareStatement(dialect.notifyChanges)) {
+    String notify = facts().notifyChanges();
+    if (notify != null) {
+      try (PreparedStatement ps = c.prepareStatement(notify)) {
         ps.execute();
       }
     }
@@ -216,6 +384,9 @@ final class JdbcTransaction implements AccountTransaction {
     if (!open) {
       throw new IllegalStateException("transaction is over");
     }
+    if (!started) {
+      start(null);
+    }
   }
 
   private void writing() {
@@ -223,6 +394,36 @@ final class JdbcTransaction implements AccountTransaction {
     if (!writable) {
       throw new UnsupportedOperationException("read-only transaction");
     }
+  }
+
+  private Dialect.Facts facts() {
+    return store.dialect().facts;
+  }
+
+  /** A write of a row of {@code owner}: in a writable transaction, its own account's. */
+  private void writingOf(AccountId owner) {
+    writing();
+    requireOwn(owner);
+  }
+
+  /** {@link #writingOf}, of an existing account. */
+  private void writingOwn(AccountId owner) {
+    writingOf(owner);
+    requireAccount();
+  }
+
+  /**
+   * {@link #writingOwn} for each row of a batch.
+   *
+   * @return whether the batch has rows
+   */
+  private <T> boolean writingOwn(List<T> rows, java.util.function.Function<T, AccountId> owner) {
+    writing();
+    requireAccount();
+    for (T row : rows) {
+      requireOwn(owner.apply(row));
+    }
+    return !rows.isEmpty();
   }
 
   private void requireOwn(AccountId id) {
@@ -277,6 +478,18 @@ final class JdbcTransaction implements AccountTransaction {
     });
   }
 
+  /** A read of this account's rows: parameter 1 is the account. */
+  private <T> List<T> ofAccount(String sql, RowMapper<T> mapper) {
+    reading();
+    return query(sql, byAccount(), mapper);
+  }
+
+  /** A read of one row of this account by a second value: parameters account and {@code value}. */
+  private <T> Optional<T> oneOfAccount(String sql, String value, RowMapper<T> mapper) {
+    reading();
+    return queryOne(sql, byAccountAnd(value), mapper);
+  }
+
   private <T> Optional<T> queryOne(String sql, Binder binder, RowMapper<T> mapper) {
     List<T> rows = query(sql, binder, mapper);
     return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
@@ -310,13 +523,13 @@ final class JdbcTransaction implements AccountTransaction {
    */
   private int unlessTaken(String sql, Binder binder, boolean underSavepoint) {
     return sql(() -> {
-      Savepoint savepoint = underSavepoint && !dialect.statementLevelRollback ? c.setSavepoint() : null;
+      Savepoint savepoint = underSavepoint && !facts().statementLevelRollback() ? c.setSavepoint() : null;
       int rows;
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         binder.bind(ps);
         rows = ps.executeUpdate();
       } catch (SQLException e) {
-        if (Dialect.isUniqueViolation(e) && (savepoint != null || dialect.statementLevelRollback)) {
+        if (Dialect.isUniqueViolation(e) && (savepoint != null || facts().statementLevelRollback())) {
           if (savepoint != null) {
             c.rollback(savepoint);
           }
@@ -341,13 +554,12 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public boolean insertAccount(Account a) {
-    writing();
-    requireOwn(a.id());
+    writingOf(a.id());
     if (account != null) {
       return false;
     }
     // A concurrent creator holds the new row until it commits; then this insert does nothing.
-    boolean inserted = insertUnlessTaken(dialect.insertAccount, ps -> {
+    boolean inserted = insertUnlessTaken(store.dialect().insertAccount, ps -> {
       Columns.setText(ps, 1, a.id().value());
       Columns.setText(ps, 2, a.name());
       ps.setInt(3, a.contractedLicenses());
@@ -363,9 +575,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void updateAccount(Account a) {
-    writing();
-    requireOwn(a.id());
-    requireAccount();
+    writingOwn(a.id());
     update(Sql.UPDATE_ACCOUNT, ps -> {
       Columns.setText(ps, 1, a.name());
       ps.setInt(2, a.contractedLicenses());
@@ -384,23 +594,27 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public List<Member> members() {
-    reading();
-    return query(Sql.MEMBERS, byAccount(), this::member);
+    return ofAccount(Sql.MEMBERS, this::member);
   }
 
   @Override
   public Optional<Member> member(UserId userId) {
-    reading();
     Objects.requireNonNull(userId, "userId");
+    if (open && !started) {
+      start(userId);
+    }
+    reading();
+    if (userId.equals(prefetchedUser)) {
+      prefetchedUser = null; // answered once: a later write of the member makes it stale
+      return Optional.ofNullable(prefetchedMember);
+    }
     return queryOne(Sql.MEMBER, byAccountAnd(userId.value()), this::member);
   }
 
   @Override
   public void putMember(Member member) {
-    writing();
-    requireAccount();
-    requireOwn(member.accountId());
-    update(dialect.upsertMember, ps -> {
+    writingOwn(member.accountId());
+    update(facts().upsertMember(), ps -> {
       Columns.setText(ps, 1, accountId.value());
       Columns.setText(ps, 2, member.userId().value());
       Columns.setText(ps, 3, member.role().name());
@@ -418,23 +632,18 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public List<Device> devices() {
-    reading();
-    return query(Sql.DEVICES, byAccount(), Columns::device);
+    return ofAccount(Sql.DEVICES, Columns::device);
   }
 
   @Override
   public Optional<Device> device(String serial) {
-    reading();
-    Objects.requireNonNull(serial, "serial");
-    return queryOne(Sql.DEVICE, byAccountAnd(serial), Columns::device);
+    return oneOfAccount(Sql.DEVICE, Objects.requireNonNull(serial, "serial"), Columns::device);
   }
 
   @Override
   public boolean insertDevice(Device device) {
-    writing();
-    requireAccount();
-    requireOwn(device.accountId());
-    return insertUnlessTaken(dialect.insertDevice, ps -> {
+    writingOwn(device.accountId());
+    return insertUnlessTaken(store.dialect().insertDevice, ps -> {
       Columns.setText(ps, 1, device.serial());
       Columns.setText(ps, 2, accountId.value());
       Columns.setText(ps, 3, device.name());
@@ -446,15 +655,10 @@ final class JdbcTransaction implements AccountTransaction {
   /** One JDBC batch; a serial taken inserts nothing (PostgreSQL) or fails its row alone (H2). */
   @Override
   public List<Integer> insertDevices(List<Device> devices) {
-    writing();
-    requireAccount();
-    for (Device device : devices) {
-      requireOwn(device.accountId());
-    }
-    if (devices.isEmpty()) {
+    if (!writingOwn(devices, Device::accountId)) {
       return List.of();
     }
-    int[] counts = batch(dialect.insertDevice, devices.size(), (ps, i) -> {
+    int[] counts = batch(store.dialect().insertDevice, devices.size(), (ps, i) -> {
       Device device = devices.get(i);
       Columns.setText(ps, 1, device.serial());
       Columns.setText(ps, 2, accountId.value());
@@ -493,7 +697,7 @@ final class JdbcTransaction implements AccountTransaction {
         try {
           return ps.executeBatch();
         } catch (java.sql.BatchUpdateException e) {
-          if (!dialect.statementLevelRollback || !Dialect.isUniqueViolation(e)
+          if (!facts().statementLevelRollback() || !Dialect.isUniqueViolation(e)
               && (e.getNextException() == null || !Dialect.isUniqueViolation(e.getNextException()))) {
             throw e;
           }
@@ -512,8 +716,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void updateDevice(Device device) {
-    writing();
-    requireOwn(device.accountId());
+    writingOf(device.accountId());
     int n = update(Sql.UPDATE_DEVICE, ps -> {
       Columns.setText(ps, 1, device.name());
       Columns.setText(ps, 2, device.model());
@@ -524,6 +727,11 @@ final class JdbcTransaction implements AccountTransaction {
     if (n == 0) {
       throw new IllegalStateException("device " + device.serial() + " is not in account " + accountId);
     }
+    update(Sql.RENAME_KEY_DEVICE, ps -> { // the keys table sorts by the name on the key's row (V3)
+      Columns.setText(ps, 1, device.name());
+      Columns.setText(ps, 2, accountId.value());
+      Columns.setText(ps, 3, device.serial());
+    });
   }
 
   @Override
@@ -540,8 +748,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public List<StoredKey> keys() {
-    reading();
-    return query(Sql.KEYS, byAccount(), Columns::key);
+    return ofAccount(Sql.KEYS, Columns::key);
   }
 
   /** The count kept on the account row (no count of the keys): R1's check costs nothing more. */
@@ -595,15 +802,13 @@ final class JdbcTransaction implements AccountTransaction {
    */
   @Override
   public List<Integer> insertKeys(List<StoredKey> keys) {
-    writing();
-    requireAccount();
-    for (StoredKey key : keys) {
-      requireOwn(key.accountId());
-    }
-    if (keys.isEmpty()) {
+    if (!writingOwn(keys, StoredKey::accountId)) {
       return List.of();
     }
-    int[] counts = batch(dialect.insertKeyChecked, keys.size(), (ps, i) -> {
+    if (facts().multiStatements() && keys.stream().allMatch(k -> k.previousHash() == null)) {
+      return insertKeysAtOnce(keys);
+    }
+    int[] counts = batch(store.dialect().insertKeyChecked, keys.size(), (ps, i) -> {
       StoredKey key = keys.get(i);
       Columns.bindNewKey(ps, key);
       KeyHash other = key.previousHash() == null ? key.hash() : key.previousHash();
@@ -613,10 +818,19 @@ final class JdbcTransaction implements AccountTransaction {
       ps.setBytes(18, other.toBytes());
       ps.setBytes(19, other.toBytes());
     });
+    return counted(keys, i -> inserted(counts, i));
+  }
+
+  /**
+   * Counts the keys inserted into the key count and the last ordinal.
+   *
+   * @return the indexes of the keys refused
+   */
+  private List<Integer> counted(List<StoredKey> keys, java.util.function.IntPredicate inserted) {
     List<Integer> refused = new ArrayList<>();
     long highest = 0;
     for (int i = 0; i < keys.size(); i++) {
-      if (inserted(counts, i)) {
+      if (inserted.test(i)) {
         keyDelta++;
         highest = Math.max(highest, keys.get(i).ordinal());
       } else {
@@ -629,18 +843,37 @@ final class JdbcTransaction implements AccountTransaction {
     return refused;
   }
 
+  /**
+   * PostgreSQL: the whole batch in one statement ({@link Sql#INSERT_KEYS_SET}), for keys without a
+   * previous hash (fresh ones; so no row's checks need to see the rows before it).
+   */
+  private List<Integer> insertKeysAtOnce(List<StoredKey> keys) {
+    java.util.Set<String> inserted = new java.util.HashSet<>(query(Sql.INSERT_KEYS_SET, ps -> {
+      ps.setArray(1, texts(keys, k -> k.id().value()));
+      ps.setArray(2, texts(keys, StoredKey::deviceSerial));
+      ps.setArray(3, bytes(keys, k -> k.hash().toBytes()));
+      ps.setArray(4, texts(keys, StoredKey::hint));
+      ps.setArray(5, texts(keys, StoredKey::label));
+      ps.setArray(6, instants(keys, StoredKey::createdAt));
+      ps.setArray(7, instants(keys, StoredKey::regeneratedAt));
+      ps.setArray(8, instants(keys, StoredKey::expiresAt));
+      ps.setArray(9, values("bool", keys, StoredKey::suspended));
+      ps.setArray(10, bytes(keys, StoredKey::sealedSecret));
+      ps.setArray(11, values("int8", keys, StoredKey::ordinal));
+      Columns.setText(ps, 12, accountId.value());
+    }, rs -> rs.getString(1)));
+    // a key id is inserted once at most (the primary key), by the first of its rows (ORDER BY u.n)
+    return counted(keys, i -> inserted.remove(keys.get(i).id().value()));
+  }
+
   @Override
   public Optional<StoredKey> key(KeyId id) {
-    reading();
-    Objects.requireNonNull(id, "id");
-    return queryOne(Sql.KEY, byAccountAnd(id.value()), Columns::key);
+    return oneOfAccount(Sql.KEY, Objects.requireNonNull(id, "id").value(), Columns::key);
   }
 
   @Override
   public Optional<StoredKey> keyForDevice(String serial) {
-    reading();
-    Objects.requireNonNull(serial, "serial");
-    return queryOne(Sql.KEY_FOR_DEVICE, byAccountAnd(serial), Columns::key);
+    return oneOfAccount(Sql.KEY_FOR_DEVICE, Objects.requireNonNull(serial, "serial"), Columns::key);
   }
 
   /** The three counts of {@link Sql#KEY_WRITE_CHECK}: device in account, other key on device, hash taken. */
@@ -662,8 +895,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public boolean updateKey(StoredKey key) {
-    writing();
-    requireOwn(key.accountId());
+    writingOf(key.accountId());
     StoredKey old = key(key.id())
         .orElseThrow(() -> new IllegalStateException("key " + key.id() + " is not in account " + accountId));
     long[] check = writeCheck(key);
@@ -709,7 +941,7 @@ final class JdbcTransaction implements AccountTransaction {
     if (account == null) {
       return new KeyRowPage(List.of(), false, 0);
     }
-    KeyPageSql.Statement page = KeyPageSql.page(dialect, accountId.value(), request);
+    KeyPageSql.Statement page = KeyPageSql.page(store.dialect(), accountId.value(), request);
     List<KeyRow> rows = query(page.sql(), page::bind, rs -> {
       int n = KeyPageSql.DEVICE_NAME_COLUMN;
       long count = rs.getLong(n + 2);
@@ -741,9 +973,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public boolean insertLicense(License l) {
-    writing();
-    requireAccount();
-    requireOwn(l.accountId());
+    writingOwn(l.accountId());
     return unlessTaken(Sql.INSERT_LICENSE, ps -> {
       Columns.setText(ps, 1, l.id().value());
       Columns.setText(ps, 2, accountId.value());
@@ -759,8 +989,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void updateLicense(License l) {
-    writing();
-    requireOwn(l.accountId());
+    writingOf(l.accountId());
     int rows = update(Sql.UPDATE_LICENSE, ps -> {
       Columns.setInstant(ps, 1, l.end());
       ps.setBoolean(2, l.endApplied());
@@ -857,9 +1086,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void appendAudit(AuditEntry entry) {
-    writing();
-    requireAccount();
-    requireOwn(entry.accountId());
+    writingOwn(entry.accountId());
     pendingAudit.add(entry);
   }
 
@@ -881,8 +1108,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   @Override
   public void appendChange(ChangeEvent event) {
-    writing();
-    requireOwn(event.accountId());
+    writingOf(event.accountId());
     pendingChanges.add(event);
   }
 

@@ -22,7 +22,6 @@ import org.jspecify.annotations.Nullable;
 final class KeyPageSql {
   /** Below every instant (Instant.MIN is about -3.2e16 s): where never-used keys sort. */
   private static final BigDecimal NEVER = new BigDecimal("-100000000000000000");
-  private static final String FOLD_FROM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
   private static final String SELECT = "SELECT " + Sql.KEY_COLUMNS.replaceAll("(\\w+)", "k.$1")
       + ", COALESCE(d.name, k.device_serial), k.last_used_at, k.use_count";
   private static final String FROM = " FROM keyseat_api_key k LEFT JOIN keyseat_device d"
@@ -117,7 +116,7 @@ final class KeyPageSql {
   /** The sort's columns before the key id; a column with a {@code ?} takes the time of the read. */
   private static List<String> sortColumns(Dialect dialect, KeySort sort) {
     return switch (sort) {
-      case DEVICE_NAME -> List.of(dialect.textOrder(fold("COALESCE(d.name, k.device_serial)")));
+      case DEVICE_NAME -> List.of(dialect.textOrder("k.device_name_folded")); // kept by the store (V3)
       case SERIAL -> List.of(dialect.textOrder("k.device_serial"));
       // ACTIVE < EXPIRED < SUSPENDED, the order of the status names
       case STATUS -> List.of("CASE WHEN k.suspended THEN 2 WHEN k.expires_at IS NOT NULL AND k.expires_at <= ?"
@@ -155,7 +154,7 @@ final class KeyPageSql {
   }
 
   private static String fold(String expr) {
-    return "TRANSLATE(" + expr + ", '" + FOLD_FROM + "', '" + FOLD_FROM.toLowerCase(java.util.Locale.ROOT) + "')";
+    return Sql.fold(expr);
   }
 
   /** Escapes the LIKE wildcards and the escape character itself. */

@@ -65,10 +65,23 @@ final class Sql {
   static final String KEY = "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   static final String KEY_FOR_DEVICE =
       "SELECT " + KEY_COLUMNS + " FROM keyseat_api_key WHERE account_id = ? AND device_serial = ?";
-  static final String INSERT_KEY =
-      "INSERT INTO keyseat_api_key (" + KEY_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /** What the keys table's folding does to a text expression ({@code KeyPageRequest.fold}: A-Z lower-cased). */
+  static String fold(String expr) {
+    return "TRANSLATE(" + expr + ", 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+  }
+
+  /** The key row's copy of its device's folded name (V3), which the keys table sorts by. */
+  static final String FOLDED_NAME_OF_DEVICE = "(SELECT " + fold("d.name") + " FROM keyseat_device d"
+      + " WHERE d.account_id = ? AND d.serial = ?)";
+  /**
+   * The values, then the folded name of the (possibly new) device; parameters: the 11 values,
+   * account, serial, account, key id.
+   */
   static final String UPDATE_KEY = "UPDATE keyseat_api_key SET " + KEY_VALUE_COLUMNS.replace(",", " = ?,")
-      + " = ? WHERE account_id = ? AND key_id = ?";
+      + " = ?, device_name_folded = " + FOLDED_NAME_OF_DEVICE + " WHERE account_id = ? AND key_id = ?";
+  /** A renamed device's key follows; parameters: the new name, account, serial. */
+  static final String RENAME_KEY_DEVICE = "UPDATE keyseat_api_key SET device_name_folded = " + fold("?")
+      + " WHERE account_id = ? AND device_serial = ?";
   static final String DELETE_KEY = "DELETE FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   /**
    * Before writing a key: is its device in the account (1 or 0), does another key hold the device
@@ -92,16 +105,35 @@ final class Sql {
       + " FROM UNNEST(CAST(? AS VARCHAR(64) ARRAY)) AS u(s) JOIN keyseat_device d ON d.serial = u.s"
       + " LEFT JOIN keyseat_api_key k ON k.device_serial = d.serial WHERE d.account_id = ?";
   /**
-   * Inserts a key if its device is this account's and no other key holds one of its hashes as a
-   * previous hash (or its previous hash as a current one); the unique constraints cover the id,
-   * the device's one key and each hash column. Parameters: the 14 of {@link #INSERT_KEY}, then
-   * account, serial, hash, previous-or-hash, previous-or-hash. Dialects append the conflict clause.
+   * Inserts a key, with its device's folded name, if its device is this account's and no other key
+   * holds one of its hashes as a previous hash (or its previous hash as a current one); the unique
+   * constraints cover the id, the device's one key and each hash column. Parameters: the 14 key
+   * columns, then account, serial, hash, previous-or-hash, previous-or-hash. Dialects append the
+   * conflict clause.
    */
-  static final String INSERT_KEY_CHECKED = "INSERT INTO keyseat_api_key (" + KEY_COLUMNS + ")"
-      + " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
-      + " WHERE EXISTS (SELECT 1 FROM keyseat_device WHERE account_id = ? AND serial = ?)"
+  static final String INSERT_KEY_CHECKED = "INSERT INTO keyseat_api_key (" + KEY_COLUMNS + ", device_name_folded)"
+      + " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " + fold("d.name") + " FROM keyseat_device d"
+      + " WHERE d.account_id = ? AND d.serial = ?"
       + " AND NOT EXISTS (SELECT 1 FROM keyseat_api_key WHERE previous_hash IN (?, ?))"
       + " AND NOT EXISTS (SELECT 1 FROM keyseat_api_key WHERE hash = ?)";
+  /**
+   * PostgreSQL: one INSERT of a whole batch of keys without previous hashes (one plan per batch),
+   * with the checks of {@link #INSERT_KEY_CHECKED} for each row: its device is this account's (the
+   * join, which also gives its folded name) and no key holds its hash as a previous hash; the
+   * unique constraints skip a taken id, device or hash. Parameters: arrays of key id, serial, hash,
+   * hint, label, created, regenerated, expires, suspended, sealed secret, ordinal; then the
+   * account. Returns the ids inserted.
+   */
+  static final String INSERT_KEYS_SET = "INSERT INTO keyseat_api_key (" + KEY_COLUMNS + ", device_name_folded)"
+      + " SELECT u.key_id, d.account_id, u.serial, u.hash, u.hint, u.label, u.created_at, u.regenerated_at,"
+      + " u.expires_at, u.suspended, NULL, NULL, u.sealed_secret, u.ordinal, " + fold("d.name")
+      + " FROM UNNEST(CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS BYTEA[]), CAST(? AS TEXT[]),"
+      + " CAST(? AS TEXT[]), CAST(? AS NUMERIC[]), CAST(? AS NUMERIC[]), CAST(? AS NUMERIC[]), CAST(? AS BOOLEAN[]),"
+      + " CAST(? AS BYTEA[]), CAST(? AS BIGINT[])) WITH ORDINALITY AS u(key_id, serial, hash, hint, label,"
+      + " created_at, regenerated_at, expires_at, suspended, sealed_secret, ordinal, n)"
+      + " JOIN keyseat_device d ON d.serial = u.serial AND d.account_id = ?"
+      + " WHERE NOT EXISTS (SELECT 1 FROM keyseat_api_key x WHERE x.previous_hash = u.hash)"
+      + " ORDER BY u.n ON CONFLICT DO NOTHING RETURNING key_id";
   static final String KEY_USAGE =
       "SELECT last_used_at, use_count FROM keyseat_api_key WHERE account_id = ? AND key_id = ?";
   /** The validation path: two unique-index probes. */
@@ -165,6 +197,17 @@ final class Sql {
   static final String APPEND_AUDIT = "INSERT INTO keyseat_audit"
       + " (account_id, seq, at, actor, action, key_id, device_serial, outcome, detail)"
       + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  /**
+   * PostgreSQL: a transaction's entries in one statement, numbered after the account's last one
+   * (read once, by the index's last entry); parameters: account, account, then arrays of at, actor,
+   * action, key id, serial, outcome, detail.
+   */
+  static final String APPEND_AUDIT_SET = "INSERT INTO keyseat_audit"
+      + " (account_id, seq, at, actor, action, key_id, device_serial, outcome, detail)"
+      + " SELECT ?, (SELECT COALESCE(MAX(seq), 0) FROM keyseat_audit WHERE account_id = ?) + u.n, u.at, u.actor,"
+      + " u.action, u.key_id, u.serial, u.outcome, u.detail FROM UNNEST(CAST(? AS NUMERIC[]), CAST(? AS TEXT[]),"
+      + " CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS TEXT[]))"
+      + " WITH ORDINALITY AS u(at, actor, action, key_id, serial, outcome, detail, n) ORDER BY u.n";
   static final String AUDIT_PAGE = "SELECT seq, at, actor, action, key_id, device_serial, outcome, detail"
       + " FROM keyseat_audit WHERE account_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?";
 
@@ -185,6 +228,14 @@ final class Sql {
    */
   static final String APPEND_CHANGE = "INSERT INTO keyseat_change (type, account_id, key_id, hashes, at)"
       + " VALUES (?, ?, ?, ?, ?)";
+  /**
+   * PostgreSQL: a transaction's changes in one statement, to be numbered after commit, in their
+   * order; parameters: arrays of type, account, key id, hashes, at.
+   */
+  static final String APPEND_CHANGES_SET = "INSERT INTO keyseat_change (type, account_id, key_id, hashes, at)"
+      + " SELECT u.type, u.account_id, u.key_id, u.hashes, u.at FROM UNNEST(CAST(? AS VARCHAR[]),"
+      + " CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), CAST(? AS BYTEA[]), CAST(? AS NUMERIC[]))"
+      + " WITH ORDINALITY AS u(type, account_id, key_id, hashes, at, n) ORDER BY u.n";
   /** The counter, and whether any committed change awaits its number (one partial-index probe). */
   static final String FEED_STATE = "SELECT last_seq,"
       + " CASE WHEN EXISTS (SELECT 1 FROM keyseat_change WHERE seq IS NULL) THEN 1 ELSE 0 END"

@@ -82,6 +82,7 @@ class JdbcFailureTest {
         CompletableFuture<Void> rowLocked = new CompletableFuture<>();
         Future<Boolean> mine = executor.submit(() -> store.inAccount(ACME, tx -> {
           runs.incrementAndGet();
+          tx.account(); // the first call locks the account row
           rowLocked.complete(null);
           return tx.insertDevice(device(ACME, "AQ-1"));
         }));

@@ -66,6 +66,8 @@ abstract class RoundTrips {
   /** Statement executions through the counting data source. */
   final AtomicInteger executions = new AtomicInteger();
   KeyManager keys;
+  /** Whether the store sends several statements per round trip (PostgreSQL). */
+  boolean multiStatements;
 
   abstract TestDatabase database();
 
@@ -73,6 +75,7 @@ abstract class RoundTrips {
   void countingStore() {
     database().clear();
     JdbcKeyStore store = JdbcKeyStore.builder(counting(database().dataSource())).build();
+    multiStatements = store.dialect().facts.multiStatements();
     keys = Keyseat.builder(store).legacyKeyShapes(LegacyKeyShape.uuid()).build().manager();
   }
 
@@ -112,6 +115,22 @@ abstract class RoundTrips {
     assertThat(List.of(batchOf.apply(10), batchOf.apply(300)))
         .as("a batch of 10 and of 300 keys costs the statements of a batch of 1 (%s)", one)
         .containsOnly(one);
+  }
+
+  /**
+   * PostgreSQL: start, account lock and member in one round trip; devices, licenses, policy, last
+   * ordinal; the batch's insert; audit, key count, feed rows and notification in one; commit (14
+   * before issue 13: a statement each, and the start on its own). H2 keeps one statement each.
+   * A page: start, account and member; the page; commit (5 before).
+   */
+  @Test
+  void aKeyCreationAndAPageCostAFixedNumberOfRoundTrips() {
+    AccountId a = accountWithDevices("f", 3);
+    keys.createKeys(ADMIN, a, NewKeys.forDevices(serials("f", 0, 1)));
+    assertThat(counted(() -> keys.createKeys(ADMIN, a, NewKeys.forDevices(serials("f", 1, 3)))))
+        .as("a key creation").isEqualTo(multiStatements ? 8 : 14);
+    assertThat(counted(() -> keys.keys(ADMIN, a, KeyQuery.first(100).withSort(KeySort.DEVICE_NAME, false))))
+        .as("a page of the keys table").isEqualTo(multiStatements ? 3 : 4);
   }
 
   @Test

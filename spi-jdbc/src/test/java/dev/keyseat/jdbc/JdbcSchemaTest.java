@@ -68,10 +68,13 @@ class JdbcSchemaTest {
         + " AND indexname NOT IN (SELECT conname FROM pg_constraint)");
     assertThat(pgIndexes).containsExactlyInAnyOrder("keyseat_api_key_account_ix", "keyseat_change_numbered_at_ix",
         "keyseat_key_usage_daily_account_ix",
-        "keyseat_change_pending_ix", "keyseat_license_account_ix");
-    // the feed's rows awaiting their number: PostgreSQL only (H2 numbers them at commit)
+        "keyseat_change_pending_ix", "keyseat_license_account_ix", "keyseat_api_key_name_ix",
+        "keyseat_api_key_serial_ix", "keyseat_api_key_ordinal_ix");
+    // PostgreSQL only: the feed's rows awaiting their number (H2 numbers them at commit), and the
+    // keys table's text sorts (H2 sorts by a cast to UTF-8 bytes, which no index serves)
+    Set<String> postgresOnly = Set.of("keyseat_change_pending_ix", "keyseat_api_key_name_ix", "keyseat_api_key_serial_ix");
     assertThat(names(h2, "SELECT index_name FROM information_schema.indexes"))
-        .containsAll(pgIndexes.stream().filter(n -> !n.equals("keyseat_change_pending_ix")).toList());
+        .containsAll(pgIndexes.stream().filter(n -> !postgresOnly.contains(n)).toList());
   }
 
   @Test

@@ -126,10 +126,17 @@ public abstract class TestDatabase {
   public void recreateSchema() {
     try (Connection c = dataSource().getConnection()) {
       Scripts.run(c, dialect.dropResource);
-      Scripts.run(c, dialect.schemaResource);
-      Scripts.run(c, dialect.dailyUsageResource());
+      createSchema(c);
     } catch (SQLException e) {
       throw new IllegalStateException("cannot recreate the schema of " + name, e);
+    }
+  }
+
+  /** Runs every shipped migration in order. */
+  private void createSchema(Connection c) throws SQLException {
+    Scripts.run(c, dialect.schemaResource);
+    for (Dialect.Migration m : dialect.upgrades) {
+      Scripts.run(c, m.resource());
     }
   }
 
@@ -148,14 +155,15 @@ public abstract class TestDatabase {
       try {
         st.execute("SELECT 1 FROM keyseat_change_seq");
       } catch (SQLException missing) {
-        Scripts.run(c, dialect.schemaResource);
-        Scripts.run(c, dialect.dailyUsageResource());
+        createSchema(c);
         return;
       }
-      try {
-        st.execute("SELECT 1 FROM keyseat_key_usage_daily WHERE 1 = 0");
-      } catch (SQLException missing) { // a database created before migration V2
-        Scripts.run(c, dialect.dailyUsageResource());
+      for (Dialect.Migration m : dialect.upgrades) {
+        try {
+          st.execute(m.probe());
+        } catch (SQLException missing) { // a database created before this migration
+          Scripts.run(c, m.resource());
+        }
       }
       for (String sql : CLEAR) {
         st.execute(sql);

@@ -100,7 +100,10 @@ class FlywayMigrationTest {
         columns("KEYSEAT%"),
         "SELECT 'constraint ' || table_name || ' ' || constraint_name || ' ' || constraint_type"
             + " FROM information_schema.table_constraints WHERE table_name LIKE 'KEYSEAT%'",
-        "SELECT 'index ' || table_name || ' ' || index_name || ' ' || index_type_name"
+        // H2 names a primary key's index from an object id itself, and renames it when V3's ALTER
+        // TABLE rebuilds the table: those names differ with the objects Flyway creates beside ours
+        "SELECT 'index ' || table_name || ' ' || CASE WHEN index_name LIKE 'KEYSEAT%' THEN index_name"
+            + " ELSE '(named by H2)' END || ' ' || index_type_name"
             + " FROM information_schema.indexes WHERE table_name LIKE 'KEYSEAT%'");
   }
 
