@@ -632,8 +632,8 @@ final class DefaultKeyManager implements KeyManager {
     List<ChangeEvent> committed = new ArrayList<>();
     try {
       T result = store.inAccount(accountId, tx -> {
+        requirePermitted(tx, actor, accountId, action); // R8, R9
         Context t = new Context(tx, actor, accountId, action);
-        t.requirePermitted(); // R8, R9
         t.applyDueEnds(); // R9: grants whose end passed, written once, before anything else
         T r = body.apply(t);
         committed.clear();
@@ -660,8 +660,8 @@ final class DefaultKeyManager implements KeyManager {
     requireCaller(actor, accountId);
     try {
       return store.readAccount(accountId, tx -> {
+        requirePermitted(tx, actor, accountId, action); // R8
         Context t = new Context(tx, actor, accountId, action);
-        t.requirePermitted(); // R8
         return body.apply(t);
       });
     } catch (KeyseatException e) {
@@ -707,7 +707,61 @@ final class DefaultKeyManager implements KeyManager {
     }
   }
 
-  /** One transaction of one call: the actor, the time, and the changes to publish after commit. */
+  /**
+   * R8, R9: the actor may perform {@code action}. Only the operator performs operator actions;
+   * member actions need the account (else not found) and a member whose role the action allows.
+   * This is the transaction's first call, which a store may take the account's lock in (the JDBC
+   * store does): the {@link Context} and its time come after it.
+   */
+  private static void requirePermitted(AccountTransaction tx, Actor actor, AccountId accountId, Action action) {
+    if (action.allowedRoles().isEmpty()) {
+      if (!actor.isOperator()) {
+        throw new AccessDeniedException(actor + " may not " + action.description() + ": only the operator may");
+      }
+      tx.account(); // nothing to check here, but the account is locked before the time is read
+      return;
+    }
+    // the member first: a store may read it with the account row, in one round trip
+    Optional<Member> member = actor.isOperator() ? Optional.empty() : tx.member(actor.userId());
+    openAccount(tx, accountId);
+    if (actor.isOperator()) {
+      if (action.allowsOperator()) {
+        return;
+      }
+      throw new AccessDeniedException("the operator may not " + action.description() + " in account " + accountId
+          + ": only " + roles(action.allowedRoles()) + " members may");
+    }
+    Role role = member.map(Member::role).orElseThrow(() ->
+        new AccessDeniedException(actor + " may not " + action.description() + " in account " + accountId
+            + ": access denied"));
+    if (action.allowedRoles().contains(role)) {
+      return;
+    }
+    String extra = action.managesKeys() ? "; key management is not available to " + role : "";
+    throw new AccessDeniedException(actor + " (" + role + ") may not " + action.description() + " in account "
+        + accountId + ": only " + roles(action.allowedRoles()) + " may" + extra);
+  }
+
+  private static String roles(Set<Role> roles) {
+    return roles.stream().map(Role::name).collect(Collectors.joining(" or "));
+  }
+
+  /** The open account of the transaction, else not found (a closed account keeps only its audit log). */
+  private static Account openAccount(AccountTransaction tx, AccountId accountId) {
+    Account account = tx.account().orElseThrow(() -> NotFoundException.of("account", accountId));
+    if (account.isClosed()) {
+      // closeAccount: the row stays as the owner of the audit log, and nothing else may use it
+      throw NotFoundException.of("open account", accountId);
+    }
+    return account;
+  }
+
+  /**
+   * One transaction of one call: the actor, the time, and the changes to publish after commit.
+   * Made after {@link #requirePermitted}, so that the time is read while the account is locked: an
+   * account's writes then see times in the order they commit (a grant ended by one is ended for the
+   * next, R1).
+   */
   private final class Context {
     final AccountTransaction tx;
     final Actor actor;
@@ -724,48 +778,7 @@ final class DefaultKeyManager implements KeyManager {
     }
 
     Account account() {
-      Account account = tx.account().orElseThrow(() -> NotFoundException.of("account", accountId));
-      if (account.isClosed()) {
-        // closeAccount: the row stays as the owner of the audit log, and nothing else may use it
-        throw NotFoundException.of("open account", accountId);
-      }
-      return account;
-    }
-
-    /**
-     * R8, R9: the actor may perform {@link #action}. Only the operator performs operator actions;
-     * member actions need the account (else not found) and a member whose role the action allows.
-     */
-    void requirePermitted() {
-      if (action.allowedRoles().isEmpty()) {
-        if (!actor.isOperator()) {
-          throw new AccessDeniedException(actor + " may not " + action.description() + ": only the operator may");
-        }
-        return;
-      }
-      // the member first: a store may read it with the account row, in one round trip
-      Optional<Member> member = actor.isOperator() ? Optional.empty() : tx.member(actor.userId());
-      account();
-      if (actor.isOperator()) {
-        if (action.allowsOperator()) {
-          return;
-        }
-        throw new AccessDeniedException("the operator may not " + action.description() + " in account " + accountId
-            + ": only " + roles(action.allowedRoles()) + " members may");
-      }
-      Role role = member.map(Member::role).orElseThrow(() ->
-          new AccessDeniedException(actor + " may not " + action.description() + " in account " + accountId
-              + ": access denied"));
-      if (action.allowedRoles().contains(role)) {
-        return;
-      }
-      String extra = action.managesKeys() ? "; key management is not available to " + role : "";
-      throw new AccessDeniedException(actor + " (" + role + ") may not " + action.description() + " in account "
-          + accountId + ": only " + roles(action.allowedRoles()) + " may" + extra);
-    }
-
-    private static String roles(Set<Role> roles) {
-      return roles.stream().map(Role::name).collect(Collectors.joining(" or "));
+      return openAccount(tx, accountId);
     }
 
     /** R8: the last admin cannot be removed or demoted. */

@@ -81,7 +81,10 @@ public interface KeyStore {
    * does (when {@code work} throws): audit entries and change events included, so a refusal that
    * core audits inside a transaction that then rolls back leaves no audit entry (core audits
    * refusals in a transaction of their own that commits). The account need not exist yet: {@link
-   * AccountTransaction#account()} is then empty and the work may insert it.
+   * AccountTransaction#account()} is then empty and the work may insert it. A store may take the
+   * lock when the work makes its first call on the transaction rather than before the work runs
+   * (the JDBC store does, to send it with that call's statement): core makes no decision before its
+   * first call, and reads its clock after it.
    *
    * @param accountId the account whose writers are serialized
    * @param work the work; it may be run more than once when the store retries a serialization
