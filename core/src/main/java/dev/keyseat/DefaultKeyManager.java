@@ -632,8 +632,7 @@ final class DefaultKeyManager implements KeyManager {
     List<ChangeEvent> committed = new ArrayList<>();
     try {
       T result = store.inAccount(accountId, tx -> {
-        requirePermitted(tx, actor, accountId, action); // R8, R9
-        Context t = new Context(tx, actor, accountId, action);
+        Context t = new Context(tx, actor, accountId, action); // R8, R9
         t.applyDueEnds(); // R9: grants whose end passed, written once, before anything else
         T r = body.apply(t);
         committed.clear();
@@ -660,8 +659,7 @@ final class DefaultKeyManager implements KeyManager {
     requireCaller(actor, accountId);
     try {
       return store.readAccount(accountId, tx -> {
-        requirePermitted(tx, actor, accountId, action); // R8
-        Context t = new Context(tx, actor, accountId, action);
+        Context t = new Context(tx, actor, accountId, action); // R8
         return body.apply(t);
       });
     } catch (KeyseatException e) {
@@ -711,7 +709,7 @@ final class DefaultKeyManager implements KeyManager {
    * R8, R9: the actor may perform {@code action}. Only the operator performs operator actions;
    * member actions need the account (else not found) and a member whose role the action allows.
    * This is the transaction's first call, which a store may take the account's lock in (the JDBC
-   * store does): the {@link Context} and its time come after it.
+   * store does): the {@link Context} makes it before it reads its time.
    */
   private static void requirePermitted(AccountTransaction tx, Actor actor, AccountId accountId, Action action) {
     if (action.allowedRoles().isEmpty()) {
@@ -758,19 +756,20 @@ final class DefaultKeyManager implements KeyManager {
 
   /**
    * One transaction of one call: the actor, the time, and the changes to publish after commit.
-   * Made after {@link #requirePermitted}, so that the time is read while the account is locked: an
-   * account's writes then see times in the order they commit (a grant ended by one is ended for the
-   * next, R1).
+   * The time is read after {@link #requirePermitted}, so while the account is locked: an account's
+   * writes then see times in the order they commit (a grant ended by one is ended for the next, R1).
    */
   private final class Context {
     final AccountTransaction tx;
     final Actor actor;
     final AccountId accountId;
     final Action action;
-    final Instant now = clock.instant();
+    final Instant now;
     final List<ChangeEvent> changes = new ArrayList<>();
 
     Context(AccountTransaction tx, Actor actor, AccountId accountId, Action action) {
+      requirePermitted(tx, actor, accountId, action); // R8, R9: the first call, then the time
+      this.now = clock.instant();
       this.tx = tx;
       this.actor = actor;
       this.accountId = accountId;
