@@ -201,14 +201,25 @@ public abstract class KeyStoreContract extends StoreSuite {
     assertThat(store.latestChangeSequence()).isZero();
 
     // the serial, the key id and the hash were released: another account can take all three
-    createAccount(GLOBEX, 5);
     StoredKey again = key(1, GLOBEX, "SN-0001", hash(1));
+    assertAnotherAccountCanClaim("after the rollback", again);
+    assertThat(store.findKeyByHash(hash(1))).contains(again);
+  }
+
+  /**
+   * Creates {@code GLOBEX} and inserts each key there after its device: every insert must succeed,
+   * so nothing still holds the serial, the key id or the hash.
+   */
+  private void assertAnotherAccountCanClaim(String when, StoredKey... keys) {
+    createAccount(GLOBEX, 5);
     store.inAccount(GLOBEX, tx -> {
-      assertThat(tx.insertDevice(device(GLOBEX, "SN-0001"))).as("serial free after rollback").isTrue();
-      assertThat(tx.insertKey(again)).as("key id and hash free after rollback").isTrue();
+      for (StoredKey k : keys) {
+        assertThat(tx.insertDevice(device(GLOBEX, k.deviceSerial()))).as("serial %s free %s", k.deviceSerial(), when)
+            .isTrue();
+        assertThat(tx.insertKey(k)).as("key id %s and its hash free %s", k.id(), when).isTrue();
+      }
       return null;
     });
-    assertThat(store.findKeyByHash(hash(1))).contains(again);
   }
 
   @Test
@@ -250,14 +261,8 @@ public abstract class KeyStoreContract extends StoreSuite {
     assertThat(store.findKeyByHash(hash(2))).isEmpty();
     assertThat(store.findKeyByHash(hash(3))).isEmpty();
     // what the failed work reserved is free again
-    createAccount(GLOBEX, 5);
-    store.inAccount(GLOBEX, tx -> {
-      assertThat(tx.insertDevice(device(GLOBEX, "SN-0003"))).as("serial SN-0003").isTrue();
-      assertThat(tx.insertKey(key(2, GLOBEX, "SN-0003", hash(2)))).as("key id 2 and hash 2").isTrue();
-      assertThat(tx.insertDevice(device(GLOBEX, "SN-0004"))).isTrue();
-      assertThat(tx.insertKey(key(3, GLOBEX, "SN-0004", hash(3)))).as("hash 3").isTrue();
-      return null;
-    });
+    assertAnotherAccountCanClaim("after the failed work",
+        key(2, GLOBEX, "SN-0003", hash(2)), key(3, GLOBEX, "SN-0004", hash(3)));
   }
 
   @Test
@@ -360,14 +365,8 @@ public abstract class KeyStoreContract extends StoreSuite {
     assertThat(store.findKeyByHash(hash(1))).isEmpty();
     assertThat(store.findKeyByHash(hash(4))).isEmpty();
     assertThat(store.findKeyByHash(hash(3))).isPresent();
-    createAccount(GLOBEX, 5);
-    store.inAccount(GLOBEX, tx -> {
-      assertThat(tx.insertDevice(device(GLOBEX, "SN-0002"))).as("serial SN-0002").isTrue();
-      assertThat(tx.insertKey(key(4, GLOBEX, "SN-0002", hash(1)))).as("key id 4 and hash 1").isTrue();
-      assertThat(tx.insertDevice(device(GLOBEX, "SN-0003"))).isTrue();
-      assertThat(tx.insertKey(key(5, GLOBEX, "SN-0003", hash(4)))).as("hash 4").isTrue();
-      return null;
-    });
+    assertAnotherAccountCanClaim("after the transaction that inserted and deleted them",
+        key(4, GLOBEX, "SN-0002", hash(1)), key(5, GLOBEX, "SN-0003", hash(4)));
   }
 
   // ==================================================================== isolation and serialization
@@ -536,8 +535,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aDeviceWithAKeyCannotBeDeleted() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
 
     assertWorkThrows(ACME, IllegalStateException.class, "deleteDevice", tx -> tx.deleteDevice("SN-0001"))
         .hasMessageContaining("SN-0001");
@@ -582,8 +580,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aDeviceHasAtMostOneKey() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey first = givenOneKey();
 
     store.inAccount(ACME, tx -> {
       assertThat(tx.insertKey(key(2, ACME, "SN-0001", hash(2)))).isFalse();
@@ -598,8 +595,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aDeletedKeyFreesItsDeviceForANewKey() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey first = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey first = givenOneKey();
     StoredKey second = key(2, ACME, "SN-0001", hash(2));
 
     store.inAccount(ACME, tx -> {
@@ -814,8 +810,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aRegeneratedKeyIsFoundByItsCurrentAndItsPreviousHash() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     clock.advance(Duration.ofMinutes(1));
     StoredKey regenerated =
         k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plus(Duration.ofHours(1)));
@@ -828,8 +823,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void regeneratingAgainDropsTheOldestHash() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     StoredKey once = k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant());
     updateKey(once);
     clock.advance(Duration.ofMinutes(1));
@@ -844,8 +838,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void findKeyByHashReturnsTheLatestCommittedVersion() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     StoredKey edited = k.withLabel("edited").withSuspended(true).withExpiresAt(clock.instant().plusSeconds(3600));
 
     updateKey(edited);
@@ -855,8 +848,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aDeletedKeyIsFoundByNoneOfItsHashes() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     updateKey(k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plusSeconds(60)));
 
     store.inAccount(ACME, tx -> {
@@ -872,8 +864,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void deletingAnAbsentKeyChangesNothing() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
 
     store.inAccount(ACME, tx -> {
       tx.deleteKey(keyId(99));
@@ -1104,8 +1095,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aNewKeyHasNoUsage() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
 
     assertThat(usage(ACME, k.id())).isEqualTo(KeyUsage.NONE);
   }
@@ -1165,8 +1155,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void deletingAKeyDeletesItsUsageAndLaterUsageForItIsIgnored() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 9)));
 
     store.inAccount(ACME, tx -> {
@@ -1197,8 +1186,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void dailyUsageCountsEachDeltaOnTheUtcDayOfItsLastUse() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     clock.set(Instant.parse("2026-11-03T23:59:59Z"));
     store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 2)));
     clock.advance(Duration.ofSeconds(1)); // midnight: the next day
@@ -1275,8 +1263,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void concurrentUsageBatchesAreAllCounted() throws Exception {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     int threads = 8;
     int batches = operationsPerThread();
     CountDownLatch start = new CountDownLatch(1);
@@ -1475,8 +1462,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void readAccountSeesCommittedStateAndPassesResultsAndExceptionsThrough() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     IllegalArgumentException boom = new IllegalArgumentException("boom");
 
     assertThat(store.readAccount(ACME, AccountTransaction::keys)).containsExactly(k);
@@ -1487,8 +1473,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void readAccountRefusesEveryWriteWithUnsupportedOperationException() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    StoredKey k = insertKey(key(1, ACME, "SN-0001", hash(1)));
+    StoredKey k = givenOneKey();
     store.inAccount(ACME, tx -> {
       tx.putMember(member(ACME, "alice", Role.ADMIN));
       return null;
@@ -1573,6 +1558,12 @@ public abstract class KeyStoreContract extends StoreSuite {
       assertThat(tx.insertAccount(a)).as("insert account %s", id).isTrue();
       return null;
     });
+  }
+
+  /** @return key 1 (hash 1), committed on device SN-0001 of ACME, which has 5 licenses */
+  private StoredKey givenOneKey() {
+    givenAccountWithDevices(ACME, 5, "SN-0001");
+    return insertKey(key(1, ACME, "SN-0001", hash(1)));
   }
 
   private void givenAccountWithDevices(AccountId id, int licenses, String... serials) {

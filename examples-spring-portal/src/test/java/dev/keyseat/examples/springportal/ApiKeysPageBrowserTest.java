@@ -15,6 +15,10 @@ import dev.keyseat.Keyseat;
 import dev.keyseat.NewKeys;
 import dev.keyseat.validation.Verdict;
 import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -91,6 +95,16 @@ class ApiKeysPageBrowserTest {
   private AccountId account;
   private int width;
 
+  /** A test that runs twice: at a desktop's 1280 px ({@link #DESKTOP}) and a phone's 390 px ({@link #PHONE}). */
+  @Target(ElementType.METHOD)
+  @Retention(RetentionPolicy.RUNTIME)
+  @ParameterizedTest(name = "{0} px wide")
+  @ValueSource(ints = {1280, 390})
+  @interface AtBothWidths {}
+
+  private static final Dimension DESKTOP = new Dimension(1280, 800);
+  private static final Dimension PHONE = new Dimension(390, 844);
+
   @BeforeAll
   static void startBrowser(@TempDir Path profile) throws IOException {
     DEVTOOLS_LOG.setLevel(Level.SEVERE);
@@ -140,8 +154,7 @@ class ApiKeysPageBrowserTest {
 
   // ---------------------------------------------------------------- tests
 
-  @ParameterizedTest(name = "{0} px wide")
-  @ValueSource(ints = {1280, 390})
+  @AtBothWidths
   void anAdminCreatesKeysForTwoDevicesCopiesRegeneratesSetsAnExpiryAndDeletes(int width) throws Exception {
     openAs("alice", width);
     waitForText(By.id("usage-text"), "uses 24 of 35 API licenses");
@@ -247,8 +260,7 @@ class ApiKeysPageBrowserTest {
     assertThat(verdict(second, s(26))).isNotEqualTo(Verdict.Status.VALID);
   }
 
-  @ParameterizedTest(name = "{0} px wide")
-  @ValueSource(ints = {1280, 390})
+  @AtBothWidths
   void theTableSortsSearchesAndPagesWithTheCursor(int width) throws Exception {
     openAs("alice", width);
     waitForText(By.id("keys-status"), "Showing 1–20 of 24 keys.");
@@ -265,7 +277,7 @@ class ApiKeysPageBrowserTest {
     assertThat(driver.findElement(By.id("keys-prev")).isEnabled()).isFalse();
 
     // Sort by serial, then the other way.
-    if (width >= 1000) {
+    if (width == DESKTOP.getWidth()) {
       click(By.cssSelector("#keys-table th button[data-sort=serial]"));
       wait.until(d -> rowSerials().get(0).equals(s(1)));
       assertThat(driver.findElement(By.cssSelector("#keys-table th[data-sort=serial]")).getDomAttribute("aria-sort"))
@@ -308,8 +320,7 @@ class ApiKeysPageBrowserTest {
     screenshot("demo-account");
   }
 
-  @ParameterizedTest(name = "{0} px wide")
-  @ValueSource(ints = {1280, 390})
+  @AtBothWidths
   void createIsDisabledWithTheServersReasonWhenTheLicensesWouldRunOut(int width) throws Exception {
     List<String> fill = new ArrayList<>();
     for (int i = 25; i <= 34; i++) {
@@ -346,8 +357,7 @@ class ApiKeysPageBrowserTest {
         .isEqualTo("All 35 API licenses are in use. Delete a key you no longer use, or contract more licenses.");
   }
 
-  @ParameterizedTest(name = "{0} px wide")
-  @ValueSource(ints = {1280, 390})
+  @AtBothWidths
   void aManagerManagesDevicesAndAViewerOnlyReads(int width) throws Exception {
     openAs("bob", width);
     waitForText(By.id("ks-user"), "Signed in as bob · Manager");
@@ -397,8 +407,7 @@ class ApiKeysPageBrowserTest {
     wait.until(ExpectedConditions.urlContains("/login"));
   }
 
-  @ParameterizedTest(name = "{0} px wide")
-  @ValueSource(ints = {1280, 390})
+  @AtBothWidths
   void hostileTextNeverRunsAndRendersAsInertText(int width) throws Exception {
     String device = "<img src=x onerror=\"window.__pwned=1;alert(1)\"><b>Lobby</b>";
     String label = "<script>window.__pwned=2</script><i>front desk</i> " + "x".repeat(60);
@@ -447,8 +456,7 @@ class ApiKeysPageBrowserTest {
     assertNothingInjected();
   }
 
-  @ParameterizedTest(name = "{0} px wide")
-  @ValueSource(ints = {1280, 390})
+  @AtBothWidths
   void axeFindsNoSeriousOrCriticalViolationAndDialogsWorkByKeyboard(int width) throws Exception {
     openAs("alice", width);
     waitForText(By.id("keys-status"), "Showing 1–20 of 24 keys.");
@@ -508,7 +516,7 @@ class ApiKeysPageBrowserTest {
   /** Signs in through the portal's form as the user and opens the page of this test's account. */
   private void openAs(String user, int width) {
     this.width = width;
-    driver.manage().window().setSize(width >= 1000 ? new Dimension(1280, 800) : new Dimension(390, 844));
+    driver.manage().window().setSize(width == DESKTOP.getWidth() ? DESKTOP : PHONE);
     driver.get(base() + "/login");
     driver.manage().deleteAllCookies();
     driver.get(base() + "/login");
