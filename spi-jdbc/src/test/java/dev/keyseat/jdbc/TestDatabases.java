@@ -77,7 +77,12 @@ public final class TestDatabases {
     });
   }
 
-  /** @return the embedded PostgreSQL of this JVM, started on first use */
+  /**
+   * The one embedded PostgreSQL of this test JVM, which the CLI's, Spring Boot's and the portal
+   * example's tests share too (through this module's test jar); Zonky stops it when the JVM exits.
+   *
+   * @return the server, started on first use
+   */
   public static synchronized EmbeddedPostgres embeddedPostgres() {
     if (postgres == null) {
       try {

@@ -2,8 +2,8 @@ package dev.keyseat.examples.springportal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keyseat.jdbc.TestDatabases;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -23,23 +23,14 @@ import org.springframework.test.context.DynamicPropertySource;
 @ActiveProfiles("postgres")
 class PortalPostgresTest {
   static final String PASSWORD = "portal-postgres-test-password";
-  private static EmbeddedPostgres postgres;
 
   @LocalServerPort
   int port;
 
   @DynamicPropertySource
-  static void database(DynamicPropertyRegistry registry) throws IOException {
-    postgres = EmbeddedPostgres.builder().start();
-    EmbeddedPostgres started = postgres;
-    // stopped when the JVM ends, after the cached application context has let go of its pool
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        started.close();
-      } catch (IOException e) {
-        // the JVM is ending; the server's directory is temporary
-      }
-    }));
+  static void database(DynamicPropertyRegistry registry) {
+    // the test JVM's one server; Zonky stops it when the JVM ends, after the cached context's pool
+    EmbeddedPostgres postgres = TestDatabases.embeddedPostgres();
     registry.add("PORTAL_DATABASE_URL", () -> postgres.getJdbcUrl("postgres", "postgres"));
     registry.add("PORTAL_DATABASE_USER", () -> "postgres");
     registry.add("PORTAL_DATABASE_PASSWORD", () -> "");

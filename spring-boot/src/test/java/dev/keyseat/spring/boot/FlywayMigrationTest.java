@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.keyseat.KeyManager;
 import dev.keyseat.jdbc.JdbcKeyStore;
+import dev.keyseat.jdbc.TestDatabases;
 import dev.keyseat.validation.CachedKeyValidator;
 import dev.keyseat.validation.Verdict;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -36,7 +37,7 @@ class FlywayMigrationTest {
 
   @Test
   void onPostgresFlywayAndCreateSchemaIfMissingYieldTheSameSchema() throws Exception {
-    EmbeddedPostgres pg = TestPostgres.server();
+    EmbeddedPostgres pg = TestDatabases.embeddedPostgres();
     try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
       for (String db : List.of("flyway_migrated", "store_created")) {
         st.execute("DROP DATABASE IF EXISTS " + db);

@@ -17,6 +17,7 @@ import dev.keyseat.NewDevice;
 import dev.keyseat.NewKeys;
 import dev.keyseat.UserId;
 import dev.keyseat.jdbc.JdbcKeyStore;
+import dev.keyseat.jdbc.TestDatabases;
 import dev.keyseat.spring.security.ApiKeyPrincipal;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
@@ -69,7 +70,7 @@ class KeyseatApplicationPostgresTest {
 
   @BeforeAll
   static void startApplication() throws Exception {
-    EmbeddedPostgres pg = TestPostgres.server();
+    EmbeddedPostgres pg = TestDatabases.embeddedPostgres();
     try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS boot_app");
       st.execute("CREATE DATABASE boot_app");

@@ -1,5 +1,6 @@
 package dev.keyseat.spring.web;
 
+import dev.keyseat.jdbc.TestDatabases;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.sql.Connection;
 import java.sql.Statement;
@@ -8,7 +9,7 @@ import java.sql.Statement;
 class WebApiPostgresTest extends WebApiTests {
   @Override
   String[] databaseProperties() throws Exception {
-    EmbeddedPostgres pg = dev.keyseat.spring.boot.TestPostgresAccess.server();
+    EmbeddedPostgres pg = TestDatabases.embeddedPostgres();
     try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
       st.execute("DROP DATABASE IF EXISTS web_api");
       st.execute("CREATE DATABASE web_api");
