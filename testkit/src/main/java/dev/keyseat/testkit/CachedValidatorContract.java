@@ -10,6 +10,7 @@ import dev.keyseat.Actor;
 import dev.keyseat.ApiKey;
 import dev.keyseat.validation.CachedKeyValidatorBuilder;
 import dev.keyseat.validation.CachedKeyValidator;
+import dev.keyseat.validation.KeyValidator;
 import dev.keyseat.IssuedKey;
 import dev.keyseat.KeyEdit;
 import dev.keyseat.KeyId;
@@ -50,6 +51,8 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What {@link CachedKeyValidator} promises over a store: verdicts, coherence with local and remote
@@ -152,6 +155,33 @@ public abstract class CachedValidatorContract extends StoreSuite {
     return TestKeys.wellFormed("ks", random);
   }
 
+  /**
+   * Asserts the verdict on a key's current secret, naming the rule that decides it.
+   *
+   * @param v the validator
+   * @param name the key's name in the test, for the message
+   * @param key the key
+   * @param expected the verdict's status
+   */
+  private static void assertVerdict(KeyValidator v, String name, IssuedKey key, Status expected) {
+    assertThat(v.validate(secret(key)).status()).as(RuleWords.verdict(name + "'s secret", expected))
+        .isEqualTo(expected);
+  }
+
+  /**
+   * Asserts the verdict on a key's current secret presented for a device.
+   *
+   * @param v the validator
+   * @param name the key's name in the test, for the message
+   * @param key the key
+   * @param device the device serial presented with it
+   * @param expected the verdict's status
+   */
+  private static void assertVerdict(KeyValidator v, String name, IssuedKey key, String device, Status expected) {
+    assertThat(v.validate(secret(key), device).status())
+        .as(RuleWords.verdict(name + "'s secret presented for " + device, expected)).isEqualTo(expected);
+  }
+
   private static String secret(IssuedKey k) {
     return k.secret().reveal();
   }
@@ -196,9 +226,9 @@ public abstract class CachedValidatorContract extends StoreSuite {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
 
-    assertThat(v.validate(secret(k), "AQ-2").status()).as(RuleWords.verdict("k's secret presented for AQ-2", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
+    assertVerdict(v, "k", k, "AQ-2", Status.DEVICE_MISMATCH);
     assertThat(v.validate(secret(k), "AQ-2").keyId()).as("a key presented for another device is a device mismatch: v.validate(secret(k), \"AQ-2\").keyId()").isEqualTo(k.key().id());
-    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, "AQ-1", Status.VALID);
   }
 
   @Test
@@ -221,9 +251,9 @@ public abstract class CachedValidatorContract extends StoreSuite {
         assertThat(v.validate(key, serial)).as("%s for %s", expected.status(), serial).isEqualTo(expected);
       }
     }
-    assertThat(v.validate(secret(expiring)).status()).as(RuleWords.verdict("expiring's secret", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
-    assertThat(v.validate(secret(regenerated)).status()).as(RuleWords.verdict("regenerated's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(suspended)).status()).as(RuleWords.verdict("suspended's secret", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+    assertVerdict(v, "expiring", expiring, Status.EXPIRED);
+    assertVerdict(v, "regenerated", regenerated, Status.REVOKED);
+    assertVerdict(v, "suspended", suspended, Status.SUSPENDED);
   }
 
   @Test
@@ -279,13 +309,13 @@ public abstract class CachedValidatorContract extends StoreSuite {
     CachedKeyValidator v = start(validator());
     store.failAll(true);
 
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
     assertThat(v.validate(unknownKey(), "AQ-1").status()).as(RuleWords.verdict("unknownKey() presented for AQ-1", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
     assertThat(v.validate("nonsense").status()).as(RuleWords.verdict("\"nonsense\"", Status.MALFORMED)).isEqualTo(Status.MALFORMED);
     scheduler.advance(Duration.ofMinutes(2));
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
     v.close();
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
   }
 
   @Test
@@ -300,12 +330,12 @@ public abstract class CachedValidatorContract extends StoreSuite {
         }
       }
     }));
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
     broken.set(true);
 
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
     broken.set(false);
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
   }
 
   // ------------------------------------------------------------------ local changes
@@ -314,52 +344,48 @@ public abstract class CachedValidatorContract extends StoreSuite {
   void aRegeneratedSecretFailsOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
 
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
 
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.REVOKED);
+    assertVerdict(v, "fresh", fresh, Status.VALID);
     assertThat(store.feedReads()).as("no poll was needed").isZero();
   }
 
-  @Test
-  void aDeletedKeyFailsOnTheVeryNextCall() {
+  /** How a key is deleted: on its own (R5), or with its device (R10). */
+  enum Deletion { ALONE, WITH_ITS_DEVICE }
+
+  @ParameterizedTest(name = "deleted {0}")
+  @EnumSource(Deletion.class)
+  void aDeletedKeyFailsOnTheVeryNextCall(Deletion deletion) {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
 
-    keys.deleteKey(ADMIN, ACME, k.key().id());
+    switch (deletion) {
+      case ALONE -> keys.deleteKey(ADMIN, ACME, k.key().id());
+      case WITH_ITS_DEVICE -> keys.dissociateDevice(ADMIN, ACME, "AQ-1");
+    }
 
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
-  }
-
-  @Test
-  void aKeyDeletedWithItsDeviceFailsOnTheVeryNextCall() {
-    IssuedKey k = createKey("AQ-1");
-    CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
-
-    keys.dissociateDevice(ADMIN, ACME, "AQ-1");
-
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+    assertVerdict(v, "k", k, Status.UNKNOWN);
   }
 
   @Test
   void suspendResumeAndRebindApplyOnTheVeryNextCall() {
     IssuedKey k = createKey("AQ-1");
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, "AQ-1", Status.VALID);
 
     keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.suspend());
-    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+    assertVerdict(v, "k", k, "AQ-1", Status.SUSPENDED);
 
     keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.resume());
-    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, "AQ-1", Status.VALID);
 
     keys.editKey(ADMIN, ACME, k.key().id(), KeyEdit.rebindTo("AQ-2"));
-    assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
-    assertThat(v.validate(secret(k), "AQ-2").status()).as(RuleWords.verdict("k's secret presented for AQ-2", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, "AQ-1", Status.DEVICE_MISMATCH);
+    assertVerdict(v, "k", k, "AQ-2", Status.VALID);
   }
 
   @Test
@@ -367,12 +393,12 @@ public abstract class CachedValidatorContract extends StoreSuite {
     IssuedKey k = keys.createKeys(ADMIN, ACME,
         NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(10)))).get(0);
     CachedKeyValidator v = start(validator());
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
 
     scheduler.advance(Duration.ofMinutes(10).minusMillis(1));
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
     scheduler.advance(Duration.ofMillis(1));
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
+    assertVerdict(v, "k", k, Status.EXPIRED);
   }
 
   @Test
@@ -381,13 +407,13 @@ public abstract class CachedValidatorContract extends StoreSuite {
     CachedKeyValidator v = start(validator());
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id(), Duration.ofHours(1));
 
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
+    assertVerdict(v, "fresh", fresh, Status.VALID);
     scheduler.advance(Duration.ofHours(1).minusMillis(1));
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
     scheduler.advance(Duration.ofMillis(1));
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.REVOKED);
+    assertVerdict(v, "fresh", fresh, Status.VALID);
   }
 
   @Test
@@ -448,27 +474,27 @@ public abstract class CachedValidatorContract extends StoreSuite {
     CachedKeyValidator a = start(validator());
     CachedKeyValidator b = start(nodeB.validator().changeNotifications(false).scheduler(scheduler));
     IssuedKey k = createKey("AQ-1");
-    assertThat(a.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(b.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(a, "k", k, Status.VALID);
+    assertVerdict(b, "k", k, Status.VALID);
 
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
-    assertThat(a.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
+    assertVerdict(a, "k", k, Status.REVOKED);
     assertThat(b.validate(secret(k)).status()).as("B has not polled yet").isEqualTo(Status.VALID);
     scheduler.advance(POLL);
-    assertThat(b.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
-    assertThat(b.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(a.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(b, "k", k, Status.REVOKED);
+    assertVerdict(b, "fresh", fresh, Status.VALID);
+    assertVerdict(a, "fresh", fresh, Status.VALID);
 
     nodeB.manager().editKey(ADMIN, ACME, k.key().id(), KeyEdit.suspend());
-    assertThat(b.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+    assertVerdict(b, "fresh", fresh, Status.SUSPENDED);
     assertThat(a.validate(secret(fresh)).status()).as("A has not polled yet").isEqualTo(Status.VALID);
     scheduler.advance(POLL);
-    assertThat(a.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+    assertVerdict(a, "fresh", fresh, Status.SUSPENDED);
 
     keys.deleteKey(ADMIN, ACME, k.key().id());
-    assertThat(a.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+    assertVerdict(a, "fresh", fresh, Status.UNKNOWN);
     scheduler.advance(POLL);
-    assertThat(b.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+    assertVerdict(b, "fresh", fresh, Status.UNKNOWN);
   }
 
   @Test
@@ -477,7 +503,7 @@ public abstract class CachedValidatorContract extends StoreSuite {
     IssuedKey k = createKey("AQ-1");
     IssuedKey busy = createKey("AQ-2");
     CachedKeyValidator b = start(nodeB.validator().changeNotifications(false).scheduler(scheduler));
-    assertThat(b.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(b, "k", k, Status.VALID);
 
     for (int i = 0; i < 1200; i++) {
       keys.editKey(ADMIN, ACME, busy.key().id(), KeyEdit.label("edit " + i));
@@ -485,7 +511,7 @@ public abstract class CachedValidatorContract extends StoreSuite {
     keys.deleteKey(ADMIN, ACME, k.key().id());
     scheduler.advance(POLL);
 
-    assertThat(b.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+    assertVerdict(b, "k", k, Status.UNKNOWN);
   }
 
   // ------------------------------------------------------------------ staleness
@@ -495,8 +521,8 @@ public abstract class CachedValidatorContract extends StoreSuite {
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofSeconds(5)));
-    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "kept", kept, Status.VALID);
+    assertVerdict(v, "deleted", deleted, Status.VALID);
 
     store.failFeed(true);
     anotherNode().manager().deleteKey(ADMIN, ACME, deleted.key().id());
@@ -506,14 +532,14 @@ public abstract class CachedValidatorContract extends StoreSuite {
     assertThat(metrics.lags().get(metrics.lags().size() - 1)).as("cached answers outlive a feed outage up to the maximum staleness then fail closed and recover: metrics.lags().get(metrics.lags().size() - 1)").isEqualTo(Duration.ofSeconds(5));
 
     clock.advance(Duration.ofMillis(1));
-    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
-    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "kept", kept, Status.UNAVAILABLE);
+    assertVerdict(v, "deleted", deleted, Status.UNAVAILABLE);
     scheduler.advance(Duration.ofMinutes(1).minusMillis(1));
-    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "kept", kept, Status.UNAVAILABLE);
 
     store.failFeed(false);
     scheduler.advance(POLL);
-    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "kept", kept, Status.VALID);
     assertThat(v.validate(secret(deleted)).status()).as("caught up with the feed").isEqualTo(Status.UNKNOWN);
     assertThat(metrics.lags().get(metrics.lags().size() - 1)).as("cached answers outlive a feed outage up to the maximum staleness then fail closed and recover: metrics.lags().get(metrics.lags().size() - 1)").isZero();
   }
@@ -530,8 +556,8 @@ public abstract class CachedValidatorContract extends StoreSuite {
     CachedKeyValidator v = start(keyseat.validator().scheduler(scheduler).metrics(metrics)
         .feedPollInterval(Duration.ofHours(1))
         .maxStaleness(Duration.ofDays(1)));
-    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(regenerated)).status()).as(RuleWords.verdict("regenerated's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "deleted", deleted, Status.VALID);
+    assertVerdict(v, "regenerated", regenerated, Status.VALID);
     await("the validator listens (it reads the feed when it starts listening)", () -> store.feedReads() > reads);
 
     Keyseat nodeB = anotherNode();
@@ -541,7 +567,7 @@ public abstract class CachedValidatorContract extends StoreSuite {
     IssuedKey fresh = nodeB.manager().regenerateKey(ADMIN, ACME, regenerated.key().id());
     await("the regeneration on another node is seen without a poll",
         () -> v.validate(secret(regenerated)).status() == Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "fresh", fresh, Status.VALID);
   }
 
   // ------------------------------------------------------------------ feed gaps
@@ -553,7 +579,7 @@ public abstract class CachedValidatorContract extends StoreSuite {
     IssuedKey regenerated = createKey("AQ-3");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
     for (IssuedKey k : List.of(kept, deleted, regenerated)) {
-      assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict(v, "k", k, Status.VALID);
     }
     Keyseat nodeB = anotherNode();
     nodeB.manager().editKey(ADMIN, ACME, kept.key().id(), KeyEdit.label("read normally"));
@@ -573,9 +599,9 @@ public abstract class CachedValidatorContract extends StoreSuite {
     assertThat(v.validate(secret(deleted)).status()).as("deleted while cut off, its event purged")
         .isEqualTo(Status.UNKNOWN);
     assertThat(v.validate(secret(regenerated)).status()).as("replaced while cut off").isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(later)).status()).as(RuleWords.verdict("later's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "fresh", fresh, Status.VALID);
+    assertVerdict(v, "later", later, Status.VALID);
+    assertVerdict(v, "kept", kept, Status.VALID);
     scheduler.advance(POLL);
     assertThat(metrics.feedGaps()).as("no gap once caught up again").isEqualTo(1);
   }
@@ -586,8 +612,8 @@ public abstract class CachedValidatorContract extends StoreSuite {
     IssuedKey kept = createKey("AQ-1");
     IssuedKey deleted = createKey("AQ-2");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
-    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "kept", kept, Status.VALID);
+    assertVerdict(v, "deleted", deleted, Status.VALID);
 
     store.failFeed(true);
     scheduler.advance(POLL); // cut off: the poll fails
@@ -604,8 +630,8 @@ public abstract class CachedValidatorContract extends StoreSuite {
     assertThat(metrics.feedGaps()).as("a node cut off while the store itself purges its feed sees the gap and refuses keys deleted meanwhile: metrics.feedGaps()").isEqualTo(1);
     assertThat(v.validate(secret(deleted)).status()).as("deleted while cut off, its entry purged")
         .isEqualTo(Status.UNKNOWN);
-    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(later)).status()).as(RuleWords.verdict("later's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "kept", kept, Status.VALID);
+    assertVerdict(v, "later", later, Status.VALID);
     scheduler.advance(POLL);
     assertThat(metrics.feedGaps()).as("once caught up, no more gaps").isEqualTo(1);
   }
@@ -614,7 +640,7 @@ public abstract class CachedValidatorContract extends StoreSuite {
   void aFeedPurgedPastTheCursorWithNothingAfterItIsAGapToo() {
     IssuedKey deleted = createKey("AQ-1");
     CachedKeyValidator v = start(validator().feedPollInterval(POLL).maxStaleness(Duration.ofMinutes(10)));
-    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "deleted", deleted, Status.VALID);
 
     store.failFeed(true);
     anotherNode().manager().deleteKey(ADMIN, ACME, deleted.key().id());
@@ -624,7 +650,7 @@ public abstract class CachedValidatorContract extends StoreSuite {
     scheduler.advance(POLL);
 
     assertThat(metrics.feedGaps()).as("a feed purged past the cursor with nothing after it is a gap too: metrics.feedGaps()").isEqualTo(1);
-    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+    assertVerdict(v, "deleted", deleted, Status.UNKNOWN);
   }
 
   @Test
@@ -644,9 +670,9 @@ public abstract class CachedValidatorContract extends StoreSuite {
 
     assertThat(metrics.feedGaps()).as("a preloaded node back from beyond the purge reloads every key and goes on: metrics.feedGaps()").isEqualTo(1);
     int lookups = store.lookups();
-    assertThat(v.validate(secret(deleted)).status()).as(RuleWords.verdict("deleted's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+    assertVerdict(v, "deleted", deleted, Status.UNKNOWN);
     assertThat(v.validate(secret(created)).status()).as("reloaded, not looked up").isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(kept)).status()).as(RuleWords.verdict("kept's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "kept", kept, Status.VALID);
     assertThat(store.lookups()).as("answered from the reloaded cache").isEqualTo(lookups);
 
     keys.deleteKey(ADMIN, ACME, kept.key().id());
@@ -662,8 +688,8 @@ public abstract class CachedValidatorContract extends StoreSuite {
     MutableClock tickerTime = new MutableClock();
     CachedKeyValidator byTicker = start(validator().feedPollInterval(POLL).maxStaleness(staleness)
         .ticker(Ticker.of(tickerTime)));
-    assertThat(byClock.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(byTicker.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(byClock, "k", k, Status.VALID);
+    assertVerdict(byTicker, "k", k, Status.VALID);
 
     clock.advance(staleness.plusMillis(1)); // the management clock alone; no poll runs
     assertThat(byClock.validate(secret(k)).status()).as("the default ticker follows the Keyseat clock")
@@ -684,13 +710,13 @@ public abstract class CachedValidatorContract extends StoreSuite {
     store.failFeed(true);
     CachedKeyValidator v = start(validator());
 
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
     scheduler.advance(Duration.ofSeconds(3));
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
 
     store.failFeed(false);
     scheduler.advance(POLL);
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
   }
 
   @Test
@@ -700,11 +726,11 @@ public abstract class CachedValidatorContract extends StoreSuite {
     CachedKeyValidator v = start(validator());
     store.failLookups(true);
 
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
     assertThat(v.validate(unknown).status()).as(RuleWords.verdict("unknown", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
 
     store.failLookups(false);
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
     assertThat(v.validate(unknown).status()).as(RuleWords.verdict("unknown", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     assertThat(store.lookups()).as("a failed lookup is unavailable and not remembered: store.lookups()").isEqualTo(4);
   }
@@ -945,7 +971,7 @@ public abstract class CachedValidatorContract extends StoreSuite {
 
     assertThat(row(k.key().id()).useCount()).as("close writes usage stops its tasks and fails closed: row(k.key().id()).useCount()").isEqualTo(2);
     assertThat(scheduler.activeTasks()).as("close writes usage stops its tasks and fails closed: scheduler.activeTasks()").isEmpty();
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
     assertThat(v.validate("garbage").status()).as(RuleWords.verdict("\"garbage\"", Status.MALFORMED)).isEqualTo(Status.MALFORMED);
     v.close();
     assertThat(store.usageBatches()).as("a second close writes nothing").hasSize(1);
@@ -978,7 +1004,7 @@ public abstract class CachedValidatorContract extends StoreSuite {
     CachedKeyValidator v = start(validator().rateLimit(6, Duration.ofHours(1)));
 
     for (int i = 0; i < 6; i++) {
-      assertThat(v.validate(secret(k), "AQ-1").status()).as(RuleWords.verdict("k's secret presented for AQ-1", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict(v, "k", k, "AQ-1", Status.VALID);
     }
     Verdict limited = v.validate(secret(k), "AQ-1");
     assertThat(limited.status()).as("a rate limited key is told when to retry: limited.status()").isEqualTo(Status.RATE_LIMITED);
@@ -993,8 +1019,8 @@ public abstract class CachedValidatorContract extends StoreSuite {
         .isEqualTo(Status.RATE_LIMITED);
 
     scheduler.advance(Duration.ofMinutes(10));
-    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.RATE_LIMITED)).isEqualTo(Status.RATE_LIMITED);
+    assertVerdict(v, "fresh", fresh, Status.VALID);
+    assertVerdict(v, "fresh", fresh, Status.RATE_LIMITED);
     v.close();
     assertThat(row(k.key().id()).useCount()).as("only valid answers count").isEqualTo(7);
   }
@@ -1055,8 +1081,8 @@ public abstract class CachedValidatorContract extends StoreSuite {
     assertThat(v.estimatedSize()).as("a preloaded validator answers without lookups and follows changes: v.estimatedSize()").isEqualTo(2);
 
     int lookups = store.lookups();
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
-    assertThat(v.validate(secret(suspended)).status()).as(RuleWords.verdict("suspended's secret", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+    assertVerdict(v, "k", k, Status.VALID);
+    assertVerdict(v, "suspended", suspended, Status.SUSPENDED);
     for (int i = 0; i < 100; i++) {
       assertThat(v.validate(unknownKey()).status()).as(RuleWords.verdict("unknownKey()", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
     }
@@ -1065,15 +1091,15 @@ public abstract class CachedValidatorContract extends StoreSuite {
 
     IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, k.key().id());
     lookups = store.lookups();
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.REVOKED)).isEqualTo(Status.REVOKED);
-    assertThat(v.validate(secret(fresh)).status()).as(RuleWords.verdict("fresh's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.REVOKED);
+    assertVerdict(v, "fresh", fresh, Status.VALID);
 
     IssuedKey remote = anotherNode().manager().createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-3")).get(0);
     assertThat(v.validate(secret(remote)).status()).as("not polled yet").isEqualTo(Status.UNKNOWN);
     scheduler.advance(POLL);
-    assertThat(v.validate(secret(remote)).status()).as(RuleWords.verdict("remote's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "remote", remote, Status.VALID);
     keys.deleteKey(ADMIN, ACME, suspended.key().id());
-    assertThat(v.validate(secret(suspended)).status()).as(RuleWords.verdict("suspended's secret", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+    assertVerdict(v, "suspended", suspended, Status.UNKNOWN);
     int refreshLookups = store.lookups() - lookups;
     assertThat(refreshLookups).as("only the refresh of changed keys reads the store").isPositive();
     for (int i = 0; i < 10; i++) {
@@ -1089,15 +1115,15 @@ public abstract class CachedValidatorContract extends StoreSuite {
     IssuedKey k = keys.createKeys(ADMIN, ACME,
         NewKeys.forDevices("AQ-1").withExpiresAt(clock.instant().plus(Duration.ofMinutes(1)))).get(0);
     CachedKeyValidator v = start(validator().preloadAllKeys());
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.VALID)).isEqualTo(Status.VALID);
+    assertVerdict(v, "k", k, Status.VALID);
 
     store.failLookups(true);
     scheduler.advance(Duration.ofMinutes(1));
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.UNAVAILABLE)).isEqualTo(Status.UNAVAILABLE);
+    assertVerdict(v, "k", k, Status.UNAVAILABLE);
     assertThat(v.validate(secret(k)).status()).as("still held, tried again").isEqualTo(Status.UNAVAILABLE);
 
     store.failLookups(false);
-    assertThat(v.validate(secret(k)).status()).as(RuleWords.verdict("k's secret", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
+    assertVerdict(v, "k", k, Status.EXPIRED);
   }
 
   @Test

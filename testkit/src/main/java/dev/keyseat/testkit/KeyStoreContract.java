@@ -535,7 +535,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aDeviceWithAKeyCannotBeDeleted() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
 
     assertWorkThrows(ACME, IllegalStateException.class, "deleteDevice", tx -> tx.deleteDevice("SN-0001"))
         .hasMessageContaining("SN-0001");
@@ -580,7 +580,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aDeviceHasAtMostOneKey() {
-    StoredKey first = givenOneKey();
+    StoredKey first = givenKey(1);
 
     store.inAccount(ACME, tx -> {
       assertThat(tx.insertKey(key(2, ACME, "SN-0001", hash(2)))).isFalse();
@@ -595,7 +595,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aDeletedKeyFreesItsDeviceForANewKey() {
-    StoredKey first = givenOneKey();
+    StoredKey first = givenKey(1);
     StoredKey second = key(2, ACME, "SN-0001", hash(2));
 
     store.inAccount(ACME, tx -> {
@@ -695,9 +695,8 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void updateKeyRefusesADeviceThatHasAnotherKeyAndChangesNothing() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
-    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    StoredKey k1 = givenKey(1);
+    StoredKey k2 = givenKey(2);
 
     store.inAccount(ACME, tx -> {
       assertThat(tx.updateKey(k2.withDevice("SN-0001").withLabel("moved"))).isFalse();
@@ -798,10 +797,8 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void findKeyByHashFindsACommittedKeyOfAnyAccountByItsCurrentHash() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0002");
-    StoredKey a = insertKey(key(1, ACME, "SN-0001", hash(1)));
-    StoredKey g = insertKey(key(2, GLOBEX, "SN-0002", hash(2)));
+    StoredKey a = givenKey(1);
+    StoredKey g = givenKey(GLOBEX, 2);
 
     assertThat(store.findKeyByHash(hash(1))).contains(a);
     assertThat(store.findKeyByHash(hash(2))).contains(g);
@@ -810,7 +807,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aRegeneratedKeyIsFoundByItsCurrentAndItsPreviousHash() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     clock.advance(Duration.ofMinutes(1));
     StoredKey regenerated =
         k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plus(Duration.ofHours(1)));
@@ -823,7 +820,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void regeneratingAgainDropsTheOldestHash() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     StoredKey once = k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant());
     updateKey(once);
     clock.advance(Duration.ofMinutes(1));
@@ -838,7 +835,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void findKeyByHashReturnsTheLatestCommittedVersion() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     StoredKey edited = k.withLabel("edited").withSuspended(true).withExpiresAt(clock.instant().plusSeconds(3600));
 
     updateKey(edited);
@@ -848,7 +845,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aDeletedKeyIsFoundByNoneOfItsHashes() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     updateKey(k.regenerated(hash(2), "h2", null, clock.instant(), clock.instant().plusSeconds(60)));
 
     store.inAccount(ACME, tx -> {
@@ -864,7 +861,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void deletingAnAbsentKeyChangesNothing() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
 
     store.inAccount(ACME, tx -> {
       tx.deleteKey(keyId(99));
@@ -1095,16 +1092,15 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void aNewKeyHasNoUsage() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
 
     assertThat(usage(ACME, k.id())).isEqualTo(KeyUsage.NONE);
   }
 
   @Test
   void usageKeepsTheGreatestLastUsedTimeAndSumsCountsAcrossAndWithinBatches() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
-    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    StoredKey k1 = givenKey(1);
+    StoredKey k2 = givenKey(2);
     Instant t0 = clock.instant();
     Instant t1 = t0.plusSeconds(10);
     Instant t2 = t0.plusSeconds(20);
@@ -1155,7 +1151,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void deletingAKeyDeletesItsUsageAndLaterUsageForItIsIgnored() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 9)));
 
     store.inAccount(ACME, tx -> {
@@ -1186,7 +1182,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void dailyUsageCountsEachDeltaOnTheUtcDayOfItsLastUse() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     clock.set(Instant.parse("2026-11-03T23:59:59Z"));
     store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 2)));
     clock.advance(Duration.ofSeconds(1)); // midnight: the next day
@@ -1204,9 +1200,8 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void dailyUsageOfTwoFlushesOnOneDaySumsAndOneBatchMaySpanTwoDays() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    StoredKey k1 = insertKey(key(1, ACME, "SN-0001", hash(1)));
-    StoredKey k2 = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    StoredKey k1 = givenKey(1);
+    StoredKey k2 = givenKey(2);
     Instant day = Instant.parse("2026-11-03T10:00:00Z");
     store.recordUsage(List.of(new UsageDelta(k1.id(), day, 4), new UsageDelta(k2.id(), day, 1)));
     store.recordUsage(List.of(new UsageDelta(k1.id(), day.plusSeconds(10), 5)));
@@ -1224,10 +1219,8 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void dailyUsageOfAnotherAccountIsNotVisible() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    givenAccountWithDevices(GLOBEX, 5, "SN-0002");
-    StoredKey mine = insertKey(key(1, ACME, "SN-0001", hash(1)));
-    StoredKey theirs = insertKey(key(2, GLOBEX, "SN-0002", hash(2)));
+    StoredKey mine = givenKey(1);
+    StoredKey theirs = givenKey(GLOBEX, 2);
     Instant at = Instant.parse("2026-11-03T10:00:00Z");
     store.recordUsage(List.of(new UsageDelta(mine.id(), at, 2), new UsageDelta(theirs.id(), at, 30)));
     LocalDate nov3 = LocalDate.ofInstant(at, ZoneOffset.UTC);
@@ -1240,9 +1233,8 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void deletingAKeyDeletesItsDailyUsageAndLaterUsageForItIsIgnored() {
-    givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-    StoredKey gone = insertKey(key(1, ACME, "SN-0001", hash(1)));
-    StoredKey kept = insertKey(key(2, ACME, "SN-0002", hash(2)));
+    StoredKey gone = givenKey(1);
+    StoredKey kept = givenKey(2);
     Instant at = Instant.parse("2026-11-03T10:00:00Z");
     store.recordUsage(List.of(new UsageDelta(gone.id(), at, 9), new UsageDelta(kept.id(), at, 1)));
 
@@ -1263,7 +1255,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void concurrentUsageBatchesAreAllCounted() throws Exception {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     int threads = 8;
     int batches = operationsPerThread();
     CountDownLatch start = new CountDownLatch(1);
@@ -1462,7 +1454,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void readAccountSeesCommittedStateAndPassesResultsAndExceptionsThrough() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     IllegalArgumentException boom = new IllegalArgumentException("boom");
 
     assertThat(store.readAccount(ACME, AccountTransaction::keys)).containsExactly(k);
@@ -1473,7 +1465,7 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   @Test
   void readAccountRefusesEveryWriteWithUnsupportedOperationException() {
-    StoredKey k = givenOneKey();
+    StoredKey k = givenKey(1);
     store.inAccount(ACME, tx -> {
       tx.putMember(member(ACME, "alice", Role.ADMIN));
       return null;
@@ -1560,14 +1552,30 @@ public abstract class KeyStoreContract extends StoreSuite {
     });
   }
 
-  /** @return key 1 (hash 1), committed on device SN-0001 of ACME, which has 5 licenses */
-  private StoredKey givenOneKey() {
-    givenAccountWithDevices(ACME, 5, "SN-0001");
-    return insertKey(key(1, ACME, "SN-0001", hash(1)));
+  /** @return {@link #givenKey(AccountId, int) givenKey(ACME, n)} */
+  private StoredKey givenKey(int n) {
+    return givenKey(ACME, n);
+  }
+
+  /**
+   * @param account the account, created with 5 licenses on first use
+   * @param n 1 to 9999
+   * @return key {@code n} (hash {@code n}), committed on its own new device {@code serial(n)}
+   */
+  private StoredKey givenKey(AccountId account, int n) {
+    if (store.readAccount(account, tx -> tx.account().isEmpty())) {
+      createAccount(account, 5);
+    }
+    givenDevices(account, serial(n));
+    return insertKey(key(n, account, serial(n), hash(n)));
   }
 
   private void givenAccountWithDevices(AccountId id, int licenses, String... serials) {
     createAccount(id, licenses);
+    givenDevices(id, serials);
+  }
+
+  private void givenDevices(AccountId id, String... serials) {
     store.inAccount(id, tx -> {
       for (String serial : serials) {
         assertThat(tx.insertDevice(device(id, serial))).as("insert device %s", serial).isTrue();
@@ -2022,9 +2030,8 @@ public abstract class KeyStoreContract extends StoreSuite {
       for (String id : List.of("beta", "Zed", "alpha-2", "alpha_1", "alpha10")) {
         createAccount(AccountId.of(id), 3);
       }
-      givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-      insertKey(key(1, ACME, "SN-0001", hash(1)));
-      insertKey(key(2, ACME, "SN-0002", hash(2)));
+      givenKey(1);
+      givenKey(2);
 
       List<AccountSummary> all = store.accounts(null, 100);
 
@@ -2087,9 +2094,8 @@ public abstract class KeyStoreContract extends StoreSuite {
 
     @Test
     void theKeyCountFollowsCommittedDeletes() {
-      givenAccountWithDevices(ACME, 5, "SN-0001", "SN-0002");
-      insertKey(key(1, ACME, "SN-0001", hash(1)));
-      insertKey(key(2, ACME, "SN-0002", hash(2)));
+      givenKey(1);
+      givenKey(2);
       store.inAccount(ACME, tx -> {
         tx.deleteKey(keyId(1));
         return null;
