@@ -202,6 +202,11 @@ public abstract class KeyManagerContract extends StoreSuite {
     assertThat(status(key)).as(RuleWords.verdict(name, expected)).isEqualTo(expected);
   }
 
+  /** Asserts that the store validator gives {@code secret}, called {@code name}, the {@code expected} verdict. */
+  private void assertVerdict(String name, String secret, Status expected) {
+    assertThat(status(secret)).as(RuleWords.verdict(name, expected)).isEqualTo(expected);
+  }
+
   /**
    * @param secret the secret
    * @return the status the store validator gives a secret
@@ -484,7 +489,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       refused(NotFoundException.class, () -> keys.regenerateKey(ADMIN, ACME, id));
       refused(NotFoundException.class, () -> keys.editKey(ADMIN, ACME, id, KeyEdit.suspend()));
       refused(NotFoundException.class, () -> keys.revealSecret(ADMIN, ACME, id));
-      assertThat(status(globex)).as(RuleWords.verdict("globex", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("globex", globex, Status.VALID);
     }
   }
 
@@ -559,7 +564,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThat(issued).as("R4 batch create is all or nothing: issued").extracting(k -> k.key().id()).doesNotHaveDuplicates();
       assertThat(issued).as("R4 batch create is all or nothing: issued").extracting(k -> k.secret().reveal()).doesNotHaveDuplicates();
       for (IssuedKey k : issued) {
-        assertThat(status(k)).as(RuleWords.verdict("k", Status.VALID)).isEqualTo(Status.VALID);
+        assertVerdict("k", k, Status.VALID);
         assertThat(k.key().label()).as("R4 batch create is all or nothing: k.key().label()").isEqualTo("batch");
         assertThat(k.key().status()).as("R4 batch create is all or nothing: k.key().status()").isEqualTo(KeyStatus.ACTIVE);
         assertThat(k.key().createdAt()).as("R4 batch create is all or nothing: k.key().createdAt()").isEqualTo(clock.instant());
@@ -616,7 +621,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThat(keys.keys(ADMIN, ACME)).as("R4 batch create is all or nothing: the keys table of ACME").isEmpty();
       IssuedKey one = createKey("AQ-3");
       assertThat(one.secret().reveal()).as("R4 batch create is all or nothing: one.secret().reveal()").isEqualTo(onlySecret);
-      assertThat(status(onlySecret)).as(RuleWords.verdict("onlySecret", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("onlySecret", onlySecret, Status.VALID);
     }
 
     @Test
@@ -643,16 +648,16 @@ public abstract class KeyManagerContract extends StoreSuite {
       keys.deleteKey(ADMIN, ACME, issued.get(1).key().id());
       assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(2, 1, 3));
       IssuedKey reused = createKey("AQ-4");
-      assertThat(status(reused)).as(RuleWords.verdict("reused", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("reused", reused, Status.VALID);
       assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(3, 0, 3));
     }
 
     @Test
     void aDeletedKeysSecretIsUnknownAtOnce() {
       IssuedKey key = createKey("AQ-1");
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       keys.deleteKey(ADMIN, ACME, key.key().id());
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.UNKNOWN)).isEqualTo(Status.UNKNOWN);
+      assertVerdict("key", key, Status.UNKNOWN);
       assertThat(keys.keys(ADMIN, ACME)).as("R5 delete frees the license at once: the keys table of ACME").isEmpty();
     }
 
@@ -712,8 +717,8 @@ public abstract class KeyManagerContract extends StoreSuite {
     void theOldSecretIsRevokedAtOnceByDefault() {
       IssuedKey key = createKey("AQ-1");
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id());
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.REVOKED)).isEqualTo(Status.REVOKED);
-      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.REVOKED);
+      assertVerdict("renewed", renewed, Status.VALID);
       assertThat(validator.validate(key.secret().reveal()).keyId()).as("R6 regenerate in place: validator.validate(key.secret().reveal()).keyId()").isEqualTo(key.key().id());
     }
 
@@ -721,13 +726,13 @@ public abstract class KeyManagerContract extends StoreSuite {
     void withAnOverlapTheOldSecretStaysValidUntilTheOverlapEnds() {
       IssuedKey key = createKey("AQ-1");
       IssuedKey renewed = keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofHours(1));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
-      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
+      assertVerdict("renewed", renewed, Status.VALID);
       clock.advance(Duration.ofMinutes(59));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       clock.advance(Duration.ofMinutes(1));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.REVOKED)).isEqualTo(Status.REVOKED);
-      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.REVOKED);
+      assertVerdict("renewed", renewed, Status.VALID);
     }
 
     @Test
@@ -735,9 +740,9 @@ public abstract class KeyManagerContract extends StoreSuite {
       IssuedKey key = createKey("AQ-1");
       keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofDays(7));
       clock.advance(Duration.ofDays(7).minusSeconds(1));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       clock.advance(Duration.ofSeconds(1));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertVerdict("key", key, Status.REVOKED);
     }
 
     @Test
@@ -746,7 +751,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       InvalidRequestException e = refused(InvalidRequestException.class,
           () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofDays(7).plusSeconds(1)));
       assertThat(fields(e)).as("R6 regenerate in place: the fields the refusal names").containsExactly("overlap");
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
@@ -756,7 +761,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       refused(InvalidRequestException.class,
           () -> keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofMinutes(61)));
       keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofMinutes(60));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
@@ -765,11 +770,11 @@ public abstract class KeyManagerContract extends StoreSuite {
       IssuedKey second = keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofHours(1));
       IssuedKey third = keys.regenerateKey(ADMIN, ACME, key.key().id(), Duration.ofHours(1));
       assertThat(status(key)).as("R6 regenerate in place: status(key)").isIn(Status.UNKNOWN, Status.REVOKED);
-      assertThat(status(second)).as(RuleWords.verdict("second", Status.VALID)).isEqualTo(Status.VALID);
-      assertThat(status(third)).as(RuleWords.verdict("third", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("second", second, Status.VALID);
+      assertVerdict("third", third, Status.VALID);
       keys.regenerateKey(ADMIN, ACME, key.key().id());
       assertThat(status(second)).as("R6 regenerate in place: status(second)").isIn(Status.UNKNOWN, Status.REVOKED);
-      assertThat(status(third)).as(RuleWords.verdict("third", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertVerdict("third", third, Status.REVOKED);
     }
 
     @Test
@@ -782,7 +787,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThat(renewed.key().label()).as("R6 regenerate in place: renewed.key().label()").isEqualTo("lobby");
       assertThat(renewed.key().expiresAt()).as("R6 regenerate in place: renewed.key().expiresAt()").isEqualTo(expiry);
       assertThat(renewed.key().status()).as("R6 regenerate in place: renewed.key().status()").isEqualTo(KeyStatus.SUSPENDED);
-      assertThat(status(renewed)).as(RuleWords.verdict("renewed", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+      assertVerdict("renewed", renewed, Status.SUSPENDED);
     }
   }
 
@@ -798,7 +803,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       ApiKey edited = keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.label("Lobby monitor"));
       assertThat(edited.label()).as("R7 edit: edited.label()").isEqualTo("Lobby monitor");
       assertThat(row(key.key().id()).label()).as("R7 edit: row(key.key().id()).label()").isEqualTo("Lobby monitor");
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 2, 3));
     }
 
@@ -808,14 +813,14 @@ public abstract class KeyManagerContract extends StoreSuite {
       Instant expiry = clock.instant().plus(Duration.ofHours(1));
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.expiresAt(expiry));
       clock.advance(Duration.ofMinutes(59));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       assertThat(row(key.key().id()).status()).as("R7 edit: row(key.key().id()).status()").isEqualTo(KeyStatus.ACTIVE);
       clock.advance(Duration.ofMinutes(1));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
+      assertVerdict("key", key, Status.EXPIRED);
       assertThat(row(key.key().id()).status()).as("R7 edit: row(key.key().id()).status()").isEqualTo(KeyStatus.EXPIRED);
       assertThat(usage()).as("an expired key keeps its license").isEqualTo(new LicenseUsage(1, 2, 3));
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.noExpiry());
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
@@ -824,7 +829,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       IssuedKey key = keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-1").withExpiresAt(expiry)).get(0);
       assertThat(key.key().expiresAt()).as("R7 edit: key.key().expiresAt()").isEqualTo(expiry);
       clock.advance(Duration.ofDays(1));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.EXPIRED)).isEqualTo(Status.EXPIRED);
+      assertVerdict("key", key, Status.EXPIRED);
     }
 
     @Test
@@ -832,10 +837,10 @@ public abstract class KeyManagerContract extends StoreSuite {
       IssuedKey key = createKey("AQ-1");
       ApiKey suspended = keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.suspend());
       assertThat(suspended.status()).as("R7 edit: suspended.status()").isEqualTo(KeyStatus.SUSPENDED);
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+      assertVerdict("key", key, Status.SUSPENDED);
       assertThat(usage()).as("a suspended key keeps its license").isEqualTo(new LicenseUsage(1, 2, 3));
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.resume());
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       assertThat(row(key.key().id()).status()).as("R7 edit: row(key.key().id()).status()").isEqualTo(KeyStatus.ACTIVE);
     }
 
@@ -852,7 +857,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThat(validator.validate(key.secret().reveal(), "AQ-1").status()).as(RuleWords.verdict("key's secret presented for AQ-1", Status.DEVICE_MISMATCH)).isEqualTo(Status.DEVICE_MISMATCH);
       assertThat(usage()).as("the license stays assigned").isEqualTo(new LicenseUsage(1, 2, 3));
       IssuedKey forOld = createKey("AQ-1");
-      assertThat(status(forOld)).as(RuleWords.verdict("forOld", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("forOld", forOld, Status.VALID);
     }
 
     @Test
@@ -892,7 +897,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.resume());
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.rebindTo("AQ-3"));
       assertThat(row(key.key().id()).hint()).as("R7 edit: row(key.key().id()).hint()").isEqualTo(hint);
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 2, 3));
     }
   }
@@ -979,7 +984,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       AuditEntry entry = audit(ACME).get(0);
       assertThat(entry.actor()).as("R8 roles: entry.actor()").isEqualTo(intruder.actor().toString());
       assertThat(entry.action()).as("R8 roles: entry.action()").isEqualTo(op.action);
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
@@ -1076,7 +1081,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       IssuedKey key = createKey("AQ-1");
       refused(AccessDeniedException.class, () -> keys.keys(GLOBEX_ADMIN, ACME));
       refused(AccessDeniedException.class, () -> keys.deleteKey(GLOBEX_ADMIN, ACME, key.key().id()));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
   }
 
@@ -1164,7 +1169,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThat(after).as("R9 license changes: after").isEqualTo(new LicenseUsage(3, 0, 1));
       assertThat(after.overLimit()).as("R9 license changes: after.overLimit()").isTrue();
       for (IssuedKey k : three) {
-        assertThat(status(k)).as(RuleWords.verdict("k", Status.VALID)).isEqualTo(Status.VALID);
+        assertVerdict("k", k, Status.VALID);
       }
       refused(LicenseLimitException.class, () -> keys.createKeys(ADMIN, ACME, NewKeys.forDevices("AQ-4")));
       keys.deleteKey(ADMIN, ACME, three.get(0).key().id());
@@ -1184,9 +1189,9 @@ public abstract class KeyManagerContract extends StoreSuite {
       IssuedKey newest = createKey("AQ-3");
       LicenseUsage after = keys.cancelLicenses(OPERATOR, ACME, 2, OverLimitStrategy.SUSPEND_NEWEST);
       assertThat(after).as("R9 license changes: after").isEqualTo(new LicenseUsage(3, 0, 1));
-      assertThat(status(oldest)).as(RuleWords.verdict("oldest", Status.VALID)).isEqualTo(Status.VALID);
-      assertThat(status(middle)).as(RuleWords.verdict("middle", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
-      assertThat(status(newest)).as(RuleWords.verdict("newest", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+      assertVerdict("oldest", oldest, Status.VALID);
+      assertVerdict("middle", middle, Status.SUSPENDED);
+      assertVerdict("newest", newest, Status.SUSPENDED);
       assertThat(keys.keys(ADMIN, ACME)).as("R9 license changes: the keys table of ACME").extracting(ApiKey::status)
           .containsExactly(KeyStatus.ACTIVE, KeyStatus.SUSPENDED, KeyStatus.SUSPENDED);
       refused(LicenseLimitException.class, () -> keys.editKey(ADMIN, ACME, newest.key().id(), KeyEdit.resume()));
@@ -1195,7 +1200,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       keys.deleteKey(ADMIN, ACME, middle.key().id());
       keys.contractLicenses(OPERATOR, ACME, 1);
       keys.editKey(ADMIN, ACME, newest.key().id(), KeyEdit.resume());
-      assertThat(status(newest)).as(RuleWords.verdict("newest", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("newest", newest, Status.VALID);
     }
 
     @ParameterizedTest
@@ -1435,7 +1440,7 @@ public abstract class KeyManagerContract extends StoreSuite {
     void withoutAReuseLimitFreedLicensesAreReassignedFreely() {
       for (int i = 0; i < 20; i++) {
         String secret = createKeys("AQ-1").get(0);
-        assertThat(status(secret)).as(RuleWords.verdict("secret", Status.VALID)).isEqualTo(Status.VALID);
+        assertVerdict("secret", secret, Status.VALID);
         keys.deleteKey(ADMIN, ACME, keys.keyOfDevice(ADMIN, ACME, "AQ-1").id());
       }
       assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(0, 3, 3));
@@ -1472,7 +1477,7 @@ public abstract class KeyManagerContract extends StoreSuite {
     void dissociatingAKeylessDeviceLeavesTheKeysAlone() {
       IssuedKey key = createKey("AQ-1");
       keys.dissociateDevice(ADMIN, ACME, "AQ-5");
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
       assertThat(usage()).as(RuleWords.USAGE).isEqualTo(new LicenseUsage(1, 2, 3));
     }
 
@@ -1770,7 +1775,7 @@ public abstract class KeyManagerContract extends StoreSuite {
         assertThat(validator.validate(g, "AQ-1")).as("Verdicts of the validation path: validator.validate(g, \"AQ-1\")").isEqualTo(Verdict.MALFORMED);
         assertThat(validator.validate(g, null)).as("Verdicts of the validation path: validator.validate(g, null)").isEqualTo(Verdict.MALFORMED);
       }
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
@@ -2079,7 +2084,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       e = refused(InvalidRequestException.class,
           () -> keys.editKey(ADMIN, ACME, id, KeyEdit.expiresAt(clock.instant())));
       assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("edit.expiresAt");
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
@@ -2092,7 +2097,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("overlap");
       e = refused(InvalidRequestException.class, () -> keys.regenerateKey(ADMIN, ACME, null, Duration.ofDays(-1)));
       assertThat(fields(e)).as("Bad input: the fields the refusal names").containsExactly("overlap", "keyId");
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
@@ -2568,14 +2573,14 @@ public abstract class KeyManagerContract extends StoreSuite {
         AccessDeniedException e = refused(AccessDeniedException.class, () -> keys.closeAccount(a, ACME, true));
         assertThat(e.getMessage()).as(a.toString()).contains("only the operator");
       }
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
     void aKeylessAccountClosesWithoutDeletingAndTheOthersAreUntouched() {
       IssuedKey mine = createKey("AQ-1");
       assertThat(keys.closeAccount(OPERATOR, GLOBEX, false).isClosed()).isTrue();
-      assertThat(status(mine)).as(RuleWords.verdict("mine", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("mine", mine, Status.VALID);
       assertThat(keys.devices(ADMIN, ACME)).as("the operator closes an account: the devices of ACME").hasSize(6);
       assertThat(keys.members(ADMIN, ACME)).as("the operator closes an account: the members of ACME").hasSize(3);
       refusedUnaudited(NotFoundException.class, () -> keys.closeAccount(OPERATOR, AccountId.of("nowhere"), true));
@@ -2627,7 +2632,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThatThrownBy(() -> keyseat.validator().changeNotifications(false).scheduler(new ManualScheduler(clock)).build())
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
       IssuedKey key = createKey("AQ-1");
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
@@ -2690,7 +2695,7 @@ public abstract class KeyManagerContract extends StoreSuite {
     void aHashedImportValidatesThePlaintextItWasTakenFrom() {
       keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSha256("AQ-3", sha256(LEGACY_3).toHex().toUpperCase(Locale.ROOT))),
           false);
-      assertThat(status(LEGACY_3)).as(RuleWords.verdict("LEGACY_3", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("LEGACY_3", LEGACY_3, Status.VALID);
       assertThat(keys.keyOfDevice(ADMIN, ACME, "AQ-3").hint()).as("adoption: keys.keyOfDevice(ADMIN, ACME, \"AQ-3\").hint()").isEqualTo("(imported hash)");
     }
 
@@ -2744,7 +2749,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThat(done.devicesAssociated()).as("adoption: done.devicesAssociated()").isEqualTo(2);
       assertThat(keys.devices(VIEWER, ACME)).as("adoption: the devices of ACME").extracting(Device::serial, Device::name)
           .contains(tuple("NEW-1", "Lobby monitor"), tuple("NEW-2", "NEW-2"));
-      assertThat(status(LEGACY_2)).as(RuleWords.verdict("LEGACY_2", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("LEGACY_2", LEGACY_2, Status.VALID);
     }
 
     @Test
@@ -2820,7 +2825,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       assertThat(fields(e)).as("adoption: the fields the refusal names").containsExactly("records[0].sha256");
       assertThat(e.getMessage()).as("adoption: the refusal's message (what was refused and what to do)").contains("pepper", "import the plaintext keys instead");
       keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-1", LEGACY_1)), false);
-      assertThat(status(LEGACY_1)).as(RuleWords.verdict("LEGACY_1", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("LEGACY_1", LEGACY_1, Status.VALID);
       assertThat(store.findKeyByHash(sha256(LEGACY_1))).as("HMAC, not SHA-256, at rest").isEmpty();
     }
 
@@ -2831,8 +2836,8 @@ public abstract class KeyManagerContract extends StoreSuite {
       IssuedKey fresh = keys.regenerateKey(ADMIN, ACME, id);
       assertThat(fresh.secret().reveal()).as("adoption: fresh.secret().reveal()").matches("ks_[0-9A-Za-z]{33}");
       assertThat(fresh.key().hint()).as("adoption: fresh.key().hint()").startsWith("ks_...");
-      assertThat(status(fresh)).as(RuleWords.verdict("fresh", Status.VALID)).isEqualTo(Status.VALID);
-      assertThat(status(LEGACY_1)).as(RuleWords.verdict("LEGACY_1", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertVerdict("fresh", fresh, Status.VALID);
+      assertVerdict("LEGACY_1", LEGACY_1, Status.REVOKED);
     }
 
     @Test
@@ -2874,8 +2879,8 @@ public abstract class KeyManagerContract extends StoreSuite {
           .containsExactly(tuple(1, GLOBEX, "GX-2", theirs.key().id(), false),
               tuple(3, ACME, "AQ-1", ours.key().id(), false));
       assertThat(found.toString()).as("leaked keys: found.toString()").doesNotContain(ours.secret().reveal(), theirs.secret().reveal());
-      assertThat(status(ours)).as(RuleWords.verdict("ours", Status.REVOKED)).isEqualTo(Status.REVOKED);
-      assertThat(status(theirs)).as(RuleWords.verdict("theirs", Status.REVOKED)).isEqualTo(Status.REVOKED);
+      assertVerdict("ours", ours, Status.REVOKED);
+      assertVerdict("theirs", theirs, Status.REVOKED);
       assertThat(row(ours.key().id()).regeneratedAt()).as("leaked keys: row(ours.key().id()).regeneratedAt()").isEqualTo(clock.instant());
       assertThat(usage().used()).as("same key, same license").isEqualTo(1);
       AuditEntry entry = audit(GLOBEX).get(0);
@@ -2889,23 +2894,23 @@ public abstract class KeyManagerContract extends StoreSuite {
     void suspendingStopsTheKeyUntilAnAdminResumesIt() {
       IssuedKey key = createKey("AQ-2");
       assertThat(keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.SUSPEND)).as("leaked keys: keys.revokeLeaked(OPERATOR, List.of(key.secret()), dev.keyseat.LeakAction.SUSPEND)").hasSize(1);
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+      assertVerdict("key", key, Status.SUSPENDED);
       assertThat(audit(ACME).get(0)).as("leaked keys: the audit log of ACME").extracting(AuditEntry::action, AuditEntry::deviceSerial)
           .containsExactly(Action.SUSPEND_KEY, "AQ-2");
       keys.editKey(ADMIN, ACME, key.key().id(), KeyEdit.resume());
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
 
     @Test
     void aLeakedPreviousSecretLosesItsOverlapAndTheCurrentOneStays() {
       IssuedKey old = createKey("AQ-1");
       IssuedKey current = keys.regenerateKey(ADMIN, ACME, old.key().id(), Duration.ofHours(1));
-      assertThat(status(old)).as(RuleWords.verdict("old", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("old", old, Status.VALID);
       List<dev.keyseat.LeakedKey> found = keys.revokeLeaked(OPERATOR, List.of(old.secret()),
           dev.keyseat.LeakAction.REGENERATE);
       assertThat(found).as("leaked keys: found").extracting(dev.keyseat.LeakedKey::previousSecret).containsExactly(true);
-      assertThat(status(old)).as(RuleWords.verdict("old", Status.REVOKED)).isEqualTo(Status.REVOKED);
-      assertThat(status(current)).as(RuleWords.verdict("current", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("old", old, Status.REVOKED);
+      assertVerdict("current", current, Status.VALID);
     }
 
     @Test
@@ -2924,7 +2929,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       keys.importKeys(OPERATOR, ACME, List.of(dev.keyseat.KeyImport.ofSecret("AQ-3", LEGACY_3)), false);
       assertThat(keys.revokeLeaked(OPERATOR, List.of(Secret.of(LEGACY_3)), dev.keyseat.LeakAction.SUSPEND))
           .extracting(dev.keyseat.LeakedKey::deviceSerial).containsExactly("AQ-3");
-      assertThat(status(LEGACY_3)).as(RuleWords.verdict("LEGACY_3", Status.SUSPENDED)).isEqualTo(Status.SUSPENDED);
+      assertVerdict("LEGACY_3", LEGACY_3, Status.SUSPENDED);
     }
 
     @Test
@@ -2935,7 +2940,7 @@ public abstract class KeyManagerContract extends StoreSuite {
       refusedUnaudited(InvalidRequestException.class,
           () -> keys.revokeLeaked(OPERATOR, List.of(), dev.keyseat.LeakAction.REGENERATE));
       refusedUnaudited(InvalidRequestException.class, () -> keys.revokeLeaked(OPERATOR, List.of(key.secret()), null));
-      assertThat(status(key)).as(RuleWords.verdict("key", Status.VALID)).isEqualTo(Status.VALID);
+      assertVerdict("key", key, Status.VALID);
     }
   }
 
