@@ -39,7 +39,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -1180,6 +1179,10 @@ public abstract class KeyStoreContract extends StoreSuite {
 
   // ==================================================================== daily usage (usage charts)
 
+  /** The UTC day the daily-usage tests count on, and a moment of it. */
+  private static final LocalDate NOV_3 = LocalDate.of(2026, 11, 3);
+  private static final Instant NOV_3_AT_10 = Instant.parse("2026-11-03T10:00:00Z");
+
   @Test
   void dailyUsageCountsEachDeltaOnTheUtcDayOfItsLastUse() {
     StoredKey k = givenKey(1);
@@ -1187,33 +1190,30 @@ public abstract class KeyStoreContract extends StoreSuite {
     store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 2)));
     clock.advance(Duration.ofSeconds(1)); // midnight: the next day
     store.recordUsage(List.of(new UsageDelta(k.id(), clock.instant(), 3)));
-    LocalDate nov3 = LocalDate.of(2026, 11, 3);
-    LocalDate nov4 = nov3.plusDays(1);
+    LocalDate nov4 = NOV_3.plusDays(1);
 
-    assertThat(store.dailyUsage(ACME, k.id(), nov3.minusDays(5), nov4.plusDays(5)))
-        .containsExactly(new DailyUsage(nov3, 2), new DailyUsage(nov4, 3));
+    assertThat(store.dailyUsage(ACME, k.id(), NOV_3.minusDays(5), nov4.plusDays(5)))
+        .containsExactly(new DailyUsage(NOV_3, 2), new DailyUsage(nov4, 3));
     assertThat(store.dailyUsage(ACME, k.id(), nov4, nov4)).as("only the days of the range")
         .containsExactly(new DailyUsage(nov4, 3));
-    assertThat(store.dailyUsage(ACME, k.id(), nov3.minusDays(9), nov3.minusDays(1))).isEmpty();
-    assertThatThrownBy(() -> store.dailyUsage(ACME, k.id(), nov4, nov3)).isInstanceOf(IllegalArgumentException.class);
+    assertThat(store.dailyUsage(ACME, k.id(), NOV_3.minusDays(9), NOV_3.minusDays(1))).isEmpty();
+    assertThatThrownBy(() -> store.dailyUsage(ACME, k.id(), nov4, NOV_3)).isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
   void dailyUsageOfTwoFlushesOnOneDaySumsAndOneBatchMaySpanTwoDays() {
     StoredKey k1 = givenKey(1);
     StoredKey k2 = givenKey(2);
-    Instant day = Instant.parse("2026-11-03T10:00:00Z");
-    store.recordUsage(List.of(new UsageDelta(k1.id(), day, 4), new UsageDelta(k2.id(), day, 1)));
-    store.recordUsage(List.of(new UsageDelta(k1.id(), day.plusSeconds(10), 5)));
+    store.recordUsage(List.of(new UsageDelta(k1.id(), NOV_3_AT_10, 4), new UsageDelta(k2.id(), NOV_3_AT_10, 1)));
+    store.recordUsage(List.of(new UsageDelta(k1.id(), NOV_3_AT_10.plusSeconds(10), 5)));
     // one batch holding the same key on two days (the later one first), as coalesced usage may
-    store.recordUsage(List.of(new UsageDelta(k1.id(), day.plus(Duration.ofDays(1)), 7),
-        new UsageDelta(k1.id(), day.plusSeconds(20), 1)));
-    LocalDate nov3 = LocalDate.of(2026, 11, 3);
+    store.recordUsage(List.of(new UsageDelta(k1.id(), NOV_3_AT_10.plus(Duration.ofDays(1)), 7),
+        new UsageDelta(k1.id(), NOV_3_AT_10.plusSeconds(20), 1)));
 
-    assertThat(store.dailyUsage(ACME, k1.id(), nov3, nov3.plusDays(1)))
-        .containsExactly(new DailyUsage(nov3, 10), new DailyUsage(nov3.plusDays(1), 7));
-    assertThat(store.dailyUsage(ACME, null, nov3, nov3.plusDays(1))).as("the account: summed over its keys per day")
-        .containsExactly(new DailyUsage(nov3, 11), new DailyUsage(nov3.plusDays(1), 7));
+    assertThat(store.dailyUsage(ACME, k1.id(), NOV_3, NOV_3.plusDays(1)))
+        .containsExactly(new DailyUsage(NOV_3, 10), new DailyUsage(NOV_3.plusDays(1), 7));
+    assertThat(store.dailyUsage(ACME, null, NOV_3, NOV_3.plusDays(1))).as("the account: summed over its keys per day")
+        .containsExactly(new DailyUsage(NOV_3, 11), new DailyUsage(NOV_3.plusDays(1), 7));
     assertThat(usage(ACME, k1.id()).useCount()).as("the total agrees with the days").isEqualTo(17);
   }
 
@@ -1221,36 +1221,32 @@ public abstract class KeyStoreContract extends StoreSuite {
   void dailyUsageOfAnotherAccountIsNotVisible() {
     StoredKey mine = givenKey(1);
     StoredKey theirs = givenKey(GLOBEX, 2);
-    Instant at = Instant.parse("2026-11-03T10:00:00Z");
-    store.recordUsage(List.of(new UsageDelta(mine.id(), at, 2), new UsageDelta(theirs.id(), at, 30)));
-    LocalDate nov3 = LocalDate.ofInstant(at, ZoneOffset.UTC);
+    store.recordUsage(List.of(new UsageDelta(mine.id(), NOV_3_AT_10, 2), new UsageDelta(theirs.id(), NOV_3_AT_10, 30)));
 
-    assertThat(store.dailyUsage(ACME, theirs.id(), nov3, nov3)).as("another account's key read through ACME").isEmpty();
-    assertThat(store.dailyUsage(ACME, null, nov3, nov3)).containsExactly(new DailyUsage(nov3, 2));
-    assertThat(store.dailyUsage(GLOBEX, null, nov3, nov3)).containsExactly(new DailyUsage(nov3, 30));
-    assertThat(store.dailyUsage(AccountId.of("nobody"), null, nov3, nov3)).isEmpty();
+    assertThat(store.dailyUsage(ACME, theirs.id(), NOV_3, NOV_3)).as("another account's key read through ACME").isEmpty();
+    assertThat(store.dailyUsage(ACME, null, NOV_3, NOV_3)).containsExactly(new DailyUsage(NOV_3, 2));
+    assertThat(store.dailyUsage(GLOBEX, null, NOV_3, NOV_3)).containsExactly(new DailyUsage(NOV_3, 30));
+    assertThat(store.dailyUsage(AccountId.of("nobody"), null, NOV_3, NOV_3)).isEmpty();
   }
 
   @Test
   void deletingAKeyDeletesItsDailyUsageAndLaterUsageForItIsIgnored() {
     StoredKey gone = givenKey(1);
     StoredKey kept = givenKey(2);
-    Instant at = Instant.parse("2026-11-03T10:00:00Z");
-    store.recordUsage(List.of(new UsageDelta(gone.id(), at, 9), new UsageDelta(kept.id(), at, 1)));
+    store.recordUsage(List.of(new UsageDelta(gone.id(), NOV_3_AT_10, 9), new UsageDelta(kept.id(), NOV_3_AT_10, 1)));
 
     store.inAccount(ACME, tx -> {
       tx.deleteKey(gone.id());
       return null;
     });
-    store.recordUsage(List.of(new UsageDelta(gone.id(), at.plusSeconds(1), 2)));
-    LocalDate nov3 = LocalDate.ofInstant(at, ZoneOffset.UTC);
+    store.recordUsage(List.of(new UsageDelta(gone.id(), NOV_3_AT_10.plusSeconds(1), 2)));
 
-    assertThat(store.dailyUsage(ACME, gone.id(), nov3, nov3)).isEmpty();
-    assertThat(store.dailyUsage(ACME, null, nov3, nov3)).as("usage never outlives its key")
-        .containsExactly(new DailyUsage(nov3, 1));
+    assertThat(store.dailyUsage(ACME, gone.id(), NOV_3, NOV_3)).isEmpty();
+    assertThat(store.dailyUsage(ACME, null, NOV_3, NOV_3)).as("usage never outlives its key")
+        .containsExactly(new DailyUsage(NOV_3, 1));
     // a new key with the same id starts without daily usage
     insertKey(key(1, ACME, "SN-0001", hash(1)));
-    assertThat(store.dailyUsage(ACME, gone.id(), nov3, nov3)).isEmpty();
+    assertThat(store.dailyUsage(ACME, gone.id(), NOV_3, NOV_3)).isEmpty();
   }
 
   @Test
