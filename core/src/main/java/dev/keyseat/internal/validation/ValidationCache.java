@@ -708,15 +708,25 @@ final class ValidationCache implements CachedKeyValidator {
 
   private record Drained(CacheEntry entry, long count) {}
 
-  /** Writes the counted usage in batches; on failure keeps the counts for the next flush. */
+  /**
+   * Writes the usage counted before this flush started, in batches; on failure keeps the counts
+   * for the next flush. Entries queued while it runs wait for the next flush: hits go on queueing
+   * entries during each write, and on a busy validator with more keys than one batch a flush that
+   * drained until the queue was empty never ended, writing usage continuously instead of once per
+   * interval.
+   */
   void flushUsage() {
     synchronized (flushLock) {
       long tick = ticker.read();
       Instant wall = clock.instant();
       Map<KeyId, UsageDelta> batch = new LinkedHashMap<>();
       List<Drained> drained = new ArrayList<>();
+      // The queue is FIFO: what was queued before this mark is this flush's. A mark left behind by
+      // a failed flush counts no use, so a later flush skips it.
+      CacheEntry end = new CacheEntry();
+      toFlush.offer(end);
       CacheEntry e;
-      while ((e = toFlush.poll()) != null) {
+      while ((e = toFlush.poll()) != null && e != end) {
         long n = e.drain();
         if (n <= 0) {
           continue;

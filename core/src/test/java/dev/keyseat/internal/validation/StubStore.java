@@ -55,6 +55,8 @@ public final class StubStore implements KeyStore {
   volatile boolean failListing;
   volatile boolean unlisted;
   final AtomicInteger usageWrites = new AtomicInteger();
+  /** Run inside each {@link #recordUsage}, after the batch is kept: hits arriving while a flush writes. */
+  volatile @Nullable Runnable duringUsageWrite;
   private final AtomicInteger ids = new AtomicInteger();
 
   /** @return a new key's secret, stored by its hash */
@@ -170,6 +172,10 @@ public final class StubStore implements KeyStore {
       throw new IllegalStateException("store down");
     }
     usage.addAll(batch);
+    Runnable during = duringUsageWrite;
+    if (during != null) {
+      during.run();
+    }
   }
 
   @Override

@@ -22,12 +22,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +110,42 @@ class ValidationCacheLifecycleTest extends RigTest {
     assertThat(o.lastUsedAt()).isEqualTo(Rig.NOW.minusSeconds(3));
     verify(metrics).usageFlushed(2);
     assertThat(store.usageWrites.get()).isEqualTo(1);
+  }
+
+  @Test
+  public void aFlushWritesTheUsageCountedBeforeItStartedAndLeavesUsesCountedMeanwhileForTheNext() {
+    // more keys than one batch, so that the flush writes while it still drains its queue
+    int n = ValidationCache.USAGE_BATCH + 1;
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      keys.add(rig.key());
+    }
+    CachedKeyValidator v = rig.start(rig.builder());
+    keys.forEach(v::validate);
+    // every key is used once more while each write runs, as on a busy gateway (at most 3 times,
+    // so that a flush that never ends shows as extra writes instead of hanging the test)
+    AtomicInteger busyWrites = new AtomicInteger();
+    store.duringUsageWrite = () -> {
+      if (busyWrites.incrementAndGet() <= 3) {
+        keys.forEach(v::validate);
+      }
+    };
+
+    rig.run("usage-flusher");
+    assertThat(store.usageWrites.get()).as("one flush: a batch of 1,000 and one of the rest").isEqualTo(2);
+    assertThat(usesWritten()).as("the uses counted before the flush, and one key's use during the first write")
+        .isEqualTo(n + 1);
+
+    store.duringUsageWrite = null;
+    rig.run("usage-flusher");
+    assertThat(usesWritten()).as("the uses counted during the first flush's two writes, in the next").isEqualTo(3L * n);
+    assertThat(store.usageWrites.get()).isEqualTo(4);
+  }
+
+  private long usesWritten() {
+    synchronized (store) {
+      return store.usage.stream().mapToLong(UsageDelta::count).sum();
+    }
   }
 
   @Test
