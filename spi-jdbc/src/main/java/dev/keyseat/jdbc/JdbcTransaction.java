@@ -478,6 +478,22 @@ final class JdbcTransaction implements AccountTransaction {
     });
   }
 
+  /** {@link #query} of a statement that may start with statements answering no rows (PostgreSQL). */
+  private <T> List<T> queryFirstResult(String sql, Binder binder, RowMapper<T> mapper) {
+    return sql(() -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        binder.bind(ps);
+        try (ResultSet rs = firstResultSet(ps)) {
+          List<T> rows = new ArrayList<>();
+          while (rs.next()) {
+            rows.add(mapper.map(rs));
+          }
+          return rows;
+        }
+      }
+    });
+  }
+
   /** A read of this account's rows: parameter 1 is the account. */
   private <T> List<T> ofAccount(String sql, RowMapper<T> mapper) {
     reading();
@@ -931,7 +947,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   /**
    * One query for the page (keyset: the sort column and key id compared with the cursor's, one row
-   * more than the limit, usage from the key's row, the device name joined), and one count when a
+   * more than the limit, usage from the key's row, the device name looked up per row), and one count when a
    * search or filter applies; without them the total is the key count on the account row.
    */
   @Override
@@ -942,7 +958,9 @@ final class JdbcTransaction implements AccountTransaction {
       return new KeyRowPage(List.of(), false, 0);
     }
     KeyPageSql.Statement page = KeyPageSql.page(store.dialect(), accountId.value(), request);
-    List<KeyRow> rows = query(page.sql(), page::bind, rs -> {
+    // in the index's order whatever the statistics say (Dialect#inIndexOrder), where an index serves the sort
+    String sql = KeyPageSql.indexed(request.sort()) ? store.dialect().inIndexOrder(page.sql()) : page.sql();
+    List<KeyRow> rows = queryFirstResult(sql, page::bind, rs -> {
       int n = KeyPageSql.DEVICE_NAME_COLUMN;
       long count = rs.getLong(n + 2);
       Instant last = Columns.getInstant(rs, n + 1);
