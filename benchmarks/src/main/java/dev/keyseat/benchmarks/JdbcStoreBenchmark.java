@@ -61,7 +61,7 @@ import org.postgresql.PGConnection;
  * <ul>
  *   <li>{@code createKeys} (throughput, {@code batch} = 1 or 50 keys per call): Keyseat's
  *       {@code KeyManager.createKeys} for devices of accounts of 100 devices: account row lock,
- *       role, devices and quota checks, key inserts, audit and change feed, one transaction (8
+ *       role, devices and quota checks, key inserts, audit and change feed, one transaction (5
  *       round trips on PostgreSQL whatever the batch size, {@code JdbcRoundTripsTest}). Floor:
  *       {@code floorInsertRows}, {@code batch} plain INSERTs of a row with a unique 32-byte hash in
  *       one transaction (one autocommitted statement for a batch of 1);

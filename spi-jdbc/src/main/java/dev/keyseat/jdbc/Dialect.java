@@ -154,6 +154,16 @@ abstract class Dialect {
   /** Binds a value compared with a {@link #textOrder} expression. */
   abstract void bindTextOrder(java.sql.PreparedStatement ps, int index, String value) throws SQLException;
 
+  /**
+   * @param select a query whose {@code ORDER BY … LIMIT} an index serves (a page of the keys table
+   *     by creation, device name or serial)
+   * @return the query as sent so that it reads its rows in the index's order, whatever the
+   *     planner's statistics say: a result set after statements that answer none, if any
+   */
+  String inIndexOrder(String select) {
+    return select;
+  }
+
   // ---- daily usage (migration V2)
 
   /** @return the V2 migration's resource, next to {@link #schemaResource} */
@@ -251,6 +261,20 @@ abstract class Dialect {
     @Override
     void bindTextOrder(java.sql.PreparedStatement ps, int index, String value) throws SQLException {
       ps.setString(index, value);
+    }
+
+    /**
+     * No sort for this statement, so no bitmap scan of every key after the cursor: an account's keys
+     * inserted since the last ANALYZE (a fresh table, or one that grew faster than autovacuum) are
+     * estimated at a few rows, and the plan that is cheapest for a few rows, a bitmap scan of the
+     * account's index with a top-N sort, joins and sorts every key after the cursor (20,000-key
+     * account: 19 ms instead of 0.3 ms). With sorting disabled the planner takes the index scan in
+     * the page's order, which stops after the limit. Sorts without an index are not sent this way.
+     * The setting is restored, for this transaction, in the same round trip.
+     */
+    @Override
+    String inIndexOrder(String select) {
+      return "SET LOCAL enable_sort = off; " + select + "; SET LOCAL enable_sort TO DEFAULT";
     }
 
     @Override

@@ -79,10 +79,11 @@ import org.slf4j.LoggerFactory;
  * {@link #latestChangeSequence()} reads the counter, which purging does not lower.
  *
  * <p><b>Round trips (PostgreSQL).</b> The transaction's start (isolation, lock timeout) goes with
- * its first statement, the account row lock, and the role check's member read with it; a batch of
- * keys is one {@code INSERT … SELECT … FROM UNNEST} of arrays; the audit entries, the key count,
- * the feed rows and the notification go in one round trip before commit. A key creation costs 8
- * round trips whatever the batch's size, a page of the keys table 3.
+ * its first statement, the account row lock, and the role check's member read with it (a writer
+ * also reads the account's license grants, policy and last key ordinal there); a batch of keys is
+ * one {@code INSERT … SELECT … FROM UNNEST} of arrays; the audit entries, the key count, the feed
+ * rows and the notification go in one round trip before commit. A key creation costs 5 round trips
+ * whatever the batch's size, a page of the keys table 3.
  *
  * <p><b>Locks.</b> Each account transaction starts by locking its account row; other rows it
  * writes belong to that account (keys, devices, audit) or are inserted (feed rows), so only

@@ -83,6 +83,13 @@ final class JdbcTransaction implements AccountTransaction {
   private int keyDelta;
   /** {@link #lastKeyOrdinal()} once read, or null. */
   private @Nullable Long lastOrdinal;
+  /**
+   * The account's license grants as read with the account row (PostgreSQL, a writer), until this
+   * transaction writes a grant; else null.
+   */
+  private @Nullable List<License> prefetchedLicenses;
+  /** The account's policy row as read with the account row (as {@link #prefetchedLicenses}), or null. */
+  private @Nullable Optional<PolicyRow> prefetchedPolicy;
   private boolean open = true;
   private @Nullable SQLException failure;
   private final List<AuditEntry> pendingAudit = new ArrayList<>();
@@ -120,10 +127,18 @@ final class JdbcTransaction implements AccountTransaction {
   }
 
   /**
+   * What a writer reads with the account row where the database takes several statements in one
+   * round trip: the account's license grants (every write checks them for ends that are due, R9),
+   * its license policy (key creation checks the seat reuse limit) and its last key ordinal (key
+   * creation numbers on from it). Each a statement of its own after the lock, parameter: the account.
+   */
+  private static final String PREFETCH = "; " + Sql.LICENSES + "; " + Sql.LICENSE_POLICY + "; " + Sql.LAST_KEY_ORDINAL;
+
+  /**
    * The first statement: the account row, locked for a writer, with its key count; where the
    * database takes several statements in one round trip (PostgreSQL), after the transaction's start
-   * and followed by the member {@code user}'s row, read by a statement of its own (at READ
-   * COMMITTED it sees every commit before the lock was granted).
+   * and followed by the member {@code user}'s row and, for a writer, by {@link #PREFETCH}, each read
+   * by a statement of its own (at READ COMMITTED it sees every commit before the lock was granted).
    */
   private void start(@Nullable UserId user) {
     started = true;
@@ -132,13 +147,19 @@ final class JdbcTransaction implements AccountTransaction {
       queryOne(lock, byAccount(), this::accountRow);
       return;
     }
-    String sql = begin + lock + (user == null ? "" : "; " + Sql.MEMBER);
+    String sql = begin + lock + (user == null ? "" : "; " + Sql.MEMBER) + (writable ? PREFETCH : "");
     sql(() -> {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
-        Columns.setText(ps, 1, accountId.value());
+        int i = 1;
+        Columns.setText(ps, i++, accountId.value());
         if (user != null) {
-          Columns.setText(ps, 2, accountId.value());
-          Columns.setText(ps, 3, user.value());
+          Columns.setText(ps, i++, accountId.value());
+          Columns.setText(ps, i++, user.value());
+        }
+        if (writable) {
+          for (int n = 0; n < 3; n++) {
+            Columns.setText(ps, i++, accountId.value());
+          }
         }
         try (ResultSet rs = firstResultSet(ps)) {
           if (rs.next()) {
@@ -152,6 +173,22 @@ final class JdbcTransaction implements AccountTransaction {
             if (rs.next()) {
               prefetchedMember = member(rs);
             }
+          }
+        }
+        if (writable) {
+          List<License> licenses = new ArrayList<>();
+          try (ResultSet rs = nextResultSet(ps)) {
+            while (rs.next()) {
+              licenses.add(license(rs));
+            }
+          }
+          prefetchedLicenses = licenses;
+          try (ResultSet rs = nextResultSet(ps)) {
+            prefetchedPolicy = rs.next() ? Optional.of(policyRow(rs)) : Optional.empty();
+          }
+          try (ResultSet rs = nextResultSet(ps)) {
+            rs.next();
+            lastOrdinal = rs.getLong(1);
           }
         }
         return Boolean.TRUE;
@@ -468,6 +505,22 @@ final class JdbcTransaction implements AccountTransaction {
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         binder.bind(ps);
         try (ResultSet rs = ps.executeQuery()) {
+          List<T> rows = new ArrayList<>();
+          while (rs.next()) {
+            rows.add(mapper.map(rs));
+          }
+          return rows;
+        }
+      }
+    });
+  }
+
+  /** {@link #query} of a statement that may start with statements answering no rows (PostgreSQL). */
+  private <T> List<T> queryFirstResult(String sql, Binder binder, RowMapper<T> mapper) {
+    return sql(() -> {
+      try (PreparedStatement ps = c.prepareStatement(sql)) {
+        binder.bind(ps);
+        try (ResultSet rs = firstResultSet(ps)) {
           List<T> rows = new ArrayList<>();
           while (rs.next()) {
             rows.add(mapper.map(rs));
@@ -931,7 +984,7 @@ final class JdbcTransaction implements AccountTransaction {
 
   /**
    * One query for the page (keyset: the sort column and key id compared with the cursor's, one row
-   * more than the limit, usage from the key's row, the device name joined), and one count when a
+   * more than the limit, usage from the key's row, the device name looked up per row), and one count when a
    * search or filter applies; without them the total is the key count on the account row.
    */
   @Override
@@ -942,7 +995,9 @@ final class JdbcTransaction implements AccountTransaction {
       return new KeyRowPage(List.of(), false, 0);
     }
     KeyPageSql.Statement page = KeyPageSql.page(store.dialect(), accountId.value(), request);
-    List<KeyRow> rows = query(page.sql(), page::bind, rs -> {
+    // in the index's order whatever the statistics say (Dialect#inIndexOrder), where an index serves the sort
+    String sql = KeyPageSql.indexed(request.sort()) ? store.dialect().inIndexOrder(page.sql()) : page.sql();
+    List<KeyRow> rows = queryFirstResult(sql, page::bind, rs -> {
       int n = KeyPageSql.DEVICE_NAME_COLUMN;
       long count = rs.getLong(n + 2);
       Instant last = Columns.getInstant(rs, n + 1);
@@ -968,12 +1023,14 @@ final class JdbcTransaction implements AccountTransaction {
   @Override
   public List<License> licenses() {
     reading();
-    return query(Sql.LICENSES, byAccount(), this::license).stream().sorted(License.ORDER).toList();
+    List<License> rows = prefetchedLicenses != null ? prefetchedLicenses : query(Sql.LICENSES, byAccount(), this::license);
+    return rows.stream().sorted(License.ORDER).toList();
   }
 
   @Override
   public boolean insertLicense(License l) {
     writingOwn(l.accountId());
+    prefetchedLicenses = null;
     return unlessTaken(Sql.INSERT_LICENSE, ps -> {
       Columns.setText(ps, 1, l.id().value());
       Columns.setText(ps, 2, accountId.value());
@@ -990,6 +1047,7 @@ final class JdbcTransaction implements AccountTransaction {
   @Override
   public void updateLicense(License l) {
     writingOf(l.accountId());
+    prefetchedLicenses = null;
     int rows = update(Sql.UPDATE_LICENSE, ps -> {
       Columns.setInstant(ps, 1, l.end());
       ps.setBoolean(2, l.endApplied());
@@ -1005,11 +1063,17 @@ final class JdbcTransaction implements AccountTransaction {
   private record PolicyRow(LicensePolicy policy, int freedSeats) {}
 
   private Optional<PolicyRow> policyRow() {
-    return queryOne(Sql.LICENSE_POLICY, byAccount(), rs -> {
-      java.math.BigDecimal period = rs.getBigDecimal(3);
-      Duration d = period == null ? null : Duration.between(Instant.EPOCH, Columns.instant(period));
-      return new PolicyRow(new LicensePolicy(OverLimitStrategy.valueOf(rs.getString(1)), rs.getInt(2), d), rs.getInt(4));
-    });
+    if (prefetchedPolicy != null) {
+      return prefetchedPolicy;
+    }
+    return queryOne(Sql.LICENSE_POLICY, byAccount(), JdbcTransaction::policyRow);
+  }
+
+  /** Maps a row of {@link Sql#LICENSE_POLICY}. */
+  private static PolicyRow policyRow(ResultSet rs) throws SQLException {
+    java.math.BigDecimal period = rs.getBigDecimal(3);
+    Duration d = period == null ? null : Duration.between(Instant.EPOCH, Columns.instant(period));
+    return new PolicyRow(new LicensePolicy(OverLimitStrategy.valueOf(rs.getString(1)), rs.getInt(2), d), rs.getInt(4));
   }
 
   @Override
@@ -1023,6 +1087,7 @@ final class JdbcTransaction implements AccountTransaction {
     writing();
     requireAccount();
     Objects.requireNonNull(policy, "policy");
+    prefetchedPolicy = null;
     Binder values = ps -> {
       Columns.setText(ps, 1, policy.onExpiry().name());
       ps.setInt(2, policy.maxReassignments());
@@ -1061,6 +1126,7 @@ final class JdbcTransaction implements AccountTransaction {
     if (policyRow().isEmpty()) {
       putLicensePolicy(LicensePolicy.DEFAULT);
     }
+    prefetchedPolicy = null; // the freed seats change
     update(Sql.UPDATE_FREED_SEATS, ps -> {
       ps.setInt(1, ledger.freedSeats());
       Columns.setText(ps, 2, accountId.value());
