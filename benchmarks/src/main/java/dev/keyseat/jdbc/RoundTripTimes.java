@@ -17,7 +17,6 @@ import dev.keyseat.UserId;
 import dev.keyseat.spi.KeyPageRequest;
 import dev.keyseat.spi.KeyPosition;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -31,7 +30,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -191,52 +189,11 @@ public final class RoundTripTimes {
 
   /** The pool, with each JDBC call that costs a round trip timed while tracing. */
   private static DataSource timed(DataSource pool) {
-    return new DataSource() {
-      @Override
-      public Connection getConnection() throws SQLException {
-        return connection(pool.getConnection());
-      }
-
-      @Override
-      public Connection getConnection(String user, String password) throws SQLException {
-        return connection(pool.getConnection(user, password));
-      }
-
-      @Override
-      public PrintWriter getLogWriter() throws SQLException {
-        return pool.getLogWriter();
-      }
-
-      @Override
-      public void setLogWriter(PrintWriter out) throws SQLException {
-        pool.setLogWriter(out);
-      }
-
-      @Override
-      public void setLoginTimeout(int seconds) throws SQLException {
-        pool.setLoginTimeout(seconds);
-      }
-
-      @Override
-      public int getLoginTimeout() throws SQLException {
-        return pool.getLoginTimeout();
-      }
-
-      @Override
-      public Logger getParentLogger() {
-        return Logger.getLogger("dev.keyseat");
-      }
-
-      @Override
-      public <T> T unwrap(Class<T> iface) throws SQLException {
-        return pool.unwrap(iface);
-      }
-
-      @Override
-      public boolean isWrapperFor(Class<?> iface) throws SQLException {
-        return pool.isWrapperFor(iface);
-      }
-    };
+    return (DataSource) Proxy.newProxyInstance(RoundTripTimes.class.getClassLoader(), new Class<?>[] {DataSource.class},
+        (proxy, m, args) -> {
+          Object result = invoke(pool, m, args);
+          return result instanceof Connection c && m.getName().equals("getConnection") ? connection(c) : result;
+        });
   }
 
   private static Connection connection(Connection c) {

@@ -49,16 +49,7 @@ class JdbcKeySortColumnsTest {
 
     @Test
     void pagesSortedByDeviceNameOrSerialReadTheirIndexWithoutSorting() throws SQLException {
-      for (int batch = 0; batch < 2; batch++) {
-        List<NewDevice> devices = new ArrayList<>();
-        List<String> serials = new ArrayList<>();
-        for (int i = batch * 1_000; i < (batch + 1) * 1_000; i++) {
-          devices.add(new NewDevice("S-" + i, "Monitor " + (i * 7919 % 2_000)));
-          serials.add("S-" + i);
-        }
-        keys.associateDevices(ADMIN, ACME, devices);
-        keys.createKeys(ADMIN, ACME, NewKeys.forDevices(serials));
-      }
+      addTwoThousandKeys(keys);
       try (Connection c = database().connection(); Statement st = c.createStatement()) {
         st.execute("ANALYZE keyseat_api_key");
         st.execute("ANALYZE keyseat_device");
@@ -77,6 +68,20 @@ class JdbcKeySortColumnsTest {
       }
     }
 
+    /** Gives ACME 2,000 devices named in scrambled order ("Monitor 0" to "Monitor 1999"), each with a key. */
+    private void addTwoThousandKeys(KeyManager manager) {
+      for (int batch = 0; batch < 2; batch++) {
+        List<NewDevice> devices = new ArrayList<>();
+        List<String> serials = new ArrayList<>();
+        for (int i = batch * 1_000; i < (batch + 1) * 1_000; i++) {
+          devices.add(new NewDevice("S-" + i, "Monitor " + (i * 7919 % 2_000)));
+          serials.add("S-" + i);
+        }
+        manager.associateDevices(ADMIN, ACME, devices);
+        manager.createKeys(ADMIN, ACME, NewKeys.forDevices(serials));
+      }
+    }
+
     /**
      * Keys inserted since the last ANALYZE (here: a fresh table, never analyzed) are estimated at a
      * few rows per account, for which the cheapest plan is a bitmap scan and a sort of every key
@@ -89,16 +94,7 @@ class JdbcKeySortColumnsTest {
       fresh.clear();
       KeyManager manager = Keyseat.builder(fresh.storeBuilder().createSchemaIfMissing(true).build()).build().manager();
       manager.createAccount(OPERATOR, ACME, new NewAccount("Acme", UserId.of("admin"), 5_000));
-      for (int batch = 0; batch < 2; batch++) {
-        List<NewDevice> devices = new ArrayList<>();
-        List<String> serials = new ArrayList<>();
-        for (int i = batch * 1_000; i < (batch + 1) * 1_000; i++) {
-          devices.add(new NewDevice("S-" + i, "Monitor " + (i * 7919 % 2_000)));
-          serials.add("S-" + i);
-        }
-        manager.associateDevices(ADMIN, ACME, devices);
-        manager.createKeys(ADMIN, ACME, NewKeys.forDevices(serials));
-      }
+      addTwoThousandKeys(manager);
       Instant now = Instant.now();
       KeyPosition byName = new KeyPosition("monitor 1", null, 0, dev.keyseat.KeyId.of("key_00000000"));
       KeyPosition byCreation = new KeyPosition(null, now.minusSeconds(86_400), 0, dev.keyseat.KeyId.of("key_00000000"));
