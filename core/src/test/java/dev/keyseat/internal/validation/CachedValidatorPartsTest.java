@@ -157,10 +157,10 @@ class CachedValidatorPartsTest {
     e.used(10, queue);
     e.used(20, queue);
     assertThat(queue).containsExactly(e);
-    assertThat(e.lastUsed).as("within the granularity").isEqualTo(10);
+    assertThat(e.lastUsed()).as("within the granularity").isEqualTo(10);
     assertThat(e.valid()).isFalse();
     e.used(10 + CacheEntry.LAST_USE_GRANULARITY_NANOS, queue);
-    assertThat(e.lastUsed).isEqualTo(10 + CacheEntry.LAST_USE_GRANULARITY_NANOS);
+    assertThat(e.lastUsed()).isEqualTo(10 + CacheEntry.LAST_USE_GRANULARITY_NANOS);
 
     assertThat(queue.poll().drain()).isEqualTo(3);
     e.used(30, queue);

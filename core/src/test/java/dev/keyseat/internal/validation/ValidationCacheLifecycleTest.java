@@ -149,6 +149,17 @@ class ValidationCacheLifecycleTest extends RigTest {
   }
 
   @Test
+  public void theBoundedCacheDoesItsMaintenanceOnTheCallingThreadSoItNeverHoldsMoreThanItsMaximum() {
+    // Maintenance handed to another thread (Caffeine's default, ForkJoinPool's common pool) lets
+    // the size run past the maximum until that thread gets to it.
+    CachedKeyValidator v = rig.start(rig.builder().maximumSize(100));
+    for (int i = 0; i < 2_000; i++) {
+      assertThat(v.validate(rig.key()).status()).isEqualTo(Status.VALID);
+      assertThat(v.estimatedSize()).as("after key %d", i).isLessThanOrEqualTo(100);
+    }
+  }
+
+  @Test
   public void metricsCountEachHitMissLookupAndVerdict() {
     String key = rig.key();
     CachedKeyValidator v = rig.start(rig.builder().metrics(metrics));
