@@ -114,7 +114,8 @@ final class KeyPageSql {
   private static void filters(StringBuilder sql, List<Param> params, KeyPageRequest r) {
     if (r.search() != null) {
       String pattern = "%" + like(KeyPageRequest.fold(r.search())) + "%";
-      sql.append(" AND (").append(fold(NAME_OF_DEVICE)).append(" LIKE ? ESCAPE '!' OR ").append(fold("k.device_serial"))
+      // the device name as the store keeps it folded on the key row (V3)
+      sql.append(" AND (k.device_name_folded LIKE ? ESCAPE '!' OR ").append(fold("k.device_serial"))
           .append(" LIKE ? ESCAPE '!' OR ").append(fold("k.label")).append(" LIKE ? ESCAPE '!')");
       for (int n = 0; n < 3; n++) {
         params.add((ps, i) -> Columns.setText(ps, i, pattern));

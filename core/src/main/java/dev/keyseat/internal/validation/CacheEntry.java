@@ -137,7 +137,7 @@ final class CacheEntry {
    */
   void used(long now, Queue<CacheEntry> toFlush) {
     long before = (long) USES.getAndAdd(this, 1L);
-    if (now - (long) LAST_USED.getOpaque(this) >= LAST_USE_GRANULARITY_NANOS) {
+    if (now - lastUsed() >= LAST_USE_GRANULARITY_NANOS) {
       LAST_USED.setOpaque(this, now);
     }
     if (before >= 0) {
