@@ -7,6 +7,7 @@ import dev.keyseat.LegacyKeyShape;
 import java.security.SecureRandom;
 import java.util.List;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The key format {@code <prefix>_<body><checksum>}: a body of 27 base62 characters drawn from
@@ -25,7 +26,7 @@ public final class KeyFormat {
   private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9]{0,9}");
   private static final int[] CRC_TABLE = new int[256];
   /** Where the body starts in the staging arrays: after the longest prefix and '_'. */
-  private static final int BODY_AT = 11;
+  public static final int BODY_AT = 11;
   /** Length of the scratch array of {@link #isWellFormed(String, byte[])}. */
   public static final int STAGING_LENGTH = BODY_AT + BODY_LENGTH + CHECKSUM_LENGTH;
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -172,27 +173,36 @@ public final class KeyFormat {
   }
 
   /**
-   * {@link #isWellFormed} for the validation hot path, in one pass over the key's characters: each
-   * body character is read once from the string (no copy into a scratch array), folded into the
-   * CRC32 register (a XOR of independent table lookups, see {@link #bodyCrc}) and the non-ASCII
-   * mark, and written to {@code bytes} for the PRF and the hash. The base62 check then runs over
-   * the staged bytes eight at a time. Decides exactly as {@link #isWellFormed(CharSequence)}.
-   * Never throws; allocates nothing.
-   *
-   * <p>Only the body and checksum are written: {@code bytes} must hold the prefix and {@code '_'}
-   * already, from {@link #stagePrefix}, at {@link #stagedOffset()}.
+   * {@link #isWellFormed} for the validation hot path, in two steps: {@link #passesChecksum} reads
+   * each character of the key once, and only a key that passes it is {@linkplain #stage staged}
+   * for the PRF and the hash. Decides exactly as {@link #isWellFormed(CharSequence)}. Never throws;
+   * allocates nothing.
    *
    * @param key any input, possibly null, huge or non-ASCII
    * @param bytes {@link #STAGING_LENGTH} bytes, {@linkplain #stagePrefix prefix staged}; receives
-   *     the key's body and checksum bytes (garbage when it is not well-formed)
+   *     the key's body and checksum bytes if it passes the checksum
    * @return whether the key has this format's shape and a correct checksum
    */
   public boolean isWellFormed(String key, byte[] bytes) {
+    return passesChecksum(key) && stage(key, bytes);
+  }
+
+  /**
+   * The first step of the hot path's gate, which rejects a mistyped key before anything is staged
+   * or looked up: the shape, every character ASCII, and the checksum digits encoding the CRC32 of
+   * prefix and body. Each body character is read once from the string and folded into the CRC32
+   * register (a XOR of independent table lookups, see {@link #bodyCrc}) and the non-ASCII mark.
+   * Whether the body is base62 is left to {@link #stage}. Never throws; allocates nothing.
+   *
+   * @param key any input, possibly null, huge or non-ASCII
+   * @return whether the key has the native shape, is ASCII and its checksum matches; a key for
+   *     which this holds is well formed exactly if {@link #stage} then returns true
+   */
+  public boolean passesChecksum(@Nullable String key) {
     if (key == null || !isNativeShaped(key)) {
       return false;
     }
-    int p = prefix.length();
-    int body = p + 1;
+    int body = prefix.length() + 1;
     int crc = 0;
     int high = 0;
     int[] table = bodyCrc;
@@ -200,31 +210,29 @@ public final class KeyFormat {
       char c = key.charAt(body + j);
       high |= c;
       crc ^= table[(j << 7) | (c & 0x7f)];
-      bytes[BODY_AT + j] = (byte) c;
     }
     int end = body + BODY_LENGTH;
-    for (int k = 0; k < CHECKSUM_LENGTH; k++) {
-      char c = key.charAt(end + k);
-      high |= c;
-      bytes[BODY_AT + BODY_LENGTH + k] = (byte) c;
-    }
-    if (high >= 0x80) {
-      return false;
-    }
-    int e = BODY_AT + BODY_LENGTH;
-    long checksum = 0;
-    int bad = 0;
-    for (int k = 0; k < CHECKSUM_LENGTH; k++) {
-      int d = DIGIT[bytes[e + k]];
-      bad |= d;
-      checksum = checksum * 62 + d;
-    }
-    if (bad < 0 || checksum != (~crc & 0xFFFFFFFFL)) {
-      return false;
-    }
+    // digit() is negative for every character that is not an ASCII base62 digit
+    return high < 0x80 && checksumMatches(0, crc, key.charAt(end), key.charAt(end + 1), key.charAt(end + 2),
+        key.charAt(end + 3), key.charAt(end + 4), key.charAt(end + 5));
+  }
+
+  /**
+   * The second step of the hot path's gate: copies the body and checksum of a key that {@linkplain
+   * #passesChecksum passed the checksum} into {@code bytes} in one bulk copy (exact, as every
+   * character is ASCII), then checks base62 over the staged body eight bytes at a time.
+   *
+   * @param key a key for which {@link #passesChecksum} returned true
+   * @param bytes {@link #STAGING_LENGTH} bytes, {@linkplain #stagePrefix prefix staged}; receives
+   *     the key's body and checksum at {@link #BODY_AT}
+   * @return whether the body is base62: then the key is well formed
+   */
+  @SuppressWarnings("deprecation") // getBytes(int, int, byte[], int) keeps each char's low byte: exact for ASCII
+  public boolean stage(String key, byte[] bytes) {
+    key.getBytes(prefix.length() + 1, length, bytes, BODY_AT);
     long ok = base62((long) LONGS.get(bytes, BODY_AT)) & base62((long) LONGS.get(bytes, BODY_AT + 8))
         & base62((long) LONGS.get(bytes, BODY_AT + 16)) & base62((long) LONGS.get(bytes, BODY_AT + 24));
-    // the last word holds body characters 24..26 and checksum characters 0..4, all base62 if well-formed
+    // the last word holds body characters 24..26 and checksum characters 0..4, base62 already
     return ok == HIGH_BITS;
   }
 

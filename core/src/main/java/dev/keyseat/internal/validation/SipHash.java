@@ -9,8 +9,11 @@ import java.security.SecureRandom;
  * SipHash-2-4 with a 128-bit output (Aumasson and Bernstein, "SipHash: a fast short-input PRF",
  * 2012; the reference implementation's {@code siphash.c} with {@code outlen == 16}), under a key of
  * its own. It keys the validator's in-memory index: the index holds the PRF of each presented key,
- * not its SHA-256, so that a cache hit costs one SipHash (tens of nanoseconds for a 36-byte key)
- * instead of a SHA-256.
+ * not its SHA-256, so that a cache hit costs one SipHash (tens of nanoseconds) instead of a SHA-256.
+ * The validator hashes a native key's 27-character body alone (its prefix is fixed and its
+ * checksum a function of the body, so the body determines the key), and legacy keys under a
+ * second, independent key, so that a legacy key spelling some native key's body has a PRF value
+ * of its own.
  *
  * <p><b>Why this is safe.</b> SipHash-2-4 is a pseudorandom function: to anyone who does not know
  * the key, its outputs are indistinguishable from random 128-bit values. The key is 128 bits drawn

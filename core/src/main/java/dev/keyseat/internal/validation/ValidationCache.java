@@ -43,9 +43,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cached validator. The hot path (a cached, valid key) is: checksum, one SipHash-2-4-128 of the
- * key under this validator's secret {@link SipHash PRF key} into a thread-local probe, one index
- * lookup, a stamp check, a time read and a lock-free usage count; no SHA-256, no allocation.
+ * The cached validator. The hot path (a cached, valid key) is: checksum (a mistyped key is rejected
+ * there, before anything is staged), one SipHash-2-4-128 of the key's body under this validator's
+ * secret {@link SipHash PRF key} into a thread-local probe, one index lookup, a stamp check, a time
+ * read and a lock-free usage count; no SHA-256, no allocation.
  * SHA-256 is computed only on a miss, to look the key up in the store (or in the preloaded index by
  * hash). Verdicts come from {@link Verdicts#judge}, computed when an entry is loaded and again when
  * a time it depends on (expiry, end of an overlap) arrives.
@@ -114,7 +115,10 @@ final class ValidationCache implements CachedKeyValidator {
   /** Whether the store declined to list its keys: no known hashes then, the budget alone protects it. */
   private volatile boolean unlisted;
   private final Stamps stamps;
+  /** The PRF of native keys' bodies. */
   private final SipHash prf;
+  /** The PRF of legacy keys, under a key of its own (see {@link #decide}). */
+  private final SipHash legacyPrf;
   private final int reserve;
   private final long maximumSize;
   private final boolean preload;
@@ -210,7 +214,9 @@ final class ValidationCache implements CachedKeyValidator {
     this.negativeTtl = b.negativeEntryTtl().toNanos();
     this.maxStaleness = b.maxStaleness().toNanos();
     this.maximumSize = b.maximumSize();
-    this.prf = new SipHash(new SecureRandom());
+    SecureRandom random = new SecureRandom();
+    this.prf = new SipHash(random);
+    this.legacyPrf = new SipHash(random);
     if (preload) {
       this.cache = null;
       this.quiet = null;
@@ -300,11 +306,19 @@ final class ValidationCache implements CachedKeyValidator {
     byte[] staged;
     int offset;
     int n;
-    if (key.length() == keyLength && format.isWellFormed(key, (probe = probes.get()).bytes)) {
-      // native keys first: the path is the same whether legacy shapes are declared or not
+    SipHash keyed;
+    int prfFrom;
+    int prfLength;
+    if (key.length() == keyLength && format.passesChecksum(key) && format.stage(key, (probe = probes.get()).bytes)) {
+      // native keys first: the path is the same whether legacy shapes are declared or not; a
+      // mistyped key is rejected before the probe is fetched
       staged = probe.bytes;
       offset = stagedOffset;
       n = keyLength;
+      // the PRF of the body alone: the prefix is fixed and the checksum a function of the body
+      keyed = prf;
+      prfFrom = KeyFormat.BODY_AT;
+      prfLength = KeyFormat.BODY_LENGTH;
     } else if (legacyShapes && format.isLegacyShaped(key)) {
       // only inputs that fail the native shape are tried against the declared legacy shapes
       probe = probes.get();
@@ -314,6 +328,11 @@ final class ValidationCache implements CachedKeyValidator {
       }
       staged = probe.legacy;
       offset = 0;
+      // a PRF key of their own: a legacy key whose characters are some native key's body never
+      // shares its entry
+      keyed = legacyPrf;
+      prfFrom = 0;
+      prfLength = n;
     } else {
       return Verdict.MALFORMED;
     }
@@ -321,7 +340,7 @@ final class ValidationCache implements CachedKeyValidator {
     if (now - syncedAt > maxStaleness) {
       return Verdict.UNAVAILABLE;
     }
-    long p0 = prf.hash(staged, offset, n, probe.high);
+    long p0 = keyed.hash(staged, prfFrom, prfLength, probe.high);
     probe.key.set(p0, probe.high[0]);
     CacheEntry entry = lookup(probe);
     if (entry != null && entry.freshAt(now) && stamps.read(entry.slot()) == entry.stamp) {

@@ -267,6 +267,34 @@ class ValidationCacheLifecycleTest extends RigTest {
     }
   }
 
+  /**
+   * Native keys are indexed by the PRF of their body alone (the prefix is fixed, the checksum a
+   * function of the body). A legacy shape may accept exactly such a body, so legacy keys have a
+   * PRF key of their own: a cached native key's body, presented as a legacy key, is looked up as
+   * the different key it is.
+   */
+  @Test
+  public void aLegacyKeyThatSpellsACachedNativeKeysBodyIsNotAnsweredFromItsEntry() {
+    LegacyKeyShape bodies = LegacyKeyShape.pattern("[0-9A-Za-z]{27}", KeyFormat.BODY_LENGTH, KeyFormat.BODY_LENGTH);
+    try (Rig legacy = new Rig(new KeyFormat("ks", new SecureRandom(), List.of(bodies)))) {
+      String nativeKey = legacy.key();
+      String otherNative = legacy.key();
+      String imported = legacy.store.add(otherNative.substring(3, 3 + KeyFormat.BODY_LENGTH), legacy.format,
+          legacy.hasher, null);
+      CachedKeyValidator v = legacy.start(legacy.builder());
+      assertThat(v.validate(nativeKey).status()).isEqualTo(Status.VALID);
+      assertThat(v.validate(otherNative).status()).isEqualTo(Status.VALID);
+      String nativeBody = nativeKey.substring(3, 3 + KeyFormat.BODY_LENGTH);
+      assertThat(v.validate(nativeBody).status()).as("the cached native key's body, a legacy key nobody stored")
+          .isEqualTo(Status.UNKNOWN);
+      Verdict importedVerdict = v.validate(imported);
+      assertThat(importedVerdict.status()).isEqualTo(Status.VALID);
+      assertThat(importedVerdict.deviceSerial()).as("its own row, not the native key's")
+          .isNotEqualTo(v.validate(otherNative).deviceSerial());
+      assertThat(legacy.store.lookups.get()).as("four keys, each loaded once").isEqualTo(4);
+    }
+  }
+
   @Test
   public void aPreloadedKeyPastItsExpiryIsReReadWithinTheBudgetAndCountedEitherWay() {
     String first = store.add(rig.format, rig.hasher, Rig.NOW.plusSeconds(60));
