@@ -62,4 +62,10 @@ final class Fleet {
     Fleet other = new Fleet(1);
     return other.secrets[0];
   }
+
+  /** @return {@code key} with its last character changed: full length, wrong checksum */
+  static String withTypo(String key) {
+    char last = key.charAt(key.length() - 1);
+    return key.substring(0, key.length() - 1) + (last == 'A' ? 'B' : 'A');
+  }
 }

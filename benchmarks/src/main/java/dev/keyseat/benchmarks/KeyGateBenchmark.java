@@ -46,8 +46,7 @@ public class KeyGateBenchmark {
     staged = new byte[KeyFormat.STAGING_LENGTH];
     format.stagePrefix(staged);
     valid = format.generate();
-    char last = valid.charAt(valid.length() - 1);
-    typo = valid.substring(0, valid.length() - 1) + (last == 'A' ? 'B' : 'A');
+    typo = Fleet.withTypo(valid);
     if (!format.isWellFormed(valid, staged) || format.isWellFormed(typo, staged)) {
       throw new IllegalStateException("the gate decides wrongly");
     }

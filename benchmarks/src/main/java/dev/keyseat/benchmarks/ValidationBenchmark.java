@@ -202,8 +202,7 @@ public class ValidationBenchmark {
       Fleet fleet = new Fleet(1);
       validator = fleet.keyseat.validator().build();
       secret = fleet.secrets[0];
-      char last = secret.charAt(secret.length() - 1);
-      malformed = secret.substring(0, secret.length() - 1) + (last == 'A' ? 'B' : 'A');
+      malformed = Fleet.withTypo(secret);
       unknown = Fleet.foreignKey();
       check(validator.validate(malformed), Verdict.Status.MALFORMED);
       check(validator.validate(unknown), Verdict.Status.UNKNOWN);
